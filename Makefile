@@ -1,0 +1,62 @@
+# acucare — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := var/demo.sqlite3
+
+.PHONY: install demo test lint typecheck kbcheck migrations-check pytest pytest-sqlite pytest-postgres browser-deps bench clean lock
+
+install: $(STAMP)
+
+# Reinstall only when the lock or the project metadata changed.
+$(STAMP): requirements/lock.txt requirements/bootstrap.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bootstrap.txt
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements/lock.txt
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+demo: install
+	@mkdir -p var
+	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/python manage.py migrate --noinput -v 0
+	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/python manage.py load_demo
+	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) ACUCARE_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install lint typecheck kbcheck migrations-check browser-deps pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+
+typecheck: install
+	$(BIN)/mypy
+
+kbcheck: install
+	$(BIN)/acucare kb check
+
+migrations-check: install
+	ACUCARE_DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+
+browser-deps:
+	@bash scripts/ensure-chromium.sh
+
+pytest: pytest-sqlite pytest-postgres
+
+pytest-sqlite: install
+	ACUCARE_DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider
+
+pytest-postgres: install
+	@bash scripts/pytest-postgres.sh
+
+bench: install
+	$(BIN)/python bench/startup.py
+
+# Regenerate the hashed lock after editing pyproject.toml dependencies.
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements/lock.txt
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

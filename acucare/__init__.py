@@ -1,0 +1,3 @@
+"""acucare: acupuncture-centred chronic-pain care."""
+
+__version__ = "0.1.0"

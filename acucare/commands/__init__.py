@@ -1,0 +1,1 @@
+"""One module per `acucare` subcommand: `add_arguments(parser)` and `run(args)`."""

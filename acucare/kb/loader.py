@@ -1,0 +1,196 @@
+"""Load, validate and cross-check the knowledge base; cache the result by content hash.
+
+Validation (pydantic) runs only when the knowledge files or the record code changed;
+otherwise the registry is unpickled from a cache file, which keeps `acucare` commands
+fast to start. A cache is written only for a knowledge base without problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import pickle
+import pkgutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from acucare.kb import records as records_package
+from acucare.kb.records.base import Check, CollectionSpec, Problem
+from acucare.kb.registry import Registry
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_KNOWLEDGE_DIR = PACKAGE_DIR.parent / "knowledge"
+RECORDS_DIR = PACKAGE_DIR / "records"
+
+
+class KnowledgeBaseError(Exception):
+    """The knowledge base has problems; each is one line of the message."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    registry: Registry | None
+    problems: list[Problem]
+    from_cache: bool
+
+
+def _record_modules() -> list[Any]:
+    names = sorted(m.name for m in pkgutil.iter_modules(records_package.__path__))
+    return [importlib.import_module(f"{records_package.__name__}.{n}") for n in names]
+
+
+def _yaml_files(knowledge_dir: Path) -> list[Path]:
+    return sorted(p for p in knowledge_dir.rglob("*.yaml") if p.is_file())
+
+
+def content_hash(knowledge_dir: Path) -> tuple[str, str]:
+    """(knowledge version, cache key). The cache key also covers the record code."""
+    data = hashlib.sha256()
+    for path in _yaml_files(knowledge_dir):
+        data.update(path.relative_to(knowledge_dir).as_posix().encode())
+        data.update(b"\0")
+        data.update(path.read_bytes())
+        data.update(b"\0")
+    code = hashlib.sha256(data.digest())
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        code.update(path.read_bytes())
+    return "kb-" + data.hexdigest()[:12], code.hexdigest()[:24]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("ACUCARE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "acucare" if base else Path.home() / ".cache" / "acucare"
+
+
+def _read_cache(key: str) -> Registry | None:
+    if os.environ.get("ACUCARE_NO_KB_CACHE"):
+        return None
+    path = _cache_dir() / f"registry-{key}.pickle"
+    try:
+        with path.open("rb") as handle:
+            # The cache is written only by this process's own loader, under the user's
+            # cache directory, and its name is the hash of the code and data it came from.
+            registry = pickle.load(handle)  # noqa: S301
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return registry if isinstance(registry, Registry) else None
+
+
+def _write_cache(key: str, registry: Registry) -> None:
+    if os.environ.get("ACUCARE_NO_KB_CACHE"):
+        return
+    directory = _cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a concurrent reader never sees half a file.
+        with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".tmp") as tmp:
+            pickle.dump(registry, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp.name, directory / f"registry-{key}.pickle")
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
+def _load_yaml(path: Path) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open("rb") as handle:
+        return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+
+
+def _format_pydantic_error(error: dict[str, Any]) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    return f"{loc}: {error['msg']}" if loc else str(error["msg"])
+
+
+def _validate(
+    knowledge_dir: Path, version: str, modules: list[Any]
+) -> tuple[Registry, list[Problem]]:
+    from pydantic import TypeAdapter, ValidationError
+
+    problems: list[Problem] = []
+    collections: dict[str, dict[str, Any]] = {}
+    kinds: dict[type[Any], str] = {}
+    sources: dict[tuple[str, str], str] = {}
+    specs: list[CollectionSpec] = [m.COLLECTION for m in modules if hasattr(m, "COLLECTION")]
+    for spec in specs:
+        collections[spec.name] = {}
+        kinds[spec.record] = spec.name
+        adapter: TypeAdapter[Any] = TypeAdapter(spec.record)
+        folder = knowledge_dir / spec.name
+        if not folder.is_dir():
+            problems.append(Problem(f"knowledge/{spec.name}", "collection folder is missing"))
+            continue
+        for path in _yaml_files(folder):
+            rel = "knowledge/" + path.relative_to(knowledge_dir).as_posix()
+            try:
+                document = _load_yaml(path)
+            except Exception as exc:  # noqa: BLE001 - any YAML error is a problem to report
+                problems.append(Problem(rel, f"not valid YAML: {exc}".replace("\n", " ")))
+                continue
+            if not isinstance(document, list):
+                problems.append(Problem(rel, "a knowledge file holds a YAML list of records"))
+                continue
+            for index, raw in enumerate(document):
+                label = f"[{index}]"
+                if isinstance(raw, dict) and isinstance(raw.get(spec.key), str):
+                    label = f"{raw[spec.key]}"
+                try:
+                    record = adapter.validate_python(raw)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        message = f"schema error at {_format_pydantic_error(dict(err))}"
+                        problems.append(Problem(f"{rel}: {label}", message))
+                    continue
+                key = getattr(record, spec.key)
+                if key in collections[spec.name]:
+                    first = sources[(spec.name, key)]
+                    problems.append(Problem(f"{rel}: {key}", f"duplicate id (first in {first})"))
+                    continue
+                collections[spec.name][key] = record
+                sources[(spec.name, key)] = rel
+    registry = Registry(version, collections, kinds, sources)
+    return registry, problems
+
+
+def _build_indexes(registry: Registry, modules: list[Any]) -> None:
+    for module in modules:
+        build = getattr(module, "build_indexes", None)
+        if build is not None:
+            registry.indexes.update(build(registry))
+
+
+def _cross_check(registry: Registry, modules: list[Any]) -> Iterator[Problem]:
+    for module in modules:
+        check: Check | None = getattr(module, "check", None)
+        if check is not None:
+            yield from check(registry)
+
+
+def load(knowledge_dir: Path | None = None, *, use_cache: bool = True) -> LoadResult:
+    """Validate the knowledge base at `knowledge_dir` (the shipped one by default)."""
+    directory = (knowledge_dir or DEFAULT_KNOWLEDGE_DIR).resolve()
+    version, key = content_hash(directory)
+    if use_cache:
+        cached = _read_cache(key)
+        if cached is not None:
+            return LoadResult(cached, [], True)
+    modules = _record_modules()
+    registry, problems = _validate(directory, version, modules)
+    # Cross-checks run even after schema errors so that one run reports everything;
+    # a record that failed its schema may then also show up as an unknown reference.
+    _build_indexes(registry, modules)
+    problems.extend(_cross_check(registry, modules))
+    if problems:
+        return LoadResult(None, problems, False)
+    if use_cache:
+        _write_cache(key, registry)
+    return LoadResult(registry, [], False)

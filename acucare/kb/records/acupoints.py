@@ -1,0 +1,175 @@
+"""Acupoints: the 361 WHO meridian points, the 48 WHO extra points, and common ear points.
+
+The WHO code is the canonical key (``BL23``, ``EX-B2``); aliases in common use (UB, LV,
+TW/SJ, Du, Ren, "BL-23", "bl 23") resolve to it through `resolve_point_code`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from annotated_types import Ge
+
+from acucare.kb.records.base import (
+    STRICT,
+    CitationRef,
+    CollectionSpec,
+    NonEmptyStr,
+    Problem,
+)
+from acucare.kb.records.body_sites import BodyRegion, Limb
+
+if TYPE_CHECKING:
+    from acucare.kb.registry import Registry
+
+# WHO 2008 channel order and point counts (WHO Standard Acupuncture Point Locations).
+WHO_MERIDIAN_COUNTS: dict[str, int] = {
+    "LU": 11, "LI": 20, "ST": 45, "SP": 21, "HT": 9, "SI": 19, "BL": 67,
+    "KI": 27, "PC": 9, "TE": 23, "GB": 44, "LR": 14, "GV": 28, "CV": 24,
+}  # fmt: skip
+# WHO 1991 extra points by family: 48 in all.
+WHO_EXTRA_COUNTS: dict[str, int] = {"EX-HN": 15, "EX-CA": 1, "EX-B": 9, "EX-UE": 11, "EX-LE": 12}
+AURICULAR = "EAR"
+
+# Channel abbreviations seen in texts and data sets, mapped to the WHO code.
+MERIDIAN_ALIASES: dict[str, str] = {
+    "L": "LU", "LUNG": "LU",
+    "CO": "LI", "LARGEINTESTINE": "LI",
+    "S": "ST", "STOMACH": "ST",
+    "SPLEEN": "SP",
+    "H": "HT", "HE": "HT", "HEART": "HT",
+    "SMALLINTESTINE": "SI",
+    "UB": "BL", "B": "BL", "BLADDER": "BL",
+    "K": "KI", "KID": "KI", "KIDNEY": "KI",
+    "P": "PC", "CS": "PC", "PERICARDIUM": "PC", "HC": "PC",
+    "TW": "TE", "SJ": "TE", "TB": "TE", "TH": "TE", "SANJIAO": "TE", "TRIPLEENERGIZER": "TE",
+    "G": "GB", "GALLBLADDER": "GB",
+    "LV": "LR", "LIV": "LR", "LIVER": "LR",
+    "DU": "GV", "DM": "GV", "GOV": "GV",
+    "REN": "CV", "RN": "CV", "CON": "CV",
+}  # fmt: skip
+
+CautionKind = Literal[
+    "pneumothorax", "major_vessel", "brainstem_spinal_cord", "organ", "eye", "full_bladder",
+    "pregnancy",
+]
+PointKind = Literal["meridian", "extra", "auricular"]
+
+
+@dataclass(frozen=True, slots=True)
+class Caution:
+    """An anatomical or population caution and how the practitioner handles it."""
+
+    __pydantic_config__ = STRICT
+
+    kind: CautionKind
+    structure: NonEmptyStr  # what is at risk, e.g. "lung apex"
+    handling: NonEmptyStr  # e.g. "shallow oblique insertion; never deep or perpendicular"
+    citations: tuple[CitationRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Acupoint:
+    __pydantic_config__ = STRICT
+
+    code: NonEmptyStr  # WHO code: LU1 … CV24, EX-B2; EAR-SHENMEN for ear points
+    kind: PointKind
+    meridian: NonEmptyStr  # LU … CV, an EX family (EX-HN …), or EAR
+    number: Annotated[int, Ge(1)] | None
+    pinyin: NonEmptyStr
+    hanzi: NonEmptyStr
+    name_en: NonEmptyStr
+    region: NonEmptyStr  # a body region id from knowledge/body_sites
+    limb: Limb
+    laterality: Literal["bilateral", "midline"]
+    citations: tuple[CitationRef, ...]  # sources of the code and names
+    cautions: tuple[Caution, ...] = ()
+    aliases: tuple[str, ...] = ()  # other names in use, e.g. "Huatuojiaji", "Yintang"
+    # Left empty on purpose: no per-point safe depth in millimetres has been verified.
+    max_depth_mm: float | None = None
+
+
+COLLECTION = CollectionSpec("acupoints", Acupoint, "code")
+
+_CODE_PATTERN = re.compile(r"^\s*([A-Za-z]+(?:[\s-]*[A-Za-z]+)*)[\s.\-_]*0*(\d+)\s*$")
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def build_indexes(registry: Registry) -> dict[str, dict[str, str]]:
+    """Alias index: normalised spelling -> WHO code."""
+    index: dict[str, str] = {}
+    for code, point in registry.of(Acupoint).items():
+        index[_normal(code)] = code
+        for alias in point.aliases:
+            index.setdefault(_normal(alias), code)
+    return {"point_aliases": index}
+
+
+def resolve_point_code(registry: Registry, text: str) -> str | None:
+    """The WHO code for a spelling in common use, or None if it is not a known point."""
+    index: Mapping[str, str] = registry.index("point_aliases")
+    direct = index.get(_normal(text))
+    if direct is not None:
+        return direct
+    match = _CODE_PATTERN.match(text)
+    if match is None:
+        return None
+    channel = _normal(match.group(1))
+    number = int(match.group(2))
+    channel = MERIDIAN_ALIASES.get(channel, channel)
+    if channel.startswith("EX") and not channel.startswith("EX-"):
+        channel = "EX-" + channel[2:]
+    candidate = f"{channel}{number}"
+    return index.get(_normal(candidate))
+
+
+def check(registry: Registry) -> Iterator[Problem]:
+    points = registry.of(Acupoint)
+    regions = registry.of(BodyRegion)
+    counted: dict[str, set[int]] = {}
+    for code, point in points.items():
+        where = f"{registry.source_of('acupoints', code)}: {code}"
+        expected_code = None
+        if point.kind == "meridian":
+            if point.meridian not in WHO_MERIDIAN_COUNTS:
+                yield Problem(where, f"unknown meridian '{point.meridian}'")
+            expected_code = f"{point.meridian}{point.number}"
+        elif point.kind == "extra":
+            if point.meridian not in WHO_EXTRA_COUNTS:
+                yield Problem(where, f"unknown extra-point family '{point.meridian}'")
+            expected_code = f"{point.meridian}{point.number}"
+        elif point.meridian != AURICULAR or not code.startswith("EAR-"):
+            yield Problem(where, "auricular points have meridian EAR and a code EAR-…")
+        if expected_code is not None and code != expected_code:
+            yield Problem(where, f"code does not match meridian and number ({expected_code})")
+        if point.number is not None:
+            numbers = counted.setdefault(point.meridian, set())
+            numbers.add(point.number)
+        region = regions.get(point.region)
+        if region is None:
+            yield Problem(where, f"unknown region '{point.region}' (not in knowledge/body_sites)")
+        elif region.limb != point.limb:
+            yield Problem(where, f"limb '{point.limb}' disagrees with region '{region.id}'")
+        if not point.citations:
+            yield Problem(where, "a point must cite the source of its code and names")
+        for index, caution in enumerate(point.cautions):
+            # A caution citing only unverified sources is stored but inert (see acts_on).
+            if not caution.citations:
+                yield Problem(where, f"cautions[{index}] has no citation")
+    for family, expected in {**WHO_MERIDIAN_COUNTS, **WHO_EXTRA_COUNTS}.items():
+        numbers = counted.get(family, set())
+        if numbers != set(range(1, expected + 1)):
+            missing = sorted(set(range(1, expected + 1)) - numbers)
+            extra = sorted(numbers - set(range(1, expected + 1)))
+            detail = f"has {len(numbers)} points, WHO has {expected}"
+            if missing:
+                detail += f"; missing {', '.join(f'{family}{n}' for n in missing[:10])}"
+            if extra:
+                detail += f"; not in WHO {', '.join(f'{family}{n}' for n in extra[:10])}"
+            yield Problem(f"knowledge/acupoints: {family}", f"wrong point count: {detail}")

@@ -1,0 +1,33 @@
+"""Turn ACUCARE_DATABASE_URL into Django's DATABASES entry (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+
+def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
+    """`sqlite:///relative/path`, `sqlite:////abs/path`, `sqlite:///:memory:`, or
+    `postgres://user:password@host:port/name`."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if path != ":memory:" and not path.startswith("/"):
+            path = f"{base_dir}/{path}"
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            # WAL lets the chart page read while a session is being saved.
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+        }
+    if parts.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "acucare",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+        }
+    raise ValueError(f"ACUCARE_DATABASE_URL: unsupported scheme '{parts.scheme}'")
