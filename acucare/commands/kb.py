@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
 def _check(path: Path | None) -> int:
     from acucare.kb.loader import load
 
+    if path is not None and not path.is_dir():
+        raise InputError(field="--path", message=f"no knowledge folder at {path}")
     result = load(path)
     if result.registry is None:
         for problem in result.problems:
