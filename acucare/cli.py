@@ -32,8 +32,9 @@ class _Parser(argparse.ArgumentParser):
         self.set_defaults(_parser=self)
 
     def error(self, message: str) -> NoReturn:
-        raise InputError(field=_field_from_argparse(message, self), message=message,
-                         allowed=_allowed_for(self))
+        raise InputError(
+            field=_field_from_argparse(message, self), message=message, allowed=_allowed_for(self)
+        )
 
 
 def _field_from_argparse(message: str, parser: argparse.ArgumentParser) -> str:
@@ -48,10 +49,10 @@ def _field_from_argparse(message: str, parser: argparse.ArgumentParser) -> str:
 
 def _allowed_for(parser: argparse.ArgumentParser) -> list[str] | None:
     allowed: list[str] = []
-    for action in parser._actions:  # noqa: SLF001 - argparse offers no public listing
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
             allowed.extend(action.choices)
-        elif not isinstance(action, argparse._HelpAction):  # noqa: SLF001
+        elif not isinstance(action, argparse._HelpAction):
             allowed.extend(action.option_strings)
     return allowed or None
 
@@ -77,8 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extras = build_parser().parse_known_args(argv)
         if extras:
             parser = args._parser
-            raise InputError(field=extras[0], message=f"unrecognised argument '{extras[0]}'",
-                             allowed=_allowed_for(parser))
+            raise InputError(
+                field=extras[0],
+                message=f"unrecognised argument '{extras[0]}'",
+                allowed=_allowed_for(parser),
+            )
         return int(args._module.run(args))
     except InputError as error:
         sys.stdout.write(json.dumps(error.as_document(), ensure_ascii=False) + "\n")

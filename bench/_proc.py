@@ -39,7 +39,7 @@ def time_process(
     peak_kib = 0
     for _ in range(runs):
         start = time.perf_counter()
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv built by the benchmark
+        proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _proc import time_process  # noqa: E402
+from _proc import time_process
 
 PYTHON = sys.executable
 ACUCARE = str(Path(PYTHON).with_name("acucare"))

@@ -43,7 +43,8 @@ def test_the_version_is_a_content_hash(knowledge_copy: Path) -> None:
     path = knowledge_copy / "body_sites" / "regions.yaml"
     _edit(path, lambda records: records[0].update(label="Head and scalp"))
     after = load(knowledge_copy, use_cache=False).registry
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert before.version != after.version
 
 
@@ -82,14 +83,17 @@ def test_wrong_meridian_count(knowledge_copy: Path) -> None:
     path = knowledge_copy / "acupoints" / "lu.yaml"
     _edit(path, lambda records: records.pop())
     problems = _problems(knowledge_copy)
-    assert any("LU: wrong point count: has 10 points, WHO has 11; missing LU11" in p
-               for p in problems), problems
+    assert any(
+        "LU: wrong point count: has 10 points, WHO has 11; missing LU11" in p for p in problems
+    ), problems
 
 
 def test_malformed_yaml(knowledge_copy: Path) -> None:
     (knowledge_copy / "acupoints" / "broken.yaml").write_text("- code: [unclosed\n")
-    assert any(p.startswith("knowledge/acupoints/broken.yaml: not valid YAML")
-               for p in _problems(knowledge_copy))
+    assert any(
+        p.startswith("knowledge/acupoints/broken.yaml: not valid YAML")
+        for p in _problems(knowledge_copy)
+    )
 
 
 def test_kb_check_command_exit_codes(run_cli, knowledge_copy: Path) -> None:
