@@ -41,7 +41,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "acucare.pages",
+    "acucare.accounts",
+    "acucare.audit",
+    "acucare.patients",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "patients:list"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -51,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "acucare.accounts.middleware.ContentSecurityPolicyMiddleware",
+    "acucare.accounts.middleware.IdleTimeoutMiddleware",
+    "acucare.accounts.middleware.TwoFactorEnforcementMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,6 +111,22 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after ACUCARE_IDLE_TIMEOUT_MINUTES without a request (IdleTimeoutMiddleware)
+# and in any case when the browser closes or after twelve hours.
+ACUCARE_IDLE_TIMEOUT_MINUTES = int(os.environ.get("ACUCARE_IDLE_TIMEOUT_MINUTES", "15"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 12 * 60 * 60
+# Sign-in throttling: this many failures for one username from one address within the
+# window lock that pair for the rest of the window.
+ACUCARE_LOGIN_MAX_FAILURES = int(os.environ.get("ACUCARE_LOGIN_MAX_FAILURES", "5"))
+ACUCARE_LOGIN_LOCK_MINUTES = int(os.environ.get("ACUCARE_LOGIN_LOCK_MINUTES", "15"))
+# Content-Security-Policy sent with every response (ContentSecurityPolicyMiddleware):
+# no inline script or style anywhere; htmx is served from our own static files.
+ACUCARE_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

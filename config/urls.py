@@ -2,6 +2,12 @@
 
 from django.urls import include, path
 
+from acucare.api import api
+
 urlpatterns = [
     path("", include("acucare.pages.urls")),
+    path("", include("acucare.accounts.urls")),
+    path("patients/", include("acucare.patients.urls")),
+    path("admin/audit/", include("acucare.audit.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -29,3 +29,23 @@ class InputError(Exception):
                 list(self.allowed) if not isinstance(self.allowed, dict) else self.allowed
             )
         return {"error": body}
+
+
+@dataclass(frozen=True)
+class ConflictError(Exception):
+    """A change based on an out-of-date copy of a record: someone else saved first.
+
+    The caller reloads and reapplies; nothing is merged silently.
+    """
+
+    message: str
+    current_version: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def as_document(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": "conflict", "message": self.message}
+        if self.current_version is not None:
+            body["current_version"] = self.current_version
+        return {"error": body}

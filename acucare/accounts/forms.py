@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django import forms
+
+from acucare.accounts.models import BaseProfession, Certification, Role
+from acucare.domain.errors import InputError
+
+
+def apply_input_error(form: forms.Form, error: InputError) -> None:
+    """Show a service's InputError next to the field it names (or above the form)."""
+    field = error.field.split(".")[0].split("[")[0]
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Six-digit code",
+        min_length=6,
+        max_length=7,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]{6,7}",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters, not a common password. Give it to the user in person.",
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ClinicForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Clinic name")
+    require_two_factor = forms.BooleanField(
+        required=False, label="Require two-factor authentication for every user"
+    )
+
+
+class CredentialsForm(forms.Form):
+    base_profession = forms.ChoiceField(choices=BaseProfession.choices)
+    licence_title = forms.CharField(max_length=40, required=False, help_text="e.g. L.Ac., R.Ac.")
+    licence_number = forms.CharField(max_length=60, required=False)
+    issuing_board = forms.CharField(max_length=200, required=False)
+    licence_expiry = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    certifications = forms.MultipleChoiceField(
+        choices=Certification.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    degree = forms.CharField(max_length=60, required=False, help_text="e.g. MAc, MSOM, DAOM")
+    years_in_practice = forms.IntegerField(min_value=0, max_value=70, required=False)
+    other_experience = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="The integration that will use it.")

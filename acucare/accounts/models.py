@@ -1,0 +1,190 @@
+"""Users with one role each, the clinic settings row, practitioner credentials, login
+attempts (for throttling) and personal access tokens for the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Clinic admin"
+    PRACTITIONER = "practitioner", "Practitioner"
+    RECEPTION = "reception", "Reception"
+
+
+class User(AbstractUser):
+    """A member of clinic staff. `public_id` is the only identifier that leaves the database."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    # TOTP two-factor authentication: the base32 secret is set at enrolment and only
+    # counts once a code generated from it has been verified (`totp_confirmed_at`).
+    totp_secret = models.CharField(max_length=64, blank=True)
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last accepted time-step: a code is never accepted twice (replay protection).
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = (
+            "last_name",
+            "first_name",
+            "username",
+        )
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="user_role_known"
+            ),
+        )
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Tracked(models.Model):
+    """Who created and last changed an editable row, and when."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Clinic(models.Model):
+    """The one settings row of this installation (primary key 1)."""
+
+    name = models.CharField(max_length=200, default="Clinic")
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Every user must enrol an authenticator app before working."
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = (models.CheckConstraint(condition=models.Q(pk=1), name="clinic_single_row"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BaseProfession(models.TextChoices):
+    # STRICTA 2010 item 5 asks for the practitioner's background.
+    ACUPUNCTURIST = "acupuncturist", "Acupuncturist"
+    PHYSICIAN = "physician", "Physician"
+    PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
+    OTHER = "other", "Other"
+
+
+class Certification(models.TextChoices):
+    NCCAOM_DIPL_AC = "nccaom_dipl_ac", "Dipl. Ac. (NCCAOM)"
+    NCCAOM_DIPL_OM = "nccaom_dipl_om", "Dipl. O.M. (NCCAOM)"
+    NCCAOM_DIPL_CH = "nccaom_dipl_ch", "Dipl. C.H. (NCCAOM)"
+    BACC_MEMBER = "bacc_member", "Member, British Acupuncture Council (MBAcC)"
+    BACC_FELLOW = "bacc_fellow", "Fellow, British Acupuncture Council (FBAcC)"
+    AACP_MEMBER = "aacp_member", "Member, Acupuncture Association of Chartered Physiotherapists"
+    BMAS_COMPETENCE = "bmas_competence", "BMAS Certificate of Basic Competence"
+    BMAS_DIPLOMA = "bmas_diploma", "BMAS Diploma of Medical Acupuncture"
+    CCAOM_CNT = "ccaom_cnt", "CCAOM Clean Needle Technique course"
+
+
+class PractitionerProfile(Tracked):
+    """Credentials of a practitioner (see the reference document, section 7)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner_profile"
+    )
+    base_profession = models.CharField(
+        max_length=20, choices=BaseProfession.choices, default=BaseProfession.ACUPUNCTURIST
+    )
+    licence_title = models.CharField(
+        max_length=40, blank=True, help_text="Title the licence confers, e.g. L.Ac."
+    )
+    licence_number = models.CharField(max_length=60, blank=True)
+    issuing_board = models.CharField(max_length=200, blank=True)
+    licence_expiry = models.DateField(null=True, blank=True)
+    certifications = models.JSONField(default=list, blank=True)
+    degree = models.CharField(max_length=60, blank=True, help_text="e.g. MAc, MSOM, DAOM")
+    years_in_practice = models.PositiveSmallIntegerField(null=True, blank=True)
+    other_experience = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Credentials of {self.user}"
+
+    def licence_expired(self, today: dt.date | None = None) -> bool:
+        """True when an expiry date is recorded and has passed."""
+        if self.licence_expiry is None:
+            return False
+        return self.licence_expiry < (today or timezone.localdate())
+
+    def licence_expires_soon(self, today: dt.date | None = None, days: int = 60) -> bool:
+        if self.licence_expiry is None or self.licence_expired(today):
+            return False
+        return self.licence_expiry <= (today or timezone.localdate()) + dt.timedelta(days=days)
+
+    def certification_labels(self) -> list[str]:
+        labels = dict(Certification.choices)
+        return [str(labels.get(code, code)) for code in self.certifications]
+
+
+class LoginAttempt(models.Model):
+    """One sign-in attempt; failures per username and address drive the lock-out."""
+
+    username = models.CharField(max_length=150)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    succeeded = models.BooleanField()
+
+    class Meta:
+        indexes = (
+            models.Index(fields=["username", "ip_address", "at"], name="login_attempt_lookup"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A personal access token. Only a SHA-256 digest is stored; the token is shown once."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,483 @@
+"""Writes to accounts: users and roles, clinic settings, credentials, two-factor
+enrolment, sign-in bookkeeping and API tokens. Each service is atomic, keyword-only,
+takes the acting user and appends exactly one audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from acucare.accounts.access import require_admin, require_practitioner
+from acucare.accounts.actor import Actor
+from acucare.accounts.models import (
+    ApiToken,
+    BaseProfession,
+    Certification,
+    Clinic,
+    LoginAttempt,
+    PractitionerProfile,
+    Role,
+    User,
+)
+from acucare.audit.services import audit_record
+from acucare.domain.errors import InputError
+
+# ---------------------------------------------------------------- users and roles
+
+
+def _user(public_id: uuid.UUID | str) -> User:
+    try:
+        return get_user_model().objects.get(public_id=public_id)  # type: ignore[no-any-return]
+    except (get_user_model().DoesNotExist, ValueError) as exc:
+        from django.http import Http404
+
+        raise Http404("No such user.") from exc
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise InputError("role", f"'{role}' is not a role.", list(Role.values))
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    require_admin(actor)
+    _check_role(role)
+    username = username.strip()
+    if not username:
+        raise InputError("username", "This field is required.")
+    model = get_user_model()
+    if model.objects.filter(username__iexact=username).exists():
+        raise InputError("username", "That username is taken.")
+    user: User = model(
+        username=username, role=role, first_name=first_name, last_name=last_name, email=email
+    )
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InputError("password", " ".join(exc.messages)) from exc
+    user.set_password(password)
+    user.save()
+    if role == Role.PRACTITIONER:
+        PractitionerProfile.objects.create(user=user, created_by=actor.user, updated_by=actor.user)
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="user",
+        object_id=user.public_id,
+        detail={"username": user.username, "role": role},
+    )
+    return user
+
+
+@transaction.atomic
+def user_change_role(*, actor: Actor, user_id: uuid.UUID | str, role: str) -> User:
+    require_admin(actor)
+    _check_role(role)
+    user = _user(user_id)
+    if user.pk == actor.user.pk and role != Role.ADMIN:
+        raise InputError("role", "You cannot remove your own admin role; ask another admin.")
+    previous = user.role
+    if role != Role.PRACTITIONER and user.primary_patients.exists():
+        raise InputError(
+            "role",
+            "This practitioner is still the primary practitioner of patients; "
+            "ask reception to reassign them first.",
+        )
+    user.role = role
+    user.save(update_fields=["role"])
+    if role == Role.PRACTITIONER:
+        PractitionerProfile.objects.get_or_create(
+            user=user, defaults={"created_by": actor.user, "updated_by": actor.user}
+        )
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="user",
+        object_id=user.public_id,
+        detail={"role": {"from": previous, "to": role}},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: Actor, user_id: uuid.UUID | str, active: bool) -> User:
+    """Deactivate (or reactivate) an account. Users are never deleted: the audit log
+    and the records they wrote keep pointing at them."""
+    require_admin(actor)
+    user = _user(user_id)
+    if user.pk == actor.user.pk and not active:
+        raise InputError("active", "You cannot deactivate your own account.")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        ApiToken.objects.filter(owner=user, revoked_at=None).update(revoked_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action="activate" if active else "deactivate",
+        object_type="user",
+        object_id=user.public_id,
+    )
+    return user
+
+
+@transaction.atomic
+def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
+    """For a lost phone: the user enrols again at their next sign-in."""
+    require_admin(actor)
+    user = _user(user_id)
+    user.totp_secret = ""
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    audit_record(
+        actor=actor,
+        action="two_factor",
+        object_type="user",
+        object_id=user.public_id,
+        detail={"change": "reset by admin"},
+    )
+    return user
+
+
+# ---------------------------------------------------------------- clinic settings
+
+
+def clinic() -> Clinic:
+    row, _ = Clinic.objects.get_or_create(pk=1)
+    return row
+
+
+@transaction.atomic
+def clinic_update(*, actor: Actor, name: str, require_two_factor: bool) -> Clinic:
+    require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise InputError("name", "This field is required.")
+    if require_two_factor and not actor.user.two_factor_enabled:
+        raise InputError(
+            "require_two_factor",
+            "Enrol two-factor authentication for your own account before requiring it.",
+        )
+    row = Clinic.objects.select_for_update().get(pk=clinic().pk)
+    before = {"name": row.name, "require_two_factor": row.require_two_factor}
+    row.name = name
+    row.require_two_factor = require_two_factor
+    row.updated_by = actor.user
+    row.updated_at = timezone.now()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="clinic",
+        detail={
+            "before": before,
+            "after": {"name": name, "require_two_factor": require_two_factor},
+        },
+    )
+    return row
+
+
+# ---------------------------------------------------------------- practitioner credentials
+
+
+@dataclass(frozen=True)
+class Credentials:
+    base_profession: str = BaseProfession.ACUPUNCTURIST
+    licence_title: str = ""
+    licence_number: str = ""
+    issuing_board: str = ""
+    licence_expiry: dt.date | None = None
+    certifications: Sequence[str] = ()
+    degree: str = ""
+    years_in_practice: int | None = None
+    other_experience: str = ""
+
+
+@transaction.atomic
+def profile_update(*, actor: Actor, credentials: Credentials) -> PractitionerProfile:
+    """A practitioner keeps their own credentials up to date."""
+    require_practitioner(actor)
+    if credentials.base_profession not in BaseProfession.values:
+        raise InputError(
+            "base_profession",
+            f"'{credentials.base_profession}' is not recognised.",
+            list(BaseProfession.values),
+        )
+    for index, code in enumerate(credentials.certifications):
+        if code not in Certification.values:
+            raise InputError(
+                f"certifications[{index}]",
+                f"'{code}' is not recognised.",
+                list(Certification.values),
+            )
+    years = credentials.years_in_practice
+    if years is not None and not 0 <= years <= 70:
+        raise InputError(
+            "years_in_practice", "Enter a number of years from 0 to 70.", {"min": 0, "max": 70}
+        )
+    profile, _ = PractitionerProfile.objects.select_for_update().get_or_create(
+        user=actor.user, defaults={"created_by": actor.user, "updated_by": actor.user}
+    )
+    profile.base_profession = credentials.base_profession
+    profile.licence_title = credentials.licence_title.strip()
+    profile.licence_number = credentials.licence_number.strip()
+    profile.issuing_board = credentials.issuing_board.strip()
+    profile.licence_expiry = credentials.licence_expiry
+    profile.certifications = sorted(set(credentials.certifications))
+    profile.degree = credentials.degree.strip()
+    profile.years_in_practice = years
+    profile.other_experience = credentials.other_experience.strip()
+    profile.updated_by = actor.user
+    profile.updated_at = timezone.now()
+    profile.save()
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="practitioner_profile",
+        object_id=actor.user.public_id,
+    )
+    return profile
+
+
+# ---------------------------------------------------------------- sign-in throttling
+
+
+def _max_failures() -> int:
+    return int(getattr(settings, "ACUCARE_LOGIN_MAX_FAILURES", 5))
+
+
+def _window() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "ACUCARE_LOGIN_LOCK_MINUTES", 15)))
+
+
+def login_locked_until(*, username: str, ip_address: str | None) -> dt.datetime | None:
+    """When too many recent failures came for this username from this address, the time
+    the lock lifts; otherwise None. A success clears earlier failures."""
+    now = timezone.now()
+    attempts = LoginAttempt.objects.filter(
+        username=username.strip().lower(), ip_address=ip_address, at__gte=now - _window()
+    )
+    last_success = (
+        attempts.filter(succeeded=True).order_by("-at").values_list("at", flat=True).first()
+    )
+    failures = attempts.filter(succeeded=False)
+    if last_success is not None:
+        failures = failures.filter(at__gt=last_success)
+    times = list(failures.order_by("-at").values_list("at", flat=True)[: _max_failures()])
+    if len(times) < _max_failures():
+        return None
+    return times[-1] + _window()
+
+
+@transaction.atomic
+def login_failed(
+    *, username: str, ip_address: str | None, user_agent: str, reason: str
+) -> dt.datetime | None:
+    """Record a failed password or code; returns the lock time if this one locks."""
+    LoginAttempt.objects.create(
+        username=username.strip().lower(), ip_address=ip_address, succeeded=False
+    )
+    locked = login_locked_until(username=username, ip_address=ip_address)
+    audit_record(
+        actor=None,
+        action="login_failed",
+        object_type="user",
+        username=username[:150],
+        ip_address=ip_address,
+        detail={"reason": reason, "locked": locked is not None, "user_agent": user_agent[:300]},
+    )
+    return locked
+
+
+@transaction.atomic
+def login_refused_locked(*, username: str, ip_address: str | None) -> None:
+    audit_record(
+        actor=None,
+        action="login_locked",
+        object_type="user",
+        username=username[:150],
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def login_succeeded(*, actor: Actor, two_factor: bool) -> None:
+    LoginAttempt.objects.create(
+        username=actor.user.username.lower(), ip_address=actor.ip_address, succeeded=True
+    )
+    audit_record(
+        actor=actor,
+        action="login",
+        object_type="user",
+        object_id=actor.user.public_id,
+        detail={"two_factor": two_factor},
+    )
+
+
+@transaction.atomic
+def logged_out(*, actor: Actor, reason: str) -> None:
+    audit_record(
+        actor=actor,
+        action="timeout" if reason == "idle" else "logout",
+        object_type="user",
+        object_id=actor.user.public_id,
+    )
+
+
+# ---------------------------------------------------------------- two-factor (TOTP)
+
+TOTP_ISSUER = "acucare"
+
+
+def totp_new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(*, user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def totp_matching_step(secret: str, code: str, *, after: int | None) -> int | None:
+    """The time-step whose code matches (allowing one step of clock drift either way),
+    provided it is later than `after`, the last step already used."""
+    code = code.strip().replace(" ", "")
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    now = timezone.now()
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if after is not None and step <= after:
+            continue
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+@transaction.atomic
+def totp_enrol(*, actor: Actor, secret: str, code: str) -> User:
+    """Confirm enrolment with a code from the authenticator app."""
+    step = totp_matching_step(secret, code, after=None)
+    if step is None:
+        raise InputError(
+            "code",
+            "That code does not match. Check the time on your phone and try the current code.",
+        )
+    user = get_user_model().objects.select_for_update().get(pk=actor.user.pk)
+    user.totp_secret = secret
+    user.totp_confirmed_at = timezone.now()
+    user.totp_last_step = step
+    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    audit_record(
+        actor=actor,
+        action="two_factor",
+        object_type="user",
+        object_id=user.public_id,
+        detail={"change": "enrolled"},
+    )
+    return user  # type: ignore[no-any-return]
+
+
+def totp_verify(*, user: User, code: str) -> bool:
+    """Check a sign-in code and consume its time-step so it cannot be replayed.
+    (No audit row here: the sign-in that follows, or the failure, records it.)"""
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        step = totp_matching_step(locked.totp_secret, code, after=locked.totp_last_step)
+        if step is None:
+            return False
+        locked.totp_last_step = step
+        locked.save(update_fields=["totp_last_step"])
+        return True
+
+
+# ---------------------------------------------------------------- API tokens
+
+TOKEN_PREFIX = "acu_"  # noqa: S105 -- a public marker that identifies our tokens, not a secret
+
+
+def token_digest(token: str) -> str:
+    """Tokens are 256-bit random values, so a plain SHA-256 is a sound one-way digest."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
+    """Returns the row and the token itself, which is shown once and never stored."""
+    name = name.strip()
+    if not name:
+        raise InputError("name", "Name the token after the integration that will use it.")
+    if len(name) > 100:
+        raise InputError("name", "At most 100 characters.", {"min": 1, "max": 100})
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        owner=actor.user, name=name, prefix=token[:12], digest=token_digest(token)
+    )
+    audit_record(
+        actor=actor,
+        action="token_create",
+        object_type="api_token",
+        object_id=row.public_id,
+        detail={"name": name},
+    )
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token_id: uuid.UUID | str) -> ApiToken:
+    """Owners revoke their own tokens; the clinic admin may revoke anyone's."""
+    try:
+        row = ApiToken.objects.select_for_update().get(public_id=token_id)
+    except (ApiToken.DoesNotExist, ValueError) as exc:
+        from django.http import Http404
+
+        raise Http404("No such token.") from exc
+    if row.owner_id != actor.user.pk and not actor.is_admin:
+        from django.http import Http404
+
+        raise Http404("No such token.")
+    if row.revoked_at is None:
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor, action="token_revoke", object_type="api_token", object_id=row.public_id
+    )
+    return row
+
+
+def api_token_authenticate(token: str) -> User | None:
+    """The active owner of an unrevoked token, updating its last-used time."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = (
+        ApiToken.objects.select_related("owner")
+        .filter(digest=token_digest(token), revoked_at=None, owner__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.owner

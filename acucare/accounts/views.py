@@ -1,0 +1,363 @@
+"""Sign-in (password, then a TOTP code), two-factor enrolment, sign-out, the
+practitioner's credentials, personal API tokens, and the clinic admin's pages."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from acucare.accounts import selectors, services
+from acucare.accounts.access import require_admin, require_practitioner
+from acucare.accounts.actor import actor_from_request, client_ip
+from acucare.accounts.forms import (
+    ClinicForm,
+    CodeForm,
+    CredentialsForm,
+    LoginForm,
+    RoleForm,
+    TokenForm,
+    UserCreateForm,
+    apply_input_error,
+)
+from acucare.accounts.models import Role, User
+from acucare.domain.errors import InputError
+
+PENDING = "acucare_pending_two_factor"
+PENDING_SECRET = "acucare_enrol_secret"  # noqa: S105 -- a session key name, not a secret
+PENDING_SECONDS = 300
+
+
+def home_for(user: Any) -> str:
+    if getattr(user, "role", None) == Role.ADMIN:
+        return reverse("accounts:users")
+    return reverse("patients:list")
+
+
+def _next_url(request: HttpRequest, candidate: str | None) -> str | None:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def _lock_message(until: Any) -> str:
+    local = timezone.localtime(until)
+    return (
+        "Too many failed sign-in attempts for this username from this address. "
+        f"Sign-in is locked until {local:%H:%M} ({local:%Z}). "
+        "If you have forgotten your password, ask the clinic admin to reset it."
+    )
+
+
+def _complete_login(
+    request: HttpRequest, user: User, *, two_factor: bool, next_url: str | None
+) -> HttpResponse:
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    services.login_succeeded(actor=actor_from_request(request), two_factor=two_factor)
+    return redirect(next_url or home_for(user))
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(home_for(request.user))
+    next_url = _next_url(request, request.POST.get("next") or request.GET.get("next"))
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        ip = client_ip(request)
+        locked = services.login_locked_until(username=username, ip_address=ip)
+        if locked is not None:
+            services.login_refused_locked(username=username, ip_address=ip)
+            form.add_error(None, _lock_message(locked))
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                locked = services.login_failed(
+                    username=username,
+                    ip_address=ip,
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    reason="password",
+                )
+                form.add_error(
+                    None,
+                    _lock_message(locked) if locked else "The username or password is not correct.",
+                )
+                status = 429 if locked else 200
+            elif user.two_factor_enabled:  # type: ignore[attr-defined]
+                request.session.cycle_key()
+                request.session[PENDING] = {
+                    "user": str(user.public_id),  # type: ignore[attr-defined]
+                    "at": time.time(),
+                    "next": next_url,
+                }
+                return redirect("accounts:two_factor_verify")
+            else:
+                return _complete_login(request, user, two_factor=False, next_url=next_url)  # type: ignore[arg-type]
+    return render(
+        request, "accounts/login.html", {"form": form, "next": next_url or ""}, status=status
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - float(pending["at"]) > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        messages.info(request, "Enter your username and password again.")
+        return redirect("accounts:login")
+    user = get_user_model().objects.filter(public_id=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING, None)
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        ip = client_ip(request)
+        locked = services.login_locked_until(username=user.username, ip_address=ip)
+        if locked is not None:
+            services.login_refused_locked(username=user.username, ip_address=ip)
+            form.add_error(None, _lock_message(locked))
+            status = 429
+        elif services.totp_verify(user=user, code=form.cleaned_data["code"]):
+            del request.session[PENDING]
+            return _complete_login(request, user, two_factor=True, next_url=pending.get("next"))
+        else:
+            locked = services.login_failed(
+                username=user.username,
+                ip_address=ip,
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                reason="two_factor_code",
+            )
+            form.add_error(
+                "code",
+                _lock_message(locked)
+                if locked
+                else "That code is not correct or was already used.",
+            )
+            status = 429 if locked else 200
+    return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
+
+
+def _qr_svg(uri: str) -> str:
+    # segno writes plain SVG with presentation attributes only (no inline style), so the
+    # strict Content-Security-Policy allows it inline; it needs no external asset.
+    return segno.make(uri, error="m").svg_inline(
+        scale=5, light="#fff", title="QR code for your authenticator app"
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.two_factor_enabled:
+        return render(request, "accounts/two_factor_enrol.html", {"enrolled": True})
+    secret = request.session.get(PENDING_SECRET) or services.totp_new_secret()
+    request.session[PENDING_SECRET] = secret
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_enrol(
+                actor=actor_from_request(request), secret=secret, code=form.cleaned_data["code"]
+            )
+        except InputError as error:
+            apply_input_error(form, error)
+        else:
+            del request.session[PENDING_SECRET]
+            messages.success(
+                request,
+                "Two-factor authentication is on. You will be asked for a code at each sign-in.",
+            )
+            return redirect(home_for(user))
+    uri = services.totp_uri(user=user, secret=secret)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(
+        request,
+        "accounts/two_factor_enrol.html",
+        {"enrolled": False, "form": form, "secret": grouped, "qr_svg": _qr_svg(uri)},
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.logged_out(actor=actor_from_request(request), reason="logout")
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("accounts:login")
+
+
+# ---------------------------------------------------------------- practitioner profile
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_practitioner(actor)
+    current = selectors.own_profile(actor=actor)
+    initial = {}
+    if current is not None:
+        initial = {name: getattr(current, name) for name in CredentialsForm.base_fields}
+    form = CredentialsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(
+                actor=actor, credentials=services.Credentials(**form.cleaned_data)
+            )
+        except InputError as error:
+            apply_input_error(form, error)
+        else:
+            messages.success(request, "Your credentials are saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form, "profile": current})
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    form = TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _row, created = services.api_token_create(actor=actor, name=form.cleaned_data["name"])
+        except InputError as error:
+            apply_input_error(form, error)
+        else:
+            form = TokenForm()
+    response = render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "created": created, "tokens": selectors.own_tokens(actor=actor)},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+    services.api_token_revoke(actor=actor_from_request(request), token_id=public_id)
+    messages.success(request, "The token is revoked; integrations using it stop working now.")
+    return redirect("accounts:tokens")
+
+
+# ---------------------------------------------------------------- clinic admin
+
+
+@login_required
+@require_GET
+def users(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    return render(request, "accounts/users.html", {"users": selectors.user_list(actor=actor)})
+
+
+@login_required
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_admin(actor)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(actor=actor, **form.cleaned_data)
+        except InputError as error:
+            apply_input_error(form, error)
+        else:
+            messages.success(request, f"Account {user.username} created.")
+            return redirect("accounts:user_detail", public_id=user.public_id)
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    user = selectors.user_get(actor=actor, public_id=public_id)
+    role_form = RoleForm(request.POST or None, initial={"role": user.role})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "role" and role_form.is_valid():
+                services.user_change_role(
+                    actor=actor, user_id=user.public_id, role=role_form.cleaned_data["role"]
+                )
+                messages.success(request, "Role changed.")
+            elif action in {"deactivate", "activate"}:
+                services.user_set_active(
+                    actor=actor, user_id=user.public_id, active=action == "activate"
+                )
+                messages.success(
+                    request,
+                    "Account reactivated." if action == "activate" else "Account deactivated.",
+                )
+            elif action == "reset_two_factor":
+                services.user_reset_two_factor(actor=actor, user_id=user.public_id)
+                messages.success(
+                    request,
+                    "Two-factor authentication reset; the user enrols again at next sign-in.",
+                )
+            else:
+                return render(
+                    request,
+                    "accounts/user_detail.html",
+                    {"subject": user, "role_form": role_form},
+                    status=400,
+                )
+        except InputError as error:
+            apply_input_error(role_form, error)
+            return render(
+                request,
+                "accounts/user_detail.html",
+                {"subject": user, "role_form": role_form},
+                status=422,
+            )
+        return redirect("accounts:user_detail", public_id=user.public_id)
+    return render(request, "accounts/user_detail.html", {"subject": user, "role_form": role_form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_admin(actor)
+    row = services.clinic()
+    form = ClinicForm(
+        request.POST or None,
+        initial={"name": row.name, "require_two_factor": row.require_two_factor},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinic_update(actor=actor, **form.cleaned_data)
+        except InputError as error:
+            apply_input_error(form, error)
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect("accounts:clinic")
+    return render(request, "accounts/clinic.html", {"form": form, "clinic": row})

@@ -1,0 +1,85 @@
+"""The JSON API at /api/v1: one router per app, one error shape per domain error."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from acucare.accounts.api import API_AUTH
+from acucare.accounts.api import router as accounts_router
+from acucare.audit.api import router as audit_router
+from acucare.domain.errors import ConflictError, InputError
+from acucare.patients.api import router as patients_router
+
+api = NinjaAPI(
+    title="acucare",
+    version="1",
+    description=(
+        "Clinic API. Authenticate with the browser session (send the CSRF token in "
+        "`X-CSRFToken` on unsafe methods) or a personal access token "
+        "(`Authorization: Bearer acu_…`). The access rules are those of the pages: a patient "
+        "you may not see is 404, content your role may not see is 403."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url=None,
+)
+api.add_router("", accounts_router)
+api.add_router("", patients_router)
+api.add_router("", audit_router)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message}}, status=status
+    )
+
+
+@api.exception_handler(InputError)
+def input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
+    return api.create_response(request, exc.as_document(), status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    """Schema violations in the same shape as InputError, naming the first bad field."""
+    first = exc.errors[0] if exc.errors else {}
+    location = [str(p) for p in first.get("loc", ())]
+    if location and location[0] in {"body", "query", "path"}:
+        location = location[1:]
+    if location and location[0] in {"payload", "filters"}:
+        location = location[1:]
+    field = ".".join(location) or "body"
+    allowed = None
+    context = first.get("ctx") or {}
+    if "expected" in context:
+        allowed = [str(context["expected"])]
+    message = str(first.get("msg", "Invalid input."))
+    return api.create_response(
+        request, InputError(field, message, allowed).as_document(), status=422
+    )
+
+
+@api.exception_handler(ConflictError)
+def conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    return api.create_response(request, exc.as_document(), status=409)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "forbidden", str(exc) or "Your role does not allow this.")
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request, 401, "unauthenticated", "Sign in, or send a valid personal access token."
+    )

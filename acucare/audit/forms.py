@@ -1,0 +1,29 @@
+from django import forms
+
+from acucare.audit.models import Action
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, label="Username")
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *Action.choices])
+    object_type = forms.ChoiceField(
+        required=False,
+        label="Record type",
+        choices=[
+            ("", "Any record"),
+            ("patient", "Patient"),
+            ("episode", "Episode"),
+            ("user", "User"),
+            ("clinic", "Clinic settings"),
+            ("practitioner_profile", "Practitioner credentials"),
+            ("api_token", "API token"),
+            ("audit_log", "Audit log"),
+        ],
+    )
+    patient_id = forms.UUIDField(required=False, label="Patient id")
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,48 @@
+"""The one writer of audit events. Other services call `audit_record` inside their own
+transaction, so that a change and its audit row commit (or roll back) together."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from acucare.accounts.actor import Actor
+from acucare.audit.models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    object_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+    username: str = "",
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one event. `username`/`ip_address` cover events without an authenticated
+    actor (a failed sign-in)."""
+    user = actor.user if actor is not None and actor.user.is_authenticated else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_username=user.username if user is not None else username,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        ip_address=actor.ip_address if actor is not None else ip_address,
+        user_agent=actor.user_agent if actor is not None else "",
+        channel=actor.channel if actor is not None else "web",
+        detail=detail or {},
+    )
+
+
+def audit_exported(*, actor: Actor, filters: dict[str, Any]) -> AuditEvent:
+    """Exporting the log is itself recorded."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return audit_record(
+            actor=actor, action="export", object_type="audit_log", detail={"filters": filters}
+        )

@@ -1,0 +1,76 @@
+"""The only way to reach a patient record. Views, API handlers, selectors and services
+all come through here (a test forbids `Patient.objects` in views and API modules).
+
+Rules (docs/clinic-app.md):
+- a practitioner reaches the patients they are primary for and those shared with them;
+  any other patient is "not found" (404), so ids cannot be probed;
+- reception reaches every patient's demographics, never clinical content (403);
+- the clinic admin manages users and the audit log and reaches no patient (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from acucare.accounts.access import require_patient_staff
+from acucare.accounts.actor import Actor
+from acucare.patients.models import Episode, Patient
+
+
+def visible_patients(actor: Actor) -> QuerySet[Patient]:
+    """Every patient the actor may see at all (demographics at least)."""
+    require_patient_staff(actor)
+    patients = Patient.objects.all()
+    if actor.is_practitioner:
+        patients = patients.filter(
+            Q(primary_practitioner=actor.user) | Q(shares__practitioner=actor.user)
+        ).distinct()
+    return patients
+
+
+def _parse(public_id: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404("No such patient.") from exc
+
+
+def access_patient(
+    actor: Actor, public_id: uuid.UUID | str, *, clinical: bool, write: bool
+) -> Patient:
+    """The patient, or Http404 if the actor may not see it, or PermissionDenied if the
+    actor may see it but not in this way (reception asking for clinical content)."""
+    del write  # every role that may read a patient's demographics may also edit them
+    require_patient_staff(actor)
+    if clinical and not actor.is_practitioner:
+        raise PermissionDenied("Clinical content is for practitioners only.")
+    try:
+        return (
+            visible_patients(actor)
+            .select_related("primary_practitioner")
+            .get(public_id=_parse(public_id))
+        )
+    except Patient.DoesNotExist as exc:
+        raise Http404("No such patient.") from exc
+
+
+def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Episode:
+    """An episode is clinical content: practitioners with access to its patient only."""
+    del write
+    require_patient_staff(actor)
+    if not actor.is_practitioner:
+        raise PermissionDenied("Clinical content is for practitioners only.")
+    try:
+        return Episode.objects.select_related("patient").get(
+            public_id=_parse(public_id), patient__in=visible_patients(actor)
+        )
+    except Episode.DoesNotExist as exc:
+        raise Http404("No such episode.") from exc
+
+
+def can_see_clinical(actor: Actor) -> bool:
+    return actor.is_practitioner and actor.user.is_active

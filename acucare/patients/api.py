@@ -1,0 +1,221 @@
+"""Patients and episodes over JSON: the same services, selectors and access rules as
+the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from acucare.accounts.actor import actor_from_request
+from acucare.patients import selectors, services
+from acucare.patients.conditions import condition_name
+from acucare.patients.models import Episode, Patient
+
+router = Router(tags=["patients"])
+
+
+class PatientIn(Schema):
+    given_name: Annotated[str, Field(min_length=1, max_length=100)]
+    family_name: Annotated[str, Field(min_length=1, max_length=100)]
+    preferred_name: Annotated[str, Field(max_length=100)] = ""
+    date_of_birth: dt.date
+    sex: str = "unknown"
+    phone: Annotated[str, Field(max_length=40)] = ""
+    email: Annotated[str, Field(max_length=254)] = ""
+    address: str = ""
+    primary_practitioner: UUID | None = Field(
+        None, description="Required for reception; a practitioner registers their own patients."
+    )
+
+
+class PatientUpdateIn(PatientIn):
+    version: int = Field(description="The `version` you read; a stale version is refused with 409.")
+
+
+class PractitionerRef(Schema):
+    public_id: UUID
+    name: str
+
+
+class PatientOut(Schema):
+    public_id: UUID
+    given_name: str
+    family_name: str
+    preferred_name: str
+    date_of_birth: dt.date
+    sex: str
+    phone: str
+    email: str
+    address: str
+    primary_practitioner: PractitionerRef
+    version: int
+    updated_at: dt.datetime
+
+
+class PatientListOut(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[PatientOut]
+
+
+class ConditionIn(Schema):
+    icd10: Annotated[str, Field(min_length=3, max_length=10, examples=["M54.50"])]
+    duration_weeks: Annotated[int, Field(ge=0, le=5200)] | None = None
+
+
+class ConditionOut(Schema):
+    icd10: str
+    name: str | None
+    duration_weeks: int | None
+
+
+class EpisodeIn(Schema):
+    complaint: Annotated[str, Field(min_length=1, max_length=200)]
+    started_on: dt.date | None = None
+    conditions: Annotated[list[ConditionIn], Field(min_length=1, max_length=10)]
+
+
+class EpisodeOut(Schema):
+    public_id: UUID
+    patient_id: UUID
+    complaint: str
+    status: str
+    started_on: dt.date
+    ended_on: dt.date | None
+    conditions: list[ConditionOut]
+
+
+def patient_out(patient: Patient) -> PatientOut:
+    return PatientOut(
+        public_id=patient.public_id,
+        given_name=patient.given_name,
+        family_name=patient.family_name,
+        preferred_name=patient.preferred_name,
+        date_of_birth=patient.date_of_birth,
+        sex=patient.sex,
+        phone=patient.phone,
+        email=patient.email,
+        address=patient.address,
+        primary_practitioner=PractitionerRef(
+            public_id=patient.primary_practitioner.public_id,
+            name=patient.primary_practitioner.display_name,
+        ),
+        version=patient.version,
+        updated_at=patient.updated_at,
+    )
+
+
+def episode_out(episode: Episode) -> EpisodeOut:
+    return EpisodeOut(
+        public_id=episode.public_id,
+        patient_id=episode.patient.public_id,
+        complaint=episode.complaint,
+        status=episode.status,
+        started_on=episode.started_on,
+        ended_on=episode.ended_on,
+        conditions=[
+            ConditionOut(
+                icd10=c.icd10, name=condition_name(c.icd10), duration_weeks=c.duration_weeks
+            )
+            for c in episode.conditions.all()
+        ],
+    )
+
+
+def _demographics(payload: PatientIn) -> services.Demographics:
+    return services.Demographics(
+        given_name=payload.given_name,
+        family_name=payload.family_name,
+        preferred_name=payload.preferred_name,
+        date_of_birth=payload.date_of_birth,
+        sex=payload.sex,
+        phone=payload.phone,
+        email=payload.email,
+        address=payload.address,
+    )
+
+
+class ListQuery(Schema):
+    q: str = ""
+    page: Annotated[int, Field(ge=1)] = 1
+
+
+@router.get("/patients", response=PatientListOut, summary="Patients you may see")
+def list_patients(request: HttpRequest, filters: Query[ListQuery]) -> PatientListOut:
+    page = selectors.patient_list(
+        actor=actor_from_request(request, "api"), query=filters.q, page=filters.page
+    )
+    return PatientListOut(
+        count=page.total,
+        page=page.page,
+        pages=page.pages,
+        items=[patient_out(p) for p in page.patients],
+    )
+
+
+@router.post("/patients", response={201: PatientOut}, summary="Register a patient")
+def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, PatientOut]:
+    patient = services.patient_create(
+        actor=actor_from_request(request, "api"),
+        demographics=_demographics(payload),
+        primary_practitioner=payload.primary_practitioner,
+    )
+    return 201, patient_out(patient)
+
+
+@router.get("/patients/{patient_id}", response=PatientOut, summary="A patient's demographics")
+def get_patient(request: HttpRequest, patient_id: UUID) -> PatientOut:
+    chart = selectors.patient_chart(actor=actor_from_request(request, "api"), patient_id=patient_id)
+    return patient_out(chart.patient)
+
+
+@router.put(
+    "/patients/{patient_id}", response=PatientOut, summary="Change a patient's demographics"
+)
+def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientUpdateIn) -> PatientOut:
+    patient = services.patient_update(
+        actor=actor_from_request(request, "api"),
+        patient_id=patient_id,
+        version=payload.version,
+        demographics=_demographics(payload),
+        primary_practitioner=payload.primary_practitioner,
+    )
+    return patient_out(patient)
+
+
+@router.get(
+    "/patients/{patient_id}/episodes", response=list[EpisodeOut], summary="Episodes of care"
+)
+def list_episodes(request: HttpRequest, patient_id: UUID) -> list[EpisodeOut]:
+    episodes = selectors.episode_list(
+        actor=actor_from_request(request, "api"), patient_id=patient_id
+    )
+    return [episode_out(e) for e in episodes]
+
+
+@router.post(
+    "/patients/{patient_id}/episodes", response={201: EpisodeOut}, summary="Open an episode of care"
+)
+def create_episode(
+    request: HttpRequest, patient_id: UUID, payload: EpisodeIn
+) -> tuple[int, EpisodeOut]:
+    episode = services.episode_create(
+        actor=actor_from_request(request, "api"),
+        patient_id=patient_id,
+        complaint=payload.complaint,
+        started_on=payload.started_on,
+        conditions=[services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions],
+    )
+    return 201, episode_out(episode)
+
+
+@router.get("/episodes/{episode_id}", response=EpisodeOut, summary="One episode of care")
+def get_episode(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
+    return episode_out(
+        selectors.episode_detail(actor=actor_from_request(request, "api"), episode_id=episode_id)
+    )

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from acucare.domain.errors import InputError
+from acucare.patients.conditions import normalise_icd10
+from acucare.patients.models import Sex
+
+MAX_CONDITIONS = 4
+
+
+class PatientForm(forms.Form):
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100)
+    preferred_name = forms.CharField(max_length=100, required=False)
+    date_of_birth = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
+    )
+    sex = forms.ChoiceField(choices=Sex.choices)
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(required=False)
+    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    primary_practitioner = forms.ChoiceField(required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, *args: Any, practitioners: list[Any], show_practitioner: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if show_practitioner:
+            self.fields["primary_practitioner"].required = True
+            self.fields["primary_practitioner"].choices = [("", "Choose…")] + [
+                (str(p.public_id), p.display_name) for p in practitioners
+            ]
+        else:
+            del self.fields["primary_practitioner"]
+
+
+class EpisodeForm(forms.Form):
+    complaint = forms.CharField(
+        max_length=200, help_text="In the patient's words or a short clinical summary."
+    )
+    started_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for today.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(MAX_CONDITIONS):
+            self.fields[f"icd10_{i}"] = forms.CharField(
+                max_length=10,
+                required=i == 0,
+                label="Primary condition (ICD-10-CM)"
+                if i == 0
+                else f"Further condition {i} (ICD-10-CM)",
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
+            self.fields[f"weeks_{i}"] = forms.IntegerField(
+                min_value=0, max_value=5200, required=False, label="Duration (weeks)"
+            )
+
+    def condition_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"icd10_{i}"], self[f"weeks_{i}"]) for i in range(MAX_CONDITIONS)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for i in range(MAX_CONDITIONS):
+            raw = data.get(f"icd10_{i}")
+            if raw:
+                try:
+                    data[f"icd10_{i}"] = normalise_icd10(raw, field=f"icd10_{i}")
+                except InputError as error:
+                    self.add_error(f"icd10_{i}", error.message)
+        return data
+
+
+class ShareForm(forms.Form):
+    practitioner = forms.ChoiceField()
+
+    def __init__(self, *args: Any, practitioners: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = [("", "Choose a colleague…")] + [
+            (str(p.public_id), p.display_name) for p in practitioners
+        ]

@@ -1,0 +1,137 @@
+"""Patients (demographics), who may see them, and their episodes of care."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from acucare.accounts.models import Tracked
+
+
+class Sex(models.TextChoices):
+    # The intake document's vocabulary (spec: patient.sex).
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Patient(Tracked):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    primary_practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="primary_patients"
+    )
+    # Optimistic concurrency: an edit based on an older version is refused, not merged.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = (
+            "family_name",
+            "given_name",
+            "id",
+        )
+        indexes = (models.Index(fields=["family_name", "given_name"], name="patient_name"),)
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(sex__in=[s.value for s in Sex]), name="patient_sex_known"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age(self, today: dt.date | None = None) -> int:
+        today = today or timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class PatientShare(models.Model):
+    """Another practitioner who may see and chart this patient."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="shares")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shared_patients"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["patient", "practitioner"], name="patient_share_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.patient} shared with {self.practitioner}"
+
+
+class EpisodeStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class Episode(Tracked):
+    """One episode of care for one complaint."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    complaint = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=12, choices=EpisodeStatus.choices, default=EpisodeStatus.ACTIVE
+    )
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = (
+            "-started_on",
+            "-id",
+        )
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in EpisodeStatus]),
+                name="episode_status_known",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.complaint
+
+
+class EpisodeCondition(models.Model):
+    """An ICD-10-CM coded condition of an episode; position 0 is the primary one."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="conditions")
+    position = models.PositiveSmallIntegerField()
+    icd10 = models.CharField(max_length=8)
+    duration_weeks = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("position",)
+        constraints = (
+            models.UniqueConstraint(fields=["episode", "position"], name="episode_condition_slot"),
+            models.UniqueConstraint(fields=["episode", "icd10"], name="episode_condition_once"),
+        )
+
+    def __str__(self) -> str:
+        return self.icd10

@@ -1,0 +1,136 @@
+"""Reads of patient data. Each read appends one audit event (`read`, or `list` naming
+the patients shown), because who looked at which record is part of the record."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
+
+from acucare.accounts.actor import Actor
+from acucare.accounts.models import Role, User
+from acucare.audit.services import audit_record
+from acucare.patients.access import access_episode, access_patient, visible_patients
+from acucare.patients.models import Episode, EpisodeCondition, Patient, PatientShare
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    patients: list[Patient]
+    total: int
+    page: int
+    pages: int
+    query: str
+
+
+def patient_list(*, actor: Actor, query: str = "", page: int = 1) -> PatientPage:
+    """Patients the actor may see, by name; searchable by name, phone or email."""
+    patients: QuerySet[Patient] = visible_patients(actor).select_related("primary_practitioner")
+    query = query.strip()
+    if query:
+        condition = Q()
+        for word in query.split():
+            condition &= (
+                Q(given_name__icontains=word)
+                | Q(family_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+                | Q(phone__icontains=word)
+                | Q(email__icontains=word)
+            )
+        patients = patients.filter(condition)
+    total = patients.count()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    shown = list(patients[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="patient",
+        detail={"query": query, "page": page, "patients": [str(p.public_id) for p in shown]},
+    )
+    return PatientPage(shown, total, page, pages, query)
+
+
+@dataclass(frozen=True)
+class PatientChart:
+    patient: Patient
+    clinical: bool
+    episodes: list[Episode]
+    shared_with: list[User]
+
+
+def patient_chart(*, actor: Actor, patient_id: uuid.UUID | str) -> PatientChart:
+    """Demographics for everyone allowed; episodes and sharing for practitioners only."""
+    clinical = actor.is_practitioner
+    patient = access_patient(actor, patient_id, clinical=clinical, write=False)
+    episodes: list[Episode] = []
+    shared_with: list[User] = []
+    if clinical:
+        episodes = list(
+            patient.episodes.prefetch_related(
+                Prefetch("conditions", queryset=EpisodeCondition.objects.order_by("position"))
+            )
+        )
+        shared_with = [
+            s.practitioner
+            for s in PatientShare.objects.filter(patient=patient).select_related("practitioner")
+        ]
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+        detail={"clinical": clinical},
+    )
+    return PatientChart(patient, clinical, episodes, shared_with)
+
+
+def patient_for_edit(
+    *, actor: Actor, patient_id: uuid.UUID | str, clinical: bool = False
+) -> Patient:
+    """The patient behind an edit form (demographics, or a clinical form if `clinical`)."""
+    patient = access_patient(actor, patient_id, clinical=clinical, write=True)
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+        detail={"clinical": clinical, "purpose": "edit"},
+    )
+    return patient
+
+
+def episode_detail(*, actor: Actor, episode_id: uuid.UUID | str) -> Episode:
+    episode = access_episode(actor, episode_id, write=False)
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="episode",
+        object_id=episode.public_id,
+        patient_id=episode.patient.public_id,
+    )
+    return episode
+
+
+def episode_list(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Episode]:
+    patient = access_patient(actor, patient_id, clinical=True, write=False)
+    episodes = list(patient.episodes.prefetch_related("conditions"))
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="episode",
+        patient_id=patient.public_id,
+        detail={"episodes": [str(e.public_id) for e in episodes]},
+    )
+    return episodes
+
+
+def active_practitioners() -> list[User]:
+    """For choosing a primary practitioner or a colleague to share with (names only)."""
+    return list(get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True))

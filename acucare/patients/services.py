@@ -1,0 +1,306 @@
+"""Writes to patients and episodes. Each service is atomic, keyword-only, takes the
+acting user, checks access through `acucare.patients.access`, and appends exactly one
+audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from acucare.accounts.actor import Actor
+from acucare.accounts.models import Role, User
+from acucare.audit.services import audit_record
+from acucare.domain.errors import ConflictError, InputError
+from acucare.patients.access import access_patient
+from acucare.patients.conditions import normalise_icd10
+from acucare.patients.models import (
+    Episode,
+    EpisodeCondition,
+    EpisodeStatus,
+    Patient,
+    PatientShare,
+    Sex,
+)
+
+DEMOGRAPHIC_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address",
+)
+
+
+@dataclass(frozen=True)
+class Demographics:
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    sex: str = Sex.UNKNOWN
+    preferred_name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
+    values = {name: getattr(data, name) for name in DEMOGRAPHIC_FIELDS}
+    for name in ("given_name", "family_name", "preferred_name", "phone", "email", "address"):
+        values[name] = str(values[name]).strip()
+    for name in ("given_name", "family_name"):
+        if not values[name]:
+            raise InputError(name, "This field is required.")
+    if values["sex"] not in Sex.values:
+        raise InputError("sex", f"'{values['sex']}' is not a recognised value.", list(Sex.values))
+    born: dt.date = values["date_of_birth"]
+    if born > today:
+        raise InputError("date_of_birth", "The date of birth is in the future.")
+    if born < today.replace(year=today.year - 125):
+        raise InputError("date_of_birth", "The date of birth is more than 125 years ago.")
+    return values
+
+
+def _practitioner(public_id: uuid.UUID | str | None, field: str) -> User:
+    users = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+    try:
+        return users.get(public_id=public_id)  # type: ignore[no-any-return]
+    except (get_user_model().DoesNotExist, ValueError, TypeError) as exc:
+        raise InputError(
+            field,
+            "Choose an active practitioner.",
+            [str(u.public_id) for u in users.order_by("id")],
+        ) from exc
+
+
+@transaction.atomic
+def patient_create(
+    *, actor: Actor, demographics: Demographics, primary_practitioner: uuid.UUID | None = None
+) -> Patient:
+    """Reception names the primary practitioner; a practitioner registers their own patient."""
+    if actor.role not in {Role.PRACTITIONER, Role.RECEPTION} or not actor.user.is_active:
+        raise PermissionDenied("Your role does not give access to patient records.")
+    values = _clean_demographics(demographics, timezone.localdate())
+    if actor.is_practitioner and primary_practitioner in (None, actor.user.public_id):
+        owner = actor.user
+    elif actor.is_practitioner:
+        raise InputError(
+            "primary_practitioner",
+            "A practitioner registers patients for themselves; share the patient afterwards.",
+            [str(actor.user.public_id)],
+        )
+    else:
+        owner = _practitioner(primary_practitioner, "primary_practitioner")
+    now = timezone.now()
+    patient = Patient.objects.create(
+        **values,
+        primary_practitioner=owner,
+        created_by=actor.user,
+        updated_by=actor.user,
+        created_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_update(
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID | str,
+    version: int,
+    demographics: Demographics,
+    primary_practitioner: uuid.UUID | None = None,
+) -> Patient:
+    """Change demographics. `version` is the version the editor started from."""
+    patient = access_patient(actor, patient_id, clinical=False, write=True)
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.version != version:
+        raise ConflictError(
+            "Someone else changed this patient's details after you opened the form. "
+            "Reload to see their changes, then make yours again.",
+            patient.version,
+        )
+    values = _clean_demographics(demographics, timezone.localdate())
+    changed = sorted(name for name, value in values.items() if getattr(patient, name) != value)
+    if (
+        primary_practitioner is not None
+        and primary_practitioner != patient.primary_practitioner.public_id
+    ):
+        if not actor.is_reception:
+            raise PermissionDenied("Reception reassigns patients between practitioners.")
+        patient.primary_practitioner = _practitioner(primary_practitioner, "primary_practitioner")
+        changed.append("primary_practitioner")
+    for name, value in values.items():
+        setattr(patient, name, value)
+    patient.version += 1
+    patient.updated_by = actor.user
+    patient.updated_at = timezone.now()
+    patient.save()
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+        detail={"fields": changed},
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_share(
+    *, actor: Actor, patient_id: uuid.UUID | str, practitioner: uuid.UUID | str
+) -> PatientShare:
+    """The primary practitioner shares the patient with a colleague."""
+    patient = access_patient(actor, patient_id, clinical=True, write=True)
+    if patient.primary_practitioner_id != actor.user.pk:
+        raise PermissionDenied("Only the primary practitioner shares a patient.")
+    colleague = _practitioner(practitioner, "practitioner")
+    if colleague.pk == actor.user.pk:
+        raise InputError("practitioner", "You are already this patient's practitioner.")
+    try:
+        with transaction.atomic():
+            share = PatientShare.objects.create(
+                patient=patient, practitioner=colleague, created_by=actor.user
+            )
+    except IntegrityError as exc:
+        raise InputError(
+            "practitioner", "The patient is already shared with this practitioner."
+        ) from exc
+    audit_record(
+        actor=actor,
+        action="share",
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+        detail={"practitioner": str(colleague.public_id)},
+    )
+    return share
+
+
+@transaction.atomic
+def patient_unshare(
+    *, actor: Actor, patient_id: uuid.UUID | str, practitioner: uuid.UUID | str
+) -> None:
+    patient = access_patient(actor, patient_id, clinical=True, write=True)
+    if patient.primary_practitioner_id != actor.user.pk:
+        raise PermissionDenied(
+            "Only the primary practitioner changes who a patient is shared with."
+        )
+    deleted, _ = PatientShare.objects.filter(
+        patient=patient, practitioner__public_id=practitioner
+    ).delete()
+    if not deleted:
+        raise InputError("practitioner", "The patient is not shared with this practitioner.")
+    audit_record(
+        actor=actor,
+        action="unshare",
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+        detail={"practitioner": str(practitioner)},
+    )
+
+
+@dataclass(frozen=True)
+class ConditionInput:
+    icd10: str
+    duration_weeks: int | None = None
+
+
+def _clean_conditions(conditions: Sequence[ConditionInput]) -> list[ConditionInput]:
+    if not conditions:
+        raise InputError(
+            "conditions", "Record at least one condition (the first is the primary one)."
+        )
+    cleaned: list[ConditionInput] = []
+    seen: set[str] = set()
+    for index, condition in enumerate(conditions):
+        code = normalise_icd10(condition.icd10, field=f"conditions[{index}].icd10")
+        if code in seen:
+            raise InputError(f"conditions[{index}].icd10", f"{code} is listed twice.")
+        seen.add(code)
+        weeks = condition.duration_weeks
+        if weeks is not None and not 0 <= weeks <= 5200:
+            raise InputError(
+                f"conditions[{index}].duration_weeks",
+                "Duration must be between 0 and 5200 weeks.",
+                {"min": 0, "max": 5200},
+            )
+        cleaned.append(ConditionInput(code, weeks))
+    return cleaned
+
+
+@transaction.atomic
+def episode_create(
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID | str,
+    complaint: str,
+    conditions: Sequence[ConditionInput],
+    started_on: dt.date | None = None,
+) -> Episode:
+    patient = access_patient(actor, patient_id, clinical=True, write=True)
+    complaint = complaint.strip()
+    if not complaint:
+        raise InputError("complaint", "Describe the complaint in a few words.")
+    today = timezone.localdate()
+    started_on = started_on or today
+    if started_on > today:
+        raise InputError("started_on", "An episode cannot start in the future.")
+    cleaned = _clean_conditions(conditions)
+    now = timezone.now()
+    episode = Episode.objects.create(
+        patient=patient,
+        complaint=complaint,
+        started_on=started_on,
+        status=EpisodeStatus.ACTIVE,
+        created_by=actor.user,
+        updated_by=actor.user,
+        created_at=now,
+        updated_at=now,
+    )
+    EpisodeCondition.objects.bulk_create(
+        EpisodeCondition(
+            episode=episode, position=i, icd10=c.icd10, duration_weeks=c.duration_weeks
+        )
+        for i, c in enumerate(cleaned)
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="episode",
+        object_id=episode.public_id,
+        patient_id=patient.public_id,
+        detail={"conditions": [c.icd10 for c in cleaned]},
+    )
+    return episode
+
+
+__all__ = [
+    "ConditionInput",
+    "Demographics",
+    "episode_create",
+    "patient_create",
+    "patient_share",
+    "patient_unshare",
+    "patient_update",
+]

@@ -1,0 +1,215 @@
+"""Patient pages. Views only translate HTTP: reads go through `selectors`, writes
+through `services`, and both reach patients only through `access`."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from acucare.accounts.access import require_patient_staff, require_practitioner
+from acucare.accounts.actor import actor_from_request
+from acucare.accounts.forms import apply_input_error
+from acucare.domain.errors import ConflictError, InputError
+from acucare.patients import selectors, services
+from acucare.patients.conditions import search_conditions
+from acucare.patients.forms import MAX_CONDITIONS, EpisodeForm, PatientForm, ShareForm
+
+
+@login_required
+@require_GET
+def patient_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    try:
+        page_number = int(request.GET.get("page", "1"))
+    except ValueError:
+        page_number = 1
+    page = selectors.patient_list(actor=actor, query=request.GET.get("q", ""), page=page_number)
+    partial = (
+        request.headers.get("HX-Request") and request.headers.get("HX-Target") == "patient-results"
+    )
+    template = "patients/_list_results.html" if partial else "patients/list.html"
+    return render(request, template, {"page": page, "clinical": actor.is_practitioner})
+
+
+def _demographics(data: dict[str, object]) -> services.Demographics:
+    return services.Demographics(
+        given_name=str(data["given_name"]),
+        family_name=str(data["family_name"]),
+        preferred_name=str(data.get("preferred_name") or ""),
+        date_of_birth=data["date_of_birth"],  # type: ignore[arg-type]
+        sex=str(data["sex"]),
+        phone=str(data.get("phone") or ""),
+        email=str(data.get("email") or ""),
+        address=str(data.get("address") or ""),
+    )
+
+
+def _practitioner_choice(data: dict[str, object]) -> uuid.UUID | None:
+    value = data.get("primary_practitioner")
+    return uuid.UUID(str(value)) if value else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_patient_staff(actor)
+    form = PatientForm(
+        request.POST or None,
+        practitioners=selectors.active_practitioners(),
+        show_practitioner=actor.is_reception,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(
+                actor=actor,
+                demographics=_demographics(form.cleaned_data),
+                primary_practitioner=_practitioner_choice(form.cleaned_data),
+            )
+        except InputError as error:
+            apply_input_error(form, error)
+        else:
+            messages.success(request, f"{patient.full_name} is registered.")
+            return redirect("patients:chart", public_id=patient.public_id)
+    status = 422 if form.errors else 200
+    return render(request, "patients/form.html", {"form": form, "patient": None}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    patient = selectors.patient_for_edit(actor=actor, patient_id=public_id)
+    initial = {name: getattr(patient, name) for name in services.DEMOGRAPHIC_FIELDS}
+    initial["version"] = patient.version
+    initial["primary_practitioner"] = str(patient.primary_practitioner.public_id)
+    form = PatientForm(
+        request.POST or None,
+        initial=initial,
+        practitioners=selectors.active_practitioners(),
+        show_practitioner=actor.is_reception,
+    )
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(
+                actor=actor,
+                patient_id=patient.public_id,
+                version=form.cleaned_data["version"] or 0,
+                demographics=_demographics(form.cleaned_data),
+                primary_practitioner=_practitioner_choice(form.cleaned_data),
+            )
+        except InputError as error:
+            apply_input_error(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            conflict = True
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("patients:chart", public_id=patient.public_id)
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render(request, "patients/form.html", {"form": form, "patient": patient}, status=status)
+
+
+@login_required
+@require_GET
+def patient_chart(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    chart = selectors.patient_chart(actor=actor, patient_id=public_id)
+    share_form = None
+    if chart.clinical and chart.patient.primary_practitioner_id == actor.user.pk:
+        colleagues = [
+            p
+            for p in selectors.active_practitioners()
+            if p.pk != actor.user.pk and p not in chart.shared_with
+        ]
+        share_form = ShareForm(practitioners=colleagues) if colleagues else None
+    return render(request, "patients/chart.html", {"chart": chart, "share_form": share_form})
+
+
+@login_required
+@require_POST
+def patient_share(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    try:
+        services.patient_share(
+            actor=actor, patient_id=public_id, practitioner=request.POST.get("practitioner", "")
+        )
+    except InputError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Shared.")
+    return redirect("patients:chart", public_id=public_id)
+
+
+@login_required
+@require_POST
+def patient_unshare(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    try:
+        services.patient_unshare(
+            actor=actor, patient_id=public_id, practitioner=request.POST.get("practitioner", "")
+        )
+    except InputError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "No longer shared.")
+    return redirect("patients:chart", public_id=public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_practitioner(actor)
+    patient = selectors.patient_for_edit(actor=actor, patient_id=public_id, clinical=True)
+    form = EpisodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        conditions = [
+            services.ConditionInput(data[f"icd10_{i}"], data.get(f"weeks_{i}"))
+            for i in range(MAX_CONDITIONS)
+            if data.get(f"icd10_{i}")
+        ]
+        try:
+            episode = services.episode_create(
+                actor=actor,
+                patient_id=public_id,
+                complaint=data["complaint"],
+                started_on=data["started_on"],
+                conditions=conditions,
+            )
+        except InputError as error:
+            field = error.field
+            if field.startswith("conditions["):
+                index = field[len("conditions[") : field.index("]")]
+                field = ("weeks_" if field.endswith("duration_weeks") else "icd10_") + index
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Episode “{episode.complaint}” opened.")
+            return redirect("patients:chart", public_id=public_id)
+    status = 422 if form.errors else 200
+    return render(
+        request, "patients/episode_form.html", {"form": form, "patient": patient}, status=status
+    )
+
+
+@login_required
+@require_GET
+def condition_search(request: HttpRequest) -> HttpResponse:
+    """ICD-10-CM search by code or name: an htmx fragment, or a full page without JS."""
+    actor = actor_from_request(request)
+    require_practitioner(actor)
+    query = request.GET.get("q", "")
+    results = search_conditions(query)
+    template = (
+        "patients/_condition_results.html"
+        if request.headers.get("HX-Request")
+        else "patients/condition_search.html"
+    )
+    return render(request, template, {"query": query, "results": results})
