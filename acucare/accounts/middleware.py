@@ -72,7 +72,9 @@ class IdleTimeoutMiddleware:
                     "without activity. Sign in again to continue.",
                 )
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
-            request.session[LAST_SEEN] = now
+            # Refresh the mark at most every 30 s so that not every request writes the session.
+            if last is None or now - float(last) > 30:
+                request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from acucare.accounts.actor import actor_from_request
 from acucare.patients import selectors, services
@@ -159,13 +159,13 @@ def list_patients(request: HttpRequest, filters: Query[ListQuery]) -> PatientLis
 
 
 @router.post("/patients", response={201: PatientOut}, summary="Register a patient")
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, PatientOut]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status[PatientOut]:
     patient = services.patient_create(
         actor=actor_from_request(request, "api"),
         demographics=_demographics(payload),
         primary_practitioner=payload.primary_practitioner,
     )
-    return 201, patient_out(patient)
+    return Status(201, patient_out(patient))
 
 
 @router.get("/patients/{patient_id}", response=PatientOut, summary="A patient's demographics")
@@ -203,7 +203,7 @@ def list_episodes(request: HttpRequest, patient_id: UUID) -> list[EpisodeOut]:
 )
 def create_episode(
     request: HttpRequest, patient_id: UUID, payload: EpisodeIn
-) -> tuple[int, EpisodeOut]:
+) -> Status[EpisodeOut]:
     episode = services.episode_create(
         actor=actor_from_request(request, "api"),
         patient_id=patient_id,
@@ -211,7 +211,7 @@ def create_episode(
         started_on=payload.started_on,
         conditions=[services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions],
     )
-    return 201, episode_out(episode)
+    return Status(201, episode_out(episode))
 
 
 @router.get("/episodes/{episode_id}", response=EpisodeOut, summary="One episode of care")

@@ -1,0 +1,228 @@
+"""The JSON API: OpenAPI document, authentication (session + CSRF, personal access
+tokens), one error shape per domain error, and the same rules as the pages."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from acucare.accounts.models import ApiToken, Clinic
+from acucare.accounts.services import api_token_create, token_digest
+from acucare.audit.models import AuditEvent
+from acucare.patients.models import Patient
+from tests.factories import (
+    actor,
+    make_admin,
+    make_patient,
+    make_practitioner,
+    make_reception,
+    signed_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+NEW_PATIENT = {
+    "given_name": "Ada",
+    "family_name": "Moreno",
+    "date_of_birth": "1971-03-04",
+    "sex": "female",
+}
+
+
+def post_json(client: Client, path: str, body: object, **extra):
+    return client.post(path, data=json.dumps(body), content_type="application/json", **extra)
+
+
+def test_openapi_document_lists_every_operation_with_its_schemas():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"].startswith("3.")
+    paths = doc["paths"]
+    for path in [
+        "/api/v1/me",
+        "/api/v1/patients",
+        "/api/v1/patients/{patient_id}",
+        "/api/v1/patients/{patient_id}/episodes",
+        "/api/v1/episodes/{episode_id}",
+        "/api/v1/audit/events",
+        "/api/v1/audit/export.csv",
+    ]:
+        assert path in paths, path
+    schemas = doc["components"]["schemas"]
+    for name in [
+        "PatientIn",
+        "PatientOut",
+        "PatientUpdateIn",
+        "EpisodeIn",
+        "EpisodeOut",
+        "AuditEventOut",
+    ]:
+        assert name in schemas, name
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["StaffSession"]["in"] == "cookie"
+
+
+def test_unauthenticated_requests_get_401_json():
+    response = Client().get("/api/v1/patients")
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": {
+            "code": "unauthenticated",
+            "message": "Sign in, or send a valid personal access token.",
+        }
+    }
+
+
+def test_session_writes_need_the_csrf_token():
+    doc = make_practitioner()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(doc, backend="django.contrib.auth.backends.ModelBackend")
+    refused = post_json(client, "/api/v1/patients", NEW_PATIENT)
+    assert refused.status_code == 403
+    assert not Patient.objects.exists()
+    client.get("/patients/")  # a page sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    accepted = post_json(client, "/api/v1/patients", NEW_PATIENT, HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 201
+
+
+def test_a_personal_access_token_works_without_csrf_and_is_stored_hashed():
+    doc = make_practitioner()
+    row, token = api_token_create(actor=actor(doc), name="practice sync")
+    assert row.digest == token_digest(token)
+    assert token not in str(ApiToken.objects.values_list())
+    client = Client(enforce_csrf_checks=True)
+    created = post_json(
+        client, "/api/v1/patients", NEW_PATIENT, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert created.status_code == 201
+    assert created.json()["primary_practitioner"]["public_id"] == str(doc.public_id)
+    event = AuditEvent.objects.get(action="create", object_type="patient")
+    assert (event.actor, event.channel) == (doc, "api")
+    row.refresh_from_db()
+    assert row.last_used_at is not None
+
+
+def test_a_revoked_or_unknown_token_is_401():
+    doc = make_practitioner()
+    client = signed_in(doc)
+    client.post("/account/tokens/", {"name": "old"})
+    row = ApiToken.objects.get(owner=doc)
+    _other, token = api_token_create(actor=actor(doc), name="second")
+    client.post(f"/account/tokens/{row.public_id}/revoke/")
+    row.refresh_from_db()
+    assert row.revoked_at is not None
+    assert (
+        Client().get("/api/v1/me", HTTP_AUTHORIZATION="Bearer acu_not-a-token").status_code == 401
+    )
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_the_token_page_shows_a_new_token_once():
+    doc = make_practitioner()
+    client = signed_in(doc)
+    created = client.post("/account/tokens/", {"name": "billing export"})
+    html = created.content.decode()
+    assert "it will not be shown again" in html
+    assert created["Cache-Control"] == "no-store"
+    token = html.split('<code class="secret">')[1].split("</code>")[0]
+    assert token.startswith("acu_")
+    assert token not in client.get("/account/tokens/").content.decode()
+
+
+def test_another_users_token_cannot_be_revoked():
+    owner, other = make_practitioner(), make_practitioner()
+    row, _token = api_token_create(actor=actor(owner), name="mine")
+    assert signed_in(other).post(f"/account/tokens/{row.public_id}/revoke/").status_code == 404
+    row.refresh_from_db()
+    assert row.revoked_at is None
+
+
+def test_tokens_stop_when_the_clinic_requires_two_factor_and_the_owner_has_none():
+    doc = make_practitioner()
+    _row, token = api_token_create(actor=actor(doc), name="sync")
+    Clinic.objects.update_or_create(pk=1, defaults={"require_two_factor": True})
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**NEW_PATIENT, "date_of_birth": "04/03/1971"}, "date_of_birth"),
+        ({k: v for k, v in NEW_PATIENT.items() if k != "family_name"}, "family_name"),
+        ({**NEW_PATIENT, "sex": "f"}, "sex"),
+        ({**NEW_PATIENT, "date_of_birth": "2999-01-01"}, "date_of_birth"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(body, field):
+    response = post_json(signed_in(make_practitioner()), "/api/v1/patients", body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert error["message"]
+    assert not Patient.objects.exists()
+
+
+def test_bad_episode_codes_name_the_condition():
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    response = post_json(
+        signed_in(doc),
+        f"/api/v1/patients/{patient.public_id}/episodes",
+        {"complaint": "Pain", "conditions": [{"icd10": "M54.50"}, {"icd10": "back"}]},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "conditions[1].icd10"
+    schema = post_json(
+        signed_in(doc),
+        f"/api/v1/patients/{patient.public_id}/episodes",
+        {"complaint": "Pain", "conditions": [{"icd10": "M54.50", "duration_weeks": -1}]},
+    )
+    assert schema.status_code == 422
+    assert schema.json()["error"]["field"] == "conditions.0.duration_weeks"
+
+
+def test_a_stale_update_is_409_with_the_current_version():
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    client = signed_in(doc)
+    url = f"/api/v1/patients/{patient.public_id}"
+    first = client.put(
+        url, data=json.dumps({**NEW_PATIENT, "version": 1}), content_type="application/json"
+    )
+    assert first.json()["version"] == 2
+    second = client.put(
+        url,
+        data=json.dumps({**NEW_PATIENT, "phone": "1", "version": 1}),
+        content_type="application/json",
+    )
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "conflict"
+    assert second.json()["error"]["current_version"] == 2
+
+
+def test_reception_gets_403_for_episodes_and_admin_403_for_patients():
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    reception = signed_in(make_reception()).get(f"/api/v1/patients/{patient.public_id}/episodes")
+    assert reception.status_code == 403
+    assert reception.json()["error"]["code"] == "forbidden"
+    assert signed_in(make_admin()).get("/api/v1/patients").status_code == 403
+
+
+def test_admin_exports_the_audit_log_as_csv_over_the_api():
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    signed_in(doc).get(f"/api/v1/patients/{patient.public_id}")
+    response = signed_in(make_admin()).get(
+        f"/api/v1/audit/export.csv?patient_id={patient.public_id}"
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith("at,actor,action")
+    assert len(lines) == 2
+    assert ",read,patient," in lines[1]
+    events = signed_in(make_admin()).get("/api/v1/audit/events?action=export").json()
+    assert events["count"] == 1

@@ -1,0 +1,233 @@
+"""Every role × every page and API operation built so far → the expected status.
+
+Actors: anonymous, the clinic admin, the patient's primary practitioner (`owner`), a
+practitioner the patient is shared with (`shared`), any other practitioner
+(`stranger`) and reception. A stranger gets 404 for another practitioner's patient
+(existence is not revealed); reception gets 403 for clinical content; the admin gets
+403 for patient records.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from acucare.accounts.models import User
+from tests.factories import (
+    make_admin,
+    make_episode,
+    make_patient,
+    make_practitioner,
+    make_reception,
+    share,
+    signed_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("anonymous", "admin", "owner", "shared", "stranger", "reception")
+OK = "ok"  # 200, 201, or a redirect that is not to the sign-in page
+LOGIN = "login"  # pages: redirect to sign-in; API: 401
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    patient: Any
+    episode: Any
+
+    def ids(self) -> dict[str, str]:
+        return {
+            "patient": str(self.patient.public_id),
+            "episode": str(self.episode.public_id),
+            "owner": str(self.users["owner"].public_id),
+            "stranger": str(self.users["stranger"].public_id),
+            "user": str(self.users["owner"].public_id),
+        }
+
+
+@pytest.fixture
+def world() -> World:
+    owner = make_practitioner()
+    users = {
+        "admin": make_admin(),
+        "owner": owner,
+        "shared": make_practitioner(),
+        "stranger": make_practitioner(),
+        "reception": make_reception(),
+    }
+    patient = make_patient(owner)
+    share(patient, users["shared"])
+    return World(users, patient, make_episode(patient))
+
+
+def demographics(world: World, role: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "given_name": "Ada",
+        "family_name": "Moreno",
+        "date_of_birth": "1971-03-04",
+        "sex": "female",
+        "version": world.patient.version,
+    }
+    if role == "reception":
+        data["primary_practitioner"] = str(world.users["owner"].public_id)
+    return data
+
+
+EPISODE_FORM = {"complaint": "Neck pain", "icd10_0": "M54.2", "weeks_0": "20"}
+EPISODE_JSON = {"complaint": "Neck pain", "conditions": [{"icd10": "M54.2", "duration_weeks": 20}]}
+
+# (label, method, path, body builder or None, expected by actor)
+PAGE = "page"
+API = "api"
+
+
+def row(kind, method, path, body, **expected):
+    return (kind, method, path, body, expected)
+
+
+ALL_OK = dict.fromkeys(ACTORS[1:], OK)
+PATIENT_STAFF = {"admin": 403, "owner": OK, "shared": OK, "stranger": OK, "reception": OK}
+ONE_PATIENT = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "reception": OK}
+CLINICAL = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "reception": 403}
+PRACTITIONERS = {"admin": 403, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
+ADMIN_ONLY = {"admin": OK, "owner": 403, "shared": 403, "stranger": 403, "reception": 403}
+
+MATRIX = [
+    # pages
+    row(PAGE, "get", "/patients/", None, **PATIENT_STAFF),
+    row(PAGE, "get", "/patients/?q=Family", None, **PATIENT_STAFF),
+    row(PAGE, "get", "/patients/new/", None, **PATIENT_STAFF),
+    row(PAGE, "post", "/patients/new/", demographics, **PATIENT_STAFF),
+    row(PAGE, "get", "/patients/{patient}/", None, **ONE_PATIENT),
+    row(PAGE, "get", "/patients/{patient}/edit/", None, **ONE_PATIENT),
+    row(PAGE, "post", "/patients/{patient}/edit/", demographics, **ONE_PATIENT),
+    row(PAGE, "get", "/patients/{patient}/episodes/new/", None, **CLINICAL),
+    row(PAGE, "post", "/patients/{patient}/episodes/new/", lambda w, r: EPISODE_FORM, **CLINICAL),
+    row(
+        PAGE,
+        "post",
+        "/patients/{patient}/share/",
+        lambda w, r: {"practitioner": w.ids()["stranger"]},
+        admin=403,
+        owner=OK,
+        shared=403,
+        stranger=404,
+        reception=403,
+    ),
+    row(PAGE, "get", "/patients/conditions/?q=M54", None, **PRACTITIONERS),
+    row(PAGE, "get", "/account/credentials/", None, **PRACTITIONERS),
+    row(PAGE, "get", "/account/tokens/", None, **ALL_OK),
+    row(PAGE, "get", "/account/two-factor/", None, **ALL_OK),
+    row(PAGE, "get", "/admin/users/", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/admin/users/new/", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/admin/users/{user}/", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/admin/clinic/", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/admin/audit/", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
+    # API
+    row(API, "get", "/api/v1/me", None, **ALL_OK),
+    row(API, "get", "/api/v1/patients", None, **PATIENT_STAFF),
+    row(API, "post", "/api/v1/patients", demographics, **PATIENT_STAFF),
+    row(API, "get", "/api/v1/patients/{patient}", None, **ONE_PATIENT),
+    row(API, "put", "/api/v1/patients/{patient}", demographics, **ONE_PATIENT),
+    row(API, "get", "/api/v1/patients/{patient}/episodes", None, **CLINICAL),
+    row(API, "post", "/api/v1/patients/{patient}/episodes", lambda w, r: EPISODE_JSON, **CLINICAL),
+    row(API, "get", "/api/v1/episodes/{episode}", None, **CLINICAL),
+    row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
+    row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
+]
+
+CASES = [
+    pytest.param(
+        kind, method, path, body, actor, expected.get(actor, LOGIN), id=f"{actor}-{method}-{path}"
+    )
+    for kind, method, path, body, expected in MATRIX
+    for actor in ACTORS
+]
+
+
+def request(client: Client, kind: str, method: str, path: str, body: Any):
+    if kind == API and body is not None:
+        return getattr(client, method)(path, data=json.dumps(body), content_type="application/json")
+    if body is not None:
+        return getattr(client, method)(path, data=body)
+    return getattr(client, method)(path)
+
+
+@pytest.mark.parametrize(("kind", "method", "path", "body", "actor", "expected"), CASES)
+def test_access(world, kind, method, path, body, actor, expected):
+    client = Client() if actor == "anonymous" else signed_in(world.users[actor])
+    url = path.format(**world.ids())
+    payload = body(world, actor) if callable(body) else body
+    response = request(client, kind, method, url, payload)
+    status = response.status_code
+    if expected == OK:
+        assert status in {200, 201, 302}, (status, response.content[:500])
+        if status == 302:
+            assert not response["Location"].startswith("/sign-in/")
+    elif expected == LOGIN and kind == PAGE:
+        assert status == 302
+        assert response["Location"].startswith("/sign-in/")
+    elif expected == LOGIN:
+        assert status == 401
+    else:
+        assert status == expected, response.content[:500]
+    if kind == API and status >= 400:
+        assert "error" in response.json()
+
+
+@pytest.mark.parametrize("actor", ["owner", "shared", "stranger", "reception"])
+@pytest.mark.parametrize(
+    "path",
+    ["/patients/{id}/", "/patients/{id}/edit/", "/api/v1/patients/{id}", "/api/v1/episodes/{id}"],
+)
+def test_an_unknown_id_is_404_for_everyone(world, actor, path):
+    response = signed_in(world.users[actor]).get(path.format(id=uuid.uuid4()))
+    expected = 403 if actor == "reception" and "episodes" in path else 404
+    assert response.status_code == expected
+
+
+def test_a_practitioner_cannot_change_another_practitioners_patient_by_id(world):
+    stranger = signed_in(world.users["stranger"])
+    before = world.patient.family_name
+    page = stranger.post(
+        f"/patients/{world.patient.public_id}/edit/", demographics(world, "stranger")
+    )
+    api = stranger.put(
+        f"/api/v1/patients/{world.patient.public_id}",
+        data=json.dumps(demographics(world, "stranger")),
+        content_type="application/json",
+    )
+    episode = stranger.post(
+        f"/api/v1/patients/{world.patient.public_id}/episodes",
+        data=json.dumps(EPISODE_JSON),
+        content_type="application/json",
+    )
+    assert (page.status_code, api.status_code, episode.status_code) == (404, 404, 404)
+    world.patient.refresh_from_db()
+    assert world.patient.family_name == before
+    assert world.patient.episodes.count() == 1
+
+
+def test_a_stranger_does_not_see_the_patient_in_lists(world):
+    stranger = signed_in(world.users["stranger"])
+    assert world.patient.family_name not in stranger.get("/patients/").content.decode()
+    assert stranger.get("/api/v1/patients").json()["count"] == 0
+
+
+def test_reception_sees_demographics_but_no_clinical_content(world):
+    html = (
+        signed_in(world.users["reception"])
+        .get(f"/patients/{world.patient.public_id}/")
+        .content.decode()
+    )
+    assert world.patient.family_name in html
+    assert world.episode.complaint not in html
+    assert "M54.50" not in html
+    assert "Episodes of care" not in html

@@ -1,0 +1,77 @@
+"""List pages run a fixed number of queries however many rows they show."""
+
+import pytest
+
+from tests.factories import (
+    make_episode,
+    make_patient,
+    make_practitioner,
+    make_reception,
+    share,
+    signed_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+# session, user, clinic settings, count, one page of patients with their practitioners,
+# the audit insert; and at most a session refresh with its savepoint pair.
+LIST_QUERIES = 9
+# session, user, clinic, patient, episodes, their conditions, shares, colleagues for the
+# share form, the audit insert; and the session refresh with its savepoint pair.
+CHART_QUERIES = 12
+
+
+@pytest.fixture
+def crowded():
+    doc, colleague = make_practitioner(), make_practitioner()
+    for _ in range(30):
+        make_patient(doc)
+    for _ in range(10):
+        share(make_patient(colleague), doc)
+    return doc
+
+
+def test_practitioner_patient_list(crowded, django_assert_max_num_queries):
+    client = signed_in(crowded)
+    with django_assert_max_num_queries(LIST_QUERIES):
+        response = client.get("/patients/")
+    assert response.content.decode().count("/patients/") >= 40
+
+
+def test_reception_patient_list(crowded, django_assert_max_num_queries):
+    client = signed_in(make_reception())
+    with django_assert_max_num_queries(LIST_QUERIES):
+        response = client.get("/patients/?q=Family")
+    assert response.status_code == 200
+
+
+def test_api_patient_list(crowded, django_assert_max_num_queries):
+    client = signed_in(crowded)
+    with django_assert_max_num_queries(LIST_QUERIES):
+        response = client.get("/api/v1/patients")
+    assert response.json()["count"] == 40
+
+
+def test_chart_with_many_episodes(django_assert_max_num_queries):
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    for _ in range(8):
+        make_episode(patient, "M54.50", "M17.11")
+    client = signed_in(doc)
+    with django_assert_max_num_queries(CHART_QUERIES):
+        response = client.get(f"/patients/{patient.public_id}/")
+    assert response.content.decode().count("M17.11") == 8
+
+
+def test_audit_log_page(django_assert_max_num_queries):
+    from tests.factories import make_admin
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    viewer = signed_in(doc)
+    for _ in range(30):
+        viewer.get(f"/patients/{patient.public_id}/")
+    client = signed_in(make_admin())
+    with django_assert_max_num_queries(8):
+        response = client.get("/admin/audit/")
+    assert response.status_code == 200
