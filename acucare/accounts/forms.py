@@ -66,7 +66,9 @@ class CredentialsForm(forms.Form):
     licence_title = forms.CharField(max_length=40, required=False, help_text="e.g. L.Ac., R.Ac.")
     licence_number = forms.CharField(max_length=60, required=False)
     issuing_board = forms.CharField(max_length=200, required=False)
-    licence_expiry = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    licence_expiry = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     certifications = forms.MultipleChoiceField(
         choices=Certification.choices, required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -84,3 +84,15 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit events cannot be deleted")
+
+    @property
+    def detail_summary(self) -> str:
+        """A short reading of `detail` for the log page (the export has it in full)."""
+        parts = []
+        for key, value in sorted(self.detail.items()):
+            if isinstance(value, list) and len(value) > 3:
+                parts.append(f"{key}: {len(value)} items")
+            else:
+                parts.append(f"{key}: {value}")
+        text = "; ".join(parts)
+        return text if len(text) <= 160 else text[:159] + "…"

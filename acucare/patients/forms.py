@@ -16,7 +16,7 @@ class PatientForm(forms.Form):
     family_name = forms.CharField(max_length=100)
     preferred_name = forms.CharField(max_length=100, required=False)
     date_of_birth = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), help_text="YYYY-MM-DD"
     )
     sex = forms.ChoiceField(choices=Sex.choices)
     phone = forms.CharField(
@@ -48,7 +48,7 @@ class EpisodeForm(forms.Form):
     )
     started_on = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Leave empty for today.",
     )
 

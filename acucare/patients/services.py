@@ -19,7 +19,7 @@ from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.domain.errors import ConflictError, InputError
-from acucare.patients.access import access_patient
+from acucare.patients.access import access_episode, access_patient
 from acucare.patients.conditions import normalise_icd10
 from acucare.patients.models import (
     Episode,
@@ -295,10 +295,61 @@ def episode_create(
     return episode
 
 
+@transaction.atomic
+def episode_update(
+    *,
+    actor: Actor,
+    episode_id: uuid.UUID | str,
+    version: int,
+    complaint: str,
+    status: str,
+    ended_on: dt.date | None = None,
+) -> Episode:
+    """Change an episode's complaint or status (e.g. put on hold, discharge)."""
+    found = access_episode(actor, episode_id, write=True)
+    episode = Episode.objects.select_for_update().select_related("patient").get(pk=found.pk)
+    if episode.version != version:
+        raise ConflictError(
+            "Someone else changed this episode after you opened it. Reload and try again.",
+            episode.version,
+        )
+    complaint = complaint.strip()
+    if not complaint:
+        raise InputError("complaint", "Describe the complaint in a few words.")
+    if status not in EpisodeStatus.values:
+        raise InputError(
+            "status", f"'{status}' is not an episode status.", list(EpisodeStatus.values)
+        )
+    if status == EpisodeStatus.DISCHARGED:
+        ended_on = ended_on or timezone.localdate()
+        if ended_on < episode.started_on:
+            raise InputError("ended_on", "The episode cannot end before it started.")
+    else:
+        ended_on = None
+    before = {"complaint": episode.complaint, "status": episode.status}
+    episode.complaint = complaint
+    episode.status = status
+    episode.ended_on = ended_on
+    episode.version += 1
+    episode.updated_by = actor.user
+    episode.updated_at = timezone.now()
+    episode.save()
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="episode",
+        object_id=episode.public_id,
+        patient_id=episode.patient.public_id,
+        detail={"before": before, "after": {"complaint": complaint, "status": status}},
+    )
+    return episode
+
+
 __all__ = [
     "ConditionInput",
     "Demographics",
     "episode_create",
+    "episode_update",
     "patient_create",
     "patient_share",
     "patient_unshare",

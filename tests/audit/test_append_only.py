@@ -75,3 +75,9 @@ def test_no_application_code_updates_or_deletes_audit_rows():
         if "AuditEvent" in line and any(n in line for n in (".update(", ".delete(", "bulk_update("))
     ]
     assert offenders == []
+
+
+def test_the_log_page_summarises_long_details():
+    event = AuditEvent(detail={"patients": ["a", "b", "c", "d"], "query": "smith"})
+    assert event.detail_summary == "patients: 4 items; query: smith"
+    assert len(AuditEvent(detail={"q": "x" * 400}).detail_summary) == 160

@@ -276,3 +276,48 @@ def test_reception_reads_demographics_only():
     assert chart.shared_with == []
     with pytest.raises(PermissionDenied):
         selectors.episode_list(actor=actor(desk), patient_id=patient.public_id)
+
+
+def test_an_episode_is_discharged_with_an_end_date_and_conflicts_are_refused():
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    episode = services.episode_create(
+        actor=actor(doc),
+        patient_id=patient.public_id,
+        complaint="Pain",
+        conditions=[services.ConditionInput("M54.50")],
+    )
+    done = services.episode_update(
+        actor=actor(doc),
+        episode_id=episode.public_id,
+        version=1,
+        complaint="Pain",
+        status="discharged",
+    )
+    assert done.ended_on == timezone.localdate()
+    assert done.version == 2
+    with pytest.raises(ConflictError):
+        services.episode_update(
+            actor=actor(doc),
+            episode_id=episode.public_id,
+            version=1,
+            complaint="Pain",
+            status="active",
+        )
+    with pytest.raises(InputError) as caught:
+        services.episode_update(
+            actor=actor(doc),
+            episode_id=episode.public_id,
+            version=2,
+            complaint="Pain",
+            status="closed",
+        )
+    assert caught.value.allowed == ["active", "on_hold", "discharged"]
+    with pytest.raises(Http404):
+        services.episode_update(
+            actor=actor(make_practitioner()),
+            episode_id=episode.public_id,
+            version=2,
+            complaint="x",
+            status="active",
+        )

@@ -1,14 +1,24 @@
-"""Load the demo clinic. Until the clinic app exists, this reports the knowledge base."""
+"""Load the demo clinic and print the staff sign-in details (new passwords each run)."""
 
 from django.core.management.base import BaseCommand
 
-from acucare.pages.selectors import knowledge_summary
+from acucare.accounts.models import Role
+from acucare.pages.demo import STAFF, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load demo data for `make demo`."
+    help = "Create (or refresh) the demo clinic for `make demo` and print its sign-ins."
 
     def handle(self, *args: object, **options: object) -> None:
-        summary = knowledge_summary()
-        self.stdout.write(f"knowledge base {summary.version}")
-        self.stdout.write("acucare demo: open http://127.0.0.1:8000/")
+        passwords, created = load_demo()
+        roles = dict(Role.choices)
+        self.stdout.write("")
+        self.stdout.write(
+            "acucare demo clinic" + (f" ({created} patients added)" if created else "")
+        )
+        self.stdout.write("Open http://127.0.0.1:8000/sign-in/ and sign in as:")
+        for account in STAFF:
+            label = f"{roles[account.role]} ({account.first_name} {account.last_name})"
+            self.stdout.write(f"  {label:<36} {account.username:<10} {passwords[account.username]}")
+        self.stdout.write("Passwords are generated afresh each time the demo starts.")
+        self.stdout.write("")

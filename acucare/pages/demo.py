@@ -1,0 +1,228 @@
+"""The demo clinic for `make demo`: staff accounts and about twenty patients at
+different points of care. Everything is written through the services, so the demo's
+audit log looks like a real one. Running it again changes nothing but the passwords."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from acucare.accounts.actor import system_actor
+from acucare.accounts.models import PractitionerProfile, Role, User
+from acucare.accounts.services import Credentials, profile_update
+from acucare.patients import services
+from acucare.patients.models import EpisodeStatus, Patient
+
+DEMO_MARKER = "demo.acucare.invalid"  # e-mail domain of demo staff and patients
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+
+
+STAFF = (
+    StaffAccount("admin", Role.ADMIN, "Morgan", "Hale"),
+    StaffAccount("dr.chen", Role.PRACTITIONER, "Li", "Chen"),
+    StaffAccount("dr.okafor", Role.PRACTITIONER, "Ngozi", "Okafor"),
+    StaffAccount("reception", Role.RECEPTION, "Sam", "Rivera"),
+)
+
+# Chronic-pain complaints with ICD-10-CM codes (primary first).
+COMPLAINTS = (
+    ("Low back pain for over a year", ("M54.50",)),
+    ("Neck pain and stiffness", ("M54.2",)),
+    ("Right knee osteoarthritis pain", ("M17.11",)),
+    ("Left knee pain, osteoarthritis", ("M17.12",)),
+    ("Recurrent migraine", ("G43.909",)),
+    ("Tension-type headaches", ("G44.209",)),
+    ("Widespread pain, fibromyalgia", ("M79.7",)),
+    ("Right shoulder pain", ("M25.511",)),
+    ("Sciatica, left leg", ("M54.16", "M54.50")),
+    ("Lumbar spondylosis with back pain", ("M47.816", "M54.50")),
+)
+GIVEN = (
+    "Amara",
+    "Ben",
+    "Chiara",
+    "Dev",
+    "Elif",
+    "Finn",
+    "Grace",
+    "Hamid",
+    "Ines",
+    "Jonah",
+    "Keiko",
+    "Liam",
+    "Maya",
+    "Nikolai",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+)
+FAMILY = (
+    "Abbott",
+    "Baptiste",
+    "Costa",
+    "Dalton",
+    "Eze",
+    "Fischer",
+    "Gallo",
+    "Haddad",
+    "Iqbal",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Osei",
+    "Petrov",
+    "Quint",
+    "Rahman",
+    "Silva",
+    "Tanaka",
+)
+STREETS = ("Mill Lane", "Station Road", "Church Street", "Park Avenue", "Orchard Close")
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _staff() -> tuple[dict[str, User], dict[str, str]]:
+    model = get_user_model()
+    users: dict[str, User] = {}
+    passwords: dict[str, str] = {}
+    for account in STAFF:
+        user, _ = model.objects.get_or_create(
+            username=account.username,
+            defaults={
+                "role": account.role,
+                "first_name": account.first_name,
+                "last_name": account.last_name,
+                "email": f"{account.username}@{DEMO_MARKER}",
+            },
+        )
+        password = _password()
+        user.set_password(password)
+        user.is_active = True
+        user.save()
+        if user.role == Role.PRACTITIONER:
+            PractitionerProfile.objects.get_or_create(
+                user=user, defaults={"created_by": user, "updated_by": user}
+            )
+        users[account.username] = user
+        passwords[account.username] = password
+    return users, passwords
+
+
+def _credentials(users: dict[str, User]) -> None:
+    if (
+        PractitionerProfile.objects.filter(user=users["dr.chen"])
+        .exclude(licence_number="")
+        .exists()
+    ):
+        return
+    today = timezone.localdate()
+    profile_update(
+        actor=system_actor(users["dr.chen"]),
+        credentials=Credentials(
+            base_profession="acupuncturist",
+            licence_title="L.Ac.",
+            licence_number="AC-20417",
+            issuing_board="State Board of Acupuncture (demo)",
+            licence_expiry=today + dt.timedelta(days=500),
+            certifications=("nccaom_dipl_ac", "ccaom_cnt"),
+            degree="MSOM",
+            years_in_practice=14,
+        ),
+    )
+    # An expired licence, so the warning can be seen.
+    profile_update(
+        actor=system_actor(users["dr.okafor"]),
+        credentials=Credentials(
+            base_profession="physiotherapist",
+            licence_number="PH-88213",
+            issuing_board="Health and Care Professions Council (demo)",
+            licence_expiry=today - dt.timedelta(days=12),
+            certifications=("aacp_member",),
+            years_in_practice=9,
+        ),
+    )
+
+
+def _patients(users: dict[str, User]) -> int:
+    rng = random.Random(20261121)  # noqa: S311 -- demo data, not security
+    desk = system_actor(users["reception"])
+    practitioners = [users["dr.chen"], users["dr.okafor"]]
+    today = timezone.localdate()
+    created = 0
+    for index, (given, family) in enumerate(zip(GIVEN, FAMILY, strict=True)):
+        email = f"{given.lower()}.{family.lower()}@{DEMO_MARKER}"
+        if Patient.objects.filter(email=email).exists():
+            continue
+        owner = practitioners[index % 2]
+        patient = services.patient_create(
+            actor=desk,
+            primary_practitioner=owner.public_id,
+            demographics=services.Demographics(
+                given_name=given,
+                family_name=family,
+                date_of_birth=dt.date(
+                    1950 + rng.randrange(50), rng.randrange(1, 13), rng.randrange(1, 29)
+                ),
+                sex=("female", "male")[index % 2] if index % 7 else "other",
+                phone=f"07700 900{index:03d}",
+                email=email,
+                address=f"{rng.randrange(1, 99)} {rng.choice(STREETS)}\nDemo Town",
+            ),
+        )
+        created += 1
+        clinician = system_actor(owner)
+        stage = index % 5  # 0: just registered; 1-2: active; 3: on hold; 4: discharged
+        if stage == 0:
+            continue
+        complaint, codes = COMPLAINTS[index % len(COMPLAINTS)]
+        started = today - dt.timedelta(days=rng.randrange(10, 200))
+        episode = services.episode_create(
+            actor=clinician,
+            patient_id=patient.public_id,
+            complaint=complaint,
+            started_on=started,
+            conditions=[services.ConditionInput(code, rng.randrange(13, 160)) for code in codes],
+        )
+        if stage in (3, 4):
+            services.episode_update(
+                actor=clinician,
+                episode_id=episode.public_id,
+                version=episode.version,
+                complaint=complaint,
+                status=EpisodeStatus.ON_HOLD if stage == 3 else EpisodeStatus.DISCHARGED,
+            )
+        if index in (1, 6):  # a couple of patients shared with the other practitioner
+            services.patient_share(
+                actor=clinician,
+                patient_id=patient.public_id,
+                practitioner=practitioners[(index + 1) % 2].public_id,
+            )
+    return created
+
+
+@transaction.atomic
+def load_demo() -> tuple[dict[str, str], int]:
+    """Returns the staff passwords (username -> password) and how many patients were new."""
+    users, passwords = _staff()
+    _credentials(users)
+    return passwords, _patients(users)
