@@ -72,10 +72,7 @@ def user_create(
     user: User = model(
         username=username, role=role, first_name=first_name, last_name=last_name, email=email
     )
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        raise InputError("password", " ".join(exc.messages)) from exc
+    _validated_password(user, password, "password")
     user.set_password(password)
     user.save()
     if role == Role.PRACTITIONER:
@@ -137,6 +134,52 @@ def user_set_active(*, actor: Actor, user_id: uuid.UUID | str, active: bool) -> 
         action="activate" if active else "deactivate",
         object_type="user",
         object_id=user.public_id,
+    )
+    return user
+
+
+def _validated_password(user: User, password: str, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InputError(field, " ".join(exc.messages)) from exc
+
+
+@transaction.atomic
+def password_change(*, actor: Actor, current: str, new: str) -> User:
+    """A user changes their own password, proving they know the current one."""
+    user = get_user_model().objects.select_for_update().get(pk=actor.user.pk)
+    if not user.check_password(current):
+        raise InputError("current_password", "Your current password is not correct.")
+    if current == new:
+        raise InputError("new_password", "Choose a password different from the current one.")
+    _validated_password(user, new, "new_password")
+    user.set_password(new)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="user",
+        object_id=user.public_id,
+        detail={"change": "password"},
+    )
+    return user  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def user_set_password(*, actor: Actor, user_id: uuid.UUID | str, password: str) -> User:
+    """The clinic admin sets a new password for a user who has forgotten theirs."""
+    require_admin(actor)
+    user = _user(user_id)
+    _validated_password(user, password, "password")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="user",
+        object_id=user.public_id,
+        detail={"change": "password set by admin"},
     )
     return user
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("sign-in/", views.login_view, name="login"),
     path("sign-in/code/", views.two_factor_verify, name="two_factor_verify"),
     path("sign-out/", views.logout_view, name="logout"),
+    path("account/password/", views.password_change, name="password"),
     path("account/two-factor/", views.two_factor_enrol, name="two_factor_enrol"),
     path("account/credentials/", views.profile, name="profile"),
     path("account/tokens/", views.tokens, name="tokens"),

@@ -8,7 +8,13 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth import (
+    authenticate,
+    get_user_model,
+    login,
+    logout,
+    update_session_auth_hash,
+)
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +33,9 @@ from acucare.accounts.forms import (
     CodeForm,
     CredentialsForm,
     LoginForm,
+    PasswordChangeForm,
     RoleForm,
+    SetPasswordForm,
     TokenForm,
     UserCreateForm,
     apply_input_error,
@@ -208,6 +216,30 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+@never_cache
+@login_required
+@sensitive_post_parameters("current_password", "new_password", "repeat_password")
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(
+                actor=actor_from_request(request),
+                current=form.cleaned_data["current_password"],
+                new=form.cleaned_data["new_password"],
+            )
+        except InputError as error:
+            apply_input_error(form, error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, "Your password is changed.")
+            return redirect(home_for(user))
+    return render(
+        request, "accounts/password.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
 # ---------------------------------------------------------------- practitioner profile
 
 
@@ -296,50 +328,48 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One account; each form on the page posts an `action`."""
     actor = actor_from_request(request)
     user = selectors.user_get(actor=actor, public_id=public_id)
-    role_form = RoleForm(request.POST or None, initial={"role": user.role})
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "role" and role_form.is_valid():
-                services.user_change_role(
-                    actor=actor, user_id=user.public_id, role=role_form.cleaned_data["role"]
-                )
-                messages.success(request, "Role changed.")
-            elif action in {"deactivate", "activate"}:
-                services.user_set_active(
-                    actor=actor, user_id=user.public_id, active=action == "activate"
-                )
-                messages.success(
-                    request,
-                    "Account reactivated." if action == "activate" else "Account deactivated.",
-                )
-            elif action == "reset_two_factor":
-                services.user_reset_two_factor(actor=actor, user_id=user.public_id)
-                messages.success(
-                    request,
-                    "Two-factor authentication reset; the user enrols again at next sign-in.",
-                )
-            else:
-                return render(
-                    request,
-                    "accounts/user_detail.html",
-                    {"subject": user, "role_form": role_form},
-                    status=400,
-                )
-        except InputError as error:
-            apply_input_error(role_form, error)
-            return render(
-                request,
-                "accounts/user_detail.html",
-                {"subject": user, "role_form": role_form},
-                status=422,
+    action = request.POST.get("action") if request.method == "POST" else None
+    role_form = RoleForm(request.POST if action == "role" else None, initial={"role": user.role})
+    password_form = SetPasswordForm(request.POST if action == "set_password" else None)
+    context = {"subject": user, "role_form": role_form, "password_form": password_form}
+    if action is None:
+        return render(request, "accounts/user_detail.html", context)
+    form_for_errors = password_form if action == "set_password" else role_form
+    try:
+        if action == "role" and role_form.is_valid():
+            role = role_form.cleaned_data["role"]
+            services.user_change_role(actor=actor, user_id=user.public_id, role=role)
+            messages.success(request, "Role changed.")
+        elif action in {"deactivate", "activate"}:
+            active = action == "activate"
+            services.user_set_active(actor=actor, user_id=user.public_id, active=active)
+            messages.success(request, "Account reactivated." if active else "Account deactivated.")
+        elif action == "set_password" and password_form.is_valid():
+            password = password_form.cleaned_data["password"]
+            services.user_set_password(actor=actor, user_id=user.public_id, password=password)
+            messages.success(request, "New password set.")
+        elif action == "reset_two_factor":
+            services.user_reset_two_factor(actor=actor, user_id=user.public_id)
+            messages.success(
+                request, "Two-factor authentication reset; the user enrols again at next sign-in."
             )
-        return redirect("accounts:user_detail", public_id=user.public_id)
-    return render(request, "accounts/user_detail.html", {"subject": user, "role_form": role_form})
+        else:
+            if not form_for_errors.is_bound:
+                messages.error(request, "Unknown action.")
+            return render(request, "accounts/user_detail.html", context, status=422)
+    except InputError as error:
+        if form_for_errors.is_bound:
+            apply_input_error(form_for_errors, error)
+        else:
+            messages.error(request, error.message)
+        return render(request, "accounts/user_detail.html", context, status=422)
+    return redirect("accounts:user_detail", public_id=user.public_id)
 
 
 @login_required

@@ -80,6 +80,13 @@ class EpisodeIn(Schema):
     conditions: Annotated[list[ConditionIn], Field(min_length=1, max_length=10)]
 
 
+class EpisodeUpdateIn(Schema):
+    complaint: Annotated[str, Field(min_length=1, max_length=200)]
+    status: str = Field(description="active, on_hold or discharged")
+    ended_on: dt.date | None = None
+    version: int = Field(description="The `version` you read; a stale version is refused with 409.")
+
+
 class EpisodeOut(Schema):
     public_id: UUID
     patient_id: UUID
@@ -87,6 +94,7 @@ class EpisodeOut(Schema):
     status: str
     started_on: dt.date
     ended_on: dt.date | None
+    version: int
     conditions: list[ConditionOut]
 
 
@@ -118,6 +126,7 @@ def episode_out(episode: Episode) -> EpisodeOut:
         status=episode.status,
         started_on=episode.started_on,
         ended_on=episode.ended_on,
+        version=episode.version,
         conditions=[
             ConditionOut(
                 icd10=c.icd10, name=condition_name(c.icd10), duration_weeks=c.duration_weeks
@@ -219,3 +228,18 @@ def get_episode(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
     return episode_out(
         selectors.episode_detail(actor=actor_from_request(request, "api"), episode_id=episode_id)
     )
+
+
+@router.put(
+    "/episodes/{episode_id}", response=EpisodeOut, summary="Change an episode's status or complaint"
+)
+def update_episode(request: HttpRequest, episode_id: UUID, payload: EpisodeUpdateIn) -> EpisodeOut:
+    episode = services.episode_update(
+        actor=actor_from_request(request, "api"),
+        episode_id=episode_id,
+        version=payload.version,
+        complaint=payload.complaint,
+        status=payload.status,
+        ended_on=payload.ended_on,
+    )
+    return episode_out(episode)

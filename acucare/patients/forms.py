@@ -6,7 +6,7 @@ from django import forms
 
 from acucare.domain.errors import InputError
 from acucare.patients.conditions import normalise_icd10
-from acucare.patients.models import Sex
+from acucare.patients.models import EpisodeStatus, Sex
 
 MAX_CONDITIONS = 4
 
@@ -90,3 +90,14 @@ class ShareForm(forms.Form):
         self.fields["practitioner"].choices = [("", "Choose a colleague…")] + [
             (str(p.public_id), p.display_name) for p in practitioners
         ]
+
+
+class EpisodeEditForm(forms.Form):
+    complaint = forms.CharField(max_length=200)
+    status = forms.ChoiceField(choices=EpisodeStatus.choices)
+    ended_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="For a discharge; leave empty for today.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

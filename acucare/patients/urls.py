@@ -12,4 +12,5 @@ urlpatterns = [
     path("<uuid:public_id>/share/", views.patient_share, name="share"),
     path("<uuid:public_id>/unshare/", views.patient_unshare, name="unshare"),
     path("<uuid:public_id>/episodes/new/", views.episode_create, name="episode_create"),
+    path("episodes/<uuid:public_id>/edit/", views.episode_edit, name="episode_edit"),
 ]

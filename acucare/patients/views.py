@@ -17,7 +17,13 @@ from acucare.accounts.forms import apply_input_error
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services
 from acucare.patients.conditions import search_conditions
-from acucare.patients.forms import MAX_CONDITIONS, EpisodeForm, PatientForm, ShareForm
+from acucare.patients.forms import (
+    MAX_CONDITIONS,
+    EpisodeEditForm,
+    EpisodeForm,
+    PatientForm,
+    ShareForm,
+)
 
 
 @login_required
@@ -196,6 +202,37 @@ def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     status = 422 if form.errors else 200
     return render(
         request, "patients/episode_form.html", {"form": form, "patient": patient}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def episode_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    episode = selectors.episode_detail(actor=actor, episode_id=public_id)
+    initial = {
+        "complaint": episode.complaint,
+        "status": episode.status,
+        "ended_on": episode.ended_on,
+        "version": episode.version,
+    }
+    form = EpisodeEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_update(actor=actor, episode_id=episode.public_id, **form.cleaned_data)
+        except InputError as error:
+            apply_input_error(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            status = 409
+        else:
+            messages.success(request, "Episode saved.")
+            return redirect("patients:chart", public_id=episode.patient.public_id)
+    if form.errors and status == 200:
+        status = 422
+    return render(
+        request, "patients/episode_edit.html", {"form": form, "episode": episode}, status=status
     )
 
 

@@ -140,3 +140,69 @@ def test_admin_resets_a_lost_authenticator():
     doc.refresh_from_db()
     assert not doc.two_factor_enabled
     assert doc.totp_secret == ""
+
+
+def test_admin_sets_a_new_password_and_weak_ones_are_refused_next_to_the_field():
+    admin = make_admin()
+    doc = make_practitioner()
+    client = signed_in(admin)
+    weak = client.post(
+        f"/admin/users/{doc.public_id}/", {"action": "set_password", "password": "abc"}
+    )
+    assert weak.status_code == 422
+    assert 'id="id_password_error"' in weak.content.decode()
+    ok = client.post(
+        f"/admin/users/{doc.public_id}/",
+        {"action": "set_password", "password": "a brand new passphrase"},
+    )
+    assert ok.status_code == 302
+    doc.refresh_from_db()
+    assert doc.check_password("a brand new passphrase")
+    assert AuditEvent.objects.filter(
+        object_id=doc.public_id, detail__change="password set by admin"
+    ).exists()
+
+
+def test_a_user_changes_their_own_password_and_stays_signed_in():
+    from tests.factories import PASSWORD
+
+    doc = make_practitioner()
+    client = signed_in(doc)
+    wrong = client.post(
+        "/account/password/",
+        {
+            "current_password": "nope",
+            "new_password": "another long passphrase",
+            "repeat_password": "another long passphrase",
+        },
+    )
+    assert 'id="id_current_password_error"' in wrong.content.decode()
+    differ = client.post(
+        "/account/password/",
+        {
+            "current_password": PASSWORD,
+            "new_password": "another long passphrase",
+            "repeat_password": "another long passphrasf",
+        },
+    )
+    assert 'id="id_repeat_password_error"' in differ.content.decode()
+    ok = client.post(
+        "/account/password/",
+        {
+            "current_password": PASSWORD,
+            "new_password": "another long passphrase",
+            "repeat_password": "another long passphrase",
+        },
+    )
+    assert ok.status_code == 302
+    doc.refresh_from_db()
+    assert doc.check_password("another long passphrase")
+    assert client.get("/patients/").status_code == 200
+
+
+def test_an_unknown_action_is_refused():
+    admin = make_admin()
+    response = signed_in(admin).post(
+        f"/admin/users/{make_practitioner().public_id}/", {"action": "delete"}
+    )
+    assert response.status_code == 422

@@ -226,3 +226,39 @@ def test_admin_exports_the_audit_log_as_csv_over_the_api():
     assert ",read,patient," in lines[1]
     events = signed_in(make_admin()).get("/api/v1/audit/events?action=export").json()
     assert events["count"] == 1
+
+
+def test_an_episode_is_put_on_hold_over_the_api_and_the_page():
+    from tests.factories import make_episode
+
+    doc = make_practitioner()
+    episode = make_episode(make_patient(doc))
+    client = signed_in(doc)
+    url = f"/api/v1/episodes/{episode.public_id}"
+    held = client.put(
+        url,
+        data=json.dumps({"complaint": "Back", "status": "on_hold", "version": 1}),
+        content_type="application/json",
+    )
+    assert held.status_code == 200
+    assert (held.json()["status"], held.json()["version"]) == ("on_hold", 2)
+    bad = client.put(
+        url,
+        data=json.dumps({"complaint": "Back", "status": "closed", "version": 2}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"]["allowed"] == ["active", "on_hold", "discharged"]
+    stale = client.post(
+        f"/patients/episodes/{episode.public_id}/edit/",
+        {"complaint": "Back", "status": "discharged", "version": 1},
+    )
+    assert stale.status_code == 409
+    done = client.post(
+        f"/patients/episodes/{episode.public_id}/edit/",
+        {"complaint": "Back", "status": "discharged", "version": 2},
+    )
+    assert done.status_code == 302
+    episode.refresh_from_db()
+    assert episode.status == "discharged"
+    assert episode.ended_on is not None

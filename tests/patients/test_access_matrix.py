@@ -82,6 +82,8 @@ def demographics(world: World, role: str) -> dict[str, Any]:
 EPISODE_FORM = {"complaint": "Neck pain", "icd10_0": "M54.2", "weeks_0": "20"}
 EPISODE_JSON = {"complaint": "Neck pain", "conditions": [{"icd10": "M54.2", "duration_weeks": 20}]}
 
+EPISODE_UPDATE = {"complaint": "Low back pain", "status": "on_hold", "version": 1}
+
 # (label, method, path, body builder or None, expected by actor)
 PAGE = "page"
 API = "api"
@@ -109,6 +111,10 @@ MATRIX = [
     row(PAGE, "post", "/patients/{patient}/edit/", demographics, **ONE_PATIENT),
     row(PAGE, "get", "/patients/{patient}/episodes/new/", None, **CLINICAL),
     row(PAGE, "post", "/patients/{patient}/episodes/new/", lambda w, r: EPISODE_FORM, **CLINICAL),
+    row(PAGE, "get", "/patients/episodes/{episode}/edit/", None, **CLINICAL),
+    row(
+        PAGE, "post", "/patients/episodes/{episode}/edit/", lambda w, r: EPISODE_UPDATE, **CLINICAL
+    ),
     row(
         PAGE,
         "post",
@@ -123,6 +129,7 @@ MATRIX = [
     row(PAGE, "get", "/patients/conditions/?q=M54", None, **PRACTITIONERS),
     row(PAGE, "get", "/account/credentials/", None, **PRACTITIONERS),
     row(PAGE, "get", "/account/tokens/", None, **ALL_OK),
+    row(PAGE, "get", "/account/password/", None, **ALL_OK),
     row(PAGE, "get", "/account/two-factor/", None, **ALL_OK),
     row(PAGE, "get", "/admin/users/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/users/new/", None, **ADMIN_ONLY),
@@ -139,6 +146,7 @@ MATRIX = [
     row(API, "get", "/api/v1/patients/{patient}/episodes", None, **CLINICAL),
     row(API, "post", "/api/v1/patients/{patient}/episodes", lambda w, r: EPISODE_JSON, **CLINICAL),
     row(API, "get", "/api/v1/episodes/{episode}", None, **CLINICAL),
+    row(API, "put", "/api/v1/episodes/{episode}", lambda w, r: EPISODE_UPDATE, **CLINICAL),
     row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
 ]
