@@ -48,7 +48,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     """Schema violations in the same shape as InputError, naming the first bad field."""
     first = exc.errors[0] if exc.errors else {}
     location = [str(p) for p in first.get("loc", ())]
-    if location and location[0] in {"body", "query", "path"}:
+    if location and location[0] in {"body", "query", "path", "header"}:
         location = location[1:]
     if location and location[0] in {"payload", "filters"}:
         location = location[1:]

@@ -8,9 +8,10 @@ from typing import Annotated
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from acucare.accounts.actor import actor_from_request
+from acucare.accounts.submissions import DuplicateSubmission
 from acucare.patients import selectors, services
 from acucare.patients.conditions import condition_name
 from acucare.patients.models import Episode, Patient
@@ -167,13 +168,35 @@ def list_patients(request: HttpRequest, filters: Query[ListQuery]) -> PatientLis
     )
 
 
-@router.post("/patients", response={201: PatientOut}, summary="Register a patient")
-def create_patient(request: HttpRequest, payload: PatientIn) -> Status[PatientOut]:
-    patient = services.patient_create(
-        actor=actor_from_request(request, "api"),
-        demographics=_demographics(payload),
-        primary_practitioner=payload.primary_practitioner,
-    )
+IDEMPOTENCY = (
+    "Optional UUID. A repeated request with the same key creates nothing and answers 200 "
+    "with what the first request created."
+)
+
+
+@router.post("/patients", response={200: PatientOut, 201: PatientOut}, summary="Register a patient")
+def create_patient(
+    request: HttpRequest,
+    payload: PatientIn,
+    idempotency_key: Annotated[
+        UUID | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY)
+    ] = None,
+) -> Status[PatientOut]:
+    actor = actor_from_request(request, "api")
+    try:
+        patient = services.patient_create(
+            actor=actor,
+            demographics=_demographics(payload),
+            primary_practitioner=payload.primary_practitioner,
+            submission=idempotency_key,
+        )
+    except DuplicateSubmission as duplicate:
+        return Status(
+            200,
+            patient_out(
+                selectors.patient_chart(actor=actor, patient_id=duplicate.object_id).patient
+            ),
+        )
     return Status(201, patient_out(patient))
 
 

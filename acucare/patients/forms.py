@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -46,6 +47,7 @@ class EpisodeForm(forms.Form):
     complaint = forms.CharField(
         max_length=200, help_text="In the patient's words or a short clinical summary."
     )
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
     started_on = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

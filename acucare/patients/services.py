@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from acucare.accounts import submissions
 from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
@@ -85,11 +86,17 @@ def _practitioner(public_id: uuid.UUID | str | None, field: str) -> User:
 
 @transaction.atomic
 def patient_create(
-    *, actor: Actor, demographics: Demographics, primary_practitioner: uuid.UUID | None = None
+    *,
+    actor: Actor,
+    demographics: Demographics,
+    primary_practitioner: uuid.UUID | None = None,
+    submission: uuid.UUID | None = None,
 ) -> Patient:
-    """Reception names the primary practitioner; a practitioner registers their own patient."""
+    """Reception names the primary practitioner; a practitioner registers their own patient.
+    `submission` is the form's once-only key (see `acucare.accounts.submissions`)."""
     if actor.role not in {Role.PRACTITIONER, Role.RECEPTION} or not actor.user.is_active:
         raise PermissionDenied("Your role does not give access to patient records.")
+    claimed = submissions.claim(actor=actor, key=submission, object_type="patient")
     values = _clean_demographics(demographics, timezone.localdate())
     if actor.is_practitioner and primary_practitioner in (None, actor.user.public_id):
         owner = actor.user
@@ -110,6 +117,7 @@ def patient_create(
         created_at=now,
         updated_at=now,
     )
+    submissions.complete(claimed, patient.public_id)
     audit_record(
         actor=actor,
         action="create",
@@ -257,8 +265,10 @@ def episode_create(
     complaint: str,
     conditions: Sequence[ConditionInput],
     started_on: dt.date | None = None,
+    submission: uuid.UUID | None = None,
 ) -> Episode:
     patient = access_patient(actor, patient_id, clinical=True, write=True)
+    claimed = submissions.claim(actor=actor, key=submission, object_type="episode")
     complaint = complaint.strip()
     if not complaint:
         raise InputError("complaint", "Describe the complaint in a few words.")
@@ -284,6 +294,7 @@ def episode_create(
         )
         for i, c in enumerate(cleaned)
     )
+    submissions.complete(claimed, episode.public_id)
     audit_record(
         actor=actor,
         action="create",

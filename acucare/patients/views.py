@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acucare.accounts.access import require_patient_staff, require_practitioner
 from acucare.accounts.actor import actor_from_request
 from acucare.accounts.forms import apply_input_error
+from acucare.accounts.submissions import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services
 from acucare.patients.conditions import search_conditions
@@ -76,9 +77,15 @@ def patient_create(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 demographics=_demographics(form.cleaned_data),
                 primary_practitioner=_practitioner_choice(form.cleaned_data),
+                submission=form.cleaned_data.get("submission"),
             )
         except InputError as error:
             apply_input_error(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        except DuplicateSubmission as duplicate:
+            messages.info(request, "This form was already sent; the patient was registered once.")
+            return redirect("patients:chart", public_id=duplicate.object_id)
         else:
             messages.success(request, f"{patient.full_name} is registered.")
             return redirect("patients:chart", public_id=patient.public_id)
@@ -189,7 +196,13 @@ def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 complaint=data["complaint"],
                 started_on=data["started_on"],
                 conditions=conditions,
+                submission=data.get("submission"),
             )
+        except DuplicateSubmission:
+            messages.info(request, "This form was already sent; the episode was opened once.")
+            return redirect("patients:chart", public_id=public_id)
+        except ConflictError as error:
+            form.add_error(None, error.message)
         except InputError as error:
             field = error.field
             if field.startswith("conditions["):

@@ -262,3 +262,19 @@ def test_an_episode_is_put_on_hold_over_the_api_and_the_page():
     episode.refresh_from_db()
     assert episode.status == "discharged"
     assert episode.ended_on is not None
+
+
+def test_an_idempotency_key_makes_a_retried_create_harmless():
+    import uuid
+
+    doc = make_practitioner()
+    client = signed_in(doc)
+    key = str(uuid.uuid4())
+    first = post_json(client, "/api/v1/patients", NEW_PATIENT, HTTP_IDEMPOTENCY_KEY=key)
+    again = post_json(client, "/api/v1/patients", NEW_PATIENT, HTTP_IDEMPOTENCY_KEY=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["public_id"] == again.json()["public_id"]
+    assert Patient.objects.count() == 1
+    bad = post_json(client, "/api/v1/patients", NEW_PATIENT, HTTP_IDEMPOTENCY_KEY="not-a-uuid")
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "Idempotency-Key"

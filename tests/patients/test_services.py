@@ -321,3 +321,79 @@ def test_an_episode_is_discharged_with_an_end_date_and_conflicts_are_refused():
             complaint="x",
             status="active",
         )
+
+
+def test_a_resent_create_form_makes_one_record():
+    import uuid
+
+    from acucare.accounts.submissions import DuplicateSubmission
+
+    doc = make_practitioner()
+    key = uuid.uuid4()
+    patient = services.patient_create(actor=actor(doc), demographics=ADA, submission=key)
+    with pytest.raises(DuplicateSubmission) as caught:
+        services.patient_create(actor=actor(doc), demographics=ADA, submission=key)
+    assert caught.value.object_id == patient.public_id
+    assert Patient.objects.count() == 1
+    episode_key = uuid.uuid4()
+    conditions = [services.ConditionInput("M54.50")]
+    episode = services.episode_create(
+        actor=actor(doc),
+        patient_id=patient.public_id,
+        complaint="Pain",
+        conditions=conditions,
+        submission=episode_key,
+    )
+    with pytest.raises(DuplicateSubmission) as again:
+        services.episode_create(
+            actor=actor(doc),
+            patient_id=patient.public_id,
+            complaint="Pain",
+            conditions=conditions,
+            submission=episode_key,
+        )
+    assert again.value.object_id == episode.public_id
+    assert Episode.objects.count() == 1
+    # A key used by someone else, or for another kind of form, is refused, not reused.
+    with pytest.raises(ConflictError):
+        services.patient_create(actor=actor(make_practitioner()), demographics=ADA, submission=key)
+    with pytest.raises(ConflictError):
+        services.episode_create(
+            actor=actor(doc),
+            patient_id=patient.public_id,
+            complaint="Pain",
+            conditions=conditions,
+            submission=key,
+        )
+
+
+def test_a_rejected_form_can_be_corrected_and_sent_with_the_same_key():
+    import uuid
+
+    doc = make_practitioner()
+    key = uuid.uuid4()
+    with pytest.raises(InputError):
+        services.patient_create(
+            actor=actor(doc),
+            demographics=services.Demographics(**{**vars(ADA), "given_name": ""}),
+            submission=key,
+        )
+    assert (
+        services.patient_create(actor=actor(doc), demographics=ADA, submission=key).given_name
+        == "Ada"
+    )
+
+
+def test_the_page_sends_a_double_submitted_episode_form_to_the_chart_once():
+    from tests.factories import signed_in
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    client = signed_in(doc)
+    page = client.get(f"/patients/{patient.public_id}/episodes/new/").content.decode()
+    key = page.split('name="submission" value="')[1].split('"')[0]
+    form = {"submission": key, "complaint": "Neck pain", "icd10_0": "M54.2"}
+    first = client.post(f"/patients/{patient.public_id}/episodes/new/", form)
+    second = client.post(f"/patients/{patient.public_id}/episodes/new/", form)
+    assert first["Location"] == second["Location"] == f"/patients/{patient.public_id}/"
+    assert Episode.objects.count() == 1

@@ -1,0 +1,42 @@
+"""Once-only create forms. The form carries a random key; the creating service claims
+it first thing in its transaction. A second request with the same key (double click,
+browser resend) raises `DuplicateSubmission` naming what the first one created; two
+requests racing each other are serialised by the key's unique index."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from acucare.accounts.actor import Actor
+from acucare.accounts.models import Submission
+from acucare.domain.errors import ConflictError
+
+
+class DuplicateSubmission(Exception):  # noqa: N818 -- an outcome, not a fault
+    def __init__(self, object_type: str, object_id: uuid.UUID) -> None:
+        super().__init__(f"this {object_type} form was already submitted")
+        self.object_type = object_type
+        self.object_id = object_id
+
+
+def claim(*, actor: Actor, key: uuid.UUID | None, object_type: str) -> Submission | None:
+    """Call inside the creating service's transaction, before creating anything."""
+    if key is None:
+        return None
+    try:
+        with transaction.atomic():
+            return Submission.objects.create(key=key, user=actor.user, object_type=object_type)
+    except IntegrityError:
+        first = Submission.objects.filter(key=key, user=actor.user, object_type=object_type).first()
+        if first is None or first.object_id is None:
+            # Another user's key, or a different kind of form: not a resend of this one.
+            raise ConflictError("This form key has already been used; reload the form.") from None
+        raise DuplicateSubmission(object_type, first.object_id) from None
+
+
+def complete(submission: Submission | None, object_id: uuid.UUID) -> None:
+    if submission is not None:
+        submission.object_id = object_id
+        submission.save(update_fields=["object_id"])
