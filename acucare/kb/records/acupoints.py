@@ -84,7 +84,10 @@ class Acupoint:
     name_en: NonEmptyStr
     region: NonEmptyStr  # a body region id from knowledge/body_sites
     limb: Limb
-    laterality: Literal["bilateral", "midline"]
+    # bilateral: a left and a right point; midline: one unpaired point (or a group centred
+    # on the midline, such as Sishencong); left/right: a point on one side only (Jinjin is
+    # the left sublingual vein, Yuye the right).
+    laterality: Literal["bilateral", "midline", "left", "right"]
     citations: tuple[CitationRef, ...]  # sources of the code and names
     cautions: tuple[Caution, ...] = ()
     aliases: tuple[str, ...] = ()  # other names in use, e.g. "Huatuojiaji", "Yintang"
