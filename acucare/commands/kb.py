@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
 def _check(path: Path | None) -> int:
     from acucare.kb.loader import load
 
+    if path is not None and not path.is_dir():
+        raise InputError(field="--path", message=f"no knowledge folder at {path}")
     result = load(path)
     if result.registry is None:
         for problem in result.problems:
@@ -58,8 +60,9 @@ def _points(meridian: str | None, as_json: bool) -> int:
 
         wanted = MERIDIAN_ALIASES.get(wanted, wanted)
         if wanted not in families:
-            raise InputError(field="--meridian", message=f"unknown meridian '{meridian}'",
-                             allowed=families)
+            raise InputError(
+                field="--meridian", message=f"unknown meridian '{meridian}'", allowed=families
+            )
         points = [p for p in points if p.meridian == wanted]
     if as_json:
         emit_json([_point_document(p) for p in points])
@@ -71,7 +74,9 @@ def _points(meridian: str | None, as_json: bool) -> int:
             f"{cautions}\n"
         )
     by_family = Counter(p.meridian for p in points)
-    sys.stdout.write(f"{len(points)} points ({', '.join(f'{k} {v}' for k, v in by_family.items())})\n")
+    sys.stdout.write(
+        f"{len(points)} points ({', '.join(f'{k} {v}' for k, v in by_family.items())})\n"
+    )
     return 0
 
 
@@ -80,8 +85,12 @@ def _point_document(point: object) -> dict[str, object]:
 
     document = asdict(point)  # type: ignore[call-overload]
     document["cautions"] = [
-        {"kind": c["kind"], "structure": c["structure"], "handling": c["handling"],
-         "citations": [r["id"] for r in c["citations"]]}
+        {
+            "kind": c["kind"],
+            "structure": c["structure"],
+            "handling": c["handling"],
+            "citations": [r["id"] for r in c["citations"]],
+        }
         for c in document["cautions"]
     ]
     document["citations"] = [r["id"] for r in document["citations"]]

@@ -53,7 +53,12 @@ MERIDIAN_ALIASES: dict[str, str] = {
 }  # fmt: skip
 
 CautionKind = Literal[
-    "pneumothorax", "major_vessel", "brainstem_spinal_cord", "organ", "eye", "full_bladder",
+    "pneumothorax",
+    "major_vessel",
+    "brainstem_spinal_cord",
+    "organ",
+    "eye",
+    "full_bladder",
     "pregnancy",
 ]
 PointKind = Literal["meridian", "extra", "auricular"]
