@@ -1,0 +1,193 @@
+"""The acupoint catalogue: WHO counts, names, regions, cautions, name resolution, CLI."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from acucare.kb import Registry
+from acucare.kb.loader import DEFAULT_KNOWLEDGE_DIR
+from acucare.kb.records.acupoints import (
+    WHO_EXTRA_COUNTS,
+    WHO_MERIDIAN_COUNTS,
+    Acupoint,
+)
+from acucare.kb.records.base import acts_on
+from acucare.kb.records.body_sites import BodyRegion
+from acucare.kb.records.citations import Citation
+
+HERE = Path(__file__).resolve().parent
+CODE_SHAPE = re.compile(
+    r"^(?:(?:LU|LI|ST|SP|HT|SI|BL|KI|PC|TE|GB|LR|GV|CV)|EX-(?:HN|CA|B|UE|LE))[1-9][0-9]*$"
+    r"|^EAR-[A-Z]+(?:-[A-Z]+)*$"
+)
+HANZI = re.compile(r"^[\u3400-\u9fff]+$")
+PINYIN = re.compile(r"^[A-Z][a-z]*$")  # toneless, capitalised, one word: "Zhongfu", "E"
+
+
+def _points(registry: Registry) -> list[Acupoint]:
+    return list(registry.of(Acupoint).values())
+
+
+def test_every_family_has_its_who_count(registry: Registry) -> None:
+    counted = Counter(p.meridian for p in _points(registry) if p.kind != "auricular")
+    assert counted == {**WHO_MERIDIAN_COUNTS, **WHO_EXTRA_COUNTS}
+    assert sum(WHO_MERIDIAN_COUNTS.values()) == 361
+    assert sum(WHO_EXTRA_COUNTS.values()) == 48
+
+
+def test_codes_are_who_shaped_and_match_meridian_and_number(registry: Registry) -> None:
+    for code, point in registry.of(Acupoint).items():
+        assert CODE_SHAPE.match(code), code
+        assert point.code == code
+        if point.kind == "auricular":
+            assert (point.meridian, point.number) == ("EAR", None), code
+        else:
+            assert code == f"{point.meridian}{point.number}", code
+
+
+def test_codes_are_unique_across_files() -> None:
+    codes = [
+        record["code"]
+        for path in sorted((DEFAULT_KNOWLEDGE_DIR / "acupoints").glob("*.yaml"))
+        for record in yaml.safe_load(path.read_text(encoding="utf-8"))
+    ]
+    assert [c for c, n in Counter(codes).items() if n > 1] == []
+
+
+def test_every_point_is_named_in_pinyin_characters_and_english(registry: Registry) -> None:
+    for point in _points(registry):
+        assert PINYIN.match(point.pinyin), (point.code, point.pinyin)
+        assert HANZI.match(point.hanzi), (point.code, point.hanzi)
+        assert point.name_en[0].isupper(), (point.code, point.name_en)
+
+
+def test_region_and_limb_agree_with_the_body_site_vocabulary(registry: Registry) -> None:
+    regions = registry.of(BodyRegion)
+    for point in _points(registry):
+        assert point.region in regions, point.code
+        assert point.limb == regions[point.region].limb, point.code
+
+
+def test_midline_channels_are_midline(registry: Registry) -> None:
+    for point in _points(registry):
+        if point.meridian in ("GV", "CV"):
+            assert point.laterality == "midline", point.code
+        elif point.kind == "meridian":
+            assert point.laterality == "bilateral", point.code
+
+
+# Where points lie (WHO 2008 locations), including points on the border of two regions.
+REGIONS = {
+    "LU1": "chest", "LU5": "elbow", "LU9": "wrist_hand", "LI4": "wrist_hand",
+    "LI11": "elbow", "LI15": "shoulder", "ST6": "jaw", "ST7": "jaw", "ST9": "neck",
+    "ST25": "abdomen", "ST34": "thigh", "ST35": "knee", "ST36": "lower_leg",
+    "SP6": "lower_leg", "SP9": "lower_leg", "SP10": "thigh", "HT7": "wrist_hand",
+    "SI3": "wrist_hand", "SI11": "shoulder", "SI19": "jaw", "BL10": "neck",
+    "BL11": "upper_back", "BL17": "mid_back", "BL23": "lower_back", "BL25": "lower_back",
+    "BL32": "sacrum", "BL36": "buttock", "BL40": "knee", "BL54": "buttock",
+    "BL57": "lower_leg", "BL60": "ankle_foot", "KI3": "ankle_foot", "PC6": "forearm",
+    "TE5": "forearm", "GB20": "neck", "GB21": "neck", "GB29": "hip", "GB30": "buttock",
+    "GB34": "lower_leg", "LR3": "ankle_foot", "GV4": "lower_back", "GV14": "neck",
+    "GV20": "head", "CV4": "abdomen", "CV17": "chest", "CV22": "neck",
+    "EX-HN3": "face", "EX-HN5": "head", "EX-B2": "lower_back", "EX-LE2": "knee",
+    "EX-LE4": "knee", "EX-LE5": "knee", "EX-UE9": "wrist_hand", "EX-LE10": "ankle_foot",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "region"), sorted(REGIONS.items()))
+def test_known_point_regions(registry: Registry, code: str, region: str) -> None:
+    assert registry.of(Acupoint)[code].region == region
+
+
+def test_no_safe_depth_is_claimed(registry: Registry) -> None:
+    # No per-point depth in millimetres has been verified: the field stays empty.
+    assert [p.code for p in _points(registry) if p.max_depth_mm is not None] == []
+
+
+def _caution(registry: Registry, code: str, kind: str) -> list:
+    return [c for c in registry.of(Acupoint)[code].cautions if c.kind == kind]
+
+
+# code, kind, a word the structure names, a citation id the caution must carry
+CAUTIONS = [
+    ("GB21", "pneumothorax", "lung", "aacp2017"),
+    ("BL11", "pneumothorax", "lung", "nzasa"),
+    ("BL43", "pneumothorax", "lung", "who1999"),
+    ("LU1", "pneumothorax", "lung", "aacp2017"),
+    ("SI15", "pneumothorax", "lung", "deadman2007"),
+    ("ST12", "pneumothorax", "lung", "who1999"),
+    ("KI25", "pneumothorax", "lung", "who1999"),
+    ("SI11", "pneumothorax", "scapula", "nzasa"),
+    ("CV17", "organ", "heart", "babinski2012"),
+    ("CV17", "organ", "heart", "peuker1999"),
+    ("ST21", "organ", "gallbladder", "aacp2017"),
+    ("ST19", "organ", "liver", "deadman2007"),
+    ("CV8", "organ", "umbilicus", "nzasa"),
+    ("CV4", "full_bladder", "bladder", "deadman2007"),
+    ("KI12", "full_bladder", "bladder", "deadman2007"),
+    ("GV15", "brainstem_spinal_cord", "spinal cord", "aacp2017"),
+    ("GV16", "brainstem_spinal_cord", "medulla", "nzasa"),
+    ("ST9", "major_vessel", "carotid", "deadman2007"),
+    ("ST10", "major_vessel", "carotid", "deadman2007"),
+    ("LI18", "major_vessel", "carotid", "aacp2017"),
+    ("SI17", "major_vessel", "baroreceptors", "nzasa"),
+    ("LU9", "major_vessel", "radial artery", "deadman2007"),
+    ("ST42", "major_vessel", "dorsalis pedis", "deadman2007"),
+    ("LR12", "major_vessel", "femoral", "deadman2007"),
+    ("BL1", "eye", "eyeball", "aacp2017"),
+    ("ST1", "eye", "eyeball", "nzasa"),
+    ("EX-HN7", "eye", "eyeball", "aacp2017"),
+    ("LI4", "pregnancy", "pregnancy", "aacp2017"),
+    ("SP6", "pregnancy", "pregnancy", "aacp2017"),
+    ("BL67", "pregnancy", "pregnancy", "aacp2017"),
+    ("GB21", "pregnancy", "pregnancy", "aacp2017"),
+]
+
+
+@pytest.mark.parametrize(("code", "kind", "structure", "source"), CAUTIONS)
+def test_caution_acts_and_its_citations_resolve(
+    registry: Registry, code: str, kind: str, structure: str, source: str
+) -> None:
+    cautions = _caution(registry, code, kind)
+    assert len(cautions) == 1, (code, kind)
+    caution = cautions[0]
+    assert structure in caution.structure
+    assert caution.handling
+    assert acts_on(caution.citations)
+    citations = registry.of(Citation)
+    assert all(ref.id in citations for ref in caution.citations)
+    assert source in {ref.id for ref in caution.citations}
+
+
+def test_every_thoracic_bladder_point_warns_of_pneumothorax(registry: Registry) -> None:
+    thoracic = [f"BL{n}" for n in (*range(11, 22), *range(41, 51))]
+    missing = [c for c in thoracic if not _caution(registry, c, "pneumothorax")]
+    assert missing == []
+    assert not _caution(registry, "BL23", "pneumothorax")  # lumbar: below the lung
+
+
+def test_pregnancy_points(registry: Registry) -> None:
+    avoid = {"LI4", "SP6", "BL60", "BL67", "BL31", "BL32", "BL33", "BL34", "LR3", "GB21"}
+    with_caution = {
+        p.code
+        for p in _points(registry)
+        if p.kind != "auricular" and any(c.kind == "pregnancy" for c in p.cautions)
+    }
+    assert with_caution == avoid
+    assert "Do not needle" in _caution(registry, "SP6", "pregnancy")[0].handling
+
+
+def test_unverified_cautions_are_stored_but_inert(registry: Registry) -> None:
+    (lu2,) = _caution(registry, "LU2", "pneumothorax")
+    assert not acts_on(lu2.citations)
+    trachea = [c for c in _caution(registry, "CV22", "organ") if "trachea" in c.structure]
+    assert len(trachea) == 1
+    assert not acts_on(trachea[0].citations)
+    # ST12: the general supraclavicular warning acts; its mapping to ST12 is noted as unverified.
+    (st12,) = _caution(registry, "ST12", "pneumothorax")
+    assert {r.evidence for r in st12.citations} == {"secondary", "unverified"}
