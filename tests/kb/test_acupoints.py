@@ -15,6 +15,7 @@ from acucare.kb.records.acupoints import (
     WHO_EXTRA_COUNTS,
     WHO_MERIDIAN_COUNTS,
     Acupoint,
+    resolve_point_code,
 )
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.body_sites import BodyRegion
@@ -191,3 +192,45 @@ def test_unverified_cautions_are_stored_but_inert(registry: Registry) -> None:
     # ST12: the general supraclavicular warning acts; its mapping to ST12 is noted as unverified.
     (st12,) = _caution(registry, "ST12", "pneumothorax")
     assert {r.evidence for r in st12.citations} == {"secondary", "unverified"}
+
+
+def _alias_table() -> list[tuple[str, str | None]]:
+    rows = []
+    for line in (HERE / "acupoint_aliases.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            text, expected = line.split("\t")
+            rows.append((text, None if expected == "-" else expected))
+    return rows
+
+
+@pytest.mark.parametrize(("text", "expected"), _alias_table())
+def test_resolve_point_code(registry: Registry, text: str, expected: str | None) -> None:
+    assert resolve_point_code(registry, text) == expected
+
+
+def test_every_code_and_every_unique_pinyin_resolves_to_its_point(registry: Registry) -> None:
+    body = [p for p in _points(registry) if p.kind != "auricular"]
+    pinyin = Counter(p.pinyin for p in _points(registry))
+    for point in body:
+        assert resolve_point_code(registry, point.code) == point.code
+        expected = point.code if pinyin[point.pinyin] == 1 else None
+        assert resolve_point_code(registry, point.pinyin) == expected, point.code
+
+
+def test_an_alias_claimed_by_two_points_is_a_problem(tmp_path: Path) -> None:
+    import shutil
+
+    from acucare.kb.loader import load
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, knowledge)
+    path = knowledge / "acupoints" / "lu.yaml"
+    records = yaml.safe_load(path.read_text(encoding="utf-8"))
+    records[0]["aliases"] = ["Huatuojiaji"]  # already EX-B2's
+    records[1]["aliases"] = ["ST36"]  # another point's code
+    path.write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
+    problems = [str(p) for p in load(knowledge, use_cache=False).problems]
+    assert any("LU1: alias 'Huatuojiaji' is also an alias of EX-B2" in p for p in problems) or any(
+        "EX-B2: alias 'Huatuojiaji' is also an alias of LU1" in p for p in problems
+    ), problems
+    assert any("LU2: alias 'ST36' is the code of ST36" in p for p in problems), problems
