@@ -234,3 +234,101 @@ def test_an_alias_claimed_by_two_points_is_a_problem(tmp_path: Path) -> None:
         "EX-B2: alias 'Huatuojiaji' is also an alias of LU1" in p for p in problems
     ), problems
     assert any("LU2: alias 'ST36' is the code of ST36" in p for p in problems), problems
+
+
+EAR_POINTS = {
+    "EAR-SHENMEN", "EAR-POINT-ZERO", "EAR-SYMPATHETIC", "EAR-SUBCORTEX", "EAR-THALAMUS",
+    "EAR-LUNG", "EAR-KIDNEY", "EAR-LIVER", "EAR-HEART", "EAR-STOMACH", "EAR-SPLEEN",
+    "EAR-ENDOCRINE", "EAR-INTERNAL-GENITALS", "EAR-EXTERNAL-GENITALS", "EAR-BLADDER",
+    "EAR-LUMBOSACRAL-VERTEBRAE", "EAR-THORACIC-VERTEBRAE", "EAR-CERVICAL-VERTEBRAE",
+    "EAR-NECK", "EAR-SHOULDER", "EAR-ELBOW", "EAR-WRIST", "EAR-HIP", "EAR-KNEE",
+    "EAR-ANKLE", "EAR-OCCIPUT", "EAR-FOREHEAD", "EAR-TEMPLE",
+}  # fmt: skip
+
+
+def test_common_ear_points(registry: Registry) -> None:
+    ear = {p.code: p for p in _points(registry) if p.kind == "auricular"}
+    assert set(ear) >= EAR_POINTS
+    for point in ear.values():
+        assert (point.meridian, point.region, point.limb) == ("EAR", "ear", "none")
+        assert point.laterality == "bilateral"
+        assert {r.id for r in point.citations} == {"who1990_auricular", "wfas2011_auricular"}
+        assert not acts_on(point.citations)  # names transcribed, not yet checked
+
+
+def test_ear_genito_urinary_and_endocrine_points_are_avoided_in_pregnancy(
+    registry: Registry,
+) -> None:
+    genito_urinary = {
+        "EAR-ENDOCRINE", "EAR-INTERNAL-GENITALS", "EAR-EXTERNAL-GENITALS", "EAR-BLADDER",
+        "EAR-KIDNEY",
+    }  # fmt: skip
+    with_caution = {
+        p.code
+        for p in _points(registry)
+        if p.kind == "auricular"
+        for c in p.cautions
+        if c.kind == "pregnancy" and acts_on(c.citations)
+    }
+    assert with_caution == genito_urinary
+    for code in genito_urinary:
+        (caution,) = _caution(registry, code, "pregnancy")
+        assert "aacp2017" in {r.id for r in caution.citations}
+
+
+def test_kb_check_lists_the_inert_cautions(run_cli) -> None:
+    result = run_cli("kb", "check")
+    assert result.exit_code == 0, result.stdout
+    assert "stored but not acted upon (unverified): acupoints LU2 cautions[0]" in result.stdout
+
+
+def test_kb_points_json_lists_the_whole_catalogue(run_cli, registry: Registry) -> None:
+    result = run_cli("kb", "points", "--json")
+    assert result.exit_code == 0, result.stderr
+    points = result.json()
+    ear = sum(1 for p in _points(registry) if p.kind == "auricular")
+    assert ear >= len(EAR_POINTS)
+    assert len(points) == 361 + 48 + ear
+    assert [p["code"] for p in points[:3]] == ["LU1", "LU2", "LU3"]  # WHO channel order
+    for point in points:
+        assert {"code", "meridian", "pinyin", "name_en", "region", "cautions"} <= set(point)
+    gb21 = next(p for p in points if p["code"] == "GB21")
+    kinds = {c["kind"]: c for c in gb21["cautions"]}
+    assert set(kinds) == {"pneumothorax", "pregnancy"}
+    assert kinds["pneumothorax"]["active"] is True
+    assert kinds["pneumothorax"]["citations"] == ["aacp2017", "nzasa"]
+    lu2 = next(p for p in points if p["code"] == "LU2")
+    assert [c["active"] for c in lu2["cautions"]] == [False]
+
+
+@pytest.mark.parametrize("meridian", ["BL", "UB", "bl", "Bladder"])
+def test_kb_points_by_meridian(run_cli, meridian: str) -> None:
+    result = run_cli("kb", "points", "--meridian", meridian, "--json")
+    assert result.exit_code == 0, result.stdout
+    points = result.json()
+    assert len(points) == 67
+    assert [p["code"] for p in points] == [f"BL{n}" for n in range(1, 68)]
+
+
+def test_kb_points_by_extra_family_and_ear(run_cli) -> None:
+    assert len(run_cli("kb", "points", "--meridian", "EX-B", "--json").json()) == 9
+    assert len(run_cli("kb", "points", "--meridian", "ear", "--json").json()) >= len(EAR_POINTS)
+
+
+def test_kb_points_unknown_meridian_is_rejected(run_cli) -> None:
+    result = run_cli("kb", "points", "--meridian", "XX")
+    assert result.exit_code == 2
+    error = result.json()["error"]
+    assert error["field"] == "--meridian"
+    assert "XX" in error["message"]
+    assert error["allowed"][:3] == ["LU", "LI", "ST"]
+    assert {"BL", "CV", "EX-HN", "EX-LE", "EAR"} <= set(error["allowed"])
+
+
+def test_kb_points_table(run_cli) -> None:
+    result = run_cli("kb", "points", "--meridian", "GV")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["GV1", "Changqiang"]
+    assert "brainstem_spinal_cord" in next(line for line in lines if line.startswith("GV16 "))
+    assert lines[-1].startswith("28 points (GV 28)")
