@@ -372,3 +372,14 @@ def test_position_outside_the_vocabulary_is_rejected(knowledge_copy: Path) -> No
     )
     problems = _problems(knowledge_copy)
     assert any("migraine: schema error at guidelines.0.position" in p for p in problems), problems
+
+
+def test_headache_conditions_carry_their_trials_responder_definition(registry: Registry) -> None:
+    expected = {"migraine": "migraine_frequency", "tension_type_headache": "headache_days"}
+    for group, measure in expected.items():
+        changes = registry.of(Condition)[group].meaningful_change
+        assert [(c.measure, c.level, c.percent) for c in changes] == [
+            (measure, "trial_responder", 50)
+        ]
+    # Instrument thresholds (NRS, RMDQ, ODI, PGIC) are the instruments' own, stated once.
+    assert registry.of(Condition)["chronic_low_back_pain"].meaningful_change == ()

@@ -70,19 +70,13 @@ Position = Literal[
 COVERAGE_POSITIONS: frozenset[str] = frozenset({"covered", "not_covered", "no_position_located"})
 PAYERS: frozenset[str] = frozenset({"CMS"})
 
+# Condition-specific outcome thresholds only. Thresholds that belong to an instrument (NRS,
+# PEG, RMDQ, ODI, PGIC) live with the instrument records and `classify_change`.
 ChangeMeasure = Literal[
-    "nrs",  # 0-10 numeric pain rating
-    "vas_100mm",  # 100-mm visual analogue scale for pain
-    "rmdq",  # Roland-Morris Disability Questionnaire, 0-24
-    "odi",  # Oswestry Disability Index, 0-100
-    "pgic",  # Patient Global Impression of Change, 1-7
     "headache_days",  # headache days per month
     "migraine_frequency",  # migraine days or attacks per month
 ]
 ChangeLevel = Literal[
-    "minimal",
-    "moderate",
-    "substantial",
     "clinically_important",
     "trial_responder",  # the responder threshold used by the trials behind the evidence
 ]
@@ -259,10 +253,10 @@ class CoverageLimits:
 
 @dataclass(frozen=True, slots=True)
 class MeaningfulChange:
-    """A change on an outcome measure that counts as worthwhile, with its source.
+    """A condition-specific change that counts as worthwhile, with its source.
 
-    When both `points` and `percent` are given, reaching either one qualifies (as in the
-    consensus thresholds: 2 points or 30 %). `categories` lists PGIC answers that qualify.
+    For example the responder definition of the headache trials (50 % fewer headache
+    days). When both `points` and `percent` are given, reaching either one qualifies.
     """
 
     __pydantic_config__ = STRICT
@@ -272,9 +266,8 @@ class MeaningfulChange:
     detail: NonEmptyStr
     status: RecordStatus
     citations: tuple[CitationRef, ...]
-    points: Annotated[float, Gt(0)] | None = None  # improvement in scale points
+    points: Annotated[float, Gt(0)] | None = None  # improvement in the measure's units
     percent: Annotated[float, Gt(0), Le(100)] | None = None  # improvement from baseline
-    categories: tuple[Annotated[int, Ge(1), Le(7)], ...] = ()  # PGIC answers that qualify
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,8 +537,8 @@ def _check_evidence(condition: Condition, where: str) -> Iterator[Problem]:
             if not low <= item.decline_sd_per_3_months <= high:
                 yield Problem(where, f"evidence.persistence[{index}] decline lies outside its CI")
     for index, change in enumerate(condition.meaningful_change):
-        if change.points is None and change.percent is None and not change.categories:
-            yield Problem(where, f"meaningful_change[{index}] needs points, percent or categories")
+        if change.points is None and change.percent is None:
+            yield Problem(where, f"meaningful_change[{index}] needs points or percent")
 
 
 def _check_guidelines(condition: Condition, where: str) -> Iterator[Problem]:
