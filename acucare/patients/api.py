@@ -10,11 +10,12 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from acucare.accounts.access import require_practitioner
 from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.patients import selectors, services
-from acucare.patients.conditions import condition_name
-from acucare.patients.models import Episode, Patient
+from acucare.patients.conditions import ConditionOption, search_conditions
+from acucare.patients.models import Episode, EpisodeCondition, Patient
 
 router = Router(tags=["patients"])
 
@@ -71,8 +72,22 @@ class ConditionIn(Schema):
 
 class ConditionOut(Schema):
     icd10: str
-    name: str | None
+    descriptor: str | None = Field(
+        description="The code's descriptor, where the knowledge base lists it"
+    )
+    condition_id: str | None = Field(
+        description="The knowledge-base condition group the code maps to"
+    )
+    condition_name: str | None
     duration_weeks: int | None
+
+
+class ConditionOptionOut(Schema):
+    icd10: str
+    descriptor: str
+    descriptor_verified: bool
+    condition_id: str
+    condition_name: str
 
 
 class EpisodeIn(Schema):
@@ -119,6 +134,17 @@ def patient_out(patient: Patient) -> PatientOut:
     )
 
 
+def condition_out(condition: EpisodeCondition) -> ConditionOut:
+    reading = condition.reading
+    return ConditionOut(
+        icd10=condition.icd10,
+        descriptor=reading.descriptor,
+        condition_id=reading.condition_id,
+        condition_name=reading.condition_name,
+        duration_weeks=condition.duration_weeks,
+    )
+
+
 def episode_out(episode: Episode) -> EpisodeOut:
     return EpisodeOut(
         public_id=episode.public_id,
@@ -128,12 +154,7 @@ def episode_out(episode: Episode) -> EpisodeOut:
         started_on=episode.started_on,
         ended_on=episode.ended_on,
         version=episode.version,
-        conditions=[
-            ConditionOut(
-                icd10=c.icd10, name=condition_name(c.icd10), duration_weeks=c.duration_weeks
-            )
-            for c in episode.conditions.all()
-        ],
+        conditions=[condition_out(c) for c in episode.conditions.all()],
     )
 
 
@@ -266,3 +287,24 @@ def update_episode(request: HttpRequest, episode_id: UUID, payload: EpisodeUpdat
         ended_on=payload.ended_on,
     )
     return episode_out(episode)
+
+
+class ConditionQuery(Schema):
+    q: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+@router.get("/conditions", response=list[ConditionOptionOut], summary="Search ICD-10-CM codes")
+def search_codes(request: HttpRequest, filters: Query[ConditionQuery]) -> list[ConditionOptionOut]:
+    """By code prefix (`m54`, `M54.5`) or words of the descriptor or condition name."""
+    require_practitioner(actor_from_request(request, "api"))
+
+    def out(option: ConditionOption) -> ConditionOptionOut:
+        return ConditionOptionOut(
+            icd10=option.code,
+            descriptor=option.descriptor,
+            descriptor_verified=option.descriptor_verified,
+            condition_id=option.condition_id,
+            condition_name=option.condition_name,
+        )
+
+    return [out(o) for o in search_conditions(filters.q)]

@@ -1,81 +1,102 @@
-"""ICD-10-CM codes for episodes: the form check and the search behind the code picker.
+"""ICD-10-CM codes for episodes: the form check, the search behind the code picker, and
+the knowledge base's reading of a code (descriptor and condition group).
 
-The code's *form* is checked here. Whether the knowledge base knows a condition for the
-code, and its name for the search, comes from the `conditions` collection
-(`acucare.kb.records.conditions`) when the installed knowledge base has one; that lookup
-is confined to `_catalogue()` so the rest of the app does not care which is the case.
+The form rule and the code-to-condition mapping are the knowledge base's
+(`acucare.kb.records.conditions`); this module only adapts them for the pages and API.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
 from acucare.domain.errors import InputError
 from acucare.kb import registry
-
-# ICD-10-CM: a letter (U is reserved for special purposes), two characters, then
-# optionally a dot and up to four more characters. E.g. M54.50, G44.209, M17.11.
-ICD10_CM_FORM = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
+from acucare.kb.records.base import acts_on
+from acucare.kb.records.conditions import ICD10_CM_FORM, Condition, condition_for_icd10
 
 
 @dataclass(frozen=True)
 class ConditionOption:
+    """A code the knowledge base lists, with its descriptor and condition group."""
+
     code: str
-    name: str
-    condition_id: str | None = None
+    descriptor: str
+    condition_id: str
+    condition_name: str
+    # False when the descriptor's only source is unverified: show it, but say so.
+    descriptor_verified: bool
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """What the knowledge base says about one stored code."""
+
+    code: str
+    descriptor: str | None
+    condition_id: str | None
+    condition_name: str | None
 
 
 def normalise_icd10(text: str, *, field: str = "icd10") -> str:
-    """Upper-case, add the dot after the category if missing, and check the form."""
+    """Upper-case, add the dot after the category when it was left out (`m5450` →
+    `M54.50`), and check the code's written form."""
     code = text.strip().upper().replace(" ", "")
     if len(code) > 3 and "." not in code:
         code = f"{code[:3]}.{code[3:]}"
     if not ICD10_CM_FORM.match(code):
         raise InputError(
             field,
-            f"'{text.strip()}' is not an ICD-10-CM code: expected a letter, two characters, "
-            "then optionally a dot and up to four characters, e.g. M54.50",
-            None,
+            f"'{text.strip()}' is not an ICD-10-CM code: expected a letter, a digit, a digit or "
+            "letter, then optionally a dot and up to four characters, e.g. M54.50",
         )
     return code
 
 
-def _catalogue() -> list[ConditionOption]:
-    """Codes and names the knowledge base offers, or none if it has no conditions yet."""
-    try:
-        module: Any = importlib.import_module("acucare.kb.records.conditions")
-    except ModuleNotFoundError:
-        return []
-    reg = registry()
-    options: list[ConditionOption] = []
-    for condition in reg.of(module.Condition).values():
-        for code in getattr(condition, "icd10", ()):
-            options.append(
-                ConditionOption(code=str(code), name=condition.name, condition_id=condition.id)
-            )
-    return sorted(options, key=lambda o: o.code)
+@lru_cache(maxsize=4)
+def _catalogue(version: str) -> tuple[ConditionOption, ...]:
+    del version  # the cache key: a new knowledge base gives a new catalogue
+    options = [
+        ConditionOption(
+            code=listed.code,
+            descriptor=listed.descriptor,
+            condition_id=condition.id,
+            condition_name=condition.name,
+            descriptor_verified=acts_on(listed.citations),
+        )
+        for condition in registry().of(Condition).values()
+        for listed in condition.icd10_codes
+    ]
+    return tuple(sorted(options, key=lambda o: o.code))
+
+
+def catalogue() -> tuple[ConditionOption, ...]:
+    return _catalogue(registry().version)
 
 
 def search_conditions(query: str, *, limit: int = 20) -> list[ConditionOption]:
-    """Match by code prefix (`m54`, `M54.5`) or by words of the name (`low back`)."""
+    """Codes whose code starts with the query (dots and case ignored), or whose
+    descriptor or condition name contains every word of it."""
     text = query.strip()
     if not text:
         return []
-    upper = text.upper().replace(" ", "")
+    key = text.upper().replace(".", "").replace(" ", "")
     words = text.lower().split()
     found = [
         option
-        for option in _catalogue()
-        if option.code.upper().startswith(upper) or all(w in option.name.lower() for w in words)
+        for option in catalogue()
+        if option.code.replace(".", "").startswith(key)
+        or all(w in f"{option.descriptor} {option.condition_name}".lower() for w in words)
     ]
     return found[:limit]
 
 
-def condition_name(code: str) -> str | None:
-    for option in _catalogue():
-        if option.code == code:
-            return option.name
-    return None
+def read_code(code: str) -> CodeReading:
+    listed = next((o for o in catalogue() if o.code == code), None)
+    condition = condition_for_icd10(registry(), code)
+    return CodeReading(
+        code=code,
+        descriptor=listed.descriptor if listed else None,
+        condition_id=condition.id if condition else None,
+        condition_name=condition.name if condition else None,
+    )

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from acucare.accounts.models import Tracked
+from acucare.patients.conditions import CodeReading, read_code
 
 
 class Sex(models.TextChoices):
@@ -135,3 +136,8 @@ class EpisodeCondition(models.Model):
 
     def __str__(self) -> str:
         return self.icd10
+
+    @property
+    def reading(self) -> CodeReading:
+        """The knowledge base's descriptor and condition group for the code (no query)."""
+        return read_code(self.icd10)

@@ -147,6 +147,7 @@ MATRIX = [
     row(API, "post", "/api/v1/patients/{patient}/episodes", lambda w, r: EPISODE_JSON, **CLINICAL),
     row(API, "get", "/api/v1/episodes/{episode}", None, **CLINICAL),
     row(API, "put", "/api/v1/episodes/{episode}", lambda w, r: EPISODE_UPDATE, **CLINICAL),
+    row(API, "get", "/api/v1/conditions?q=M54", None, **PRACTITIONERS),
     row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
 ]
