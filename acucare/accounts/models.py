@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
@@ -16,6 +16,16 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Clinic admin"
     PRACTITIONER = "practitioner", "Practitioner"
     RECEPTION = "reception", "Reception"
+
+
+class StaffManager(UserManager["User"]):
+    """`createsuperuser` makes a clinic admin (the one role that manages users)."""
+
+    def create_superuser(  # type: ignore[override]
+        self, username: str, email: str | None = None, password: str | None = None, **extra: object
+    ) -> User:
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
 
 
 class User(AbstractUser):
@@ -29,6 +39,17 @@ class User(AbstractUser):
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     # The last accepted time-step: a code is never accepted twice (replay protection).
     totp_last_step = models.BigIntegerField(null=True, blank=True)
+    # Who created and last changed the account (empty for the first admin, made from the
+    # command line); `date_joined` is when it was created.
+    created_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = StaffManager()
 
     class Meta:
         ordering = (

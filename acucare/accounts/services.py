@@ -45,6 +45,11 @@ def _user(public_id: uuid.UUID | str) -> User:
         raise Http404("No such user.") from exc
 
 
+def _touch(user: User, actor: Actor) -> None:
+    user.updated_at = timezone.now()
+    user.updated_by = actor.user
+
+
 def _check_role(role: str) -> None:
     if role not in Role.values:
         raise InputError("role", f"'{role}' is not a role.", list(Role.values))
@@ -70,7 +75,13 @@ def user_create(
     if model.objects.filter(username__iexact=username).exists():
         raise InputError("username", "That username is taken.")
     user: User = model(
-        username=username, role=role, first_name=first_name, last_name=last_name, email=email
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        created_by=actor.user,
+        updated_by=actor.user,
     )
     _validated_password(user, password, "password")
     user.set_password(password)
@@ -102,7 +113,8 @@ def user_change_role(*, actor: Actor, user_id: uuid.UUID | str, role: str) -> Us
             "ask reception to reassign them first.",
         )
     user.role = role
-    user.save(update_fields=["role"])
+    _touch(user, actor)
+    user.save(update_fields=["role", "updated_at", "updated_by"])
     if role == Role.PRACTITIONER:
         PractitionerProfile.objects.get_or_create(
             user=user, defaults={"created_by": actor.user, "updated_by": actor.user}
@@ -126,7 +138,8 @@ def user_set_active(*, actor: Actor, user_id: uuid.UUID | str, active: bool) -> 
     if user.pk == actor.user.pk and not active:
         raise InputError("active", "You cannot deactivate your own account.")
     user.is_active = active
-    user.save(update_fields=["is_active"])
+    _touch(user, actor)
+    user.save(update_fields=["is_active", "updated_at", "updated_by"])
     if not active:
         ApiToken.objects.filter(owner=user, revoked_at=None).update(revoked_at=timezone.now())
     audit_record(
@@ -155,7 +168,8 @@ def password_change(*, actor: Actor, current: str, new: str) -> User:
         raise InputError("new_password", "Choose a password different from the current one.")
     _validated_password(user, new, "new_password")
     user.set_password(new)
-    user.save(update_fields=["password"])
+    _touch(user, actor)
+    user.save(update_fields=["password", "updated_at", "updated_by"])
     audit_record(
         actor=actor,
         action="update",
@@ -173,7 +187,8 @@ def user_set_password(*, actor: Actor, user_id: uuid.UUID | str, password: str) 
     user = _user(user_id)
     _validated_password(user, password, "password")
     user.set_password(password)
-    user.save(update_fields=["password"])
+    _touch(user, actor)
+    user.save(update_fields=["password", "updated_at", "updated_by"])
     audit_record(
         actor=actor,
         action="update",
@@ -192,7 +207,16 @@ def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
     user.totp_secret = ""
     user.totp_confirmed_at = None
     user.totp_last_step = None
-    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    _touch(user, actor)
+    user.save(
+        update_fields=[
+            "totp_secret",
+            "totp_confirmed_at",
+            "totp_last_step",
+            "updated_at",
+            "updated_by",
+        ]
+    )
     audit_record(
         actor=actor,
         action="two_factor",
@@ -431,7 +455,16 @@ def totp_enrol(*, actor: Actor, secret: str, code: str) -> User:
     user.totp_secret = secret
     user.totp_confirmed_at = timezone.now()
     user.totp_last_step = step
-    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    _touch(user, actor)
+    user.save(
+        update_fields=[
+            "totp_secret",
+            "totp_confirmed_at",
+            "totp_last_step",
+            "updated_at",
+            "updated_by",
+        ]
+    )
     audit_record(
         actor=actor,
         action="two_factor",

@@ -75,7 +75,22 @@ def _complete_login(
     request: HttpRequest, user: User, *, two_factor: bool, next_url: str | None
 ) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    services.login_succeeded(actor=actor_from_request(request), two_factor=two_factor)
+    actor = actor_from_request(request)
+    services.login_succeeded(actor=actor, two_factor=two_factor)
+    profile = selectors.own_profile(actor=actor) if actor.is_practitioner else None
+    if profile is not None and profile.licence_expired():
+        messages.warning(
+            request,
+            f"Your licence expired on {profile.licence_expiry:%d %b %Y}. "
+            "Renew it and record the new expiry date under My credentials.",
+        )
+    elif profile is not None and (profile.licence_expiry is None or profile.licence_expires_soon()):
+        messages.info(
+            request,
+            "Your licence expires soon."
+            if profile.licence_expiry
+            else "No licence expiry date is recorded.",
+        )
     return redirect(next_url or home_for(user))
 
 

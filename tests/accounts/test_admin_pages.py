@@ -206,3 +206,27 @@ def test_an_unknown_action_is_refused():
         f"/admin/users/{make_practitioner().public_id}/", {"action": "delete"}
     )
     assert response.status_code == 422
+
+
+def test_createsuperuser_makes_a_clinic_admin():
+    user = User.objects.create_superuser(
+        "first-admin", "admin@example.org", "a long enough passphrase"
+    )
+    assert user.role == Role.ADMIN
+
+
+def test_user_changes_record_who_made_them():
+    admin = make_admin()
+    signed_in(admin).post(
+        "/admin/users/new/",
+        {"username": "newdesk", "role": "reception", "password": "a sufficiently long passphrase"},
+    )
+    user = User.objects.get(username="newdesk")
+    assert (user.created_by, user.updated_by) == (admin, admin)
+    other = make_admin()
+    signed_in(other).post(
+        f"/admin/users/{user.public_id}/", {"action": "role", "role": "practitioner"}
+    )
+    user.refresh_from_db()
+    assert user.updated_by == other
+    assert user.created_by == admin

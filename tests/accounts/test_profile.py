@@ -61,3 +61,17 @@ def test_an_unknown_certification_is_refused_next_to_the_field():
         "/account/credentials/", {**FORM, "certifications": ["made_up"]}
     )
     assert 'id="id_certifications_error"' in response.content.decode()
+
+
+def test_sign_in_warns_a_practitioner_whose_licence_has_expired():
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    doc = make_practitioner()
+    PractitionerProfile.objects.filter(user=doc).update(
+        licence_expiry=timezone.localdate() - dt.timedelta(days=3)
+    )
+    client = Client()
+    client.post("/sign-in/", {"username": doc.username, "password": PASSWORD})
+    assert "Your licence expired on" in client.get("/patients/").content.decode()

@@ -24,9 +24,7 @@ def test_valid_codes_are_normalised(text, code):
     assert normalise_icd10(text) == code
 
 
-@pytest.mark.parametrize(
-    "text", ["", "54.50", "MM4.5", "M54.", "M54.12345", "M5", "low back pain"]
-)
+@pytest.mark.parametrize("text", ["", "54.50", "MM4.5", "M54.", "M54.12345", "M5", "low back pain"])
 def test_malformed_codes_name_the_field(text):
     with pytest.raises(InputError) as caught:
         normalise_icd10(text, field="conditions[0].icd10")
