@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from acucare.accounts.access import require_admin, require_practitioner
@@ -40,8 +41,6 @@ def _user(public_id: uuid.UUID | str) -> User:
     try:
         return get_user_model().objects.get(public_id=public_id)  # type: ignore[no-any-return]
     except (get_user_model().DoesNotExist, ValueError) as exc:
-        from django.http import Http404
-
         raise Http404("No such user.") from exc
 
 
@@ -526,12 +525,8 @@ def api_token_revoke(*, actor: Actor, token_id: uuid.UUID | str) -> ApiToken:
     try:
         row = ApiToken.objects.select_for_update().get(public_id=token_id)
     except (ApiToken.DoesNotExist, ValueError) as exc:
-        from django.http import Http404
-
         raise Http404("No such token.") from exc
     if row.owner_id != actor.user.pk and not actor.is_admin:
-        from django.http import Http404
-
         raise Http404("No such token.")
     if row.revoked_at is None:
         row.revoked_at = timezone.now()

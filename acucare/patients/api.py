@@ -15,7 +15,7 @@ from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.patients import selectors, services
 from acucare.patients.conditions import ConditionOption, search_conditions
-from acucare.patients.models import Episode, EpisodeCondition, Patient
+from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient, Sex
 
 router = Router(tags=["patients"])
 
@@ -25,7 +25,7 @@ class PatientIn(Schema):
     family_name: Annotated[str, Field(min_length=1, max_length=100)]
     preferred_name: Annotated[str, Field(max_length=100)] = ""
     date_of_birth: dt.date
-    sex: str = "unknown"
+    sex: str = Field("unknown", json_schema_extra={"enum": list(Sex.values)})
     phone: Annotated[str, Field(max_length=40)] = ""
     email: Annotated[str, Field(max_length=254)] = ""
     address: str = ""
@@ -98,7 +98,7 @@ class EpisodeIn(Schema):
 
 class EpisodeUpdateIn(Schema):
     complaint: Annotated[str, Field(min_length=1, max_length=200)]
-    status: str = Field(description="active, on_hold or discharged")
+    status: str = Field(json_schema_extra={"enum": list(EpisodeStatus.values)})
     ended_on: dt.date | None = None
     version: int = Field(description="The `version` you read; a stale version is refused with 409.")
 

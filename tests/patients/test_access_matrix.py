@@ -18,7 +18,9 @@ import pytest
 from django.test import Client
 
 from acucare.accounts.models import User
+from acucare.accounts.services import api_token_create
 from tests.factories import (
+    actor,
     make_admin,
     make_episode,
     make_patient,
@@ -40,6 +42,7 @@ class World:
     users: dict[str, User]
     patient: Any
     episode: Any
+    token: Any
 
     def ids(self) -> dict[str, str]:
         return {
@@ -47,6 +50,8 @@ class World:
             "episode": str(self.episode.public_id),
             "owner": str(self.users["owner"].public_id),
             "stranger": str(self.users["stranger"].public_id),
+            "shared": str(self.users["shared"].public_id),
+            "token": str(self.token.public_id),
             "user": str(self.users["owner"].public_id),
         }
 
@@ -63,7 +68,8 @@ def world() -> World:
     }
     patient = make_patient(owner)
     share(patient, users["shared"])
-    return World(users, patient, make_episode(patient))
+    token, _secret = api_token_create(actor=actor(owner), name="owner's integration")
+    return World(users, patient, make_episode(patient), token)
 
 
 def demographics(world: World, role: str) -> dict[str, Any]:
@@ -126,7 +132,38 @@ MATRIX = [
         stranger=404,
         reception=403,
     ),
+    row(
+        PAGE,
+        "post",
+        "/patients/{patient}/unshare/",
+        lambda w, r: {"practitioner": w.ids()["shared"]},
+        admin=403,
+        owner=OK,
+        shared=403,
+        stranger=404,
+        reception=403,
+    ),
     row(PAGE, "get", "/patients/conditions/?q=M54", None, **PRACTITIONERS),
+    row(
+        PAGE,
+        "post",
+        "/account/credentials/",
+        lambda w, r: {"base_profession": "acupuncturist"},
+        **PRACTITIONERS,
+    ),
+    row(
+        PAGE,
+        "post",
+        "/account/tokens/{token}/revoke/",
+        None,
+        admin=OK,
+        owner=OK,
+        shared=404,
+        stranger=404,
+        reception=404,
+    ),
+    row(PAGE, "post", "/admin/clinic/", lambda w, r: {"name": "Riverside"}, **ADMIN_ONLY),
+    row(PAGE, "post", "/admin/users/{user}/", lambda w, r: {"action": "deactivate"}, **ADMIN_ONLY),
     row(PAGE, "get", "/account/credentials/", None, **PRACTITIONERS),
     row(PAGE, "get", "/account/tokens/", None, **ALL_OK),
     row(PAGE, "get", "/account/password/", None, **ALL_OK),

@@ -13,7 +13,14 @@ import pytest
 from playwright.sync_api import expect
 
 from acucare.patients.models import Episode, Patient
-from tests.factories import PASSWORD, enrol_totp, make_patient, make_practitioner, make_reception
+from tests.factories import (
+    PASSWORD,
+    enrol_totp,
+    make_admin,
+    make_patient,
+    make_practitioner,
+    make_reception,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,24 +114,44 @@ def test_a_practitioner_signs_in_with_a_code_searches_and_opens_an_episode(
     assert csp_violations(page) == []
 
 
-def test_key_pages_have_no_serious_accessibility_violations(live_server, browser_page):
+def serious_violations(page) -> list[tuple[str, str]]:
     from axe_playwright_python.sync_playwright import Axe
 
+    results = Axe().run(page)
+    return [
+        (v["id"], v["help"])
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_key_pages_have_no_serious_accessibility_violations(live_server, browser_page):
     page = browser_page
     doc = make_practitioner(username="lchen")
+    make_reception(username="desk")
+    make_admin(username="boss")
     patient = make_patient(doc)
-    sign_in(page, live_server.url, "lchen")
-    axe = Axe()
-    for path in [
-        "/patients/",
-        f"/patients/{patient.public_id}/",
-        "/patients/new/",
-        f"/patients/{patient.public_id}/episodes/new/",
-        "/account/credentials/",
-    ]:
-        page.goto(live_server.url + path)
-        results = axe.run(page)
-        serious = [
-            v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}
-        ]
-        assert serious == [], (path, [(v["id"], v["help"]) for v in serious])
+    found: dict[str, list[tuple[str, str]]] = {}
+    page.goto(f"{live_server.url}/sign-in/")
+    found["/sign-in/"] = serious_violations(page)
+    pages = {
+        "lchen": [
+            "/patients/",
+            f"/patients/{patient.public_id}/",
+            "/patients/new/",
+            f"/patients/{patient.public_id}/episodes/new/",
+            "/patients/conditions/?q=knee",
+            "/account/credentials/",
+            "/account/two-factor/",
+            "/account/tokens/",
+        ],
+        "desk": [f"/patients/{patient.public_id}/edit/"],
+        "boss": ["/admin/users/", "/admin/users/new/", "/admin/clinic/", "/admin/audit/"],
+    }
+    for username, paths in pages.items():
+        page.context.clear_cookies()
+        sign_in(page, live_server.url, username)
+        for path in paths:
+            page.goto(live_server.url + path)
+            found[path] = serious_violations(page)
+    assert {path: v for path, v in found.items() if v} == {}
