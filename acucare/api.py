@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from acucare.accounts.api import API_AUTH
 from acucare.accounts.api import router as accounts_router
+from acucare.accounts.middleware import record_refusal
 from acucare.audit.api import router as audit_router
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients.api import router as patients_router
@@ -70,11 +71,13 @@ def conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    record_refusal(request, 404)
     return _error(request, 404, "not_found", "Not found.")
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    record_refusal(request, 403)
     return _error(request, 403, "forbidden", str(exc) or "Your role does not allow this.")
 
 

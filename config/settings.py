@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "acucare.accounts.middleware.ContentSecurityPolicyMiddleware",
     "acucare.accounts.middleware.IdleTimeoutMiddleware",
     "acucare.accounts.middleware.TwoFactorEnforcementMiddleware",
+    "acucare.accounts.middleware.RefusalAuditMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from acucare.accounts.actor import actor_from_request
 from acucare.accounts.services import clinic, logged_out
+from acucare.audit.services import audit_denied
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN = "acucare_last_seen"
@@ -110,3 +112,39 @@ class TwoFactorEnforcementMiddleware:
             )
             return redirect("accounts:two_factor_enrol")
         return self.get_response(request)
+
+
+def record_refusal(request: HttpRequest, status: int) -> None:
+    """Audit a 403 or 404 raised by a view for a signed-in user (the pages' middleware
+    below and the API's error handlers both call this)."""
+    if not request.user.is_authenticated:
+        return
+    match = request.resolver_match
+    kwargs = match.kwargs if match is not None else {}
+    target = next(
+        (str(kwargs[k]) for k in ("public_id", "patient_id", "episode_id") if k in kwargs), None
+    )
+    audit_denied(
+        actor=actor_from_request(request, "api" if _is_api(request) else "web"),
+        status=status,
+        method=request.method or "",
+        path=request.path,
+        target=target,
+    )
+
+
+class RefusalAuditMiddleware:
+    """Pages: a view that refuses (403) or does not find (404) a record leaves an audit
+    event, so that probing for other practitioners' patients shows in the log."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, Http404):
+            record_refusal(request, 404)
+        elif isinstance(exception, PermissionDenied):
+            record_refusal(request, 403)

@@ -18,6 +18,7 @@ class AuditFilterForm(forms.Form):
             ("practitioner_profile", "Practitioner credentials"),
             ("api_token", "API token"),
             ("audit_log", "Audit log"),
+            ("request", "Refused request"),
         ],
     )
     patient_id = forms.UUIDField(required=False, label="Patient id")

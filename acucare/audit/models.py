@@ -25,6 +25,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 class Action(models.TextChoices):
     READ = "read", "Read"
+    DENIED = "denied", "Access refused"
     LIST = "list", "List"
     CREATE = "create", "Create"
     UPDATE = "update", "Update"

@@ -46,3 +46,26 @@ def audit_exported(*, actor: Actor, filters: dict[str, Any]) -> AuditEvent:
         return audit_record(
             actor=actor, action="export", object_type="audit_log", detail={"filters": filters}
         )
+
+
+def audit_denied(
+    *, actor: Actor, status: int, method: str, path: str, target: str | None
+) -> AuditEvent:
+    """A refused request (403, or 404 for a record the actor may not see or that does not
+    exist): repeated ones show someone probing ids. `target` is the UUID asked for."""
+    import uuid as uuid_module
+
+    from django.db import transaction
+
+    try:
+        asked_for = uuid_module.UUID(str(target)) if target else None
+    except ValueError:
+        asked_for = None
+    with transaction.atomic():
+        return audit_record(
+            actor=actor,
+            action="denied",
+            object_type="request",
+            object_id=asked_for,
+            detail={"status": status, "method": method, "path": path[:300]},
+        )

@@ -81,3 +81,40 @@ def test_only_the_admin_reads_the_log(maker):
     client = signed_in(maker())
     assert client.get("/admin/audit/").status_code == 403
     assert client.get("/admin/audit/export.csv").status_code == 403
+
+
+def test_probing_another_practitioners_patient_is_audited_on_pages_and_api():
+    owner, stranger = make_practitioner(), make_practitioner()
+    patient = make_patient(owner)
+    client = signed_in(stranger)
+    assert client.get(f"/patients/{patient.public_id}/").status_code == 404
+    assert client.get(f"/api/v1/patients/{patient.public_id}").status_code == 404
+    refused = AuditEvent.objects.filter(action="denied", actor=stranger).order_by("id")
+    assert [(e.channel, e.detail["status"], e.object_id) for e in refused] == [
+        ("web", 404, patient.public_id),
+        ("api", 404, patient.public_id),
+    ]
+    # The probe left no read event.
+    assert not AuditEvent.objects.filter(action="read", patient_id=patient.public_id).exists()
+
+
+def test_reception_asking_for_clinical_content_is_audited():
+    doc, desk = make_practitioner(), make_reception()
+    patient = make_patient(doc)
+    assert signed_in(desk).get(f"/patients/{patient.public_id}/episodes/new/").status_code == 403
+    event = AuditEvent.objects.get(action="denied")
+    assert (event.actor, event.detail["status"], event.object_id) == (desk, 403, patient.public_id)
+
+
+def test_a_refused_write_leaves_the_refusal_but_no_change():
+    import json
+
+    owner, stranger = make_practitioner(), make_practitioner()
+    patient = make_patient(owner)
+    response = signed_in(stranger).post(
+        f"/api/v1/patients/{patient.public_id}/episodes",
+        data=json.dumps({"complaint": "x", "conditions": [{"icd10": "M54.50"}]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["denied"]
