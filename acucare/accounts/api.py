@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer, SessionAuth
 
 from acucare.accounts.services import api_token_authenticate, clinic
+from acucare.api_errors import errors
 
 
 class TokenAuth(HttpBearer):
@@ -54,7 +55,7 @@ class MeOut(Schema):
     two_factor_enabled: bool
 
 
-@router.get("/me", response=MeOut, summary="The authenticated user")
+@router.get("/me", response={200: MeOut, **errors()}, summary="The authenticated user")
 def me(request: HttpRequest) -> MeOut:
     user: Any = request.user
     return MeOut(

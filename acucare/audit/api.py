@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from acucare.accounts.access import require_admin
 from acucare.accounts.actor import actor_from_request
+from acucare.api_errors import errors
 from acucare.audit.selectors import AuditFilter, audit_csv_rows, audit_events
 from acucare.audit.services import audit_exported
 
@@ -57,7 +58,11 @@ class AuditPageOut(Schema):
     items: list[AuditEventOut]
 
 
-@router.get("/audit/events", response=AuditPageOut, summary="Audit events, newest first")
+@router.get(
+    "/audit/events",
+    response={200: AuditPageOut, **errors(403)},
+    summary="Audit events, newest first",
+)
 def list_events(request: HttpRequest, filters: Query[AuditQuery]) -> AuditPageOut:
     actor = actor_from_request(request, "api")
     events = audit_events(actor=actor, filters=filters.as_filter())
@@ -85,7 +90,7 @@ def list_events(request: HttpRequest, filters: Query[AuditQuery]) -> AuditPageOu
 
 @router.get(
     "/audit/export.csv",
-    response={200: str},
+    response={200: str, **errors(403)},
     summary="Export audit events as CSV",
     openapi_extra={
         "responses": {

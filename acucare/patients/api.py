@@ -13,6 +13,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from acucare.accounts.access import require_practitioner
 from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
+from acucare.api_errors import errors
 from acucare.patients import selectors, services
 from acucare.patients.conditions import ConditionOption, search_conditions
 from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient, Sex
@@ -176,7 +177,9 @@ class ListQuery(Schema):
     page: Annotated[int, Field(ge=1)] = 1
 
 
-@router.get("/patients", response=PatientListOut, summary="Patients you may see")
+@router.get(
+    "/patients", response={200: PatientListOut, **errors(403)}, summary="Patients you may see"
+)
 def list_patients(request: HttpRequest, filters: Query[ListQuery]) -> PatientListOut:
     page = selectors.patient_list(
         actor=actor_from_request(request, "api"), query=filters.q, page=filters.page
@@ -195,7 +198,11 @@ IDEMPOTENCY = (
 )
 
 
-@router.post("/patients", response={200: PatientOut, 201: PatientOut}, summary="Register a patient")
+@router.post(
+    "/patients",
+    response={200: PatientOut, 201: PatientOut, **errors(403, 409)},
+    summary="Register a patient",
+)
 def create_patient(
     request: HttpRequest,
     payload: PatientIn,
@@ -221,14 +228,20 @@ def create_patient(
     return Status(201, patient_out(patient))
 
 
-@router.get("/patients/{patient_id}", response=PatientOut, summary="A patient's demographics")
+@router.get(
+    "/patients/{patient_id}",
+    response={200: PatientOut, **errors(403, 404)},
+    summary="A patient's demographics",
+)
 def get_patient(request: HttpRequest, patient_id: UUID) -> PatientOut:
     chart = selectors.patient_chart(actor=actor_from_request(request, "api"), patient_id=patient_id)
     return patient_out(chart.patient)
 
 
 @router.put(
-    "/patients/{patient_id}", response=PatientOut, summary="Change a patient's demographics"
+    "/patients/{patient_id}",
+    response={200: PatientOut, **errors(403, 404, 409)},
+    summary="Change a patient's demographics",
 )
 def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientUpdateIn) -> PatientOut:
     patient = services.patient_update(
@@ -242,7 +255,9 @@ def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientUpdat
 
 
 @router.get(
-    "/patients/{patient_id}/episodes", response=list[EpisodeOut], summary="Episodes of care"
+    "/patients/{patient_id}/episodes",
+    response={200: list[EpisodeOut], **errors(403, 404)},
+    summary="Episodes of care",
 )
 def list_episodes(request: HttpRequest, patient_id: UUID) -> list[EpisodeOut]:
     episodes = selectors.episode_list(
@@ -252,22 +267,41 @@ def list_episodes(request: HttpRequest, patient_id: UUID) -> list[EpisodeOut]:
 
 
 @router.post(
-    "/patients/{patient_id}/episodes", response={201: EpisodeOut}, summary="Open an episode of care"
+    "/patients/{patient_id}/episodes",
+    response={200: EpisodeOut, 201: EpisodeOut, **errors(403, 404, 409)},
+    summary="Open an episode of care",
 )
 def create_episode(
-    request: HttpRequest, patient_id: UUID, payload: EpisodeIn
+    request: HttpRequest,
+    patient_id: UUID,
+    payload: EpisodeIn,
+    idempotency_key: Annotated[
+        UUID | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY)
+    ] = None,
 ) -> Status[EpisodeOut]:
-    episode = services.episode_create(
-        actor=actor_from_request(request, "api"),
-        patient_id=patient_id,
-        complaint=payload.complaint,
-        started_on=payload.started_on,
-        conditions=[services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions],
-    )
+    actor = actor_from_request(request, "api")
+    try:
+        episode = services.episode_create(
+            actor=actor,
+            patient_id=patient_id,
+            complaint=payload.complaint,
+            started_on=payload.started_on,
+            conditions=[
+                services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions
+            ],
+            submission=idempotency_key,
+        )
+    except DuplicateSubmission as duplicate:
+        first = selectors.episode_detail(actor=actor, episode_id=duplicate.object_id)
+        return Status(200, episode_out(first))
     return Status(201, episode_out(episode))
 
 
-@router.get("/episodes/{episode_id}", response=EpisodeOut, summary="One episode of care")
+@router.get(
+    "/episodes/{episode_id}",
+    response={200: EpisodeOut, **errors(403, 404)},
+    summary="One episode of care",
+)
 def get_episode(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
     return episode_out(
         selectors.episode_detail(actor=actor_from_request(request, "api"), episode_id=episode_id)
@@ -275,7 +309,9 @@ def get_episode(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
 
 
 @router.put(
-    "/episodes/{episode_id}", response=EpisodeOut, summary="Change an episode's status or complaint"
+    "/episodes/{episode_id}",
+    response={200: EpisodeOut, **errors(403, 404, 409)},
+    summary="Change an episode's status or complaint",
 )
 def update_episode(request: HttpRequest, episode_id: UUID, payload: EpisodeUpdateIn) -> EpisodeOut:
     episode = services.episode_update(
@@ -293,7 +329,11 @@ class ConditionQuery(Schema):
     q: Annotated[str, Field(min_length=1, max_length=100)]
 
 
-@router.get("/conditions", response=list[ConditionOptionOut], summary="Search ICD-10-CM codes")
+@router.get(
+    "/conditions",
+    response={200: list[ConditionOptionOut], **errors(403)},
+    summary="Search ICD-10-CM codes",
+)
 def search_codes(request: HttpRequest, filters: Query[ConditionQuery]) -> list[ConditionOptionOut]:
     """By code prefix (`m54`, `M54.5`) or words of the descriptor or condition name."""
     require_practitioner(actor_from_request(request, "api"))

@@ -278,3 +278,40 @@ def test_an_idempotency_key_makes_a_retried_create_harmless():
     bad = post_json(client, "/api/v1/patients", NEW_PATIENT, HTTP_IDEMPOTENCY_KEY="not-a-uuid")
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "Idempotency-Key"
+
+
+def test_an_idempotency_key_also_guards_opening_an_episode():
+    import uuid
+
+    from acucare.patients.models import Episode
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    client = signed_in(doc)
+    key = str(uuid.uuid4())
+    body = {"complaint": "Knee pain", "conditions": [{"icd10": "M17.11"}]}
+    url = f"/api/v1/patients/{patient.public_id}/episodes"
+    first = post_json(client, url, body, HTTP_IDEMPOTENCY_KEY=key)
+    again = post_json(client, url, body, HTTP_IDEMPOTENCY_KEY=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["public_id"] == again.json()["public_id"]
+    assert Episode.objects.count() == 1
+
+
+def test_every_operation_declares_its_error_documents():
+    doc = Client().get("/api/v1/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "401" in responses, (method, path)
+            assert "422" in responses, (method, path)
+            error = responses["401"]["content"]["application/json"]["schema"]["$ref"]
+            assert error.endswith("/ErrorOut"), (method, path)
+    put = doc["paths"]["/api/v1/patients/{patient_id}"]["put"]["responses"]
+    assert put["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/ConflictOut")
+    assert doc["components"]["schemas"]["PatientIn"]["properties"]["sex"]["enum"] == [
+        "female",
+        "male",
+        "other",
+        "unknown",
+    ]
