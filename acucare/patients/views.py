@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acucare.accounts.access import require_patient_staff, require_practitioner
@@ -40,7 +41,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         request.headers.get("HX-Request") and request.headers.get("HX-Target") == "patient-results"
     )
     template = "patients/_list_results.html" if partial else "patients/list.html"
-    return render(request, template, {"page": page, "clinical": actor.is_practitioner})
+    response = render(request, template, {"page": page, "clinical": actor.is_practitioner})
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 def _demographics(data: dict[str, object]) -> services.Demographics:
@@ -262,4 +265,6 @@ def condition_search(request: HttpRequest) -> HttpResponse:
         if request.headers.get("HX-Request")
         else "patients/condition_search.html"
     )
-    return render(request, template, {"query": query, "results": results})
+    response = render(request, template, {"query": query, "results": results})
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -75,3 +75,16 @@ def test_audit_log_page(django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         response = client.get("/admin/audit/")
     assert response.status_code == 200
+
+
+def test_the_htmx_search_returns_only_the_results_fragment(crowded):
+    client = signed_in(crowded)
+    fragment = client.get(
+        "/patients/?q=Family", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="patient-results"
+    )
+    html = fragment.content.decode()
+    assert "<html" not in html
+    assert "<table>" in html or "<table" in html
+    assert "HX-Request" in fragment["Vary"]
+    full = client.get("/patients/?q=Family")
+    assert "<html" in full.content.decode()
