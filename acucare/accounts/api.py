@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import HttpBearer, SessionAuth
 
-from acucare.accounts.services import api_token_authenticate, clinic
+from acucare.accounts import tokens
+from acucare.accounts.selectors import clinic_settings
 from acucare.api_errors import errors
 
 
@@ -21,10 +22,10 @@ class TokenAuth(HttpBearer):
     requires it."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(token)
+        user = tokens.authenticate(token)
         if user is None:
             return None
-        if clinic().require_two_factor and not user.two_factor_enabled:
+        if clinic_settings().require_two_factor and not user.two_factor_enabled:
             return None
         request.user = user
         request.acucare_channel = "api"  # type: ignore[attr-defined]

@@ -15,7 +15,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from acucare.accounts.actor import actor_from_request
-from acucare.accounts.services import clinic, logged_out
+from acucare.accounts.selectors import clinic_settings
+from acucare.accounts.services import logged_out
 from acucare.audit.services import audit_denied
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -95,7 +96,7 @@ class TwoFactorEnforcementMiddleware:
             and not request.path.startswith(f"/{settings.STATIC_URL}")
             and request.path
             not in {reverse("accounts:two_factor_enrol"), reverse("accounts:logout")}
-            and clinic().require_two_factor
+            and clinic_settings().require_two_factor
         ):
             if _is_api(request):
                 return JsonResponse(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from acucare.accounts.access import require_admin
 from acucare.accounts.actor import Actor
-from acucare.accounts.models import ApiToken, PractitionerProfile, User
+from acucare.accounts.models import ApiToken, Clinic, LoginAttempt, PractitionerProfile, User
 
 
 def user_list(*, actor: Actor) -> QuerySet[User]:
@@ -30,3 +34,36 @@ def own_profile(*, actor: Actor) -> PractitionerProfile | None:
 
 def own_tokens(*, actor: Actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(owner=actor.user)
+
+
+def clinic_settings() -> Clinic:
+    """The clinic's settings row (made by a migration; recreated if it was removed)."""
+    row, _ = Clinic.objects.get_or_create(pk=1)
+    return row
+
+
+def _max_failures() -> int:
+    return int(settings.ACUCARE_LOGIN_MAX_FAILURES)
+
+
+def _window() -> dt.timedelta:
+    return dt.timedelta(minutes=int(settings.ACUCARE_LOGIN_LOCK_MINUTES))
+
+
+def login_locked_until(*, username: str, ip_address: str | None) -> dt.datetime | None:
+    """When too many recent failures came for this username from this address, the time
+    the lock lifts; otherwise None. A success clears earlier failures."""
+    now = timezone.now()
+    attempts = LoginAttempt.objects.filter(
+        username=username.strip().lower(), ip_address=ip_address, at__gte=now - _window()
+    )
+    last_success = (
+        attempts.filter(succeeded=True).order_by("-at").values_list("at", flat=True).first()
+    )
+    failures = attempts.filter(succeeded=False)
+    if last_success is not None:
+        failures = failures.filter(at__gt=last_success)
+    times = list(failures.order_by("-at").values_list("at", flat=True)[: _max_failures()])
+    if len(times) < _max_failures():
+        return None
+    return times[-1] + _window()

@@ -5,20 +5,17 @@ takes the acting user and appends exactly one audit event."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pyotp
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from acucare.accounts import tokens, totp
 from acucare.accounts.access import require_admin, require_practitioner
 from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
@@ -31,6 +28,7 @@ from acucare.accounts.models import (
     Role,
     User,
 )
+from acucare.accounts.selectors import clinic_settings, login_locked_until
 from acucare.audit.services import audit_record
 from acucare.domain.errors import InputError
 
@@ -229,11 +227,6 @@ def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
 # ---------------------------------------------------------------- clinic settings
 
 
-def clinic() -> Clinic:
-    row, _ = Clinic.objects.get_or_create(pk=1)
-    return row
-
-
 @transaction.atomic
 def clinic_update(*, actor: Actor, name: str, require_two_factor: bool) -> Clinic:
     require_admin(actor)
@@ -245,7 +238,7 @@ def clinic_update(*, actor: Actor, name: str, require_two_factor: bool) -> Clini
             "require_two_factor",
             "Enrol two-factor authentication for your own account before requiring it.",
         )
-    row = Clinic.objects.select_for_update().get(pk=clinic().pk)
+    row = Clinic.objects.select_for_update().get(pk=clinic_settings().pk)
     before = {"name": row.name, "require_two_factor": row.require_two_factor}
     row.name = name
     row.require_two_factor = require_two_factor
@@ -329,33 +322,6 @@ def profile_update(*, actor: Actor, credentials: Credentials) -> PractitionerPro
 # ---------------------------------------------------------------- sign-in throttling
 
 
-def _max_failures() -> int:
-    return int(getattr(settings, "ACUCARE_LOGIN_MAX_FAILURES", 5))
-
-
-def _window() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "ACUCARE_LOGIN_LOCK_MINUTES", 15)))
-
-
-def login_locked_until(*, username: str, ip_address: str | None) -> dt.datetime | None:
-    """When too many recent failures came for this username from this address, the time
-    the lock lifts; otherwise None. A success clears earlier failures."""
-    now = timezone.now()
-    attempts = LoginAttempt.objects.filter(
-        username=username.strip().lower(), ip_address=ip_address, at__gte=now - _window()
-    )
-    last_success = (
-        attempts.filter(succeeded=True).order_by("-at").values_list("at", flat=True).first()
-    )
-    failures = attempts.filter(succeeded=False)
-    if last_success is not None:
-        failures = failures.filter(at__gt=last_success)
-    times = list(failures.order_by("-at").values_list("at", flat=True)[: _max_failures()])
-    if len(times) < _max_failures():
-        return None
-    return times[-1] + _window()
-
-
 @transaction.atomic
 def login_failed(
     *, username: str, ip_address: str | None, user_agent: str, reason: str
@@ -413,38 +379,11 @@ def logged_out(*, actor: Actor, reason: str) -> None:
 
 # ---------------------------------------------------------------- two-factor (TOTP)
 
-TOTP_ISSUER = "acucare"
-
-
-def totp_new_secret() -> str:
-    return pyotp.random_base32()
-
-
-def totp_uri(*, user: User, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
-
-
-def totp_matching_step(secret: str, code: str, *, after: int | None) -> int | None:
-    """The time-step whose code matches (allowing one step of clock drift either way),
-    provided it is later than `after`, the last step already used."""
-    code = code.strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
-        return None
-    totp = pyotp.TOTP(secret)
-    now = timezone.now()
-    current = totp.timecode(now)
-    for step in (current - 1, current, current + 1):
-        if after is not None and step <= after:
-            continue
-        if secrets.compare_digest(totp.generate_otp(step), code):
-            return step
-    return None
-
 
 @transaction.atomic
 def totp_enrol(*, actor: Actor, secret: str, code: str) -> User:
     """Confirm enrolment with a code from the authenticator app."""
-    step = totp_matching_step(secret, code, after=None)
+    step = totp.matching_step(secret, code, after=None)
     if step is None:
         raise InputError(
             "code",
@@ -474,27 +413,20 @@ def totp_enrol(*, actor: Actor, secret: str, code: str) -> User:
     return user  # type: ignore[no-any-return]
 
 
+@transaction.atomic
 def totp_verify(*, user: User, code: str) -> bool:
     """Check a sign-in code and consume its time-step so it cannot be replayed.
-    (No audit row here: the sign-in that follows, or the failure, records it.)"""
-    with transaction.atomic():
-        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
-        step = totp_matching_step(locked.totp_secret, code, after=locked.totp_last_step)
-        if step is None:
-            return False
-        locked.totp_last_step = step
-        locked.save(update_fields=["totp_last_step"])
-        return True
+    (No audit row of its own: the sign-in that follows, or the failure, records it.)"""
+    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    step = totp.matching_step(locked.totp_secret, code, after=locked.totp_last_step)
+    if step is None:
+        return False
+    locked.totp_last_step = step
+    locked.save(update_fields=["totp_last_step"])
+    return True
 
 
 # ---------------------------------------------------------------- API tokens
-
-TOKEN_PREFIX = "acu_"  # noqa: S105 -- a public marker that identifies our tokens, not a secret
-
-
-def token_digest(token: str) -> str:
-    """Tokens are 256-bit random values, so a plain SHA-256 is a sound one-way digest."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -505,9 +437,9 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
         raise InputError("name", "Name the token after the integration that will use it.")
     if len(name) > 100:
         raise InputError("name", "At most 100 characters.", {"min": 1, "max": 100})
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = tokens.new_token()
     row = ApiToken.objects.create(
-        owner=actor.user, name=name, prefix=token[:12], digest=token_digest(token)
+        owner=actor.user, name=name, prefix=token[:12], digest=tokens.digest(token)
     )
     audit_record(
         actor=actor,
@@ -535,20 +467,3 @@ def api_token_revoke(*, actor: Actor, token_id: uuid.UUID | str) -> ApiToken:
         actor=actor, action="token_revoke", object_type="api_token", object_id=row.public_id
     )
     return row
-
-
-def api_token_authenticate(token: str) -> User | None:
-    """The active owner of an unrevoked token, updating its last-used time."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = (
-        ApiToken.objects.select_related("owner")
-        .filter(digest=token_digest(token), revoked_at=None, owner__is_active=True)
-        .first()
-    )
-    if row is None:
-        return None
-    now = timezone.now()
-    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-    return row.owner

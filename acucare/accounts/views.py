@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acucare.accounts import selectors, services
+from acucare.accounts import selectors, services, totp
 from acucare.accounts.access import require_admin, require_practitioner
 from acucare.accounts.actor import actor_from_request, client_ip
 from acucare.accounts.forms import (
@@ -106,7 +106,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         ip = client_ip(request)
-        locked = services.login_locked_until(username=username, ip_address=ip)
+        locked = selectors.login_locked_until(username=username, ip_address=ip)
         if locked is not None:
             services.login_refused_locked(username=username, ip_address=ip)
             form.add_error(None, _lock_message(locked))
@@ -156,7 +156,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        locked = services.login_locked_until(username=user.username, ip_address=ip)
+        locked = selectors.login_locked_until(username=user.username, ip_address=ip)
         if locked is not None:
             services.login_refused_locked(username=user.username, ip_address=ip)
             form.add_error(None, _lock_message(locked))
@@ -196,7 +196,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if user.two_factor_enabled:
         return render(request, "accounts/two_factor_enrol.html", {"enrolled": True})
-    secret = request.session.get(PENDING_SECRET) or services.totp_new_secret()
+    secret = request.session.get(PENDING_SECRET) or totp.new_secret()
     request.session[PENDING_SECRET] = secret
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -213,7 +213,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
                 "Two-factor authentication is on. You will be asked for a code at each sign-in.",
             )
             return redirect(home_for(user))
-    uri = services.totp_uri(user=user, secret=secret)
+    uri = totp.provisioning_uri(username=user.username, secret=secret)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render(
         request,
@@ -392,7 +392,7 @@ def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def clinic_settings(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     require_admin(actor)
-    row = services.clinic()
+    row = selectors.clinic_settings()
     form = ClinicForm(
         request.POST or None,
         initial={"name": row.name, "require_two_factor": row.require_two_factor},

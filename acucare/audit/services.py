@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db import transaction
+
 from acucare.accounts.actor import Actor
 from acucare.audit.models import AuditEvent
 
@@ -38,34 +40,28 @@ def audit_record(
     )
 
 
+@transaction.atomic
 def audit_exported(*, actor: Actor, filters: dict[str, Any]) -> AuditEvent:
     """Exporting the log is itself recorded."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        return audit_record(
-            actor=actor, action="export", object_type="audit_log", detail={"filters": filters}
-        )
+    return audit_record(
+        actor=actor, action="export", object_type="audit_log", detail={"filters": filters}
+    )
 
 
+@transaction.atomic
 def audit_denied(
     *, actor: Actor, status: int, method: str, path: str, target: str | None
 ) -> AuditEvent:
     """A refused request (403, or 404 for a record the actor may not see or that does not
     exist): repeated ones show someone probing ids. `target` is the UUID asked for."""
-    import uuid as uuid_module
-
-    from django.db import transaction
-
     try:
-        asked_for = uuid_module.UUID(str(target)) if target else None
+        asked_for = uuid.UUID(str(target)) if target else None
     except ValueError:
         asked_for = None
-    with transaction.atomic():
-        return audit_record(
-            actor=actor,
-            action="denied",
-            object_type="request",
-            object_id=asked_for,
-            detail={"status": status, "method": method, "path": path[:300]},
-        )
+    return audit_record(
+        actor=actor,
+        action="denied",
+        object_type="request",
+        object_id=asked_for,
+        detail={"status": status, "method": method, "path": path[:300]},
+    )

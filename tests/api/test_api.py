@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from acucare.accounts.models import ApiToken, Clinic
-from acucare.accounts.services import api_token_create, token_digest
+from acucare.accounts.services import api_token_create
+from acucare.accounts.tokens import digest as token_digest
 from acucare.audit.models import AuditEvent
 from acucare.patients.models import Patient
 from tests.factories import (
