@@ -121,6 +121,10 @@ SESSION_COOKIE_AGE = 12 * 60 * 60
 # window lock that pair for the rest of the window.
 ACUCARE_LOGIN_MAX_FAILURES = int(os.environ.get("ACUCARE_LOGIN_MAX_FAILURES", "5"))
 ACUCARE_LOGIN_LOCK_MINUTES = int(os.environ.get("ACUCARE_LOGIN_LOCK_MINUTES", "15"))
+# ...and this many failures from one address, whatever the usernames, lock the address.
+ACUCARE_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("ACUCARE_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")
+)
 # Content-Security-Policy sent with every response (ContentSecurityPolicyMiddleware):
 # no inline script or style anywhere; htmx is served from our own static files.
 ACUCARE_CONTENT_SECURITY_POLICY = (

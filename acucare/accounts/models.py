@@ -180,6 +180,7 @@ class LoginAttempt(models.Model):
     class Meta:
         indexes = (
             models.Index(fields=["username", "ip_address", "at"], name="login_attempt_lookup"),
+            models.Index(fields=["ip_address", "at"], name="login_attempt_address"),
         )
 
     def __str__(self) -> str:

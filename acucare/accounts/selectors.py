@@ -51,9 +51,18 @@ def _window() -> dt.timedelta:
 
 
 def login_locked_until(*, username: str, ip_address: str | None) -> dt.datetime | None:
-    """When too many recent failures came for this username from this address, the time
-    the lock lifts; otherwise None. A success clears earlier failures."""
+    """When too many recent failures came for this username from this address (or from
+    this address for any usernames: someone trying many accounts), the time the lock
+    lifts; otherwise None. A success clears earlier failures of that username."""
     now = timezone.now()
+    per_address = int(settings.ACUCARE_LOGIN_MAX_FAILURES_PER_ADDRESS)
+    if ip_address is not None:
+        recent = LoginAttempt.objects.filter(
+            ip_address=ip_address, succeeded=False, at__gte=now - _window()
+        ).order_by("-at")
+        times = list(recent.values_list("at", flat=True)[:per_address])
+        if len(times) >= per_address:
+            return times[-1] + _window()
     attempts = LoginAttempt.objects.filter(
         username=username.strip().lower(), ip_address=ip_address, at__gte=now - _window()
     )

@@ -218,3 +218,15 @@ class TestTwoFactor:
         assert api.json()["error"]["code"] == "two_factor_required"
         # Sign-out still works.
         assert c.post("/sign-out/").status_code == 302
+
+
+def test_many_failures_from_one_address_lock_the_address_for_every_username(settings):
+    settings.ACUCARE_LOGIN_MAX_FAILURES_PER_ADDRESS = 8
+    doc = make_practitioner()
+    c = client("10.9.9.9")
+    for n in range(7):
+        assert sign_in(c, f"guess{n}", "wrong").status_code == 200
+    assert sign_in(c, "guess7", "wrong").status_code == 429  # the eighth locks the address
+    response = sign_in(c, doc.username)
+    assert response.status_code == 429
+    assert sign_in(client("10.9.9.10"), doc.username).status_code == 302

@@ -88,3 +88,16 @@ def test_the_htmx_search_returns_only_the_results_fragment(crowded):
     assert "HX-Request" in fragment["Vary"]
     full = client.get("/patients/?q=Family")
     assert "<html" in full.content.decode()
+
+
+def test_admin_user_list(django_assert_max_num_queries):
+    from tests.factories import make_admin
+
+    for _ in range(15):
+        make_practitioner()
+        make_reception()
+    client = signed_in(make_admin())
+    client.get("/admin/clinic/")  # settle the session refresh
+    with django_assert_max_num_queries(4):
+        response = client.get("/admin/users/")
+    assert response.content.decode().count("/admin/users/") >= 31
