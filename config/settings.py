@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "acucare.accounts.middleware.ContentSecurityPolicyMiddleware",
+    "acucare.accounts.middleware.HtmxSignInRedirectMiddleware",
     "acucare.accounts.middleware.IdleTimeoutMiddleware",
     "acucare.accounts.middleware.TwoFactorEnforcementMiddleware",
     "acucare.accounts.middleware.RefusalAuditMiddleware",

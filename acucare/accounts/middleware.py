@@ -81,6 +81,26 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+class HtmxSignInRedirectMiddleware:
+    """An htmx request whose session has ended would otherwise get the sign-in page
+    swapped into a fragment of the page. Tell htmx to load the sign-in page instead."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request")
+            and response.status_code == 302
+            and response.get("Location", "").startswith(reverse("accounts:login"))
+        ):
+            redirected = HttpResponse(status=204)
+            redirected["HX-Redirect"] = response["Location"]
+            return redirected
+        return response
+
+
 class TwoFactorEnforcementMiddleware:
     """When the clinic requires two-factor authentication, a signed-in user who has not
     enrolled can reach only the enrolment page, sign-out and static files."""

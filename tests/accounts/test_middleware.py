@@ -66,3 +66,29 @@ def test_an_idle_api_session_gets_401_json(settings):
     response = client.get("/api/v1/me")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "session_expired"
+
+
+def test_an_htmx_request_after_the_session_ended_loads_the_sign_in_page():
+    client = signed_in(make_practitioner())
+    client.get("/patients/")
+    session = client.session
+    session["acucare_last_seen"] = time.time() - 24 * 60 * 60
+    session.save()
+    response = client.get(
+        "/patients/?q=a", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="patient-results"
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/sign-in/")
+    # And when there is no session at all.
+    anonymous = Client().get("/patients/?q=a", HTTP_HX_REQUEST="true")
+    assert anonymous.status_code == 204
+    assert anonymous["HX-Redirect"].startswith("/sign-in/")
+
+
+def test_a_stale_csrf_token_gets_a_readable_page():
+    doc = make_practitioner()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(doc, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post("/patients/new/", {"given_name": "x"})
+    assert response.status_code == 403
+    assert "This form could not be accepted" in response.content.decode()
