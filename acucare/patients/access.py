@@ -43,8 +43,12 @@ def access_patient(
     actor: Actor, public_id: uuid.UUID | str, *, clinical: bool, write: bool
 ) -> Patient:
     """The patient, or Http404 if the actor may not see it, or PermissionDenied if the
-    actor may see it but not in this way (reception asking for clinical content)."""
-    del write  # every role that may read a patient's demographics may also edit them
+    actor may see it but not in this way (reception asking for clinical content).
+
+    Callers state `write` so that each call site says what it intends; today every role
+    that may read a record may also change it, and a read-only share would be decided
+    here without touching the callers."""
+    del write
     require_patient_staff(actor)
     if clinical and not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
@@ -70,7 +74,3 @@ def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> 
         )
     except Episode.DoesNotExist as exc:
         raise Http404("No such episode.") from exc
-
-
-def can_see_clinical(actor: Actor) -> bool:
-    return actor.is_practitioner and actor.user.is_active
