@@ -31,6 +31,7 @@ from acucare.accounts.models import (
 from acucare.accounts.selectors import clinic_settings, login_locked_until
 from acucare.audit.services import audit_record
 from acucare.domain.errors import InputError
+from acucare.domain.text import plain_text
 
 # ---------------------------------------------------------------- users and roles
 
@@ -65,7 +66,10 @@ def user_create(
 ) -> User:
     require_admin(actor)
     _check_role(role)
-    username = username.strip()
+    username = plain_text(username, "username", max_length=150)
+    first_name = plain_text(first_name, "first_name", max_length=150)
+    last_name = plain_text(last_name, "last_name", max_length=150)
+    email = plain_text(email, "email", max_length=254)
     if not username:
         raise InputError("username", "This field is required.")
     model = get_user_model()
@@ -230,7 +234,7 @@ def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
 @transaction.atomic
 def clinic_update(*, actor: Actor, name: str, require_two_factor: bool) -> Clinic:
     require_admin(actor)
-    name = name.strip()
+    name = plain_text(name, "name", max_length=200)
     if not name:
         raise InputError("name", "This field is required.")
     if require_two_factor and not actor.user.two_factor_enabled:
@@ -299,14 +303,16 @@ def profile_update(*, actor: Actor, credentials: Credentials) -> PractitionerPro
         user=actor.user, defaults={"created_by": actor.user, "updated_by": actor.user}
     )
     profile.base_profession = credentials.base_profession
-    profile.licence_title = credentials.licence_title.strip()
-    profile.licence_number = credentials.licence_number.strip()
-    profile.issuing_board = credentials.issuing_board.strip()
+    profile.licence_title = plain_text(credentials.licence_title, "licence_title", max_length=40)
+    profile.licence_number = plain_text(credentials.licence_number, "licence_number", max_length=60)
+    profile.issuing_board = plain_text(credentials.issuing_board, "issuing_board", max_length=200)
     profile.licence_expiry = credentials.licence_expiry
     profile.certifications = sorted(set(credentials.certifications))
-    profile.degree = credentials.degree.strip()
+    profile.degree = plain_text(credentials.degree, "degree", max_length=60)
     profile.years_in_practice = years
-    profile.other_experience = credentials.other_experience.strip()
+    profile.other_experience = plain_text(
+        credentials.other_experience, "other_experience", max_length=2000, multiline=True
+    )
     profile.updated_by = actor.user
     profile.updated_at = timezone.now()
     profile.save()
@@ -432,11 +438,9 @@ def totp_verify(*, user: User, code: str) -> bool:
 @transaction.atomic
 def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
     """Returns the row and the token itself, which is shown once and never stored."""
-    name = name.strip()
+    name = plain_text(name, "name", max_length=100)
     if not name:
         raise InputError("name", "Name the token after the integration that will use it.")
-    if len(name) > 100:
-        raise InputError("name", "At most 100 characters.", {"min": 1, "max": 100})
     token = tokens.new_token()
     row = ApiToken.objects.create(
         owner=actor.user, name=name, prefix=token[:12], digest=tokens.digest(token)

@@ -15,6 +15,7 @@ from acucare.accounts.access import require_admin
 from acucare.accounts.actor import Actor
 from acucare.audit.models import AuditEvent
 from acucare.domain.errors import InputError
+from acucare.domain.text import search_text
 
 CSV_COLUMNS = (
     "at",
@@ -43,12 +44,12 @@ class AuditFilter:
 def audit_events(*, actor: Actor, filters: AuditFilter) -> QuerySet[AuditEvent]:
     require_admin(actor)
     events = AuditEvent.objects.all()
-    if filters.actor:
-        events = events.filter(actor_username__iexact=filters.actor.strip())
+    if search_text(filters.actor, max_length=150):
+        events = events.filter(actor_username__iexact=search_text(filters.actor, max_length=150))
     if filters.action:
-        events = events.filter(action=filters.action)
+        events = events.filter(action=search_text(filters.action, max_length=20))
     if filters.object_type:
-        events = events.filter(object_type=filters.object_type)
+        events = events.filter(object_type=search_text(filters.object_type, max_length=40))
     if filters.patient_id:
         try:
             events = events.filter(patient_id=uuid.UUID(filters.patient_id.strip()))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from acucare.domain.errors import InputError
+from acucare.domain.text import search_text
 from acucare.kb import registry
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.conditions import ICD10_CM_FORM, Condition, condition_for_icd10
@@ -77,7 +78,7 @@ def catalogue() -> tuple[ConditionOption, ...]:
 def search_conditions(query: str, *, limit: int = 20) -> list[ConditionOption]:
     """Codes whose code starts with the query (dots and case ignored), or whose
     descriptor or condition name contains every word of it."""
-    text = query.strip()
+    text = search_text(query)
     if not text:
         return []
     key = text.upper().replace(".", "").replace(" ", "")

@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.domain.text import search_text
 from acucare.patients.access import access_episode, access_patient, visible_patients
 from acucare.patients.models import Episode, EpisodeCondition, Patient, PatientShare
 
@@ -30,7 +31,7 @@ class PatientPage:
 def patient_list(*, actor: Actor, query: str = "", page: int = 1) -> PatientPage:
     """Patients the actor may see, by name; searchable by name, phone or email."""
     patients: QuerySet[Patient] = visible_patients(actor).select_related("primary_practitioner")
-    query = query.strip()
+    query = search_text(query)
     if query:
         condition = Q()
         for word in query.split():

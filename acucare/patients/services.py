@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.domain.errors import ConflictError, InputError
+from acucare.domain.text import plain_text
 from acucare.patients.access import access_episode, access_patient
 from acucare.patients.conditions import normalise_icd10
 from acucare.patients.models import (
@@ -55,13 +57,28 @@ class Demographics:
     address: str = ""
 
 
+_TEXT_LIMITS = {
+    "given_name": 100,
+    "family_name": 100,
+    "preferred_name": 100,
+    "phone": 40,
+    "email": 254,
+    "address": 1000,
+}
+
+
 def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
-    values = {name: getattr(data, name) for name in DEMOGRAPHIC_FIELDS}
-    for name in ("given_name", "family_name", "preferred_name", "phone", "email", "address"):
-        values[name] = str(values[name]).strip()
+    values: dict[str, Any] = {name: getattr(data, name) for name in DEMOGRAPHIC_FIELDS}
+    for name, limit in _TEXT_LIMITS.items():
+        values[name] = plain_text(values[name], name, max_length=limit, multiline=name == "address")
     for name in ("given_name", "family_name"):
         if not values[name]:
             raise InputError(name, "This field is required.")
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError as exc:
+            raise InputError("email", "Enter a valid e-mail address, or leave it empty.") from exc
     if values["sex"] not in Sex.values:
         raise InputError("sex", f"'{values['sex']}' is not a recognised value.", list(Sex.values))
     born: dt.date = values["date_of_birth"]
@@ -269,7 +286,7 @@ def episode_create(
 ) -> Episode:
     patient = access_patient(actor, patient_id, clinical=True, write=True)
     claimed = submissions.claim(actor=actor, key=submission, object_type="episode")
-    complaint = complaint.strip()
+    complaint = plain_text(complaint, "complaint", max_length=200)
     if not complaint:
         raise InputError("complaint", "Describe the complaint in a few words.")
     today = timezone.localdate()
@@ -324,7 +341,7 @@ def episode_update(
             "Someone else changed this episode after you opened it. Reload and try again.",
             episode.version,
         )
-    complaint = complaint.strip()
+    complaint = plain_text(complaint, "complaint", max_length=200)
     if not complaint:
         raise InputError("complaint", "Describe the complaint in a few words.")
     if status not in EpisodeStatus.values:
