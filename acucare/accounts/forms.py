@@ -75,6 +75,25 @@ class CredentialsForm(forms.Form):
     degree = forms.CharField(max_length=60, required=False, help_text="e.g. MAc, MSOM, DAOM")
     years_in_practice = forms.IntegerField(min_value=0, max_value=70, required=False)
     other_experience = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    cpd_hours_last_year = forms.IntegerField(
+        min_value=0, max_value=2000, required=False, label="CPD hours in the last 12 months"
+    )
+    indemnity_insurer = forms.CharField(
+        max_length=200, required=False, label="Professional indemnity insurer"
+    )
+    indemnity_expiry = forms.DateField(
+        required=False,
+        label="Indemnity cover ends",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    premises_registration = forms.CharField(
+        max_length=200, required=False, help_text="e.g. local-authority skin-piercing registration"
+    )
+    scope_restrictions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Limits on your practice, e.g. no eye points, no obstetric care",
+    )
 
 
 class TokenForm(forms.Form):

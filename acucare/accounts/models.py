@@ -149,6 +149,17 @@ class PractitionerProfile(Tracked):
     degree = models.CharField(max_length=60, blank=True, help_text="e.g. MAc, MSOM, DAOM")
     years_in_practice = models.PositiveSmallIntegerField(null=True, blank=True)
     other_experience = models.TextField(blank=True)
+    cpd_hours_last_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Continuing professional development, last 12 months"
+    )
+    indemnity_insurer = models.CharField(max_length=200, blank=True)
+    indemnity_expiry = models.DateField(null=True, blank=True)
+    premises_registration = models.CharField(
+        max_length=200, blank=True, help_text="e.g. local-authority skin-piercing registration"
+    )
+    scope_restrictions = models.TextField(
+        blank=True, help_text="Limits on practice, e.g. no eye points, no obstetric care"
+    )
 
     def __str__(self) -> str:
         return f"Credentials of {self.user}"
@@ -163,6 +174,11 @@ class PractitionerProfile(Tracked):
         if self.licence_expiry is None or self.licence_expired(today):
             return False
         return self.licence_expiry <= (today or timezone.localdate()) + dt.timedelta(days=days)
+
+    def indemnity_expired(self, today: dt.date | None = None) -> bool:
+        if self.indemnity_expiry is None:
+            return False
+        return self.indemnity_expiry < (today or timezone.localdate())
 
     def certification_labels(self) -> list[str]:
         labels = dict(Certification.choices)

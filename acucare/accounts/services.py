@@ -275,6 +275,11 @@ class Credentials:
     degree: str = ""
     years_in_practice: int | None = None
     other_experience: str = ""
+    cpd_hours_last_year: int | None = None
+    indemnity_insurer: str = ""
+    indemnity_expiry: dt.date | None = None
+    premises_registration: str = ""
+    scope_restrictions: str = ""
 
 
 @transaction.atomic
@@ -312,6 +317,22 @@ def profile_update(*, actor: Actor, credentials: Credentials) -> PractitionerPro
     profile.years_in_practice = years
     profile.other_experience = plain_text(
         credentials.other_experience, "other_experience", max_length=2000, multiline=True
+    )
+    cpd = credentials.cpd_hours_last_year
+    if cpd is not None and not 0 <= cpd <= 2000:
+        raise InputError(
+            "cpd_hours_last_year", "Enter hours from 0 to 2000.", {"min": 0, "max": 2000}
+        )
+    profile.cpd_hours_last_year = cpd
+    profile.indemnity_insurer = plain_text(
+        credentials.indemnity_insurer, "indemnity_insurer", max_length=200
+    )
+    profile.indemnity_expiry = credentials.indemnity_expiry
+    profile.premises_registration = plain_text(
+        credentials.premises_registration, "premises_registration", max_length=200
+    )
+    profile.scope_restrictions = plain_text(
+        credentials.scope_restrictions, "scope_restrictions", max_length=2000, multiline=True
     )
     profile.updated_by = actor.user
     profile.updated_at = timezone.now()

@@ -147,6 +147,9 @@ def _credentials(users: dict[str, User]) -> None:
             certifications=("nccaom_dipl_ac", "ccaom_cnt"),
             degree="MSOM",
             years_in_practice=14,
+            cpd_hours_last_year=32,
+            indemnity_insurer="Demo Mutual (demo)",
+            indemnity_expiry=today + dt.timedelta(days=200),
         ),
     )
     # An expired licence, so the warning can be seen.

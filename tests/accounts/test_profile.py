@@ -75,3 +75,23 @@ def test_sign_in_warns_a_practitioner_whose_licence_has_expired():
     client = Client()
     client.post("/sign-in/", {"username": doc.username, "password": PASSWORD})
     assert "Your licence expired on" in client.get("/patients/").content.decode()
+
+
+def test_indemnity_cover_and_cpd_are_recorded_and_lapsed_cover_is_flagged():
+    doc = make_practitioner()
+    ended = timezone.localdate() - dt.timedelta(days=2)
+    response = signed_in(doc).post(
+        "/account/credentials/",
+        {
+            **FORM,
+            "indemnity_insurer": "Mutual",
+            "indemnity_expiry": ended.isoformat(),
+            "cpd_hours_last_year": "31",
+            "scope_restrictions": "No eye points.",
+        },
+    )
+    assert response.status_code == 302
+    profile = PractitionerProfile.objects.get(user=doc)
+    assert (profile.cpd_hours_last_year, profile.scope_restrictions) == (31, "No eye points.")
+    assert profile.indemnity_expired()
+    assert "indemnity cover ended" in signed_in(doc).get("/account/credentials/").content.decode()
