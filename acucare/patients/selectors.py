@@ -7,14 +7,20 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.domain.text import search_text
 from acucare.patients.access import access_episode, access_patient, visible_patients
-from acucare.patients.models import Episode, EpisodeCondition, Patient, PatientShare
+from acucare.patients.models import (
+    Episode,
+    EpisodeCondition,
+    EpisodeStatus,
+    Patient,
+    PatientShare,
+)
 
 PAGE_SIZE = 50
 
@@ -31,6 +37,15 @@ class PatientPage:
 def patient_list(*, actor: Actor, query: str = "", page: int = 1) -> PatientPage:
     """Patients the actor may see, by name; searchable by name, phone or email."""
     patients: QuerySet[Patient] = visible_patients(actor).select_related("primary_practitioner")
+    if actor.is_practitioner:
+        # Clinical context for practitioners only, in the same query: the complaint of
+        # the most recent active episode.
+        active = Episode.objects.filter(patient=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
+        patients = patients.annotate(
+            current_complaint=Subquery(
+                active.order_by("-started_on", "-id").values("complaint")[:1]
+            )
+        )
     query = search_text(query)
     if query:
         condition = Q()

@@ -101,3 +101,18 @@ def test_admin_user_list(django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         response = client.get("/admin/users/")
     assert response.content.decode().count("/admin/users/") >= 31
+
+
+def test_practitioners_see_the_current_episode_and_reception_does_not(
+    django_assert_max_num_queries,
+):
+    from tests.factories import make_episode
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    make_episode(patient, complaint="Chronic neck pain")
+    client = signed_in(doc)
+    with django_assert_max_num_queries(LIST_QUERIES):
+        html = client.get("/patients/").content.decode()
+    assert "Chronic neck pain" in html
+    assert "Chronic neck pain" not in signed_in(make_reception()).get("/patients/").content.decode()
