@@ -25,12 +25,21 @@ COMMANDS: dict[str, str] = {
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad command line as the spec's JSON error (exit 2)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The innermost parser that parsed the line is left on the namespace, so that an
+        # unknown flag is reported with the options of the command it was given to.
+        self.set_defaults(_parser=self)
+
     def error(self, message: str) -> NoReturn:
-        raise InputError(field=_field_from_argparse(message, self), message=message,
-                         allowed=_allowed_for(self))
+        raise InputError(
+            field=_field_from_argparse(message, self), message=message, allowed=_allowed_for(self)
+        )
 
 
 def _field_from_argparse(message: str, parser: argparse.ArgumentParser) -> str:
+    if message.startswith("the following arguments are required:"):
+        return message.split(":", 1)[1].strip().split(",")[0].strip()
     if message.startswith("unrecognized arguments:"):
         return message.split(":", 1)[1].strip().split()[0]
     if "argument" in message and ":" in message:
@@ -40,10 +49,10 @@ def _field_from_argparse(message: str, parser: argparse.ArgumentParser) -> str:
 
 def _allowed_for(parser: argparse.ArgumentParser) -> list[str] | None:
     allowed: list[str] = []
-    for action in parser._actions:  # noqa: SLF001 - argparse offers no public listing
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
             allowed.extend(action.choices)
-        else:
+        elif not isinstance(action, argparse._HelpAction):
             allowed.extend(action.option_strings)
     return allowed or None
 
@@ -66,7 +75,14 @@ def emit_json(document: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args, extras = build_parser().parse_known_args(argv)
+        if extras:
+            parser = args._parser
+            raise InputError(
+                field=extras[0],
+                message=f"unrecognised argument '{extras[0]}'",
+                allowed=_allowed_for(parser),
+            )
         return int(args._module.run(args))
     except InputError as error:
         sys.stdout.write(json.dumps(error.as_document(), ensure_ascii=False) + "\n")

@@ -18,7 +18,10 @@ def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
             # WAL lets the chart page read while a session is being saved.
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     if parts.scheme in {"postgres", "postgresql"}:
         return {

@@ -29,7 +29,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [
-    h for h in os.environ.get("ACUCARE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    h
+    for h in os.environ.get("ACUCARE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h
 ]
 
@@ -83,8 +84,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from acucare.domain.errors import InputError
 
@@ -30,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
 def _check(path: Path | None) -> int:
     from acucare.kb.loader import load
 
+    if path is not None and not path.is_dir():
+        raise InputError(field="--path", message=f"no knowledge folder at {path}")
     result = load(path)
     if result.registry is None:
         for problem in result.problems:
@@ -38,7 +42,13 @@ def _check(path: Path | None) -> int:
         return 1
     registry = result.registry
     counts = ", ".join(f"{len(records)} {name}" for name, records in registry.collections.items())
-    inert = registry.indexes.get("inert_records", ())
+    # Each collection may list its inert records under "inert_records" or "inert_records:<name>".
+    inert = [
+        line
+        for name, lines in sorted(registry.indexes.items())
+        if name == "inert_records" or name.startswith("inert_records:")
+        for line in lines
+    ]
     sys.stdout.write(f"knowledge base {registry.version} is valid: {counts}\n")
     for line in inert:
         sys.stdout.write(f"stored but not acted upon (unverified): {line}\n")
@@ -48,41 +58,64 @@ def _check(path: Path | None) -> int:
 def _points(meridian: str | None, as_json: bool) -> int:
     from acucare.cli import emit_json
     from acucare.kb import registry
-    from acucare.kb.records.acupoints import Acupoint
+    from acucare.kb.records.acupoints import (
+        AURICULAR,
+        MERIDIAN_ALIASES,
+        WHO_EXTRA_COUNTS,
+        WHO_MERIDIAN_COUNTS,
+        Acupoint,
+    )
+    from acucare.kb.records.base import acts_on
 
-    points = list(registry().of(Acupoint).values())
+    # WHO channel order, then the extra-point families, then the ear.
+    order = {name: i for i, name in enumerate([*WHO_MERIDIAN_COUNTS, *WHO_EXTRA_COUNTS])}
+    points = sorted(
+        registry().of(Acupoint).values(),
+        key=lambda p: (order.get(p.meridian, len(order)), p.number or 0, p.code),
+    )
     if meridian is not None:
-        families = sorted({p.meridian for p in points})
+        families = sorted({p.meridian for p in points}, key=lambda m: (order.get(m, len(order)), m))
         wanted = meridian.strip().upper()
-        from acucare.kb.records.acupoints import MERIDIAN_ALIASES
-
-        wanted = MERIDIAN_ALIASES.get(wanted, wanted)
+        wanted = MERIDIAN_ALIASES.get(wanted.replace(" ", ""), wanted)
         if wanted not in families:
-            raise InputError(field="--meridian", message=f"unknown meridian '{meridian}'",
-                             allowed=families)
+            raise InputError(
+                field="--meridian",
+                message=f"unknown meridian '{meridian}' (WHO channel code, extra-point family "
+                f"or {AURICULAR})",
+                allowed=families,
+            )
         points = [p for p in points if p.meridian == wanted]
     if as_json:
-        emit_json([_point_document(p) for p in points])
+        emit_json([_point_document(p, acts_on) for p in points])
         return 0
     for point in points:
-        cautions = ",".join(sorted({c.kind for c in point.cautions})) or "-"
+        kinds = sorted({c.kind + ("" if acts_on(c.citations) else "*") for c in point.cautions})
         sys.stdout.write(
-            f"{point.code:<14} {point.pinyin:<16} {point.name_en:<28} {point.region:<14} "
-            f"{cautions}\n"
+            f"{point.code:<24} {point.pinyin:<16} {point.name_en:<30} {point.region:<11} "
+            f"{','.join(kinds) or '-'}\n"
         )
     by_family = Counter(p.meridian for p in points)
-    sys.stdout.write(f"{len(points)} points ({', '.join(f'{k} {v}' for k, v in by_family.items())})\n")
+    sys.stdout.write(
+        f"{len(points)} points ({', '.join(f'{k} {v}' for k, v in by_family.items())}); "
+        "* = caution stored but not acted upon (unverified source)\n"
+    )
     return 0
 
 
-def _point_document(point: object) -> dict[str, object]:
+def _point_document(point: Any, acts_on: Callable[[Any], bool]) -> dict[str, object]:
     from dataclasses import asdict
 
-    document = asdict(point)  # type: ignore[call-overload]
+    document = asdict(point)
     document["cautions"] = [
-        {"kind": c["kind"], "structure": c["structure"], "handling": c["handling"],
-         "citations": [r["id"] for r in c["citations"]]}
-        for c in document["cautions"]
+        {
+            "kind": c.kind,
+            "structure": c.structure,
+            "handling": c.handling,
+            # false: every source is unverified, so no rule acts on this caution.
+            "active": acts_on(c.citations),
+            "citations": [r.id for r in c.citations],
+        }
+        for c in point.cautions
     ]
     document["citations"] = [r["id"] for r in document["citations"]]
     return document

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -17,7 +17,7 @@ class InputError(Exception):
 
     field: str
     message: str
-    allowed: Sequence[Any] | dict[str, Any] | None = field(default=None)
+    allowed: Sequence[Any] | dict[str, Any] | None = None
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

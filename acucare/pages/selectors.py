@@ -21,6 +21,8 @@ def knowledge_summary() -> KnowledgeSummary:
     families = Counter(p.meridian for p in reg.of(Acupoint).values())
     return KnowledgeSummary(
         version=reg.version,
-        collections=[(name.replace("_", " "), len(records)) for name, records in reg.collections.items()],
+        collections=[
+            (name.replace("_", " "), len(records)) for name, records in reg.collections.items()
+        ],
         points_by_family=sorted(families.items()),
     )

@@ -7,6 +7,7 @@ TW/SJ, Du, Ren, "BL-23", "bl 23") resolve to it through `resolve_point_code`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -19,6 +20,7 @@ from acucare.kb.records.base import (
     CollectionSpec,
     NonEmptyStr,
     Problem,
+    acts_on,
 )
 from acucare.kb.records.body_sites import BodyRegion, Limb
 
@@ -53,7 +55,12 @@ MERIDIAN_ALIASES: dict[str, str] = {
 }  # fmt: skip
 
 CautionKind = Literal[
-    "pneumothorax", "major_vessel", "brainstem_spinal_cord", "organ", "eye", "full_bladder",
+    "pneumothorax",
+    "major_vessel",
+    "brainstem_spinal_cord",
+    "organ",
+    "eye",
+    "full_bladder",
     "pregnancy",
 ]
 PointKind = Literal["meridian", "extra", "auricular"]
@@ -84,7 +91,10 @@ class Acupoint:
     name_en: NonEmptyStr
     region: NonEmptyStr  # a body region id from knowledge/body_sites
     limb: Limb
-    laterality: Literal["bilateral", "midline"]
+    # bilateral: a left and a right point; midline: one unpaired point (or a group centred
+    # on the midline, such as Sishencong); left/right: a point on one side only (Jinjin is
+    # the left sublingual vein, Yuye the right).
+    laterality: Literal["bilateral", "midline", "left", "right"]
     citations: tuple[CitationRef, ...]  # sources of the code and names
     cautions: tuple[Caution, ...] = ()
     aliases: tuple[str, ...] = ()  # other names in use, e.g. "Huatuojiaji", "Yintang"
@@ -98,17 +108,46 @@ _CODE_PATTERN = re.compile(r"^\s*([A-Za-z]+(?:[\s-]*[A-Za-z]+)*)[\s.\-_]*0*(\d+)
 
 
 def _normal(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", text.upper())
+    """Upper case, accents and tone marks dropped (Zhōngfǔ, Zhonglüshu), only A-Z and 0-9."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[^A-Z0-9]", "", folded.upper())
 
 
-def build_indexes(registry: Registry) -> dict[str, dict[str, str]]:
-    """Alias index: normalised spelling -> WHO code."""
-    index: dict[str, str] = {}
-    for code, point in registry.of(Acupoint).items():
-        index[_normal(code)] = code
-        for alias in point.aliases:
-            index.setdefault(_normal(alias), code)
-    return {"point_aliases": index}
+def _names(point: Acupoint) -> tuple[str, ...]:
+    """The names a point is looked up by besides its code: aliases, then body-point pinyin.
+
+    Ear points are found by code or alias ("Ear Shenmen") only: their one-syllable pinyin
+    (Fei, Xi, E) would make ordinary words resolve to points.
+    """
+    return point.aliases if point.kind == "auricular" else (*point.aliases, point.pinyin)
+
+
+def build_indexes(registry: Registry) -> dict[str, object]:
+    """Name index (normalised spelling -> WHO code) and the list of inert cautions.
+
+    Codes always win. A name (alias or pinyin) is indexed only when it belongs to one
+    point: Zhongdu is both GB32 and LR6, so "Zhongdu" resolves to nothing rather than to
+    a guess. Ear pinyin counts when deciding ambiguity (Shenmen is HT7 and an ear point).
+    """
+    points = registry.of(Acupoint)
+    index: dict[str, str] = {_normal(code): code for code in points}
+    owners: dict[str, set[str]] = {}
+    for code, point in points.items():
+        for name in (*point.aliases, point.pinyin):
+            owners.setdefault(_normal(name), set()).add(code)
+    for code, point in points.items():
+        for name in _names(point):
+            key = _normal(name)
+            if key and key not in index and owners[key] == {code}:
+                index[key] = code
+    inert = [
+        f"acupoints {code} cautions[{i}] ({caution.kind}: {caution.structure})"
+        for code, point in points.items()
+        for i, caution in enumerate(point.cautions)
+        if not acts_on(caution.citations)
+    ]
+    return {"point_aliases": index, "inert_records:acupoints": tuple(inert)}
 
 
 def resolve_point_code(registry: Registry, text: str) -> str | None:
@@ -162,6 +201,7 @@ def check(registry: Registry) -> Iterator[Problem]:
             # A caution citing only unverified sources is stored but inert (see acts_on).
             if not caution.citations:
                 yield Problem(where, f"cautions[{index}] has no citation")
+    yield from _check_aliases(registry, points)
     for family, expected in {**WHO_MERIDIAN_COUNTS, **WHO_EXTRA_COUNTS}.items():
         numbers = counted.get(family, set())
         if numbers != set(range(1, expected + 1)):
@@ -173,3 +213,21 @@ def check(registry: Registry) -> Iterator[Problem]:
             if extra:
                 detail += f"; not in WHO {', '.join(f'{family}{n}' for n in extra[:10])}"
             yield Problem(f"knowledge/acupoints: {family}", f"wrong point count: {detail}")
+
+
+def _check_aliases(registry: Registry, points: Mapping[str, Acupoint]) -> Iterator[Problem]:
+    """An alias names one point and never shadows a code; ambiguous pinyin is allowed."""
+    codes = {_normal(code): code for code in points}
+    claimed: dict[str, str] = {}
+    for code, point in points.items():
+        where = f"{registry.source_of('acupoints', code)}: {code}"
+        for alias in point.aliases:
+            key = _normal(alias)
+            if not key:
+                yield Problem(where, f"alias '{alias}' has no letters or digits")
+            elif key in codes and codes[key] != code:
+                yield Problem(where, f"alias '{alias}' is the code of {codes[key]}")
+            elif claimed.get(key, code) != code:
+                yield Problem(where, f"alias '{alias}' is also an alias of {claimed[key]}")
+            else:
+                claimed[key] = code

@@ -12,8 +12,14 @@ if TYPE_CHECKING:
     from acucare.kb.registry import Registry
 
 CitationKind = Literal[
-    "journal_article", "systematic_review", "guideline", "standard", "book", "coverage_policy",
-    "professional_guidance", "web_page",
+    "journal_article",
+    "systematic_review",
+    "guideline",
+    "standard",
+    "book",
+    "coverage_policy",
+    "professional_guidance",
+    "web_page",
 ]
 
 
