@@ -19,6 +19,8 @@ from acucare.domain.errors import InputError
 # command name -> module with `add_arguments(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, str] = {
     "kb": "acucare.commands.kb",
+    "instruments": "acucare.commands.instruments",
+    "score": "acucare.commands.score",
 }
 
 
