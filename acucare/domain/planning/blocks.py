@@ -36,8 +36,8 @@ def _point_key(entry: Any) -> tuple[str, str | None] | None:
         code, _, side = entry.partition(":")
         return code.strip(), (side.strip() or None)
     if isinstance(entry, Mapping) and isinstance(entry.get("code"), str):
-        side = entry.get("side")
-        return entry["code"], side if isinstance(side, str) and side else None
+        given = entry.get("side")
+        return str(entry["code"]), given if isinstance(given, str) and given else None
     return None
 
 
@@ -108,9 +108,7 @@ class Blocks:
     def modality(self, modality: str) -> Reason | None:
         return self.modalities.get(modality)
 
-    def point_side(
-        self, code: str, side: str, site: str | None, limb: str
-    ) -> Reason | None:
+    def point_side(self, code: str, side: str, site: str | None, limb: str) -> Reason | None:
         """Why needling `code` on `side` is ruled out, or None when it is allowed.
 
         `site` is the body site the point lies in on that side (e.g. ``left_knee`` or the

@@ -36,6 +36,7 @@ class LayerContext:
 
 @dataclass(frozen=True, slots=True)
 class Component:
+    name: str
     domain: str
     why: str
     actions: tuple[str, ...]
@@ -46,6 +47,7 @@ class Component:
     def as_document(self) -> dict[str, Any]:
         return {
             "domain": self.domain,
+            "name": self.name,
             "why": self.why,
             "actions": list(self.actions),
             "triggered_by": "; ".join(self.triggered_by),
@@ -99,7 +101,8 @@ def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:
         return _Hit(f"{trigger.label} ({', '.join(flags)})") if flags else None
     # screening_finding: each matching finding becomes an action of its own.
     matched = [
-        f for f in context.findings
+        f
+        for f in context.findings
         if f.get("level") in trigger.levels
         and (not trigger.rule_prefixes or str(f.get("rule", "")).startswith(trigger.rule_prefixes))
     ]
@@ -107,8 +110,9 @@ def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:
         return None
     rules = list(dict.fromkeys(str(f.get("rule", "")) for f in matched))
     actions = tuple(
-        dict.fromkeys(f"About {str(f.get('message', '')).rstrip('.')} ({f.get('rule')})."
-                      for f in matched)
+        dict.fromkeys(
+            f"About {str(f.get('message', '')).rstrip('.')} ({f.get('rule')})." for f in matched
+        )
     )
     cited = tuple(dict.fromkeys(str(c) for f in matched for c in f.get("citations", ())))
     return _Hit(f"{trigger.label}: {', '.join(rules)}", actions, cited)
@@ -125,7 +129,8 @@ def components(
         if referral and not layer.with_referral:
             continue
         hits = [
-            (trigger, hit) for trigger in layer.triggers
+            (trigger, hit)
+            for trigger in layer.triggers
             if acts_on(trigger.citations) and (hit := _evaluate(trigger, context)) is not None
         ]
         if hits:
@@ -143,12 +148,15 @@ def components(
                 cited.extend(ref.id for ref in trigger.citations if ref.evidence != "unverified")
                 cited.extend(hit.citations)
             cited.extend(ref.id for ref in layer.citations if ref.evidence != "unverified")
-        result.append(Component(
-            domain=first.domain,
-            why=first.why,
-            actions=tuple(dict.fromkeys(actions)),
-            triggered_by=tuple(dict.fromkeys(described)),
-            citations=tuple(dict.fromkeys(cited)),
-            layers=tuple(layer.ref for layer, _ in entries),
-        ))
+        result.append(
+            Component(
+                name=first.name,
+                domain=first.domain,
+                why=first.why,
+                actions=tuple(dict.fromkeys(actions)),
+                triggered_by=tuple(dict.fromkeys(described)),
+                citations=tuple(dict.fromkeys(cited)),
+                layers=tuple(layer.ref for layer, _ in entries),
+            )
+        )
     return result

@@ -20,7 +20,7 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +178,11 @@ class PointPicker:
             ]
             self.selection.assumed_regions = bool(protocol.default_regions)
         self.selection.regions = tuple(dict.fromkeys(p.region for p in self.pain))
+        self._queues: dict[str, list[ProtocolPoint]] = {}
+        self._local_taken = 0
+        self._distal_taken = 0
+        self._distal_skipped: list[tuple[str, Reason]] = []
+        self._take_distal: Callable[[str], PlannedPoint | None] | None = None
         sided = [p.side for p in self.pain if p.side in BOTH]
         self.affected: tuple[str, ...] = tuple(s for s in BOTH if s in sided) or BOTH
 
@@ -227,8 +232,15 @@ class PointPicker:
             if name not in self.selection.lost_limbs and self.blocks.limbs.get(name) is reason:
                 self.selection.lost_limbs = (*self.selection.lost_limbs, name)
 
-    def _substitute(self, kind: str, instead: dict[str, Any], use: dict[str, Any] | None,
-                    why: str, reasons: Iterable[Reason], extra: Sequence[str] = ()) -> None:
+    def _substitute(
+        self,
+        kind: str,
+        instead: dict[str, Any],
+        use: dict[str, Any] | None,
+        why: str,
+        reasons: Iterable[Reason],
+        extra: Sequence[str] = (),
+    ) -> None:
         cited = list(extra)
         for reason in reasons:
             cited.extend(reason.citations)
@@ -237,8 +249,9 @@ class PointPicker:
         )
 
     # -- one point -----------------------------------------------------------------------
-    def _place(self, entry: ProtocolPoint, requested: tuple[str, ...], *, contralateral: bool
-               ) -> tuple[tuple[str, ...], dict[str, Reason], str]:
+    def _place(
+        self, entry: ProtocolPoint, requested: tuple[str, ...], *, contralateral: bool
+    ) -> tuple[tuple[str, ...], dict[str, Reason], str]:
         """Allowed sides for a point; 'moved' when it went to the other side."""
         blocked = {side: r for side in requested if (r := self._block(entry.code, side))}
         allowed = tuple(s for s in requested if s not in blocked)
@@ -250,16 +263,24 @@ class PointPicker:
         moved = tuple(s for s in others if self._block(entry.code, s) is None)
         return moved, blocked, "moved" if moved else ""
 
-    def _add(self, entry: ProtocolPoint, sides: tuple[str, ...], role: str, why: str,
-             origin: str) -> PlannedPoint:
+    def _add(
+        self, entry: ProtocolPoint, sides: tuple[str, ...], role: str, why: str, origin: str
+    ) -> PlannedPoint:
         point = self.catalogue[entry.code]
         depth = None
         if entry.depth_mm is not None:
             depth = (entry.depth_mm.min, entry.depth_mm.max)
         planned = PlannedPoint(
-            code=entry.code, sides=sides, role=role, why=why, citations=self._sources(entry),
-            region=point.region, needles_per_side=entry.needles_per_side, origin=origin,
-            depth_mm=depth, technique=entry.technique,
+            code=entry.code,
+            sides=sides,
+            role=role,
+            why=why,
+            citations=self._sources(entry),
+            region=point.region,
+            needles_per_side=entry.needles_per_side,
+            origin=origin,
+            depth_mm=depth,
+            technique=entry.technique,
         )
         self.selection.points.append(planned)
         return planned
@@ -272,9 +293,10 @@ class PointPicker:
             role = entry.role or "local"
             requested = self._requested(entry, "fixed", BOTH)
             sides, blocked, moved = self._place(entry, requested, contralateral=True)
+            where = "on the painful side" if entry.side == "affected" else _side_words(requested)
             base = (
                 f"{self._name(entry.code)} is a fixed point of this protocol: every patient in "
-                f"the trial had it, {_side_words(requested) if entry.side != 'affected' else 'on the painful side'}."
+                f"the trial had it, {where}."
             )
             if entry.note:
                 base += f" {entry.note[0].upper()}{entry.note[1:]}."
@@ -296,7 +318,8 @@ class PointPicker:
                     "The painful side is blocked, so the point is needled on the other side"
                     " (contralateral needling, a classical approach with limited trial"
                     " evidence).",
-                    blocked.values(), CONTRALATERAL_SOURCES,
+                    blocked.values(),
+                    CONTRALATERAL_SOURCES,
                 )
             elif blocked:
                 why += f" Needled {_side_words(sides)} only."
@@ -306,8 +329,13 @@ class PointPicker:
                 self._note_limb(entry.code, reason, side)
         return unplaced
 
-    def _one_side(self, code: str, requested: Sequence[str], sides: Sequence[str],
-                  blocked: Mapping[str, Reason]) -> None:
+    def _one_side(
+        self,
+        code: str,
+        requested: Sequence[str],
+        sides: Sequence[str],
+        blocked: Mapping[str, Reason],
+    ) -> None:
         self._substitute(
             "one_side",
             {"code": code, "side": side_label(requested)},
@@ -321,94 +349,127 @@ class PointPicker:
     # -- pools -----------------------------------------------------------------------------
     def _candidates(self, pool: PointPool) -> list[ProtocolPoint]:
         return [
-            entry for entry in pool.points
-            if point_acts(entry) and entry.code in self.catalogue
+            entry
+            for entry in pool.points
+            if point_acts(entry)
+            and entry.code in self.catalogue
             and entry.code not in self.selection.used()
         ]
+
+    def _local_queues(self, pool: PointPool) -> None:
+        self._queues = {}
+        self._region_sides: dict[str, tuple[str, ...]] = {}
+        self._chosen_in: dict[str, int] = {}
+        self._skipped: dict[str, list[tuple[str, Reason]]] = {}
+        self._turn = 0
+        candidates = self._candidates(pool)
+        for pain in self.pain:
+            if pain.region not in pool.regions:
+                continue
+            if pain.region not in self._queues:
+                self._queues[pain.region] = [
+                    e for e in candidates if self.catalogue[e.code].region == pain.region
+                ]
+                self._chosen_in[pain.region] = 0
+                self._skipped[pain.region] = []
+            sides = set(self._region_sides.get(pain.region, ())) | (
+                {pain.side} if pain.side in BOTH else set(BOTH)
+            )
+            self._region_sides[pain.region] = tuple(s for s in BOTH if s in sides)
+
+    def _take_local(self, pool: PointPool) -> bool:
+        """Add the next local point, taking the painful regions in turn; False when none fits."""
+        regions = list(self._queues)
+        for offset in range(len(regions)):
+            region = regions[(self._turn + offset) % len(regions)]
+            queue = self._queues[region]
+            while queue:
+                entry = queue.pop(0)
+                if entry.code in self.selection.used():
+                    continue
+                requested = self._requested(entry, pool.side, self._region_sides[region])
+                sides, blocked, _ = self._place(entry, requested, contralateral=False)
+                if not sides:
+                    self._skipped[region].extend((entry.code, r) for r in blocked.values())
+                    for side, reason in blocked.items():
+                        self._note_limb(entry.code, reason, side)
+                    continue
+                if not self._fits(entry.needles_per_side * len(sides)):
+                    continue
+                label = self.regions[region].label.lower() if region in self.regions else region
+                why = (
+                    f"Local point for the {label}: {self._name(entry.code)} lies in the painful"
+                    f" region and is on the trial's list of local points; needled"
+                    f" {_side_words(sides)}."
+                )
+                if blocked:
+                    self._one_side(entry.code, requested, sides, blocked)
+                self._add(entry, sides, "local", why, "pool")
+                self._chosen_in[region] += 1
+                self._turn = (self._turn + offset + 1) % len(regions)
+                return True
+        return False
 
     def local(self) -> None:
         pool = self.protocol.pool("local")
         if pool is None:
+            self._queues = {}
             return
+        self._local_queues(pool)
         target = pool.min_points if self.needle_sparing else pool.default_points
-        by_region: dict[str, list[ProtocolPoint]] = {}
-        region_sides: dict[str, tuple[str, ...]] = {}
-        for pain in self.pain:
-            if pain.region not in pool.regions:
-                continue
-            by_region.setdefault(pain.region, [
-                e for e in self._candidates(pool)
-                if self.catalogue[e.code].region == pain.region
-            ])
-            sides = set(region_sides.get(pain.region, ())) | (
-                {pain.side} if pain.side in BOTH else set(BOTH)
-            )
-            region_sides[pain.region] = tuple(s for s in BOTH if s in sides)
-        chosen_in: dict[str, int] = {region: 0 for region in by_region}
-        skipped: dict[str, list[tuple[str, Reason]]] = {region: [] for region in by_region}
         taken = 0
-        progress = True
-        while progress and taken < pool.max_points and (
-            taken < target or self.selection.needles < self.protocol.needles.min
-        ):
-            progress = False
-            for region, queue in by_region.items():
-                if taken >= pool.max_points:
-                    break
-                while queue:
-                    entry = queue.pop(0)
-                    if entry.code in self.selection.used():
-                        continue
-                    requested = self._requested(entry, pool.side, region_sides[region])
-                    sides, blocked, _ = self._place(entry, requested, contralateral=False)
-                    if not sides:
-                        skipped[region].extend((entry.code, r) for r in blocked.values())
-                        for side, reason in blocked.items():
-                            self._note_limb(entry.code, reason, side)
-                        continue
-                    if not self._fits(entry.needles_per_side * len(sides)):
-                        queue.clear()
-                        break
-                    label = self.regions[region].label.lower() if region in self.regions else region
-                    why = (
-                        f"Local point for the {label}: {self._name(entry.code)} is on the"
-                        f" trial's list of local points ({pool.description}) and lies in the"
-                        f" painful region; needled {_side_words(sides)}."
-                    )
-                    if blocked:
-                        self._one_side(entry.code, requested, sides, blocked)
-                    self._add(entry, sides, "local", why, "pool")
-                    chosen_in[region] += 1
-                    taken += 1
-                    progress = True
-                    break
-        for region, misses in skipped.items():
+        while taken < min(target, pool.max_points) and self._take_local(pool):
+            taken += 1
+        self._local_taken = taken
+        self.selection.lost_regions = tuple(
+            region
+            for region, count in self._chosen_in.items()
+            if count == 0 and self._skipped[region]
+        )
+
+    def _report_local(self) -> None:
+        for region, misses in self._skipped.items():
             if not misses:
                 continue
             reasons = list(dict.fromkeys(r for _, r in misses))
             codes = list(dict.fromkeys(code for code, _ in misses))
             label = self.regions[region].label.lower() if region in self.regions else region
-            if chosen_in[region] == 0:
-                self.selection.lost_regions = (*self.selection.lost_regions, region)
+            because = "; ".join(r.text() for r in reasons)
+            if region in self.selection.lost_regions:
                 self._substitute(
                     "region_blocked",
                     {"region": region, "points": codes},
                     None,
-                    f"No local point of the {label} can be used "
-                    f"({'; '.join(r.text() for r in reasons)}); the plan relies on distal"
-                    " points instead.",
+                    f"No local point of the {label} can be used ({because}); the plan relies on"
+                    " distal points instead.",
                     reasons,
                 )
             else:
                 self._substitute(
                     "next_in_list",
                     {"region": region, "points": codes},
-                    {"points": [p.code for p in self.selection.points
-                                if p.origin == "pool" and p.region == region]},
-                    f"Skipped {', '.join(codes)} ({'; '.join(r.text() for r in reasons)}) and"
-                    " took the next points of the trial's list.",
+                    {
+                        "points": [
+                            p.code
+                            for p in self.selection.points
+                            if p.origin == "pool" and p.region == region
+                        ]
+                    },
+                    f"Skipped {', '.join(codes)} ({because}) and took the next points of the"
+                    " trial's list.",
                     reasons,
                 )
+
+    def top_up(self) -> None:
+        """Add local, then distal, points while the needle count is below the protocol's."""
+        pool = self.protocol.pool("local")
+        while self.selection.needles < self.protocol.needles.min:
+            if pool is not None and self._local_taken < pool.max_points and self._take_local(pool):
+                self._local_taken += 1
+                continue
+            if self._take_distal is not None and self._take_distal(""):
+                continue
+            break
 
     def distal(self, replacements: Sequence[ProtocolPoint]) -> None:
         """Distal points from the pool, then replacements for fixed points that were blocked."""
@@ -417,7 +478,8 @@ class PointPicker:
         skipped: list[tuple[str, Reason]] = []
 
         def take(purpose: str) -> PlannedPoint | None:
-            assert pool is not None
+            if pool is None or self._distal_taken >= pool.max_points + len(replacements):
+                return None
             while queue:
                 entry = queue.pop(0)
                 requested = self._requested(entry, pool.side, self.affected)
@@ -433,11 +495,14 @@ class PointPicker:
                     self._one_side(entry.code, requested, sides, blocked)
                 why = (
                     f"Distal point: {self._name(entry.code)} is on the trial's list of distant"
-                    f" points ({pool.description}); needled {_side_words(sides)}.{purpose}"
+                    f" points; needled {_side_words(sides)}.{purpose}"
                 )
+                self._distal_taken += 1
                 return self._add(entry, sides, "distal", why, "pool")
             return None
 
+        self._distal_taken = 0
+        self._take_distal = take
         if pool is not None:
             target = pool.min_points if self.needle_sparing else pool.default_points
             if self.selection.lost_regions:
@@ -446,34 +511,50 @@ class PointPicker:
             while placed < target and take("") is not None:
                 placed += 1
         for entry in replacements:
-            reasons = list(dict.fromkeys(
-                r for s in (*BOTH, *MIDLINE) if (r := self._block(entry.code, s)) is not None
-            ))
+            reasons = list(
+                dict.fromkeys(
+                    r for s in (*BOTH, *MIDLINE) if (r := self._block(entry.code, s)) is not None
+                )
+            )
             because = "; ".join(r.text() for r in reasons)
-            instead = {"code": entry.code,
-                       "side": side_label(self._requested(entry, "fixed", BOTH))}
+            instead = {
+                "code": entry.code,
+                "side": side_label(self._requested(entry, "fixed", BOTH)),
+            }
             substitute = (
-                take(f" It replaces the fixed point {self._name(entry.code)}, which cannot be"
-                     f" used ({because}).")
-                if pool is not None else None
+                take(
+                    f" It replaces the fixed point {self._name(entry.code)}, which cannot be"
+                    f" used ({because})."
+                )
+                if pool is not None
+                else None
             )
             if substitute is not None:
                 self._substitute(
-                    "distal", instead, {"code": substitute.code, "side": substitute.side},
+                    "distal",
+                    instead,
+                    {"code": substitute.code, "side": substitute.side},
                     f"{self._name(entry.code)} cannot be used ({because}); replaced by the"
                     f" distal point {self._name(substitute.code)} from the trial's list.",
                     reasons,
                 )
             else:
                 self._substitute(
-                    "omitted", instead, None,
+                    "omitted",
+                    instead,
+                    None,
                     f"{self._name(entry.code)} cannot be used ({because}) and this protocol"
                     " offers no replacement, so it is left out.",
                     reasons,
                 )
-        for code, reason in dict.fromkeys(skipped):
+        self._distal_skipped = skipped
+
+    def _report_distal(self) -> None:
+        for code, reason in dict.fromkeys(self._distal_skipped):
             self._substitute(
-                "next_in_list", {"code": code}, None,
+                "next_in_list",
+                {"code": code},
+                None,
                 f"{self._name(code)} was not used ({reason.text()}); the next allowed point of"
                 " the trial's list was taken instead.",
                 [reason],
@@ -487,17 +568,18 @@ class PointPicker:
         low = rule.min_points * places
         high = (rule.min_points if self.needle_sparing else rule.max_points) * places
         blocked_sites = [
-            (p, r) for p in self.pain
-            if (r := self.blocks.sites.get(p.site) or self._limb_block(p))
+            (p, r) for p in self.pain if (r := self.blocks.sites.get(p.site) or self._limb_block(p))
         ]
         if blocked_sites and len(blocked_sites) == len(self.pain):
             reasons = list(dict.fromkeys(r for _, r in blocked_sites))
             self.selection.ashi_note = (
                 "No tender (ashi) points: the painful area itself cannot be needled ("
-                + "; ".join(r.text() for r in reasons) + ")."
+                + "; ".join(r.text() for r in reasons)
+                + ")."
             )
-            self._substitute("ashi_omitted", {"ashi_points": low}, None,
-                             self.selection.ashi_note, reasons)
+            self._substitute(
+                "ashi_omitted", {"ashi_points": low}, None, self.selection.ashi_note, reasons
+            )
             return
         while low and not self._fits(low):
             low -= 1
@@ -515,6 +597,9 @@ class PointPicker:
         self.ashi()
         self.local()
         self.distal(unplaced)
+        self.top_up()
+        self._report_local()
+        self._report_distal()
         order = {"fixed": 0, "pool": 1, "substitute": 2}
         roles = {"local": 0, "distal": 1}
         self.selection.points.sort(key=lambda p: (order[p.origin], roles.get(p.role, 2)))

@@ -31,7 +31,8 @@ from acucare.kb.records.base import (
 if TYPE_CHECKING:
     from acucare.kb.registry import Registry
 
-Domain = Literal["movement", "psychological", "sleep", "stress", "mood", "lifestyle", "medical"]
+# The plan document's component domains (interface contract v1).
+Domain = Literal["movement", "sleep", "stress", "mood", "lifestyle", "medical"]
 TriggerKind = Literal[
     "score_total",  # an instrument's total at or above `at_least`
     "score_item",  # one item's answer at or above `at_least`
@@ -70,6 +71,7 @@ class CareLayer:
 
     id: NonEmptyStr
     version: Annotated[int, Ge(1)]
+    name: NonEmptyStr  # what the clinician reads, e.g. "Psychologically informed care"
     domain: Domain
     group: NonEmptyStr
     rank: Annotated[int, Ge(0)]
@@ -101,6 +103,17 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def build_indexes(registry: Registry) -> dict[str, tuple[str, ...]]:
+    """Triggers stored but never evaluated: every source of their threshold is unverified."""
+    inert = [
+        f"care_layers {key} triggers[{index}] ({trigger.label})"
+        for key, layer in sorted(registry.of(CareLayer).items())
+        for index, trigger in enumerate(layer.triggers)
+        if not acts_on(trigger.citations)
+    ]
+    return {"inert_records:care_layers": tuple(inert)}
+
+
 def check(registry: Registry) -> Iterator[Problem]:
     instruments: dict[str, Any] | None = registry.collections.get("instruments")
     conditions: dict[str, Any] | None = registry.collections.get("conditions")
@@ -118,9 +131,9 @@ def check(registry: Registry) -> Iterator[Problem]:
                 value = getattr(trigger, needed)
                 if value is None or value in ("", ()):
                     yield Problem(where, f"{label}: a {trigger.kind} trigger needs '{needed}'")
-            if instruments is not None and trigger.instrument:
-                if trigger.instrument not in instruments:
-                    yield Problem(where, f"{label}: unknown instrument '{trigger.instrument}'")
+            known = instruments is None or trigger.instrument in instruments
+            if trigger.instrument and not known:
+                yield Problem(where, f"{label}: unknown instrument '{trigger.instrument}'")
             if conditions is not None:
                 for group in trigger.groups:
                     if group not in conditions:

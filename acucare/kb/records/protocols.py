@@ -230,7 +230,15 @@ def build_indexes(registry: Registry) -> dict[str, Any]:
     for region in registry.of(BodyRegion).values():
         for side, site in region.sites.items():
             sites[site] = (region.id, side)
+    inert = [
+        f"protocols {key} pools[{index}] {entry.code} ({entry.note or 'unverified'})"
+        for key, protocol in sorted(registry.of(Protocol).items())
+        for index, pool in enumerate(protocol.pools)
+        for entry in pool.points
+        if not point_acts(entry)
+    ]
     return {
+        "inert_records:protocols": tuple(inert),
         "protocols_by_condition": {
             condition: tuple(pid for _, pid in sorted(entries))
             for condition, entries in sorted(by_condition.items())
@@ -291,9 +299,9 @@ def _check_points(
             yield Problem(where, f"{entry.code} is a midline point but has side '{entry.side}'")
         if point.laterality == "bilateral" and entry.side == "midline":
             yield Problem(where, f"{entry.code} is a bilateral point but has side 'midline'")
-        if entry.depth_mm is not None and entry.depth_mm.max is not None:
-            if entry.depth_mm.max < entry.depth_mm.min:
-                yield Problem(where, f"{entry.code}: depth range max is below min")
+        depth = entry.depth_mm
+        if depth is not None and depth.max is not None and depth.max < depth.min:
+            yield Problem(where, f"{entry.code}: depth range max is below min")
 
 
 def _check_pool(
@@ -329,7 +337,8 @@ def _check_dose(where: str, protocol: Protocol, points: Mapping[str, Any]) -> It
     fixed = fixed_needles(protocol, laterality)
     if needles.max is not None and fixed > needles.max:
         yield Problem(
-            where, f"the fixed points take {fixed} needles, more than the protocol's {needles.max:g}"
+            where,
+            f"the fixed points take {fixed} needles, more than the protocol's {needles.max:g}",
         )
     course = protocol.course
     if course.review_after_session > course.sessions:
