@@ -224,6 +224,10 @@ def test_unverified_statements_are_stored_but_inert(registry: Registry) -> None:
     quoted = pain.evidence.responders[0]
     assert quoted.status == "unverified"
     assert not acts_on(quoted.citations)
+    inert = registry.index("inert_records:conditions")
+    assert "conditions chronic_pain evidence.responders[0]" in inert
+    assert any(line.startswith("conditions migraine icd10_codes G43.909") for line in inert)
+    assert not any("chronic_low_back_pain" in line for line in inert)
     # No effect shown as evidence relies only on unverified sources.
     for condition in registry.of(Condition).values():
         for effect in condition.evidence.effects:
@@ -372,3 +376,14 @@ def test_position_outside_the_vocabulary_is_rejected(knowledge_copy: Path) -> No
     )
     problems = _problems(knowledge_copy)
     assert any("migraine: schema error at guidelines.0.position" in p for p in problems), problems
+
+
+def test_headache_conditions_carry_their_trials_responder_definition(registry: Registry) -> None:
+    expected = {"migraine": "migraine_frequency", "tension_type_headache": "headache_days"}
+    for group, measure in expected.items():
+        changes = registry.of(Condition)[group].meaningful_change
+        assert [(c.measure, c.level, c.percent) for c in changes] == [
+            (measure, "trial_responder", 50)
+        ]
+    # Instrument thresholds (NRS, RMDQ, ODI, PGIC) are the instruments' own, stated once.
+    assert registry.of(Condition)["chronic_low_back_pain"].meaningful_change == ()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from annotated_types import Ge, Gt, Le
 
@@ -70,19 +70,13 @@ Position = Literal[
 COVERAGE_POSITIONS: frozenset[str] = frozenset({"covered", "not_covered", "no_position_located"})
 PAYERS: frozenset[str] = frozenset({"CMS"})
 
+# Condition-specific outcome thresholds only. Thresholds that belong to an instrument (NRS,
+# PEG, RMDQ, ODI, PGIC) live with the instrument records and `classify_change`.
 ChangeMeasure = Literal[
-    "nrs",  # 0-10 numeric pain rating
-    "vas_100mm",  # 100-mm visual analogue scale for pain
-    "rmdq",  # Roland-Morris Disability Questionnaire, 0-24
-    "odi",  # Oswestry Disability Index, 0-100
-    "pgic",  # Patient Global Impression of Change, 1-7
     "headache_days",  # headache days per month
     "migraine_frequency",  # migraine days or attacks per month
 ]
 ChangeLevel = Literal[
-    "minimal",
-    "moderate",
-    "substantial",
     "clinically_important",
     "trial_responder",  # the responder threshold used by the trials behind the evidence
 ]
@@ -259,10 +253,10 @@ class CoverageLimits:
 
 @dataclass(frozen=True, slots=True)
 class MeaningfulChange:
-    """A change on an outcome measure that counts as worthwhile, with its source.
+    """A condition-specific change that counts as worthwhile, with its source.
 
-    When both `points` and `percent` are given, reaching either one qualifies (as in the
-    consensus thresholds: 2 points or 30 %). `categories` lists PGIC answers that qualify.
+    For example the responder definition of the headache trials (50 % fewer headache
+    days). When both `points` and `percent` are given, reaching either one qualifies.
     """
 
     __pydantic_config__ = STRICT
@@ -272,9 +266,8 @@ class MeaningfulChange:
     detail: NonEmptyStr
     status: RecordStatus
     citations: tuple[CitationRef, ...]
-    points: Annotated[float, Gt(0)] | None = None  # improvement in scale points
+    points: Annotated[float, Gt(0)] | None = None  # improvement in the measure's units
     percent: Annotated[float, Gt(0), Le(100)] | None = None  # improvement from baseline
-    categories: tuple[Annotated[int, Ge(1), Le(7)], ...] = ()  # PGIC answers that qualify
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,21 +357,34 @@ def parse_pattern(pattern: str) -> tuple[str, bool] | None:
     return _key(match.group("code")), match.group("wild") is not None
 
 
-def build_indexes(registry: Registry) -> dict[str, dict[str, dict[str, str]]]:
-    """Pattern index: {"exact": {code: id}, "prefix": {code: id}}, dots removed.
+def build_indexes(registry: Registry) -> dict[str, Any]:
+    """The pattern index, and the inert statements that `kb check` lists.
 
-    When two conditions claim one pattern the first (by id) keeps it; `check` reports it.
+    Pattern index: {"exact": {code: id}, "prefix": {code: id}}, dots removed. When two
+    conditions claim one pattern the first (by id) keeps it; `check` reports it.
     """
     exact: dict[str, str] = {}
     prefix: dict[str, str] = {}
+    inert: list[str] = []
     for key in sorted(registry.of(Condition)):
-        for pattern in registry.of(Condition)[key].icd10:
+        condition = registry.of(Condition)[key]
+        for pattern in condition.icd10:
             parsed = parse_pattern(pattern)
             if parsed is None:
                 continue
             code, wild = parsed
             (prefix if wild else exact).setdefault(code, key)
-    return {INDEX: {"exact": exact, "prefix": prefix}}
+        inert.extend(
+            f"conditions {key} {path}"
+            for path, status, citations in _cited_parts(condition)
+            if status != "active" or not acts_on(citations)
+        )
+        inert.extend(
+            f"conditions {key} icd10_codes {listed.code} descriptor '{listed.descriptor}'"
+            for listed in condition.icd10_codes
+            if not acts_on(listed.citations)
+        )
+    return {INDEX: {"exact": exact, "prefix": prefix}, "inert_records:conditions": tuple(inert)}
 
 
 def condition_for_icd10(registry: Registry, code: str) -> Condition | None:
@@ -544,8 +550,8 @@ def _check_evidence(condition: Condition, where: str) -> Iterator[Problem]:
             if not low <= item.decline_sd_per_3_months <= high:
                 yield Problem(where, f"evidence.persistence[{index}] decline lies outside its CI")
     for index, change in enumerate(condition.meaningful_change):
-        if change.points is None and change.percent is None and not change.categories:
-            yield Problem(where, f"meaningful_change[{index}] needs points, percent or categories")
+        if change.points is None and change.percent is None:
+            yield Problem(where, f"meaningful_change[{index}] needs points or percent")
 
 
 def _check_guidelines(condition: Condition, where: str) -> Iterator[Problem]:
