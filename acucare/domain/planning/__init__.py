@@ -43,6 +43,7 @@ from acucare.kb.records.auricular import AuricularMap
 from acucare.kb.records.body_sites import BodyRegion
 from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.conditions import Condition, condition_for_icd10
+from acucare.kb.records.instruments import Instrument
 from acucare.kb.records.protocols import Protocol
 from acucare.kb.registry import Registry
 
@@ -368,6 +369,7 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
                 protocol,
                 condition,
                 primary_measure(answers),
+                registry.of(Instrument),
                 alternative=alternatives[0] if alternatives else None,
                 chronic=chronic,
                 pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),

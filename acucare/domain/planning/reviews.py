@@ -1,8 +1,9 @@
 """Review points: when to judge the course, against what threshold, and what to do if not met.
 
-Thresholds are read from the condition's `meaningful_change` records (IMMPACT 30 % for pain
-intensity, PGIC "much improved", 50 % fewer headache days) and the payer's coverage limits;
-nothing here states a clinical number of its own.
+Thresholds are read from the knowledge base, never stated here: the pain threshold (IMMPACT
+30 %) from the NRS record's change rule, the PGIC answers that count as improvement from the
+PGIC record, the headache responder definition (50 % fewer days) from the condition's
+`meaningful_change`, and the payer's visit limits from the condition's `coverage_limits`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.conditions import Condition, CoverageLimits, MeaningfulChange
+from acucare.kb.records.instruments import ChangeThreshold, Instrument
 from acucare.kb.records.protocols import Protocol
 
 HEADACHE_GROUPS = ("migraine", "tension_type_headache")
@@ -36,6 +38,33 @@ def primary_measure(answers: Mapping[str, Mapping[str, Any]]) -> Baseline:
     if isinstance(peg, int) and not isinstance(peg, bool):
         return Baseline("peg", "item 1, average pain in the past week, 0–10", float(peg))
     return Baseline("nrs", "pain intensity, 0–10", None)
+
+
+def pain_threshold(instruments: Mapping[str, Instrument]) -> ChangeThreshold | None:
+    """The NRS record's percentage threshold for an important improvement (IMMPACT)."""
+    nrs = instruments.get("nrs")
+    if nrs is None or nrs.change is None:
+        return None
+    for threshold in nrs.change.thresholds:
+        if (
+            threshold.tier == "better"
+            and threshold.kind == "percent"
+            and acts_on(threshold.citations)
+        ):
+            return threshold
+    return None
+
+
+def pgic_improved(instruments: Mapping[str, Instrument]) -> tuple[tuple[int, ...], tuple[Any, ...]]:
+    """PGIC answers that count as an important improvement, with the scale's sources."""
+    pgic = instruments.get("pgic")
+    if pgic is None:
+        return (), ()
+    for scale in pgic.scales:
+        codes = tuple(o.code for o in scale.options if o.change in ("better", "much_better"))
+        if codes and acts_on(scale.citations):
+            return tuple(sorted(codes)), scale.citations
+    return (), ()
 
 
 def _change(condition: Condition | None, measure: str, *levels: str) -> MeaningfulChange | None:
@@ -68,22 +97,23 @@ def build_reviews(
     protocol: Protocol,
     condition: Condition | None,
     baseline: Baseline,
+    instruments: Mapping[str, Instrument],
     *,
     alternative: str | None,
     chronic: bool | None,
     pregnant: bool,
 ) -> list[dict[str, Any]]:
     course = protocol.course
-    pain = _change(condition, "nrs", "moderate", "clinically_important")
-    pgic = _change(condition, "pgic", "clinically_important", "moderate")
+    pain = pain_threshold(instruments)
+    pgic_codes, pgic_sources = pgic_improved(instruments)
     reviews: list[dict[str, Any]] = []
     change_away = (
         f"try the other protocol for this condition ({alternative})"
         if alternative
         else "re-examine the diagnosis and the point selection"
     )
-    if pain is not None and pain.percent is not None:
-        percent = pain.percent
+    if pain is not None:
+        percent = pain.value
         target = None
         if baseline.value is not None:
             target = round(baseline.value * (1 - percent / 100), 1)
@@ -93,10 +123,10 @@ def build_reviews(
             else " (record a baseline at the first session)"
         )
         success = f"At least {_fmt(percent)} % less pain: {measured}"
-        if pgic is not None and pgic.categories:
+        if pgic_codes:
             success += (
                 "; or the patient rates themselves much or very much improved on the PGIC"
-                f" (answer {' or '.join(str(c) for c in sorted(pgic.categories))})"
+                f" (answer {' or '.join(str(c) for c in pgic_codes)})"
             )
         reviews.append(
             {
@@ -113,7 +143,7 @@ def build_reviews(
                     "or stop acupuncture: continuing a course that is not helping is not supported."
                 ),
                 "why": course.review_note,
-                "citations": _ids(pain.citations, pgic.citations if pgic else ()),
+                "citations": _ids(pain.citations, pgic_sources),
             }
         )
     if condition is not None and condition.id in HEADACHE_GROUPS:
