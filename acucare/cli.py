@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "kb": "acucare.commands.kb",
     "instruments": "acucare.commands.instruments",
     "score": "acucare.commands.score",
+    "screen": "acucare.commands.screen",
 }
 
 
