@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "instruments": "acucare.commands.instruments",
     "score": "acucare.commands.score",
     "screen": "acucare.commands.screen",
+    "check-session": "acucare.commands.check_session",
 }
 
 

@@ -128,13 +128,17 @@ _MEDICINES = ["warfarin", "apixaban", "Clexane", "aspirin", "methotrexate", "pre
 
 
 @st.composite
-def intakes(draw: st.DrawFn, sites: tuple[str, ...]) -> dict[str, Any]:
+def intakes(draw: st.DrawFn, sites: tuple[str, ...], red_flags: bool = True) -> dict[str, Any]:
+    """Intakes with a few risks of every kind (`red_flags=False`: mostly without red flags)."""
+    with_red_flags = red_flags or draw(st.integers(0, 4)) == 0
     document: dict[str, Any] = {
         "format": "acucare.intake/1",
         "patient": {"age": draw(st.integers(0, 120))},
         "conditions": [{"icd10": draw(st.sampled_from(["M54.50", "M17.11", "G43.009"]))}],
         "history": draw(st.lists(st.sampled_from(HISTORY_FLAGS), unique=True, max_size=4)),
-        "red_flags": draw(st.lists(st.sampled_from(RED_FLAGS), unique=True, max_size=3)),
+        "red_flags": draw(
+            st.lists(st.sampled_from(RED_FLAGS), unique=True, max_size=3 if with_red_flags else 0)
+        ),
         "medications": draw(st.lists(st.sampled_from(_MEDICINES), unique=True, max_size=3)),
         "limbs_at_risk": draw(st.lists(st.sampled_from(LIMBS_AT_RISK), unique=True, max_size=2)),
         "skin_lesion_sites": draw(st.lists(st.sampled_from(sites), unique=True, max_size=2)),
