@@ -185,7 +185,7 @@ def _sorted_points(points: Iterable[str], index: SafetyIndex) -> list[str]:
 
 
 def _sorted_sites(sites: Iterable[str], index: SafetyIndex) -> list[str]:
-    position = {site: rank for rank, site in enumerate(index.all_sites)}
+    position = index.site_order
     return sorted(sites, key=lambda site: (position.get(site, len(position)), site))
 
 

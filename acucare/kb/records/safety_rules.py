@@ -246,8 +246,8 @@ class SafetyIndex:
     site_points: Mapping[str, PointSet]  # body site -> its points
     limb_points: Mapping[str, PointSet]  # limb at risk -> its points on that side
     points: Mapping[str, PointPlace]
-    site_of: Mapping[tuple[str, str], str]  # (region, side or "midline") -> body site
     all_sites: tuple[str, ...]  # in vocabulary order
+    site_order: Mapping[str, int]  # body site -> its position in all_sites
 
 
 def _point_places(registry: Registry) -> dict[str, PointPlace]:
@@ -340,10 +340,7 @@ def build_indexes(registry: Registry) -> dict[str, object]:
     limb_points = _limb_points(places)
     rules = sorted(registry.of(SafetyRule).values(), key=lambda r: r.id)
     acting = [rule for rule in rules if rule.acts]
-    site_of: dict[tuple[str, str], str] = {}
-    for region in regions.values():
-        for side, site in region.sites.items():
-            site_of[(region.id, side)] = site
+    all_sites = tuple(site for region in regions.values() for site in region.site_names())
     index = SafetyIndex(
         patient_rules=tuple(r for r in acting if not r.is_session),
         session_rules=tuple(r for r in acting if r.is_session),
@@ -353,8 +350,8 @@ def build_indexes(registry: Registry) -> dict[str, object]:
         site_points=site_points,
         limb_points=limb_points,
         points=places,
-        site_of=site_of,
-        all_sites=tuple(site for region in regions.values() for site in region.site_names()),
+        all_sites=all_sites,
+        site_order={site: position for position, site in enumerate(all_sites)},
     )
     inert = list(registry.indexes.get("inert_records", ()))
     for rule in rules:
