@@ -53,6 +53,7 @@ pytest-postgres: install
 
 bench: install
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/screening.py
 
 # Regenerate the hashed lock after editing pyproject.toml dependencies.
 lock:
