@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from typing import Protocol as TypingProtocol
 
+from acucare.domain.intake import Intake
 from acucare.domain.planning.blocks import Blocks
 from acucare.domain.planning.layers import Component, LayerContext, components
 from acucare.domain.planning.outcome import expected_outcome
@@ -109,6 +110,11 @@ class Plan:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _number(value: float) -> int | float:
+    """Whole numbers print as integers (12, not 12.0): the document reads as the trial does."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _name(points: Mapping[str, Acupoint], code: str) -> str:
@@ -198,13 +204,19 @@ def _auricular(
     chosen: list[AuricularMap] = [m for m in maps.values() if not m.regions]
     for region in regions:
         chosen.extend(m for m in maps.values() if region in m.regions and m not in chosen)
-    ears = tuple(s for s in BOTH if blocks.point_side("EAR-SHENMEN", s, f"{s}_ear", "none") is None)
+    ears = tuple(
+        s
+        for s in BOTH
+        if blocks.point_side("EAR-SHENMEN", s, f"{s}_ear", "none", AURICULAR) is None
+    )
     planned: list[PlannedPoint] = []
     if not ears:
         return planned, [], []
     for record in sorted(chosen, key=lambda m: (bool(m.regions), m.id)):
         for code in record.points:
-            sides = tuple(s for s in ears if blocks.point_side(code, s, f"{s}_ear", "none") is None)
+            sides = tuple(
+                s for s in ears if blocks.point_side(code, s, f"{s}_ear", "none", AURICULAR) is None
+            )
             if not sides or code not in points:
                 continue
             planned.append(
@@ -313,8 +325,11 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
     condition = condition_for_icd10(registry, icd10)
     condition_block, chronic = _condition_block(icd10, condition, duration)
     answers: Mapping[str, Mapping[str, Any]] = intake_doc.get("questionnaires") or {}
+    scored: Mapping[str, Any] = getattr(intake, "scores", None) or {}
     scores = {
-        instrument: score(registry, instrument, given, field=f"questionnaires.{instrument}")
+        instrument: scored[instrument]
+        if instrument in scored
+        else score(registry, instrument, given, field=f"questionnaires.{instrument}")
         for instrument, given in sorted(answers.items())
     }
     history = tuple(intake_doc.get("history") or ())
@@ -375,6 +390,9 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
                 pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),
             )
         outcome = expected_outcome(condition, protocol)
+        if acupuncture is not None and isinstance(intake, Intake):
+            acupuncture["session_check"] = _session_check(intake, acupuncture, registry)
+            rules.extend(acupuncture["session_check"]["rules_applied"])
     citations = _all_citations(
         condition_block, acupuncture, parts, reviews, outcome, referral_block, screening_doc
     )
@@ -402,6 +420,75 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         notes=tuple(notes),
         citations=citations,
     )
+
+
+class PlanningError(RuntimeError):
+    """The planner produced something the session check refuses: a bug, never printed."""
+
+
+def _session_check(
+    intake: Intake, acupuncture: dict[str, Any], registry: Registry
+) -> dict[str, Any]:
+    """Check the planned session as `acucare check-session` would, and attach its cautions.
+
+    A plan the session check refuses is never returned: that would be a planner bug, and
+    failing closed is the only safe answer.
+    """
+    from acucare.domain.session_check import check_session
+
+    limited = {
+        (limit["technique"]): limit["points"] for limit in acupuncture.get("technique_limits", ())
+    }
+    deep_limited = limited.get("deep_needling")
+    session_points = []
+    for point in acupuncture["points"]:
+        entry = {"code": point["code"], "side": point["side"]}
+        if deep_limited == "all" or (
+            isinstance(deep_limited, list) and point["code"] in deep_limited
+        ):
+            entry["depth"] = "superficial"
+        session_points.append(entry)
+    session: dict[str, Any] = {
+        "modality": acupuncture["modality"],
+        "points": session_points,
+        "electro_pairs": acupuncture.get("electro_pairs", []),
+    }
+    if session["electro_pairs"] and "strong_electroacupuncture" in limited:
+        session["electro_intensity"] = "mild"
+    result = check_session(intake, session, registry).as_document()
+    if not result["allowed"]:
+        refused = [f["message"] for f in result["findings"] if f.get("scope") == "session"]
+        raise PlanningError("the planned session fails the session check: " + "; ".join(refused))
+    findings = [f for f in result["findings"] if f.get("scope") == "session"]
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for finding in findings:
+        subject = finding.get("subject") or {}
+        point = subject.get("point") if isinstance(subject, Mapping) else None
+        if isinstance(point, Mapping):
+            entries = by_code.setdefault(str(point.get("code")), [])
+            if all(e["rule"] != finding["rule"] or e["side"] != point.get("side") for e in entries):
+                entries.append(
+                    {
+                        "rule": finding["rule"],
+                        "level": finding["level"],
+                        "side": point.get("side"),
+                        "message": finding["message"],
+                        "action": finding["action"],
+                        "citations": list(finding["citations"]),
+                    }
+                )
+    for point in acupuncture["points"]:
+        if point["code"] in by_code:
+            point["cautions"] = by_code[point["code"]]
+    return {
+        "allowed": result["allowed"],
+        "why": (
+            "The proposed session was checked against the patient's screening and the points'"
+            " cautions, as `acucare check-session` does; cautions are listed at each point."
+        ),
+        "findings": findings,
+        "rules_applied": [f"{f['rule']}@{f['version']}" for f in findings],
+    }
 
 
 def _referral(screening: Mapping[str, Any]) -> dict[str, Any]:
@@ -531,23 +618,25 @@ def _acupuncture(
             alternatives.append(option)
             rules.extend(refs)
     electro_off: list[str] = []
+    pairs: list[list[dict[str, str]]] = []
+    pairs_why = ""
     if modality == ELECTRO:
         marked: list[PlannedPoint] = []
         for point in selection.points:
-            region = regions.get(point.region)
-            sites = (
-                [
-                    (region.sites.get(side) if region.sided else region.sites.get("midline"))  # type: ignore[call-overload]
-                    for side in point.sides
-                ]
-                if region is not None
-                else []
+            allowed = not any(
+                blocks.modality_at(ELECTRO, point.code, side, picker.site(point.region, side))
+                for side in point.sides
             )
-            allowed = not any(blocks.modality_at(ELECTRO, site) for site in sites)
             if not allowed:
                 electro_off.append(point.code)
             marked.append(replace(point, electro=allowed))
         selection.points = marked
+        pairs, pairs_why = _electro_pairs(selection.points, points)
+        in_pairs = {electrode["code"] for pair in pairs for electrode in pair}
+        selection.points = [
+            replace(p, electro=p.electro and p.code in in_pairs) for p in selection.points
+        ]
+    limits = _technique_limits(selection, blocks, picker, modality)
     acupuncture = _acupuncture_document(
         protocol,
         selection,
@@ -559,7 +648,99 @@ def _acupuncture(
         points,
         electro_off,
     )
+    if limits:
+        acupuncture["technique_limits"] = limits
+    if modality == ELECTRO:
+        acupuncture["electro_pairs"] = pairs
+        acupuncture["electro_pairs_why"] = pairs_why
     return acupuncture, protocol, rules, notes
+
+
+def _electro_pairs(
+    planned: Sequence[PlannedPoint], points: Mapping[str, Acupoint]
+) -> tuple[list[list[dict[str, str]]], str]:
+    """Electrode pairs: two needles on the same side of the same limb, in point order."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for point in planned:
+        limb = points[point.code].limb
+        if not point.electro or limb == "none":
+            continue
+        for side in point.sides:
+            if side in BOTH:
+                groups.setdefault((limb, side), []).append(point.code)
+    pairs: list[list[dict[str, str]]] = []
+    paired: set[str] = set()
+    for (_, side), codes in sorted(groups.items()):
+        for first, second in zip(codes[::2], codes[1::2], strict=False):
+            pairs.append([{"code": first, "side": side}, {"code": second, "side": side}])
+            paired.update((first, second))
+    alone = [p.code for p in planned if p.code not in paired]
+    why = (
+        "The trial report does not say how the electrodes were paired. Each pair joins two "
+        "needles on the same side of the same limb, so that no current crosses the chest, the "
+        "spine or the midline."
+    )
+    if alone:
+        why += (
+            f" {', '.join(_name(points, c) for c in alone)} "
+            f"{'has' if len(alone) == 1 else 'have'} no partner on the same limb and side, and "
+            "get manual stimulation."
+        )
+    return pairs, why
+
+
+TECHNIQUE_WORDS = {
+    "deep_needling": "no deep needling",
+    "intra_articular_needling": "no needling into a joint",
+    "strong_electroacupuncture": "mild electrical stimulation only",
+}
+
+
+def _technique_limits(
+    selection: Selection, blocks: Blocks, picker: PointPicker, modality: str
+) -> list[dict[str, Any]]:
+    """Techniques the screening rules out, everywhere or at some of the planned points."""
+    limits: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for restriction in blocks.techniques:
+        key = (restriction.name, restriction.reason.rule)
+        if key in seen:
+            continue
+        seen.add(key)
+        if restriction.name == "strong_electroacupuncture" and modality != ELECTRO:
+            continue
+        words = TECHNIQUE_WORDS.get(restriction.name, f"no {restriction.name.replace('_', ' ')}")
+        if restriction.everywhere:
+            where: list[str] = []
+        else:
+            where = [
+                p.code
+                for p in selection.points
+                if any(
+                    restriction.applies(p.code, side, picker.site(p.region, side))
+                    for side in p.sides
+                )
+            ]
+            if not where:
+                continue
+        marked: list[PlannedPoint] = []
+        for point in selection.points:
+            if not where or point.code in where:
+                point = replace(
+                    point, limits=(*point.limits, f"{words} ({restriction.reason.text()})")
+                )
+            marked.append(point)
+        selection.points = marked
+        limits.append(
+            {
+                "technique": restriction.name,
+                "limit": words,
+                "points": where or "all",
+                "why": restriction.reason.text() + ".",
+                "citations": list(restriction.reason.citations),
+            }
+        )
+    return limits
 
 
 def _acupuncture_document(
@@ -582,7 +763,7 @@ def _acupuncture_document(
         else "ear points needled and retained as for body points",
     }
     if modality == ELECTRO:
-        stim["frequency_hz"] = list(stimulation.frequency_hz)
+        stim["frequency_hz"] = [_number(f) for f in stimulation.frequency_hz]
         if stimulation.current_ma is not None:
             stim["current_ma"] = {
                 "min": stimulation.current_ma.min,
@@ -604,12 +785,15 @@ def _acupuncture_document(
         "points": [p.as_document() for p in selection.points],
         "ashi_points": None,
         "needles": selection.needles,
-        "needle_range": {"min": protocol.needles.min, "max": protocol.needles.max},
+        "needle_range": {
+            "min": _number(protocol.needles.min),
+            "max": None if protocol.needles.max is None else _number(protocol.needles.max),
+        },
         "first_session": _first_session(selection, protocol, sparing, points),
         "stimulation": stim,
         "sessions": course.sessions,
         "sessions_per_week": course.sessions_per_week,
-        "weeks": course.weeks,
+        "weeks": _number(course.weeks),
         "schedule": course.schedule,
         "retention_minutes": protocol.retention_minutes,
         "extension": None,

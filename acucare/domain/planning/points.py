@@ -31,6 +31,7 @@ from acucare.kb.records.protocols import PointPool, Protocol, ProtocolPoint, poi
 
 BOTH = ("left", "right")
 MIDLINE = ("midline",)
+NEEDLING = "manual_acupuncture"
 # Sources for needling the other side when the painful side cannot be needled.
 CONTRALATERAL_SOURCES = ("kim2010", "hu2019")
 
@@ -69,6 +70,7 @@ class PlannedPoint:
     depth_mm: tuple[float, float | None] | None = None
     technique: str = ""
     electro: bool | None = None  # set only for electroacupuncture plans
+    limits: tuple[str, ...] = ()  # techniques ruled out at this point, with the reason
 
     @property
     def side(self) -> str:
@@ -94,6 +96,8 @@ class PlannedPoint:
             document["technique"] = self.technique
         if self.electro is not None:
             document["electrical_stimulation"] = self.electro
+        if self.limits:
+            document["limits"] = list(self.limits)
         return document
 
 
@@ -179,6 +183,10 @@ class PointPicker:
             self.selection.assumed_regions = bool(protocol.default_regions)
         self.selection.regions = tuple(dict.fromkeys(p.region for p in self.pain))
         self._queues: dict[str, list[ProtocolPoint]] = {}
+        self._region_sides: dict[str, tuple[str, ...]] = {}
+        self._chosen_in: dict[str, int] = {}
+        self._skipped: dict[str, list[tuple[str, Reason]]] = {}
+        self._turn = 0
         self._local_taken = 0
         self._distal_taken = 0
         self._distal_skipped: list[tuple[str, Reason]] = []
@@ -191,7 +199,7 @@ class PointPicker:
         point = self.catalogue[code]
         return f"{point.pinyin} ({code})"
 
-    def _site(self, region: str, side: str) -> str | None:
+    def site(self, region: str, side: str) -> str | None:
         record = self.regions.get(region)
         if record is None:
             return None
@@ -201,7 +209,9 @@ class PointPicker:
 
     def _block(self, code: str, side: str) -> Reason | None:
         point = self.catalogue[code]
-        return self.blocks.point_side(code, side, self._site(point.region, side), point.limb)
+        site = self.site(point.region, side)
+        # Body points are needled whatever the stimulation: manual needling must be allowed.
+        return self.blocks.point_side(code, side, site, point.limb, NEEDLING)
 
     def _sources(self, entry: ProtocolPoint) -> tuple[str, ...]:
         own = tuple(ref.id for ref in entry.citations if ref.evidence != "unverified")
@@ -287,25 +297,68 @@ class PointPicker:
 
     # -- fixed points ----------------------------------------------------------------------
     def fixed(self) -> list[ProtocolPoint]:
-        """Place the fixed points; returns those that need a replacement."""
+        """Place the fixed points; returns those that need a replacement.
+
+        A fixed point goes to the other side (contralateral needling) only when the painful
+        side is wholly unavailable to the protocol's painful-side points (a limb at risk, or
+        a lesion over all of them); a single blocked point follows the protocol's own rule
+        (left out, or replaced by a distal point).
+        """
+        entries = self.protocol.fixed_points
+        on_painful_side = [
+            e
+            for e in entries
+            if e.side == "affected" and self.catalogue[e.code].laterality == "bilateral"
+        ]
+        lost_sides = {
+            side
+            for side in self.affected
+            if on_painful_side and all(self._block(e.code, side) for e in on_painful_side)
+        }
         unplaced: list[ProtocolPoint] = []
-        for entry in self.protocol.fixed_points:
+        for entry in entries:
             role = entry.role or "local"
             requested = self._requested(entry, "fixed", BOTH)
-            sides, blocked, moved = self._place(entry, requested, contralateral=True)
+            blocked = {side: r for side in requested if (r := self._block(entry.code, side))}
+            sides = tuple(side for side in requested if side not in blocked)
+            moved = False
+            if (
+                not sides
+                and entry.side == "affected"
+                and set(blocked) <= lost_sides
+                and self.blocks.code_blocked(entry.code) is None
+            ):
+                sides = tuple(
+                    side
+                    for side in BOTH
+                    if side not in requested and self._block(entry.code, side) is None
+                )
+                moved = bool(sides)
+            for side, reason in blocked.items():
+                self._note_limb(entry.code, reason, side)
+            if not sides:
+                if self.protocol.blocked_fixed_points == "omit":
+                    reasons = list(dict.fromkeys(blocked.values()))
+                    self._substitute(
+                        "omitted",
+                        {"code": entry.code, "side": side_label(requested)},
+                        None,
+                        f"{self._name(entry.code)} is left out "
+                        f"({'; '.join(r.text() for r in reasons)}): "
+                        f"{self.protocol.blocked_fixed_note}",
+                        reasons,
+                        self.sources,
+                    )
+                else:
+                    unplaced.append(entry)
+                continue
             where = "on the painful side" if entry.side == "affected" else _side_words(requested)
-            base = (
+            why = (
                 f"{self._name(entry.code)} is a fixed point of this protocol: every patient in "
                 f"the trial had it, {where}."
             )
             if entry.note:
-                base += f" {entry.note[0].upper()}{entry.note[1:]}."
-            if not sides:
-                for side, reason in blocked.items():
-                    self._note_limb(entry.code, reason, side)
-                unplaced.append(entry)
-                continue
-            why = base
+                why += f" {entry.note[0].upper()}{entry.note[1:]}."
             if moved:
                 why += (
                     f" Needled {_side_words(sides)} instead: the painful side cannot be needled"
@@ -315,9 +368,9 @@ class PointPicker:
                     "contralateral",
                     {"code": entry.code, "side": side_label(requested)},
                     {"code": entry.code, "side": side_label(sides)},
-                    "The painful side is blocked, so the point is needled on the other side"
-                    " (contralateral needling, a classical approach with limited trial"
-                    " evidence).",
+                    "The painful side cannot be needled at all, so the point is needled on the"
+                    " other side (contralateral needling, a classical approach with limited"
+                    " trial evidence).",
                     blocked.values(),
                     CONTRALATERAL_SOURCES,
                 )
@@ -325,8 +378,6 @@ class PointPicker:
                 why += f" Needled {_side_words(sides)} only."
                 self._one_side(entry.code, requested, sides, blocked)
             self._add(entry, sides, role, why, "fixed")
-            for side, reason in blocked.items():
-                self._note_limb(entry.code, reason, side)
         return unplaced
 
     def _one_side(
@@ -358,9 +409,9 @@ class PointPicker:
 
     def _local_queues(self, pool: PointPool) -> None:
         self._queues = {}
-        self._region_sides: dict[str, tuple[str, ...]] = {}
-        self._chosen_in: dict[str, int] = {}
-        self._skipped: dict[str, list[tuple[str, Reason]]] = {}
+        self._region_sides = {}
+        self._chosen_in = {}
+        self._skipped = {}
         self._turn = 0
         candidates = self._candidates(pool)
         for pain in self.pain:
@@ -598,6 +649,13 @@ class PointPicker:
         self.local()
         self.distal(unplaced)
         self.top_up()
+        limit = self.protocol.needles.max
+        low, high = self.selection.ashi_count
+        if limit is not None:
+            self.selection.ashi_count = (
+                low,
+                max(low, min(high, int(limit) - self.selection.needles + low)),
+            )
         self._report_local()
         self._report_distal()
         order = {"fixed": 0, "pool": 1, "substitute": 2}

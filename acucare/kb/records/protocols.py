@@ -181,6 +181,10 @@ class Protocol:
     default_regions: tuple[NonEmptyStr, ...] = ()
     findings: tuple[Finding, ...] = ()
     unverified_note: str = ""  # for status unverified: what exactly was not checked
+    # A fixed point that cannot be needled: replaced by a distal point, or left out where
+    # the trial's protocol says so (the note gives the protocol's rule).
+    blocked_fixed_points: Literal["replace", "omit"] = "replace"
+    blocked_fixed_note: str = ""
 
     def pool(self, role: Role) -> PointPool | None:
         return next((p for p in self.pools if p.role == role), None)
@@ -279,6 +283,8 @@ def check(registry: Registry) -> Iterator[Problem]:
             yield Problem(where, "an active protocol needs a source that is not unverified")
         if protocol.status == "unverified" and not protocol.unverified_note:
             yield Problem(where, "an unverified protocol must say what was not verified")
+        if protocol.blocked_fixed_points == "omit" and not protocol.blocked_fixed_note:
+            yield Problem(where, "say in blocked_fixed_note what the protocol does instead")
         if protocol.stimulation.method == "electro" and not protocol.stimulation.frequency_hz:
             yield Problem(where, "electrical stimulation needs its frequency")
 
