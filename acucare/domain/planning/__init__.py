@@ -38,7 +38,7 @@ from acucare.domain.planning.points import (
     Substitution,
     pain_sites,
 )
-from acucare.domain.planning.reviews import build_reviews, primary_measure
+from acucare.domain.planning.reviews import build_reviews, guideline_courses, primary_measure
 from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.auricular import AuricularMap
 from acucare.kb.records.body_sites import BodyRegion
@@ -372,6 +372,11 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         acupuncture, protocol, plan_rules, plan_notes = _acupuncture(
             registry, intake_doc, condition, blocks, history, preferences.get("style")
         )
+        if protocol is not None and chronic is False:
+            plan_notes.append(
+                "The protocol comes from trials in people with chronic pain; this pain has "
+                f"lasted {duration:g} weeks and is not yet chronic."
+            )
         rules.extend(plan_rules)
         notes.extend(plan_notes)
         if protocol is not None:
@@ -650,6 +655,7 @@ def _acupuncture(
     )
     if limits:
         acupuncture["technique_limits"] = limits
+    acupuncture["guideline_courses"] = guideline_courses(protocol, condition)
     if modality == ELECTRO:
         acupuncture["electro_pairs"] = pairs
         acupuncture["electro_pairs_why"] = pairs_why

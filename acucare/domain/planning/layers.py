@@ -67,6 +67,14 @@ class _Hit:
     citations: tuple[str, ...] = ()
 
 
+def _finding_action(finding: Mapping[str, Any]) -> str:
+    """One action per screening finding: what was found, and what the rule says to do."""
+    message = str(finding.get("message", "")).rstrip(".")
+    action = str(finding.get("action", "")).strip()
+    text = f"{message} ({finding.get('rule')})"
+    return f"{text}: {action}" if action else f"{text}."
+
+
 def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:
     kind = trigger.kind
     if kind in ("score_total", "score_subscale", "score_band"):
@@ -109,11 +117,7 @@ def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:
     if not matched:
         return None
     rules = list(dict.fromkeys(str(f.get("rule", "")) for f in matched))
-    actions = tuple(
-        dict.fromkeys(
-            f"About {str(f.get('message', '')).rstrip('.')} ({f.get('rule')})." for f in matched
-        )
-    )
+    actions = tuple(dict.fromkeys(_finding_action(f) for f in matched))
     cited = tuple(dict.fromkeys(str(c) for f in matched for c in f.get("citations", ())))
     return _Hit(f"{trigger.label}: {', '.join(rules)}", actions, cited)
 

@@ -387,6 +387,8 @@ class PointPicker:
         sides: Sequence[str],
         blocked: Mapping[str, Reason],
     ) -> None:
+        for side, reason in blocked.items():
+            self._note_limb(code, reason, side)
         self._substitute(
             "one_side",
             {"code": code, "side": side_label(requested)},

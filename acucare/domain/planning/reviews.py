@@ -248,3 +248,55 @@ def _coverage(
             "citations": cited,
         },
     ]
+
+
+def guideline_courses(protocol: Protocol, condition: Condition | None) -> list[dict[str, Any]]:
+    """The protocol's course set beside the course a guideline speaks of (NICE CG150, NG193)."""
+    if condition is None:
+        return []
+    course = protocol.course
+    checks: list[dict[str, Any]] = []
+    for position in condition.guidelines:
+        limit = position.course
+        if limit is None or position.status != "active" or not acts_on(position.citations):
+            continue
+        name = f"{position.body} {position.guideline.split(' ')[0]}"
+        parts: list[str] = []
+        within = True
+        if limit.max_sessions is not None:
+            weeks = ""
+            if limit.min_weeks is not None and limit.max_weeks is not None:
+                weeks = f" over {limit.min_weeks}–{limit.max_weeks} weeks"
+            parts.append(f"{name} speaks of up to {limit.max_sessions} sessions{weeks}")
+            if course.sessions > limit.max_sessions:
+                within = False
+        if limit.max_clinician_hours is not None:
+            minutes = limit.max_clinician_hours * 60 / course.sessions
+            single = "one course of " if limit.single_course else ""
+            parts.append(
+                f"{name} allows {single}at most {_fmt(limit.max_clinician_hours)} hours of "
+                f"clinician time: with {course.sessions} sessions, at most {minutes:.0f} minutes"
+                " each, everything included"
+            )
+            if protocol.retention_minutes is not None and protocol.retention_minutes > minutes:
+                within = False
+        if not parts:
+            continue
+        verdict = (
+            f"this protocol's course ({course.sessions} sessions over {_fmt(course.weeks)} weeks)"
+            + (
+                " fits within it."
+                if within
+                else " is longer; where that guideline applies, use its course."
+            )
+        )
+        checks.append(
+            {
+                "guideline": position.guideline,
+                "jurisdiction": position.jurisdiction,
+                "within": within,
+                "text": "; ".join(parts) + "; " + verdict,
+                "citations": _ids(position.citations),
+            }
+        )
+    return checks
