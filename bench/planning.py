@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _proc import time_process
 
+ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "domain" / "golden" / "plans"
 PYTHON = sys.executable
 ACUCARE = str(Path(PYTHON).with_name("acucare"))

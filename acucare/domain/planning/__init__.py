@@ -27,7 +27,7 @@ from typing import Any
 from typing import Protocol as TypingProtocol
 
 from acucare.domain.intake import Intake
-from acucare.domain.planning.blocks import Blocks
+from acucare.domain.planning.blocks import Blocks, plain
 from acucare.domain.planning.layers import Component, LayerContext, components
 from acucare.domain.planning.outcome import expected_outcome
 from acucare.domain.planning.points import (
@@ -396,7 +396,7 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
             )
         outcome = expected_outcome(condition, protocol)
         if acupuncture is not None and isinstance(intake, Intake):
-            acupuncture["session_check"] = _session_check(intake, acupuncture, registry)
+            acupuncture["session_check"] = check_planned_session(intake, acupuncture, registry)
             rules.extend(acupuncture["session_check"]["rules_applied"])
     citations = _all_citations(
         condition_block, acupuncture, parts, reviews, outcome, referral_block, screening_doc
@@ -431,7 +431,7 @@ class PlanningError(RuntimeError):
     """The planner produced something the session check refuses: a bug, never printed."""
 
 
-def _session_check(
+def check_planned_session(
     intake: Intake, acupuncture: dict[str, Any], registry: Registry
 ) -> dict[str, Any]:
     """Check the planned session as `acucare check-session` would, and attach its cautions.
@@ -499,7 +499,7 @@ def _session_check(
 def _referral(screening: Mapping[str, Any]) -> dict[str, Any]:
     urgent = screening.get("decision") == "urgent_referral"
     findings = [f for f in screening.get("findings") or () if f.get("level") in ("urgent", "refer")]
-    reasons = "; ".join(str(f.get("message", "")).rstrip(".") for f in findings)
+    reasons = "; ".join(plain(str(f.get("message", ""))) for f in findings)
     return {
         "urgency": "urgent" if urgent else "before_treatment",
         "why": (
@@ -583,8 +583,41 @@ def _acupuncture(
     )
     selection = picker.run()
     substitutions.extend(selection.substitutions)
+    untreated = _untreated_sites(protocol, intake.get("pain_sites") or (), registry, points)
+    if untreated:
+        shown = ", ".join(f"the {site}" for site in untreated)
+        notes.append(
+            f"The pain drawing also marks {shown}, which this protocol does not treat: "
+            "assess separately."
+        )
     alternatives: list[dict[str, Any]] = []
-    if needling is not None:
+    if needling is None and not selection.points:
+        # Every body point of the protocol is blocked: ear points, if allowed, or nothing.
+        ear_points, refs, cited = _auricular(registry, selection.regions, blocks, points)
+        if blocks.modality(AURICULAR) is not None or not ear_points:
+            notes.append(
+                "No acupuncture can be planned: every point of this protocol is ruled out "
+                "for this patient (see the screening), and ear acupuncture is ruled out too "
+                "or has no usable ear."
+            )
+            return None, protocol, rules, notes
+        modality = AURICULAR
+        rules.extend(refs)
+        substitutions.append(
+            Substitution(
+                "modality",
+                {"modality": wanted},
+                {"modality": AURICULAR},
+                "No body point of this protocol can be needled for this patient; ear points"
+                " carry the course on the trial's schedule. This is not what the trial tested.",
+                tuple(dict.fromkeys(c for sub in selection.substitutions for c in sub.citations))
+                + tuple(cited),
+            )
+        )
+        selection.points = ear_points
+        selection.ashi_count = (0, 0)
+        selection.ashi_note = ""
+    elif needling is not None:
         # No body needling at all: ear points, if allowed, carry the course.
         ear_points, refs, cited = _auricular(registry, selection.regions, blocks, points)
         if blocks.modality(AURICULAR) is not None or not ear_points:
@@ -660,6 +693,21 @@ def _acupuncture(
         acupuncture["electro_pairs"] = pairs
         acupuncture["electro_pairs_why"] = pairs_why
     return acupuncture, protocol, rules, notes
+
+
+def _untreated_sites(
+    protocol: Protocol, sites: Sequence[str], registry: Registry, points: Mapping[str, Acupoint]
+) -> list[str]:
+    """Painful sites outside every region the protocol treats (its default and pool regions,
+    and where its local fixed points lie)."""
+    served = set(protocol.default_regions)
+    for pool in protocol.pools:
+        served.update(pool.regions)
+    served.update(points[p.code].region for p in protocol.fixed_points if p.role == "local")
+    index: Mapping[str, tuple[str, str]] = registry.index("body_site_index")
+    return [
+        site.replace("_", " ") for site in sites if site in index and index[site][0] not in served
+    ]
 
 
 def _electro_pairs(
@@ -840,7 +888,7 @@ def _acupuncture_document(
             " The pain drawing names no region this protocol treats, so the plan assumes "
             f"the {assumed}: confirm with the patient."
         )
-    if sparing:
+    if sparing and protocol.pools:
         document["why"] += (
             " Needle-sparing: the pools' minimum number of points, because of needle phobia "
             "or a history of fainting."

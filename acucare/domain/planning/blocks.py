@@ -28,7 +28,13 @@ class Reason:
     citations: tuple[str, ...]
 
     def text(self) -> str:
-        return self.message.rstrip(".")
+        return plain(self.message)
+
+
+def plain(message: str) -> str:
+    """A finding's message as a clause: "Skin lesion — no treatment. (left knee)" reads
+    "Skin lesion — no treatment (left knee)"."""
+    return message.replace(". (", " (").strip().rstrip(".")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from acucare.domain.planning.blocks import plain
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.care_layers import CareLayer, Trigger
 
@@ -69,10 +70,9 @@ class _Hit:
 
 def _finding_action(finding: Mapping[str, Any]) -> str:
     """One action per screening finding: what was found, and what the rule says to do."""
-    message = str(finding.get("message", "")).rstrip(".")
+    message = plain(str(finding.get("message", "")))
     action = str(finding.get("action", "")).strip()
-    text = f"{message} ({finding.get('rule')})"
-    return f"{text}: {action}" if action else f"{text}."
+    return f"{message}: {action}" if action else f"{message}."
 
 
 def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:

@@ -186,6 +186,7 @@ class PointPicker:
         self._region_sides: dict[str, tuple[str, ...]] = {}
         self._chosen_in: dict[str, int] = {}
         self._skipped: dict[str, list[tuple[str, Reason]]] = {}
+        self._contralateral: set[str] = set()
         self._turn = 0
         self._local_taken = 0
         self._distal_taken = 0
@@ -455,7 +456,12 @@ class PointPicker:
                     f" region and is on the trial's list of local points; needled"
                     f" {_side_words(sides)}."
                 )
-                if blocked:
+                if region in self._contralateral:
+                    why += (
+                        " The painful side cannot be needled, so the point goes to the other"
+                        " side (contralateral needling)."
+                    )
+                elif blocked:
                     self._one_side(entry.code, requested, sides, blocked)
                 self._add(entry, sides, "local", why, "pool")
                 self._chosen_in[region] += 1
@@ -473,11 +479,25 @@ class PointPicker:
         taken = 0
         while taken < min(target, pool.max_points) and self._take_local(pool):
             taken += 1
+        # A painful side that cannot be needled at all (a limb at risk, a lesion over the
+        # whole region): its points go to the other side, if that side is free.
+        for region, count in self._chosen_in.items():
+            sided = self.regions[region].sided if region in self.regions else False
+            others = tuple(s for s in BOTH if s not in self._region_sides[region])
+            if count or not sided or not others or pool.side != "site":
+                continue
+            self._contralateral.add(region)
+            self._region_sides[region] = others
+            self._queues[region] = [
+                e for e in self._candidates(pool) if self.catalogue[e.code].region == region
+            ]
+        while taken < min(target, pool.max_points) and self._take_local(pool):
+            taken += 1
         self._local_taken = taken
         self.selection.lost_regions = tuple(
             region
             for region, count in self._chosen_in.items()
-            if count == 0 and self._skipped[region]
+            if (count == 0 or region in self._contralateral) and self._skipped[region]
         )
 
     def _report_local(self) -> None:
@@ -488,7 +508,21 @@ class PointPicker:
             codes = list(dict.fromkeys(code for code, _ in misses))
             label = self.regions[region].label.lower() if region in self.regions else region
             because = "; ".join(r.text() for r in reasons)
-            if region in self.selection.lost_regions:
+            if region in self._contralateral and self._chosen_in[region]:
+                moved = [
+                    p for p in self.selection.points if p.origin == "pool" and p.region == region
+                ]
+                self._substitute(
+                    "contralateral",
+                    {"region": region, "points": codes},
+                    {"points": [p.code for p in moved], "side": side_label(moved[0].sides)},
+                    f"No local point of the painful {label} can be used ({because}); the"
+                    " trial's local points are needled on the other side instead (contralateral"
+                    " needling, a classical approach with limited trial evidence).",
+                    reasons,
+                    CONTRALATERAL_SOURCES,
+                )
+            elif region in self.selection.lost_regions:
                 self._substitute(
                     "region_blocked",
                     {"region": region, "points": codes},
@@ -537,6 +571,9 @@ class PointPicker:
                 entry = queue.pop(0)
                 requested = self._requested(entry, pool.side, self.affected)
                 sides, blocked, _ = self._place(entry, requested, contralateral=False)
+                moved = ""
+                if not sides and pool.side == "affected" and requested != MIDLINE:
+                    sides, blocked, moved = self._place(entry, requested, contralateral=True)
                 if not sides:
                     skipped.extend((entry.code, r) for r in blocked.values())
                     for side, reason in blocked.items():
@@ -544,12 +581,24 @@ class PointPicker:
                     continue
                 if not self._fits(entry.needles_per_side * len(sides)):
                     continue
-                if blocked:
-                    self._one_side(entry.code, requested, sides, blocked)
                 why = (
                     f"Distal point: {self._name(entry.code)} is on the trial's list of distant"
                     f" points; needled {_side_words(sides)}.{purpose}"
                 )
+                if moved:
+                    why += " The painful side cannot be needled, so it goes to the other side."
+                    self._substitute(
+                        "contralateral",
+                        {"code": entry.code, "side": side_label(requested)},
+                        {"code": entry.code, "side": side_label(sides)},
+                        "The painful side cannot be needled, so the distal point is needled on"
+                        " the other side (contralateral needling, a classical approach with"
+                        " limited trial evidence).",
+                        blocked.values(),
+                        CONTRALATERAL_SOURCES,
+                    )
+                elif blocked:
+                    self._one_side(entry.code, requested, sides, blocked)
                 self._distal_taken += 1
                 return self._add(entry, sides, "distal", why, "pool")
             return None
