@@ -359,7 +359,8 @@ class PointPicker:
                 f"the trial had it, {where}."
             )
             if entry.note:
-                why += f" {entry.note[0].upper()}{entry.note[1:]}."
+                note = entry.note.rstrip(".")
+                why += f" {note[0].upper()}{note[1:]}."
             if moved:
                 why += (
                     f" Needled {_side_words(sides)} instead: the painful side cannot be needled"
@@ -680,7 +681,11 @@ class PointPicker:
                 + ")."
             )
             self._substitute(
-                "ashi_omitted", {"ashi_points": low}, None, self.selection.ashi_note, reasons
+                "ashi_omitted",
+                {"ashi_points": {"min": low, "max": high}},
+                None,
+                self.selection.ashi_note,
+                reasons,
             )
             return
         while low and not self._fits(low):
