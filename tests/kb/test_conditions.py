@@ -224,6 +224,10 @@ def test_unverified_statements_are_stored_but_inert(registry: Registry) -> None:
     quoted = pain.evidence.responders[0]
     assert quoted.status == "unverified"
     assert not acts_on(quoted.citations)
+    inert = registry.index("inert_records:conditions")
+    assert "conditions chronic_pain evidence.responders[0]" in inert
+    assert any(line.startswith("conditions migraine icd10_codes G43.909") for line in inert)
+    assert not any("chronic_low_back_pain" in line for line in inert)
     # No effect shown as evidence relies only on unverified sources.
     for condition in registry.of(Condition).values():
         for effect in condition.evidence.effects:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from annotated_types import Ge, Gt, Le
 
@@ -357,21 +357,34 @@ def parse_pattern(pattern: str) -> tuple[str, bool] | None:
     return _key(match.group("code")), match.group("wild") is not None
 
 
-def build_indexes(registry: Registry) -> dict[str, dict[str, dict[str, str]]]:
-    """Pattern index: {"exact": {code: id}, "prefix": {code: id}}, dots removed.
+def build_indexes(registry: Registry) -> dict[str, Any]:
+    """The pattern index, and the inert statements that `kb check` lists.
 
-    When two conditions claim one pattern the first (by id) keeps it; `check` reports it.
+    Pattern index: {"exact": {code: id}, "prefix": {code: id}}, dots removed. When two
+    conditions claim one pattern the first (by id) keeps it; `check` reports it.
     """
     exact: dict[str, str] = {}
     prefix: dict[str, str] = {}
+    inert: list[str] = []
     for key in sorted(registry.of(Condition)):
-        for pattern in registry.of(Condition)[key].icd10:
+        condition = registry.of(Condition)[key]
+        for pattern in condition.icd10:
             parsed = parse_pattern(pattern)
             if parsed is None:
                 continue
             code, wild = parsed
             (prefix if wild else exact).setdefault(code, key)
-    return {INDEX: {"exact": exact, "prefix": prefix}}
+        inert.extend(
+            f"conditions {key} {path}"
+            for path, status, citations in _cited_parts(condition)
+            if status != "active" or not acts_on(citations)
+        )
+        inert.extend(
+            f"conditions {key} icd10_codes {listed.code} descriptor '{listed.descriptor}'"
+            for listed in condition.icd10_codes
+            if not acts_on(listed.citations)
+        )
+    return {INDEX: {"exact": exact, "prefix": prefix}, "inert_records:conditions": tuple(inert)}
 
 
 def condition_for_icd10(registry: Registry, code: str) -> Condition | None:
