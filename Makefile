@@ -52,8 +52,7 @@ pytest-postgres: install
 	@bash scripts/pytest-postgres.sh
 
 bench: install
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/screening.py
+	@for script in bench/[a-z]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Regenerate the hashed lock after editing pyproject.toml dependencies.
 lock:

@@ -10,6 +10,22 @@ from typing import Any
 from acucare.domain.errors import InputError
 
 
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON allows a key twice and keeps the last; a clinical document must not."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKeyError(key)
+        document[key] = value
+    return document
+
+
 def read_json_document(source: str, field: str = "document") -> Any:
     """Parse a JSON document from a path or `-`; malformed JSON is an input error (exit 2)."""
     try:
@@ -21,7 +37,11 @@ def read_json_document(source: str, field: str = "document") -> Any:
     except OSError as exc:
         raise InputError(field=field, message=f"cannot read {source}: {exc.strerror}") from exc
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKeyError as exc:
+        raise InputError(
+            field=field, message=f"the key '{exc.key}' appears more than once in one object"
+        ) from exc
     except json.JSONDecodeError as exc:
         raise InputError(
             field=field,

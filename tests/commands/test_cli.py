@@ -24,3 +24,16 @@ def test_missing_kb_subcommand(run_cli) -> None:
     result = run_cli("kb")
     assert result.exit_code == 2
     assert set(result.json()["error"]["allowed"]) >= {"check", "points"}
+
+
+def test_a_key_given_twice_is_rejected_not_silently_overwritten(run_cli) -> None:
+    result = run_cli("score", "phq9", "-", stdin='{"1": 0, "1": 3}')
+    assert result.exit_code == 2
+    error = result.json()["error"]
+    assert "'1' appears more than once" in error["message"]
+
+
+def test_malformed_json_is_exit_2(run_cli) -> None:
+    result = run_cli("score", "phq9", "-", stdin='{"1": 0,')
+    assert result.exit_code == 2
+    assert "malformed JSON" in result.json()["error"]["message"]

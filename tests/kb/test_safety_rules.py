@@ -178,3 +178,11 @@ def test_pregnancy_rule_expands_to_caution_points_but_not_gb21(registry: Registr
     assert cautioned - {"GB21"} <= points
     assert "GB21" not in points
     assert {"CV12", "ST25", "KI16"} <= points  # the whole abdomen, to be safe
+
+
+def test_docs_list_every_rule(registry: Registry) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
+    missing = [rule_id for rule_id in registry.of(SafetyRule) if f"`{rule_id}`" not in text]
+    assert not missing, f"docs/safety.md does not list {missing}"
