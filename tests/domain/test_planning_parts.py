@@ -152,3 +152,27 @@ def test_a_session_the_check_refuses_is_never_returned(registry: Registry) -> No
     }
     with pytest.raises(PlanningError, match="LI4"):
         check_planned_session(intake, acupuncture, registry)
+
+
+def test_a_preferred_style_is_respected_where_a_protocol_of_it_exists(
+    registry: Registry,
+) -> None:
+    from dataclasses import replace
+
+    cherkin = registry.of(Protocol)["cherkin2009_standardised"]
+    western = replace(cherkin, id="western_test", style="western", rank=90)
+    protocols = dict(registry.collections["protocols"]) | {western.id: western}
+    index = dict(registry.index("protocols_by_condition"))
+    index["chronic_low_back_pain"] = (*index["chronic_low_back_pain"], western.id)
+    indexes = dict(registry.indexes) | {"protocols_by_condition": index}
+    variant = replace(
+        registry, collections=dict(registry.collections) | {"protocols": protocols},
+        indexes=indexes,
+    )  # fmt: skip
+    preferences = {"style": "western", "declined_modalities": []}
+    chosen = plan(_intake("M54.50", preferences=preferences), Document(NOTHING), variant)
+    acupuncture = chosen.as_document()["acupuncture"]
+    assert acupuncture["protocol"] == "western_test@1"
+    assert "matches the patient's preferred style" in acupuncture["why"]
+    default = plan(_intake("M54.50"), Document(NOTHING), variant).as_document()
+    assert default["acupuncture"]["protocol"] == "brinkhaus2006_art@1"
