@@ -21,6 +21,9 @@ COMMANDS: dict[str, str] = {
     "kb": "acucare.commands.kb",
     "instruments": "acucare.commands.instruments",
     "score": "acucare.commands.score",
+    "screen": "acucare.commands.screen",
+    "check-session": "acucare.commands.check_session",
+    "plan": "acucare.commands.plan",
 }
 
 

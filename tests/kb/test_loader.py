@@ -104,3 +104,26 @@ def test_kb_check_command_exit_codes(run_cli, knowledge_copy: Path) -> None:
     bad = run_cli("kb", "check", "--path", str(knowledge_copy))
     assert bad.exit_code == 1
     assert "wrong point count" in bad.stdout
+
+
+def test_unknown_point_code_in_a_rule(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety_rules" / "pregnancy.yaml"
+    _edit(path, lambda records: records[0]["blocks"]["points"].append("LI99"))
+    problems = _problems(knowledge_copy)
+    assert any(
+        "pregnancy_forbidden_points" in p and "unknown point 'LI99'" in p for p in problems
+    ), problems
+
+
+def test_unverified_fact_used_by_a_rule(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety_rules" / "pregnancy.yaml"
+
+    def unverify(records: list[dict]) -> None:
+        for ref in records[0]["citations"]:
+            ref["evidence"] = "unverified"
+
+    _edit(path, unverify)
+    problems = _problems(knowledge_copy)
+    assert any("pregnancy_forbidden_points" in p and "only unverified" in p for p in problems), (
+        problems
+    )

@@ -1,0 +1,302 @@
+"""Review points: when to judge the course, against what threshold, and what to do if not met.
+
+Thresholds are read from the knowledge base, never stated here: the pain threshold (IMMPACT
+30 %) from the NRS record's change rule, the PGIC answers that count as improvement from the
+PGIC record, the headache responder definition (50 % fewer days) from the condition's
+`meaningful_change`, and the payer's visit limits from the condition's `coverage_limits`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from acucare.kb.records.base import acts_on
+from acucare.kb.records.conditions import Condition, CoverageLimits, MeaningfulChange
+from acucare.kb.records.instruments import ChangeThreshold, Instrument
+from acucare.kb.records.protocols import Protocol
+
+HEADACHE_GROUPS = ("migraine", "tension_type_headache")
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The primary pain measure at intake: which instrument, which part, and its value."""
+
+    instrument: str  # nrs or peg
+    measure: str
+    value: float | None
+
+
+def primary_measure(answers: Mapping[str, Mapping[str, Any]]) -> Baseline:
+    """Pain intensity on 0–10: the NRS if given, else the PEG's first item (average pain)."""
+    nrs = answers.get("nrs", {}).get("1")
+    if isinstance(nrs, int) and not isinstance(nrs, bool):
+        return Baseline("nrs", "pain intensity, 0–10", float(nrs))
+    peg = answers.get("peg", {}).get("1")
+    if isinstance(peg, int) and not isinstance(peg, bool):
+        return Baseline("peg", "item 1, average pain in the past week, 0–10", float(peg))
+    return Baseline("nrs", "pain intensity, 0–10", None)
+
+
+def pain_threshold(instruments: Mapping[str, Instrument]) -> ChangeThreshold | None:
+    """The NRS record's percentage threshold for an important improvement (IMMPACT)."""
+    nrs = instruments.get("nrs")
+    if nrs is None or nrs.change is None:
+        return None
+    for threshold in nrs.change.thresholds:
+        if (
+            threshold.tier == "better"
+            and threshold.kind == "percent"
+            and acts_on(threshold.citations)
+        ):
+            return threshold
+    return None
+
+
+def pgic_improved(instruments: Mapping[str, Instrument]) -> tuple[tuple[int, ...], tuple[Any, ...]]:
+    """PGIC answers that count as an important improvement, with the scale's sources."""
+    pgic = instruments.get("pgic")
+    if pgic is None:
+        return (), ()
+    for scale in pgic.scales:
+        codes = tuple(o.code for o in scale.options if o.change in ("better", "much_better"))
+        if codes and acts_on(scale.citations):
+            return tuple(sorted(codes)), scale.citations
+    return (), ()
+
+
+def _change(condition: Condition | None, measure: str, *levels: str) -> MeaningfulChange | None:
+    if condition is None:
+        return None
+    for level in levels:
+        for change in condition.meaningful_change:
+            if (
+                change.measure == measure
+                and change.level == level
+                and change.status == "active"
+                and acts_on(change.citations)
+            ):
+                return change
+    return None
+
+
+def _ids(*groups: tuple[Any, ...]) -> list[str]:
+    cited: list[str] = []
+    for refs in groups:
+        cited.extend(ref.id for ref in refs if ref.evidence != "unverified")
+    return list(dict.fromkeys(cited))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def build_reviews(
+    protocol: Protocol,
+    condition: Condition | None,
+    baseline: Baseline,
+    instruments: Mapping[str, Instrument],
+    *,
+    alternative: str | None,
+    chronic: bool | None,
+    pregnant: bool,
+) -> list[dict[str, Any]]:
+    course = protocol.course
+    pain = pain_threshold(instruments)
+    pgic_codes, pgic_sources = pgic_improved(instruments)
+    reviews: list[dict[str, Any]] = []
+    change_away = (
+        f"try the other protocol for this condition ({alternative})"
+        if alternative
+        else "re-examine the diagnosis and the point selection"
+    )
+    if pain is not None:
+        percent = pain.value
+        target = None
+        if baseline.value is not None:
+            target = round(baseline.value * (1 - percent / 100), 1)
+        measured = f"{baseline.instrument.upper()} {baseline.measure}" + (
+            f" of {_fmt(target)} or lower (baseline {_fmt(baseline.value)})"
+            if target is not None and baseline.value is not None
+            else " (record a baseline at the first session)"
+        )
+        success = f"At least {_fmt(percent)} % less pain: {measured}"
+        if pgic_codes:
+            success += (
+                "; or the patient rates themselves much or very much improved on the PGIC"
+                f" (answer {' or '.join(str(c) for c in pgic_codes)})"
+            )
+        reviews.append(
+            {
+                "after_session": course.review_after_session,
+                "kind": "response",
+                "instrument": baseline.instrument,
+                "measure": baseline.measure,
+                "baseline": baseline.value,
+                "target": target,
+                "success": success + ".",
+                "if_not_met": (
+                    "If pain has not improved, change approach — "
+                    f"{change_away}, or give more weight to the other components of this plan — "
+                    "or stop acupuncture: continuing a course that is not helping is not supported."
+                ),
+                "why": course.review_note,
+                "citations": _ids(pain.citations, pgic_sources),
+            }
+        )
+    if condition is not None and condition.id in HEADACHE_GROUPS:
+        days = _change(condition, "headache_days", "trial_responder", "clinically_important")
+        if days is None:
+            days = _change(condition, "migraine_frequency", "trial_responder", "moderate")
+        if days is not None and days.percent is not None:
+            reviews.append(
+                {
+                    "after_session": course.review_after_session,
+                    "kind": "response",
+                    "instrument": "headache_diary",
+                    "measure": "headache days in the last 4 weeks",
+                    "baseline": None,
+                    "target": None,
+                    "success": (
+                        f"At least {_fmt(days.percent)} % fewer headache days than in the 4 weeks"
+                        " before treatment (keep a headache diary from the first session)."
+                    ),
+                    "if_not_met": (
+                        "If headache days have not fallen, discuss stopping or another approach "
+                        "with the patient and their doctor."
+                    ),
+                    "why": days.detail,
+                    "citations": _ids(days.citations),
+                }
+            )
+    end = {
+        "after_session": course.sessions,
+        "kind": "course_end",
+        "instrument": baseline.instrument,
+        "measure": baseline.measure,
+        "baseline": baseline.value,
+        "target": reviews[0]["target"] if reviews else None,
+        "success": "The improvement at the first review is kept or has grown.",
+        "if_not_met": (
+            "Stop the course and record the outcome; do not start a new course unchanged."
+        ),
+        "why": "The end of the protocol's course.",
+        "citations": [ref.id for ref in protocol.citations if ref.evidence != "unverified"],
+    }
+    if course.extension is not None:
+        end["if_partly_met"] = (
+            f"If {course.extension.when}, up to {course.extension.extra_sessions} more sessions,"
+            " as the trial allowed."
+        )
+    reviews.append(end)
+    if condition is not None:
+        limits = condition.coverage("CMS")
+        if limits is not None:
+            reviews.extend(_coverage(limits, chronic=chronic, pregnant=pregnant))
+    order = {"response": 0, "course_end": 1, "coverage_limit": 2}
+    reviews.sort(key=lambda r: (r["after_session"], order.get(r["kind"], 3)))
+    return reviews
+
+
+def _coverage(
+    limits: CoverageLimits, *, chronic: bool | None, pregnant: bool
+) -> list[dict[str, Any]]:
+    cited = [ref.id for ref in limits.citations if ref.evidence != "unverified"]
+    applies = (
+        f"The patient's acupuncture is billed to US Medicare ({limits.policy}): pain for "
+        f"{limits.min_duration_weeks} weeks or more, with no identifiable systemic cause, not "
+        "associated with surgery or pregnancy."
+    )
+    if chronic is False:
+        applies += (
+            f" This pain has lasted less than {limits.min_duration_weeks} weeks: not covered."
+        )
+    if pregnant:
+        applies += " If the back pain is associated with the pregnancy, Medicare does not cover it."
+    stop = " or ".join(s.replace("_", " ") for s in limits.stop_when)
+    total = limits.initial_visits + limits.extension_visits
+    return [
+        {
+            "after_session": limits.initial_visits,
+            "kind": "coverage_limit",
+            "applies_if": applies,
+            "instrument": None,
+            "success": (
+                f"Improvement documented by visit {limits.initial_visits} (within "
+                f"{limits.initial_window_days} days of starting)."
+            ),
+            "if_not_met": (
+                f"Medicare allows {limits.extension_visits} more visits only for patients who "
+                f"are improving; treatment must stop if the patient is {stop}."
+            ),
+            "why": limits.detail,
+            "citations": cited,
+        },
+        {
+            "after_session": min(total, limits.annual_max_visits),
+            "kind": "coverage_limit",
+            "applies_if": applies,
+            "instrument": None,
+            "success": "Improvement continues to be documented.",
+            "if_not_met": (
+                f"No more than {limits.annual_max_visits} acupuncture treatments a year are "
+                "covered; stop at once if the patient is not improving or is regressing."
+            ),
+            "why": limits.open_questions,
+            "citations": cited,
+        },
+    ]
+
+
+def guideline_courses(protocol: Protocol, condition: Condition | None) -> list[dict[str, Any]]:
+    """The protocol's course set beside the course a guideline speaks of (NICE CG150, NG193)."""
+    if condition is None:
+        return []
+    course = protocol.course
+    checks: list[dict[str, Any]] = []
+    for position in condition.guidelines:
+        limit = position.course
+        if limit is None or position.status != "active" or not acts_on(position.citations):
+            continue
+        name = f"{position.body} {position.guideline.split(' ')[0]}"
+        parts: list[str] = []
+        within = True
+        if limit.max_sessions is not None:
+            weeks = ""
+            if limit.min_weeks is not None and limit.max_weeks is not None:
+                weeks = f" over {limit.min_weeks}–{limit.max_weeks} weeks"
+            parts.append(f"{name} speaks of up to {limit.max_sessions} sessions{weeks}")
+            if course.sessions > limit.max_sessions:
+                within = False
+        if limit.max_clinician_hours is not None:
+            minutes = limit.max_clinician_hours * 60 / course.sessions
+            single = "one course of " if limit.single_course else ""
+            parts.append(
+                f"{name} allows {single}at most {_fmt(limit.max_clinician_hours)} hours of "
+                f"clinician time: with {course.sessions} sessions, at most {minutes:.0f} minutes"
+                " each, everything included"
+            )
+            if protocol.retention_minutes is not None and protocol.retention_minutes > minutes:
+                within = False
+        if not parts:
+            continue
+        verdict = (
+            f"this protocol's course ({course.sessions} sessions over {_fmt(course.weeks)} weeks)"
+            + (
+                " fits within it."
+                if within
+                else " is longer; where that guideline applies, use its course."
+            )
+        )
+        checks.append(
+            {
+                "guideline": position.guideline,
+                "jurisdiction": position.jurisdiction,
+                "within": within,
+                "text": "; ".join(parts) + "; " + verdict,
+                "citations": _ids(position.citations),
+            }
+        )
+    return checks

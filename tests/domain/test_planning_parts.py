@@ -1,0 +1,178 @@
+"""The planner's parts on their own: reading blocks, triggering layers, defensive paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from acucare.domain.intake import parse_intake
+from acucare.domain.planning import PlanningError, check_planned_session, plan
+from acucare.domain.planning.blocks import Blocks, plain
+from acucare.domain.planning.layers import LayerContext, components
+from acucare.domain.planning.points import PointPicker, pain_sites
+from acucare.kb import Registry
+from acucare.kb.records.acupoints import Acupoint
+from acucare.kb.records.body_sites import BodyRegion
+from acucare.kb.records.care_layers import CareLayer
+from acucare.kb.records.protocols import Protocol
+
+NOTHING: dict[str, Any] = {
+    "format": "acucare.screening/1", "decision": "proceed", "findings": [],
+    "blocked_modalities": [], "blocked_points": [], "blocked_sites": [], "blocked_limbs": [],
+    "kb_version": "test",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Document:
+    """An intake or screening given only as its document (the planner needs no more)."""
+
+    document: dict[str, Any]
+
+    def as_document(self) -> dict[str, Any]:
+        return self.document
+
+
+def _intake(icd10: str, **extra: Any) -> Document:
+    body = {
+        "format": "acucare.intake/1", "patient": {"age": 50, "sex": "female"},
+        "conditions": [{"icd10": icd10, "duration_weeks": 20}], "pain_sites": ["lower_back"],
+    }  # fmt: skip
+    return Document(body | extra)
+
+
+def test_a_diagnosis_outside_every_group_gets_no_protocol(registry: Registry) -> None:
+    document = plan(_intake("K21.9"), Document(NOTHING), registry).as_document()
+    assert document["status"] == "plan"
+    assert document["condition"]["group"] is None
+    assert document["acupuncture"] is None
+    assert "not in a condition group" in document["notes"][0]
+    assert document["expected_outcome"]["summary"].startswith("No evidence summary")
+
+
+def test_a_block_listed_only_at_the_top_level_still_blocks() -> None:
+    screening = NOTHING | {"blocked_points": ["LI4"], "blocked_limbs": ["left_leg"]}
+    blocks = Blocks.from_screening(screening)
+    reason = blocks.point_side("LI4", "right", "right_wrist_hand", "arm")
+    assert reason is not None
+    assert reason.rule == "screening"
+    assert blocks.point_side("ST36", "left", "left_lower_leg", "leg") is not None
+    assert blocks.point_side("ST36", "right", "right_lower_leg", "leg") is None
+
+
+def test_finding_blocks_keep_their_reason_and_sources() -> None:
+    finding = {
+        "rule": "skin_lesion_site", "level": "block", "message": "Skin lesion. (left knee)",
+        "citations": ["sierpina2005"],
+        "blocks": {"sites": ["left_knee"], "point_sides": [{"code": "SP9", "side": "left"}],
+                   "techniques": [{"technique": "deep_needling", "sites": ["lower_back"],
+                                   "points": [], "point_sides": []}],
+                   "modality_sites": [{"modality": "electroacupuncture", "sites": ["chest"],
+                                       "points": [], "point_sides": []}]},
+    }  # fmt: skip
+    blocks = Blocks.from_screening(NOTHING | {"findings": [finding]}, ("cupping",))
+    knee = blocks.point_side("EX-LE5", "left", "left_knee", "leg")
+    assert knee is not None
+    assert knee.citations == ("sierpina2005",)
+    assert knee.text() == "Skin lesion (left knee)"
+    assert blocks.point_side("SP9", "left", "left_lower_leg", "leg") is not None
+    assert blocks.point_side("SP9", "right", "right_lower_leg", "leg") is None
+    assert blocks.technique_at("deep_needling", "BL23", "left", "lower_back") is not None
+    assert blocks.technique_at("deep_needling", "LI4", "left", "left_wrist_hand") is None
+    assert blocks.modality_at("electroacupuncture", "CV17", "midline", "chest") is not None
+    declined = blocks.modality("cupping")
+    assert declined is not None
+    assert declined.rule == "patient_preference"
+
+
+def test_plain_turns_a_message_into_a_clause() -> None:
+    assert (
+        plain("Takes warfarin — higher risk. (warfarin)")
+        == "Takes warfarin — higher risk (warfarin)"
+    )
+    assert plain("Limb at risk.") == "Limb at risk"
+
+
+def test_pain_sites_are_read_through_the_body_site_index(registry: Registry) -> None:
+    index = registry.index("body_site_index")
+    found = pain_sites(["left_knee", "lower_back", "not_a_site"], index)
+    assert [(p.region, p.side) for p in found] == [("knee", "left"), ("lower_back", "midline")]
+
+
+def test_a_pool_stays_within_the_needle_maximum(registry: Registry) -> None:
+    knee = registry.of(Protocol)["scharf2006_gerac_knee"]
+    picker = PointPicker(
+        knee, points=registry.of(Acupoint), regions=registry.of(BodyRegion),
+        blocks=Blocks.from_screening(NOTHING),
+        pain=pain_sites(["left_knee", "right_knee"], registry.index("body_site_index")),
+        needle_sparing=False,
+    )  # fmt: skip
+    selection = picker.run()
+    assert knee.needles.max is not None
+    assert selection.needles + selection.ashi_count[1] - selection.ashi_count[0] <= knee.needles.max
+
+
+def test_an_insomnia_diagnosis_triggers_the_sleep_layer(registry: Registry) -> None:
+    context = LayerContext(
+        scores={}, answers={}, group="chronic_low_back_pain", chronic=True,
+        other_icd10=("G47.00",), findings=(), history=(),
+    )  # fmt: skip
+    parts = components(list(registry.of(CareLayer).values()), context, referral=False)
+    sleep = [c for c in parts if c.domain == "sleep"]
+    assert len(sleep) == 1
+    assert "G47.00" in sleep[0].as_document()["triggered_by"]
+
+
+def test_referral_keeps_only_the_layers_marked_for_it(registry: Registry) -> None:
+    context = LayerContext(
+        scores={}, answers={"phq9": {"3": 3}}, group="chronic_low_back_pain", chronic=True,
+        other_icd10=(), findings=({"rule": "cauda_equina", "level": "urgent",
+                                   "message": "Possible cauda equina.", "citations": []},),
+        history=(),
+    )  # fmt: skip
+    layers = list(registry.of(CareLayer).values())
+    referred = {c.domain for c in components(layers, context, referral=True)}
+    assert referred == {"medical"}
+    treated = {c.domain for c in components(layers, context, referral=False)}
+    assert {"movement", "sleep", "medical"} <= treated
+
+
+def test_a_session_the_check_refuses_is_never_returned(registry: Registry) -> None:
+    intake = parse_intake(
+        {"format": "acucare.intake/1", "patient": {"age": 50},
+         "conditions": [{"icd10": "M54.50", "duration_weeks": 20}],
+         "limbs_at_risk": ["left_arm"]},
+        registry,
+    )  # fmt: skip
+    acupuncture = {
+        "modality": "manual_acupuncture",
+        "points": [{"code": "LI4", "side": "bilateral", "why": "x", "citations": []}],
+    }
+    with pytest.raises(PlanningError, match="LI4"):
+        check_planned_session(intake, acupuncture, registry)
+
+
+def test_a_preferred_style_is_respected_where_a_protocol_of_it_exists(
+    registry: Registry,
+) -> None:
+    from dataclasses import replace
+
+    cherkin = registry.of(Protocol)["cherkin2009_standardised"]
+    western = replace(cherkin, id="western_test", style="western", rank=90)
+    protocols = dict(registry.collections["protocols"]) | {western.id: western}
+    index = dict(registry.index("protocols_by_condition"))
+    index["chronic_low_back_pain"] = (*index["chronic_low_back_pain"], western.id)
+    indexes = dict(registry.indexes) | {"protocols_by_condition": index}
+    variant = replace(
+        registry, collections=dict(registry.collections) | {"protocols": protocols},
+        indexes=indexes,
+    )  # fmt: skip
+    preferences = {"style": "western", "declined_modalities": []}
+    chosen = plan(_intake("M54.50", preferences=preferences), Document(NOTHING), variant)
+    acupuncture = chosen.as_document()["acupuncture"]
+    assert acupuncture["protocol"] == "western_test@1"
+    assert "matches the patient's preferred style" in acupuncture["why"]
+    default = plan(_intake("M54.50"), Document(NOTHING), variant).as_document()
+    assert default["acupuncture"]["protocol"] == "brinkhaus2006_art@1"
