@@ -5,4 +5,5 @@ from acucare.pages import views
 app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -10,3 +10,11 @@ from acucare.pages.selectors import knowledge_summary
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/home.html", {"summary": knowledge_summary()})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for a load balancer or monitor: the process answers requests. It reads
+    nothing (no database, no session), so it is also the floor `bench/web.py` measures
+    the other pages against."""
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
