@@ -376,6 +376,11 @@ def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             password = password_form.cleaned_data["password"]
             services.user_set_password(actor=actor, user_id=user.public_id, password=password)
             messages.success(request, "New password set.")
+        elif action == "clear_lock":
+            cleared = services.user_clear_sign_in_lock(actor=actor, user_id=user.public_id)
+            messages.success(
+                request, f"Sign-in lock cleared ({cleared} failed attempts forgotten)."
+            )
         elif action == "reset_two_factor":
             services.user_reset_two_factor(actor=actor, user_id=user.public_id)
             messages.success(
