@@ -41,7 +41,7 @@ def _refuse_control_characters(value: object, path: str) -> None:
             _refuse_control_characters(item, f"{path}[{index}]")
 
 
-def screening_with_rationales(document: dict[str, Any]) -> dict[str, Any]:
+def _screening_with_rationales(document: dict[str, Any]) -> dict[str, Any]:
     """The screening document with each finding's rule rationale added, so that a stored
     screening still explains itself after the knowledge base changes."""
     rules = registry().of(SafetyRule)
@@ -86,7 +86,7 @@ def assessment_create(
     if previous is not None:
         previous.superseded_at = now
         previous.save(update_fields=["superseded_at"])
-    document = screening_with_rationales(screening.as_document())
+    document = _screening_with_rationales(screening.as_document())
     assessment = Assessment.objects.create(
         episode=episode,
         intake_document=intake.as_document(),
