@@ -65,7 +65,7 @@ def _next_url(request: HttpRequest, candidate: str | None) -> str | None:
 def _lock_message(until: Any) -> str:
     local = timezone.localtime(until)
     return (
-        "Too many failed sign-in attempts for this username from this address. "
+        "Too many failed sign-in attempts from this address. "
         f"Sign-in is locked until {local:%H:%M} ({local:%Z}). "
         "If you have forgotten your password, ask the clinic admin to reset it."
     )
