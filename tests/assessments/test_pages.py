@@ -7,10 +7,9 @@ import re
 import pytest
 
 from acucare.assessments.models import Assessment, FindingAcknowledgement
-from acucare.assessments.questions import RED_FLAG_QUESTIONS
 from acucare.audit.models import AuditEvent
 from acucare.kb import registry
-from tests.assessments.factories import URGENT_AND_REFER, make_assessment
+from tests.assessments.factories import URGENT_AND_REFER, form_data, make_assessment
 from tests.factories import make_episode, make_patient, make_practitioner, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -25,25 +24,6 @@ def episode():
 @pytest.fixture
 def client(episode):
     return signed_in(episode.patient.primary_practitioner)
-
-
-def form_data(episode, **changes):
-    """What a browser sends for a complete intake (every red-flag question answered)."""
-    data = {
-        "age": "54",
-        "sex": "female",
-        "weeks_0": "30",
-        "weeks_1": "",
-        "medications": "Warfarin 5 mg\n\n  ibuprofen  \n",
-        "pain_sites": ["lower_back", "left_knee"],
-        "history": ["needle_phobia"],
-        "style": "",
-        "consent_given_by": "patient",
-        **{f"rf_{flag}": "no" for flag in RED_FLAG_QUESTIONS},
-        **{f"q_phq9_{i}": "1" for i in range(1, 10)},
-    }
-    data.update(changes)
-    return data
 
 
 def intake_url(episode):
