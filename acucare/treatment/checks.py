@@ -112,14 +112,27 @@ def run_session_check(*, intake: Intake, record: SessionRecord) -> SessionCheck:
 
 
 def blocked_field(check: SessionCheck, record: SessionRecord) -> str:
+    """The form field of the first blocked element: a point, a pair, or the points."""
+    knowledge = registry()
+    codes = [(resolve_point_code(knowledge, p.code), p.side) for p in record.points]
     for finding in check.session_findings:
-        if finding.level in BLOCKING_LEVELS and finding.subject:
-            subject = dict(finding.subject)
-            for i, point in enumerate(record.points):
-                if subject.get("code") and point.side == subject.get("side"):
-                    code = resolve_point_code(registry(), point.code)
-                    if code == subject.get("code"):
-                        return f"points[{i}].code"
-            if "pair" in subject or "electrodes" in subject:
-                return "electro_pairs"
+        if finding.level not in BLOCKING_LEVELS or not finding.subject:
+            continue
+        subject = dict(finding.subject)
+        point = subject.get("point") if isinstance(subject.get("point"), dict) else subject
+        if isinstance(point, dict) and point.get("code"):
+            key = (point.get("code"), point.get("side"))
+            for i, (code, side) in enumerate(codes):
+                if (code, side) == key or (code == key[0] and "bilateral" in (side, key[1])):
+                    return f"points[{i}].code"
+        if "pair" in subject:
+            pairs = [
+                [(resolve_point_code(knowledge, e.code), e.side) for e in p.electrodes]
+                for p in record.electro_pairs
+            ]
+            wanted = [(e.get("code"), e.get("side")) for e in subject["pair"]]
+            for i, ends in enumerate(pairs):
+                if sorted(ends, key=str) == sorted(wanted, key=str):
+                    return f"electro_pairs[{i}].electrodes[0].code"
+            return "electro_pairs"
     return "points"

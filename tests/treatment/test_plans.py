@@ -26,9 +26,11 @@ def test_a_plan_records_its_knowledge_base_protocol_and_rules():
     assert plan.kb_version == registry().version == plan.document["kb_version"]
     assert plan.protocol == plan.document["acupuncture"]["protocol"]
     assert "@" in plan.protocol
-    assert plan.rules and plan.rules == plan.document["produced_by"]["rules"]
+    assert plan.rules
+    assert plan.rules == plan.document["produced_by"]["rules"]
     assert plan.assessment == assessment
-    assert plan.points and all({"code", "side", "role", "why"} <= set(p) for p in plan.points)
+    assert plan.points
+    assert all({"code", "side", "role", "why"} <= set(p) for p in plan.points)
     event = AuditEvent.objects.get(object_type="treatment_plan", action="create")
     assert event.object_id == plan.public_id
     assert event.detail["protocol"] == plan.protocol
@@ -74,7 +76,8 @@ def test_approval_records_who_and_when():
 def test_approval_is_refused_while_findings_await_acknowledgement():
     episode, assessment = episode_with_assessment(**REFER)
     plan = make_plan(episode)
-    assert plan.referral_required and plan.acupuncture is None
+    assert plan.referral_required
+    assert plan.acupuncture is None
     who = actor(episode.patient.primary_practitioner)
     with pytest.raises(InputError) as refused:
         services.plan_approve(actor=who, plan_id=plan.public_id, version=plan.version)
@@ -88,7 +91,8 @@ def test_approval_is_refused_while_findings_await_acknowledgement():
         services.plan_approve(actor=who, plan_id=plan.public_id, version=plan.version)
     assert still.value.field == "status"
     plan.refresh_from_db()
-    assert plan.status == PlanStatus.DRAFT and plan.approved_at is None
+    assert plan.status == PlanStatus.DRAFT
+    assert plan.approved_at is None
 
 
 def test_approval_is_refused_for_pending_findings_whatever_the_plan(monkeypatch):
@@ -135,7 +139,8 @@ def test_adding_and_removing_points_is_checked_and_audited():
     added = plan.points[-1]
     assert (added["code"], added["side"], added["role"]) == ("LI4", "left", "added")
     # An edited plan needs approving again.
-    assert plan.status == PlanStatus.DRAFT and plan.approved_by is None
+    assert plan.status == PlanStatus.DRAFT
+    assert plan.approved_by is None
     plan = services.plan_point_remove(
         actor=who, plan_id=plan.public_id, version=plan.version, code="LI4", side="left"
     )
@@ -163,7 +168,8 @@ def test_a_blocked_point_cannot_be_added():
     assert refused.value.field == "point.code"
     assert "cannot be added" in refused.value.message
     plan.refresh_from_db()
-    assert plan.points == before and plan.version == 1
+    assert plan.points == before
+    assert plan.version == 1
 
 
 @pytest.mark.parametrize(
@@ -213,8 +219,11 @@ def test_the_plan_page_shows_points_sources_and_notices():
         .content.decode()
     )
     for point in plan.points:
-        assert point["code"] in html and point["why"][:30] in html
-    assert "Sources" in html and "Layers of care" in html and "Guideline positions" in html
+        assert point["code"] in html
+        assert point["why"][:30] in html
+    assert "Sources" in html
+    assert "Layers of care" in html
+    assert "Guideline positions" in html
     assert "Approve this plan" in html
     assert "NG59" in html
 
@@ -278,16 +287,20 @@ def test_api_generates_edits_and_approves():
         f"/api/v1/episodes/{episode.public_id}/plans",
         HTTP_IDEMPOTENCY_KEY="4b0f8a7e-6a59-4c49-9d70-0a1c1d2e3f40",
     )
-    assert again.status_code == 200 and again.json()["public_id"] == created.json()["public_id"]
+    assert again.status_code == 200
+    assert again.json()["public_id"] == created.json()["public_id"]
     plan = created.json()
-    assert plan["kb_version"] and plan["protocol"] and plan["rules"]
+    assert plan["kb_version"]
+    assert plan["protocol"]
+    assert plan["rules"]
     url = f"/api/v1/plans/{plan['public_id']}"
 
     def patch(body):
         return client.patch(url, data=json.dumps(body), content_type="application/json")
 
     edited = patch({"version": 1, "add": {"code": "LI4", "side": "left"}})
-    assert edited.status_code == 200 and edited.json()["version"] == 2
+    assert edited.status_code == 200
+    assert edited.json()["version"] == 2
     stale = patch({"version": 1, "add": {"code": "LI11", "side": "left"}})
     assert stale.status_code == 409
     assert stale.json()["error"] == {
@@ -296,9 +309,11 @@ def test_api_generates_edits_and_approves():
         "current_version": 2,
     }
     both = patch({"version": 2})
-    assert both.status_code == 422 and both.json()["error"]["field"] == "add"
+    assert both.status_code == 422
+    assert both.json()["error"]["field"] == "add"
     bad = patch({"version": 2, "add": {"code": "LI4", "side": "up"}})
-    assert bad.status_code == 422 and "side" in bad.json()["error"]["field"]
+    assert bad.status_code == 422
+    assert "side" in bad.json()["error"]["field"]
     approved = client.post(
         url + "/approve", data=json.dumps({"version": 2}), content_type="application/json"
     )
