@@ -88,6 +88,44 @@ def test_the_practitioner_pages(page: Any, sign_in: Any) -> None:
     )
 
 
+def test_the_clinical_pages(page: Any, sign_in: Any) -> None:
+    from tests.treatment.factories import REFER, episode_with_assessment, make_plan, make_session
+
+    doc = make_practitioner(username="lchen")
+    referred, flagged = episode_with_assessment(doc, **REFER)
+    episode, assessment = episode_with_assessment(doc)
+    draft = make_plan(referred)
+    plan = make_plan(episode, approve=True)
+    session = make_session(plan)
+    sign_in(page, "lchen")
+    paths = [
+        f"/patients/{episode.patient.public_id}/",
+        f"/assessments/episodes/{episode.public_id}/intake/",
+        f"/assessments/episodes/{episode.public_id}/",
+        f"/assessments/{assessment.public_id}/",
+        f"/assessments/{flagged.public_id}/",
+        f"/treatment/episodes/{episode.public_id}/",
+        f"/treatment/plans/{plan.public_id}/",
+        f"/treatment/plans/{draft.public_id}/",
+        f"/treatment/plans/{plan.public_id}/sessions/new/",
+        f"/treatment/sessions/{session.public_id}/",
+        "/treatment/points/?q=BL23",
+    ]
+    assert audit_pages(page, paths) == {}
+
+
+def test_the_intake_form_with_errors(page: Any, sign_in: Any) -> None:
+    from tests.treatment.factories import episode_with_assessment
+
+    doc = make_practitioner(username="lchen")
+    episode, _ = episode_with_assessment(doc)
+    sign_in(page, "lchen")
+    page.goto(f"{page.base_url}/assessments/episodes/{episode.public_id}/intake/")
+    page.get_by_role("button", name="Save and screen").click()
+    page.locator(".error").first.wait_for()
+    assert blocking_violations(page) == []
+
+
 def test_a_form_with_errors(page: Any, sign_in: Any) -> None:
     doc = make_practitioner(username="lchen")
     patient = make_patient(doc)
