@@ -12,13 +12,18 @@ from django.views.decorators.http import require_GET
 from acucare.accounts.access import require_admin
 from acucare.accounts.actor import actor_from_request
 from acucare.audit.forms import AuditFilterForm
+from acucare.audit.models import AuditEvent
 from acucare.audit.selectors import AuditFilter, audit_csv_rows, audit_events
 from acucare.audit.services import audit_exported
 
 
-def _filters(form: AuditFilterForm) -> AuditFilter:
-    if not form.is_valid():
+def _filters(form: AuditFilterForm) -> AuditFilter | None:
+    """The filters, or None when the form has errors (then nothing is shown or exported,
+    rather than everything)."""
+    if not form.is_bound:
         return AuditFilter()
+    if not form.is_valid():
+        return None
     data = form.cleaned_data
     return AuditFilter(
         actor=data["actor"] or "",
@@ -36,7 +41,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     require_admin(actor)
     form = AuditFilterForm(request.GET or None)
-    events = audit_events(actor=actor, filters=_filters(form))
+    filters = _filters(form)
+    events = audit_events(actor=actor, filters=filters) if filters else AuditEvent.objects.none()
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -44,16 +50,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         request,
         "audit/log.html",
         {"form": form, "page": page, "query": query.urlencode()},
+        status=200 if filters else 422,
     )
 
 
 @login_required
 @require_GET
-def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     actor = actor_from_request(request)
     require_admin(actor)
     form = AuditFilterForm(request.GET or None)
     filters = _filters(form)
+    if filters is None:
+        page = Paginator(AuditEvent.objects.none(), 100).get_page(1)
+        return render(request, "audit/log.html", {"form": form, "page": page}, status=422)
     events = audit_events(actor=actor, filters=filters)
     audit_exported(actor=actor, filters={k: str(v) for k, v in vars(filters).items() if v})
     response = StreamingHttpResponse(audit_csv_rows(events), content_type="text/csv; charset=utf-8")

@@ -348,3 +348,48 @@ def search_codes(request: HttpRequest, filters: Query[ConditionQuery]) -> list[C
         )
 
     return [out(o) for o in search_conditions(filters.q)]
+
+
+class ShareIn(Schema):
+    practitioner: UUID
+
+
+@router.get(
+    "/patients/{patient_id}/shares",
+    response={200: list[PractitionerRef], **errors(403, 404)},
+    summary="Practitioners the patient is shared with",
+)
+def list_shares(request: HttpRequest, patient_id: UUID) -> list[PractitionerRef]:
+    shared = selectors.patient_shares(
+        actor=actor_from_request(request, "api"), patient_id=patient_id
+    )
+    return [PractitionerRef(public_id=u.public_id, name=u.display_name) for u in shared]
+
+
+@router.post(
+    "/patients/{patient_id}/shares",
+    response={201: PractitionerRef, **errors(403, 404)},
+    summary="Share the patient with a colleague (primary practitioner only)",
+)
+def add_share(request: HttpRequest, patient_id: UUID, payload: ShareIn) -> Status[PractitionerRef]:
+    share = services.patient_share(
+        actor=actor_from_request(request, "api"),
+        patient_id=patient_id,
+        practitioner=payload.practitioner,
+    )
+    colleague = share.practitioner
+    return Status(201, PractitionerRef(public_id=colleague.public_id, name=colleague.display_name))
+
+
+@router.delete(
+    "/patients/{patient_id}/shares/{practitioner_id}",
+    response={204: None, **errors(403, 404)},
+    summary="Stop sharing the patient with a colleague (primary practitioner only)",
+)
+def remove_share(request: HttpRequest, patient_id: UUID, practitioner_id: UUID) -> Status[None]:
+    services.patient_unshare(
+        actor=actor_from_request(request, "api"),
+        patient_id=patient_id,
+        practitioner=practitioner_id,
+    )
+    return Status(204, None)

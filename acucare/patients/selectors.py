@@ -150,3 +150,20 @@ def episode_list(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Episode]:
 def active_practitioners() -> list[User]:
     """For choosing a primary practitioner or a colleague to share with (names only)."""
     return list(get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True))
+
+
+def patient_shares(*, actor: Actor, patient_id: uuid.UUID | str) -> list[User]:
+    """The practitioners a patient is shared with (clinical: practitioners with access)."""
+    patient = access_patient(actor, patient_id, clinical=True, write=False)
+    shared = [
+        s.practitioner
+        for s in PatientShare.objects.filter(patient=patient).select_related("practitioner")
+    ]
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="patient_shares",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+    )
+    return shared

@@ -316,3 +316,21 @@ def test_every_operation_declares_its_error_documents():
         "other",
         "unknown",
     ]
+
+
+def test_sharing_over_the_api():
+    owner, colleague = make_practitioner(), make_practitioner()
+    patient = make_patient(owner)
+    client = signed_in(owner)
+    base = f"/api/v1/patients/{patient.public_id}/shares"
+    added = post_json(client, base, {"practitioner": str(colleague.public_id)})
+    assert added.status_code == 201
+    assert added.json()["public_id"] == str(colleague.public_id)
+    assert signed_in(colleague).get(f"/api/v1/patients/{patient.public_id}").status_code == 200
+    again = post_json(client, base, {"practitioner": str(colleague.public_id)})
+    assert again.status_code == 422
+    assert again.json()["error"]["field"] == "practitioner"
+    assert [p["public_id"] for p in client.get(base).json()] == [str(colleague.public_id)]
+    removed = client.delete(f"{base}/{colleague.public_id}")
+    assert removed.status_code == 204
+    assert signed_in(colleague).get(f"/api/v1/patients/{patient.public_id}").status_code == 404

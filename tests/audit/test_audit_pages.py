@@ -118,3 +118,16 @@ def test_a_refused_write_leaves_the_refusal_but_no_change():
     )
     assert response.status_code == 404
     assert list(AuditEvent.objects.values_list("action", flat=True)) == ["denied"]
+
+
+def test_a_malformed_filter_shows_its_error_and_exports_nothing():
+    doc = make_practitioner()
+    signed_in(doc).get(f"/patients/{make_patient(doc).public_id}/")
+    admin = signed_in(make_admin())
+    page = admin.get("/admin/audit/?patient_id=not-a-uuid")
+    assert page.status_code == 422
+    assert 'id="id_patient_id_error"' in page.content.decode()
+    assert "0 events" in page.content.decode()
+    export = admin.get("/admin/audit/export.csv?patient_id=not-a-uuid")
+    assert export.status_code == 422
+    assert not AuditEvent.objects.filter(action="export").exists()

@@ -206,6 +206,29 @@ MATRIX = [
     row(API, "put", "/api/v1/patients/{patient}", demographics, **ONE_PATIENT),
     row(API, "get", "/api/v1/patients/{patient}/episodes", None, **CLINICAL),
     row(API, "post", "/api/v1/patients/{patient}/episodes", lambda w, r: EPISODE_JSON, **CLINICAL),
+    row(API, "get", "/api/v1/patients/{patient}/shares", None, **CLINICAL),
+    row(
+        API,
+        "post",
+        "/api/v1/patients/{patient}/shares",
+        lambda w, r: {"practitioner": w.ids()["stranger"]},
+        admin=403,
+        owner=OK,
+        shared=403,
+        stranger=404,
+        reception=403,
+    ),
+    row(
+        API,
+        "delete",
+        "/api/v1/patients/{patient}/shares/{shared}",
+        None,
+        admin=403,
+        owner=OK,
+        shared=403,
+        stranger=404,
+        reception=403,
+    ),
     row(API, "get", "/api/v1/episodes/{episode}", None, **CLINICAL),
     row(API, "put", "/api/v1/episodes/{episode}", lambda w, r: EPISODE_UPDATE, **CLINICAL),
     row(API, "get", "/api/v1/conditions?q=M54", None, **PRACTITIONERS),
@@ -248,7 +271,7 @@ def test_access(world, kind, method, path, body, actor, expected):
     response = request(client, kind, method, url, payload)
     status = response.status_code
     if expected == OK:
-        assert status in {200, 201, 302}, (status, response.content[:500])
+        assert status in {200, 201, 204, 302}, (status, response.content[:500])
         if status == 302:
             assert not response["Location"].startswith("/sign-in/")
     elif expected == LOGIN and kind == PAGE:

@@ -591,13 +591,26 @@ def _acupuncture(
             "assess separately."
         )
     alternatives: list[dict[str, Any]] = []
+    # When no body point can be needled, ear points (if allowed) carry the course.
+    ear_fallback: tuple[str, str, tuple[str, ...]] | None = None
     if needling is None and not selection.points:
-        # Every body point of the protocol is blocked: ear points, if allowed, or nothing.
+        ear_fallback = (
+            "every point of this protocol is ruled out for this patient (see the screening), and",
+            "No body point of this protocol can be needled for this patient;",
+            tuple(dict.fromkeys(c for sub in selection.substitutions for c in sub.citations)),
+        )
+    elif needling is not None:
+        ear_fallback = (
+            f"body needling is ruled out ({needling.text()}) and",
+            f"Body needling is ruled out ({needling.text()});",
+            tuple(needling.citations),
+        )
+    if ear_fallback is not None:
+        why_nothing, why_ear, reason_citations = ear_fallback
         ear_points, refs, cited = _auricular(registry, selection.regions, blocks, points)
         if blocks.modality(AURICULAR) is not None or not ear_points:
             notes.append(
-                "No acupuncture can be planned: every point of this protocol is ruled out "
-                "for this patient (see the screening), and ear acupuncture is ruled out too "
+                f"No acupuncture can be planned: {why_nothing} ear acupuncture is ruled out too "
                 "or has no usable ear."
             )
             return None, protocol, rules, notes
@@ -608,34 +621,9 @@ def _acupuncture(
                 "modality",
                 {"modality": wanted},
                 {"modality": AURICULAR},
-                "No body point of this protocol can be needled for this patient; ear points"
-                " carry the course on the trial's schedule. This is not what the trial tested.",
-                tuple(dict.fromkeys(c for sub in selection.substitutions for c in sub.citations))
-                + tuple(cited),
-            )
-        )
-        selection.points = ear_points
-        selection.ashi_count = (0, 0)
-        selection.ashi_note = ""
-    elif needling is not None:
-        # No body needling at all: ear points, if allowed, carry the course.
-        ear_points, refs, cited = _auricular(registry, selection.regions, blocks, points)
-        if blocks.modality(AURICULAR) is not None or not ear_points:
-            notes.append(
-                f"No acupuncture can be planned: body needling is ruled out ({needling.text()})"
-                " and ear acupuncture is ruled out too or has no usable ear."
-            )
-            return None, protocol, rules, notes
-        modality = AURICULAR
-        rules.extend(refs)
-        substitutions.append(
-            Substitution(
-                "modality",
-                {"modality": wanted},
-                {"modality": AURICULAR},
-                f"Body needling is ruled out ({needling.text()}); ear points carry the course"
-                " on the trial's schedule. This is not what the trial tested.",
-                (*needling.citations, *cited),
+                f"{why_ear} ear points carry the course on the trial's schedule. This is not "
+                "what the trial tested.",
+                (*reason_citations, *cited),
             )
         )
         selection.points = ear_points
