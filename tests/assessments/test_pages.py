@@ -221,6 +221,7 @@ def test_chart_shows_the_latest_decision(client, episode):
     assessment = make_assessment(episode, **URGENT_AND_REFER)
     html = client.get(chart).content.decode()
     assert "Urgent referral" in html
+    assert "2 findings to acknowledge" in html
     assert f"/assessments/{assessment.public_id}/" in html
 
 
@@ -325,3 +326,16 @@ def test_an_under_16_is_flagged_for_guardian_consent(episode):
     assessment = Assessment.objects.get(episode=young_episode)
     assert response.status_code == 302
     assert "under_16_guardian_consent@1" in assessment.rules_applied
+
+
+def test_chart_with_assessed_episodes_in_fixed_queries(django_assert_max_num_queries):
+    from tests.patients.test_query_counts import CHART_QUERIES
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    for _ in range(5):
+        make_assessment(make_episode(patient), **URGENT_AND_REFER)
+    client = signed_in(doc)
+    with django_assert_max_num_queries(CHART_QUERIES):
+        html = client.get(f"/patients/{patient.public_id}/").content.decode()
+    assert html.count("2 findings to acknowledge") == 5
