@@ -178,6 +178,7 @@ def test_screening_page_shows_findings_with_sources_and_acknowledges(client, epi
     assert "Action:" in html
     assert "Emergency referral" in html
     assert "Verhagen" in html  # citation resolved to its bibliography entry
+    assert "https://doi.org/10.1007/s00586-016-4684-0" in html
     assert "2 urgent or refer findings must be acknowledged" in html
     empty = client.post(
         f"/assessments/{assessment.public_id}/acknowledge/", {"rule": "cauda_equina", "note": " "}
