@@ -97,6 +97,16 @@ def sites() -> list[Site]:
     ]
 
 
+def drawn_views(region: BodyRegion) -> set[str]:
+    """The views of the drawing a region appears on: its own front and back views, and
+    the front view for a region seen only from the side (the ear)."""
+    views = set(region.views)
+    if "both" in views:
+        views |= {"front", "back"}
+    shown = views & {"front", "back"}
+    return shown or {"front"}
+
+
 def regions() -> list[Region]:
     """Every shape of the drawing, front view first."""
     drawn: list[Region] = []
@@ -104,7 +114,7 @@ def regions() -> list[Region]:
         mirror = 1 if view == "front" else -1
         for region in registry().of(BodyRegion).values():
             geometry = _GEOMETRY.get(region.id, {}).get(view)
-            if geometry is None:
+            if geometry is None or view not in drawn_views(region):
                 continue
             shape, dx, cy, width, height = geometry
             for side, name in region.sites.items():

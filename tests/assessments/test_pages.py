@@ -178,6 +178,7 @@ def test_screening_page_shows_findings_with_sources_and_acknowledges(client, epi
     assert "Action:" in html
     assert "Emergency referral" in html
     assert "Verhagen" in html  # citation resolved to its bibliography entry
+    assert "https://doi.org/10.1007/s00586-016-4684-0" in html
     assert "2 urgent or refer findings must be acknowledged" in html
     empty = client.post(
         f"/assessments/{assessment.public_id}/acknowledge/", {"rule": "cauda_equina", "note": " "}
@@ -221,6 +222,7 @@ def test_chart_shows_the_latest_decision(client, episode):
     assessment = make_assessment(episode, **URGENT_AND_REFER)
     html = client.get(chart).content.decode()
     assert "Urgent referral" in html
+    assert "2 findings to acknowledge" in html
     assert f"/assessments/{assessment.public_id}/" in html
 
 
@@ -244,3 +246,97 @@ def test_api_list_in_fixed_queries(client, episode, django_assert_max_num_querie
     with django_assert_max_num_queries(10):
         response = client.get(f"/api/v1/episodes/{episode.public_id}/assessments")
     assert len(response.json()) == 6
+
+
+def test_the_drawing_follows_the_views_of_the_knowledge_base():
+    from acucare.assessments.body_map import drawn_views, regions
+    from acucare.kb.records.body_sites import BodyRegion
+
+    drawn = {(r.site.name, r.view) for r in regions()}
+    for region in registry().of(BodyRegion).values():
+        for site in region.site_names():
+            assert {view for name, view in drawn if name == site} == drawn_views(region), site
+
+
+def test_every_red_flag_and_history_flag_has_its_wording():
+    from acucare.assessments.questions import HISTORY_LABELS, RED_FLAG_QUESTIONS
+    from acucare.kb.vocabulary import HISTORY_FLAGS, RED_FLAGS
+
+    assert list(RED_FLAG_QUESTIONS) == list(RED_FLAGS)
+    assert set(HISTORY_LABELS) == set(HISTORY_FLAGS)
+    assert all(question.endswith("?") for question in RED_FLAG_QUESTIONS.values())
+
+
+def test_a_clinic_wording_file_supplies_item_wording(client, episode, tmp_path, monkeypatch):
+    import yaml
+
+    items = [
+        {
+            "number": n,
+            "text": f"Clinic wording of item {n}",
+            "options": {c: f"answer {c}" for c in range(6)},
+        }
+        for n in range(1, 11)
+    ]
+    (tmp_path / "odi.yaml").write_text(yaml.safe_dump({"instrument": "odi", "items": items}))
+    monkeypatch.setenv("ACUCARE_INSTRUMENT_WORDING_DIR", str(tmp_path))
+    html = client.get(intake_url(episode)).content.decode()
+    odi = html[html.index('id="questionnaire-odi"') :]
+    odi = odi[: odi.index("</details>")]
+    assert "Clinic wording of item 10" in odi
+    assert "answer 5" in odi
+    assert "does not ship" not in odi
+
+
+def test_a_mismatched_clinic_wording_file_is_reported_not_used(
+    client, episode, tmp_path, monkeypatch
+):
+    (tmp_path / "odi.yaml").write_text("instrument: ndi\nitems: []\n")
+    monkeypatch.setenv("ACUCARE_INSTRUMENT_WORDING_DIR", str(tmp_path))
+    html = client.get(intake_url(episode)).content.decode()
+    assert "wording file was not used" in html
+
+
+def test_pages_record_their_reads(client, episode):
+    assessment = make_assessment(episode)
+    before = AuditEvent.objects.count()
+    client.get(f"/assessments/{assessment.public_id}/")
+    client.get(intake_url(episode))
+    client.get(f"/assessments/episodes/{episode.public_id}/")
+    events = list(
+        AuditEvent.objects.order_by("id")[before:].values_list("action", "object_type", "object_id")
+    )
+    assert ("read", "assessment", assessment.public_id) in events
+    assert ("read", "episode", episode.public_id) in events
+    assert ("list", "assessment", None) in events
+    assert sum(1 for e in events if e[:2] == ("read", "assessment")) == 2  # detail, intake
+
+
+def test_an_under_16_is_flagged_for_guardian_consent(episode):
+    import datetime as dt
+
+    young = make_patient(
+        episode.patient.primary_practitioner,
+        date_of_birth=dt.date.today().replace(year=dt.date.today().year - 12),
+    )
+    young_episode = make_episode(young)
+    html = signed_in(young.primary_practitioner).get(intake_url(young_episode)).content.decode()
+    assert "under 16" in html
+    data = form_data(young_episode, age="12", consent_given_by="")
+    response = signed_in(young.primary_practitioner).post(intake_url(young_episode), data)
+    assessment = Assessment.objects.get(episode=young_episode)
+    assert response.status_code == 302
+    assert "under_16_guardian_consent@1" in assessment.rules_applied
+
+
+def test_chart_with_assessed_episodes_in_fixed_queries(django_assert_max_num_queries):
+    from tests.patients.test_query_counts import CHART_QUERIES
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    for _ in range(5):
+        make_assessment(make_episode(patient), **URGENT_AND_REFER)
+    client = signed_in(doc)
+    with django_assert_max_num_queries(CHART_QUERIES):
+        html = client.get(f"/patients/{patient.public_id}/").content.decode()
+    assert html.count("2 findings to acknowledge") == 5
