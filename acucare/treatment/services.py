@@ -372,6 +372,18 @@ def plan_approve(*, actor: Actor, plan_id: uuid.UUID | str, version: int) -> Tre
 # --- Sessions ---------------------------------------------------------------------------
 
 
+def _refuse_control_characters(value: object, path: str) -> None:
+    """Every text of a charted session as plain text (PostgreSQL refuses NUL in text)."""
+    if isinstance(value, str):
+        plain_text(value, path or "body", max_length=5000, multiline=True)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control_characters(item, f"{path}[{index}]")
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -394,6 +406,7 @@ def session_create(
             "plan", "Sessions are charted against an approved plan; approve the plan first."
         )
     charted = record if isinstance(record, SessionRecord) else parse_session_record(record)
+    _refuse_control_characters(charted.model_dump(mode="json"), "")
     notes = plain_text(charted.notes, "notes", max_length=5000, multiline=True)
     explanation = plain_text(
         charted.needle_count_explanation,

@@ -123,6 +123,16 @@ def test_an_electro_pair_across_the_chest_is_not_saved(plan):
             ["serious", "significant_minor", "minor", "expected_transient"],
         ),
         (
+            {"needle": {"gauge_mm": 0.25, "length_mm": 40, "lot": "A1\x00"}},
+            "needle.lot",
+            None,
+        ),
+        (
+            {"co_interventions": [{"kind": "cupping", "detail": "dry\x07"}]},
+            "co_interventions[0].detail",
+            None,
+        ),
+        (
             {
                 "points": [
                     {"code": "BL23", "side": "bilateral", "depth_mm": 20, "depth_tissue": "muscle"}
