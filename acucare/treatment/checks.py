@@ -136,3 +136,14 @@ def blocked_field(check: SessionCheck, record: SessionRecord) -> str:
                     return f"electro_pairs[{i}].electrodes[0].code"
             return "electro_pairs"
     return "points"
+
+
+def findings_for_display(document: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """A session-check document's findings for a page: those about this session, and
+    those about the patient (notes left out; a patient-level block is a restriction the
+    session has kept to, not a fault in it)."""
+    findings = [f for f in document.get("findings", []) if f.get("level") != "note"]
+    return {
+        "session": [f for f in findings if f.get("scope") == "session"],
+        "patient": [f for f in findings if f.get("scope") != "session"],
+    }

@@ -231,6 +231,21 @@ def plan_point_add(
             f"{code} ({edit.side}) cannot be added for this patient: "
             + " ".join(blocking_messages(check)),
         )
+    cautions = [
+        {
+            "rule": f["rule"],
+            "level": f["level"],
+            "side": edit.side,
+            "message": f["message"],
+            "action": f["action"],
+            "citations": f["citations"],
+        }
+        for f in check.as_document()["findings"]
+        if f.get("scope") == "session"
+        and ((f.get("subject") or {}).get("point") or {}).get("code") == code
+    ]
+    if cautions:
+        added["cautions"] = cautions
     was_approved = record.status == PlanStatus.APPROVED
     _store_points(
         record,

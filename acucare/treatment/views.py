@@ -76,6 +76,23 @@ def plan_generate(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
 # --- The plan page ------------------------------------------------------------------------
 
 
+def _describe(part: object) -> str:
+    """A substitution's `instead_of` or `use`: a point and side, a modality, a region…"""
+    if not isinstance(part, dict):
+        return str(part) if part else ""
+    if part.get("code"):
+        side = part.get("side") or part.get("sides")
+        return f"{part['code']} ({side})" if side else str(part["code"])
+    return ", ".join(str(v) for v in part.values() if v not in (None, "", []))
+
+
+def _short(authors: str, year: int) -> str:
+    """'Brinkhaus B, Witt CM, …' → 'Brinkhaus 2006'."""
+    first = authors.split(",")[0].strip()
+    surname = first.rsplit(" ", 1)[0] if " " in first else first
+    return f"{surname or 'Source'} {year}"
+
+
 def _plan_context(record: TreatmentPlan, **extra: Any) -> dict[str, Any]:
     document = record.document
     acupuncture = record.acupuncture or {}
@@ -92,8 +109,17 @@ def _plan_context(record: TreatmentPlan, **extra: Any) -> dict[str, Any]:
         }
         for p in acupuncture.get("points", [])
     ]
+    substitutions = [
+        {
+            **sub,
+            "instead": _describe(sub.get("instead_of")),
+            "replacement": _describe(sub.get("use")),
+        }
+        for sub in acupuncture.get("substitutions", [])
+    ]
     return {
         "plan": record,
+        "substitutions": substitutions,
         "document": document,
         "acupuncture": record.acupuncture,
         "points": points,
@@ -248,6 +274,10 @@ def _initial_points(record: TreatmentPlan) -> dict[str, str]:
         initial[f"point-{i}-de_qi"] = "not_sought"
         initial[f"point-{i}-stimulation"] = "none"
     acupuncture = record.acupuncture or {}
+    for i, pair in enumerate((acupuncture.get("electro_pairs") or [])[: session_form.PAIR_ROWS]):
+        for end, electrode in zip("ab", pair, strict=False):
+            initial[f"pair-{i}-{end}_code"] = electrode["code"]
+            initial[f"pair-{i}-{end}_side"] = electrode["side"]
     if acupuncture.get("retention_minutes"):
         initial["retention_minutes"] = str(acupuncture["retention_minutes"])
     initial["modality"] = acupuncture.get("modality") or "manual_acupuncture"
@@ -309,10 +339,7 @@ def session_check(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
             intake=selectors.plan_intake(actor=actor, plan=record), record=charted
         )
         document = check.as_document()
-        context = {
-            "allowed": check.allowed,
-            "findings": [f for f in document["findings"] if f["level"] != "note"],
-        }
+        context = {"allowed": check.allowed, **checks.findings_for_display(document)}
     except InputError as error:
         session_form.show_error(state, parsed, error)
         context = {"incomplete": True, "error": error}
@@ -329,7 +356,11 @@ def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "treatment/session.html",
-        {"session": session, "amendments": selectors.session_amendments(session)},
+        {
+            "session": session,
+            "amendments": selectors.session_amendments(session),
+            "check": checks.findings_for_display(session.check_document),
+        },
     )
 
 
@@ -355,6 +386,7 @@ def session_sign(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             {
                 "session": session,
                 "amendments": selectors.session_amendments(session),
+                "check": checks.findings_for_display(session.check_document),
                 "sign_error": error.message,
                 "sign_form": request.POST,
             },
@@ -383,6 +415,7 @@ def session_amend(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             {
                 "session": session,
                 "amendments": selectors.session_amendments(session),
+                "check": checks.findings_for_display(session.check_document),
                 "amend_error": error,
                 "amend_form": request.POST,
             },

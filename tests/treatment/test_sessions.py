@@ -195,6 +195,16 @@ def test_a_signed_session_is_locked_and_amended_separately(plan):
     assert session.pain_after == 5
     assert amendment.created_by == owner(plan)
     assert SessionAmendment.objects.filter(session=session).count() == 1
+    steps = list(
+        AuditEvent.objects.filter(object_type__in=["treatment_session", "session_amendment"])
+        .order_by("id")
+        .values_list("object_type", "action", "detail__change")
+    )
+    assert steps == [
+        ("treatment_session", "create", None),
+        ("treatment_session", "update", "sign"),
+        ("session_amendment", "create", None),
+    ]
     with pytest.raises(InputError) as refused:
         services.session_amend(actor=who, session_id=session.public_id, reason=" ", text="x")
     assert refused.value.field == "reason"
@@ -325,7 +335,7 @@ def test_the_live_check_warns_as_points_are_added():
     )
     html = warned.content.decode()
     assert "allows this session" in html
-    assert "warn:" in html
+    assert "Caution: " in html
     saved = client.post(
         f"/treatment/plans/{plan.public_id}/sessions/new/",
         _form(**{"point-1-code": "", "point-2-code": "SP6", "point-2-side": "left"}),
