@@ -253,12 +253,17 @@ def point_search(request: HttpRequest) -> HttpResponse:
     require_practitioner(actor_from_request(request))
     query = request.GET.get("q", "")
     results = selectors.search_points(query)
+    # From a plan page, each result gets an "Add" form posting to that plan (the plan's
+    # access and version are checked when the form is sent).
+    plan_id = _submission(request.GET.get("plan"))
+    version = _int(request.GET.get("version"))
     template = (
         "treatment/_point_results.html"
         if request.headers.get("HX-Request")
         else "treatment/point_search.html"
     )
-    response = render(request, template, {"query": query, "results": results})
+    context = {"query": query, "results": results, "plan_id": plan_id, "version": version}
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
