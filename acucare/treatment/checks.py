@@ -12,7 +12,7 @@ from acucare.domain.intake import Intake
 from acucare.domain.session_check import SessionCheck, check_session
 from acucare.kb import registry
 from acucare.kb.records.acupoints import resolve_point_code
-from acucare.treatment.charting import SessionRecord
+from acucare.treatment.charting import SessionElements, SessionRecord
 
 BLOCKING_LEVELS = ("urgent", "refer", "block")
 
@@ -61,7 +61,9 @@ def check_plan_points(
     return check_session(intake, plan_session_document(acupuncture, points), registry())
 
 
-def session_check_document(record: SessionRecord, prefix: str = "") -> dict[str, Any]:
+def session_check_document(
+    record: SessionRecord | SessionElements, prefix: str = ""
+) -> dict[str, Any]:
     """The session-check input for a charted session (codes resolved, fields named)."""
     knowledge = registry()
     points = []
@@ -98,7 +100,7 @@ def session_check_document(record: SessionRecord, prefix: str = "") -> dict[str,
     return document
 
 
-def run_session_check(*, intake: Intake, record: SessionRecord) -> SessionCheck:
+def run_session_check(*, intake: Intake, record: SessionRecord | SessionElements) -> SessionCheck:
     document = session_check_document(record)
     try:
         return check_session(intake, document, registry())

@@ -18,7 +18,7 @@ from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
 from acucare.treatment import checks, selectors, services, session_form
-from acucare.treatment.charting import parse_point_edit, parse_session_record
+from acucare.treatment.charting import parse_point_edit, parse_session_elements
 from acucare.treatment.models import TreatmentPlan
 
 SIDES = ["bilateral", "left", "right", "midline"]
@@ -105,7 +105,10 @@ def _plan_context(record: TreatmentPlan, **extra: Any) -> dict[str, Any]:
         {
             **p,
             "point": names.get(p["code"]),
-            "sources": selectors.citation_entries(p.get("citations", [])),
+            "sources": [
+                {"id": c.id, "label": _short(c.authors, c.year)}
+                for c in selectors.citation_entries(p.get("citations", []))
+            ],
         }
         for p in acupuncture.get("points", [])
     ]
@@ -339,7 +342,7 @@ def session_check(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     parsed = session_form.to_record(state)
     context: dict[str, Any]
     try:
-        charted = parse_session_record(parsed.record)
+        charted = parse_session_elements(parsed.record)
         check = checks.run_session_check(
             intake=selectors.plan_intake(actor=actor, plan=record), record=charted
         )

@@ -365,3 +365,17 @@ def test_the_point_picker_adds_a_result_to_the_plan():
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.points[-1]["code"] == "LI11"
+
+
+def test_point_sources_name_the_first_author_and_year():
+    episode, _ = episode_with_assessment()
+    plan = make_plan(episode)
+    html = (
+        signed_in(episode.patient.primary_practitioner)
+        .get(f"/treatment/plans/{plan.public_id}/")
+        .content.decode()
+    )
+    source = plan.points[0]["citations"][0]
+    assert f'<a href="#cite-{source}">' in html
+    assert f'<a href="#cite-{source}"></a>' not in html
+    assert f'<li id="cite-{source}">' in html
