@@ -36,6 +36,12 @@ def own_tokens(*, actor: Actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(owner=actor.user)
 
 
+def tokens_of(*, actor: Actor, user: User) -> QuerySet[ApiToken]:
+    """For the clinic admin: a user's tokens, to revoke one that has leaked."""
+    require_admin(actor)
+    return ApiToken.objects.filter(owner=user)
+
+
 def clinic_settings() -> Clinic:
     """The clinic's settings row (made by a migration; recreated if it was removed)."""
     row, _ = Clinic.objects.get_or_create(pk=1)

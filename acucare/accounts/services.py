@@ -201,6 +201,25 @@ def user_set_password(*, actor: Actor, user_id: uuid.UUID | str, password: str) 
 
 
 @transaction.atomic
+def user_clear_sign_in_lock(*, actor: Actor, user_id: uuid.UUID | str) -> int:
+    """Forget a user's recent failed sign-ins (from any address), lifting their lock.
+    Returns how many failures were cleared. The attempts remain in the audit log."""
+    require_admin(actor)
+    user = _user(user_id)
+    cleared, _ = LoginAttempt.objects.filter(
+        username=user.username.lower(), succeeded=False
+    ).delete()
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="user",
+        object_id=user.public_id,
+        detail={"change": "sign-in lock cleared", "failures": cleared},
+    )
+    return cleared
+
+
+@transaction.atomic
 def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
     """For a lost phone: the user enrols again at their next sign-in."""
     require_admin(actor)

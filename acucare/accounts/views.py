@@ -309,8 +309,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
-    services.api_token_revoke(actor=actor_from_request(request), token_id=public_id)
+    row = services.api_token_revoke(actor=actor_from_request(request), token_id=public_id)
     messages.success(request, "The token is revoked; integrations using it stop working now.")
+    if row.owner_id != request.user.pk:  # the clinic admin revoking someone else's token
+        return redirect("accounts:user_detail", public_id=row.owner.public_id)
     return redirect("accounts:tokens")
 
 
@@ -352,7 +354,12 @@ def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     role_form = RoleForm(request.POST if action == "role" else None, initial={"role": user.role})
     password_form = SetPasswordForm(request.POST if action == "set_password" else None)
-    context = {"subject": user, "role_form": role_form, "password_form": password_form}
+    context = {
+        "subject": user,
+        "role_form": role_form,
+        "password_form": password_form,
+        "tokens": selectors.tokens_of(actor=actor, user=user),
+    }
     if action is None:
         return render(request, "accounts/user_detail.html", context)
     form_for_errors = password_form if action == "set_password" else role_form
@@ -369,6 +376,11 @@ def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             password = password_form.cleaned_data["password"]
             services.user_set_password(actor=actor, user_id=user.public_id, password=password)
             messages.success(request, "New password set.")
+        elif action == "clear_lock":
+            cleared = services.user_clear_sign_in_lock(actor=actor, user_id=user.public_id)
+            messages.success(
+                request, f"Sign-in lock cleared ({cleared} failed attempts forgotten)."
+            )
         elif action == "reset_two_factor":
             services.user_reset_two_factor(actor=actor, user_id=user.public_id)
             messages.success(

@@ -230,3 +230,16 @@ def test_user_changes_record_who_made_them():
     user.refresh_from_db()
     assert user.updated_by == other
     assert user.created_by == admin
+
+
+def test_admin_sees_and_revokes_a_users_tokens():
+    admin = make_admin()
+    doc = make_practitioner()
+    row, _token = api_token_create(actor=actor(doc), name="leaky script")
+    client = signed_in(admin)
+    page = client.get(f"/admin/users/{doc.public_id}/").content.decode()
+    assert "leaky script" in page
+    response = client.post(f"/account/tokens/{row.public_id}/revoke/")
+    assert response["Location"] == f"/admin/users/{doc.public_id}/"
+    row.refresh_from_db()
+    assert row.revoked_at is not None

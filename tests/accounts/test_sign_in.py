@@ -230,3 +230,22 @@ def test_many_failures_from_one_address_lock_the_address_for_every_username(sett
     response = sign_in(c, doc.username)
     assert response.status_code == 429
     assert sign_in(client("10.9.9.10"), doc.username).status_code == 302
+
+
+def test_the_admin_clears_a_lock():
+    from tests.factories import make_admin, signed_in
+
+    doc = make_practitioner()
+    c = client()
+    for _ in range(5):
+        sign_in(c, doc.username, "wrong")
+    assert sign_in(c, doc.username).status_code == 429
+    response = signed_in(make_admin()).post(
+        f"/admin/users/{doc.public_id}/", {"action": "clear_lock"}
+    )
+    assert response.status_code == 302
+    assert sign_in(c, doc.username).status_code == 302
+    assert AuditEvent.objects.filter(detail__change="sign-in lock cleared").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="login_failed", actor_username=doc.username).count() == 5
+    )
