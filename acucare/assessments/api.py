@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from acucare.accounts.actor import actor_from_request
@@ -22,6 +22,16 @@ router = Router(tags=["assessments"])
 IDEMPOTENCY = (
     "Optional UUID. A repeated request with the same key creates nothing and answers 200 "
     "with what the first request created."
+)
+
+
+BASED_ON = (
+    "Optional: the `public_id` of the current assessment your intake replaces, or `none` "
+    "when you expect the episode to have none yet. If another intake was saved since, the "
+    "request is refused with 409 instead of replacing it."
+)
+BASED_ON_PATTERN = (
+    r"^(none|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"
 )
 
 
@@ -146,6 +156,7 @@ def create_assessment(
     idempotency_key: Annotated[
         UUID | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY)
     ] = None,
+    based_on: Annotated[str | None, Query(description=BASED_ON, pattern=BASED_ON_PATTERN)] = None,
 ) -> Status[AssessmentOut]:
     actor = actor_from_request(request, "api")
     try:
@@ -153,6 +164,8 @@ def create_assessment(
             actor=actor,
             episode_id=episode_id,
             intake_document=payload.model_dump(exclude_unset=True),
+            based_on=None if based_on in (None, "none") else UUID(based_on),
+            check_based_on=based_on is not None,
             submission=idempotency_key,
         )
     except DuplicateSubmission as duplicate:

@@ -72,6 +72,20 @@ class Assessment(models.Model):
     def is_current(self) -> bool:
         return self.superseded_at is None
 
+    def unacknowledged(self) -> list[dict[str, object]]:
+        """The urgent and refer findings that nobody has acknowledged yet, most severe
+        first (the screening lists findings by severity)."""
+        acknowledged = {a.rule for a in self.acknowledgements.all()}
+        return [
+            f
+            for f in self.findings
+            if f.get("level") in ACKNOWLEDGED_LEVELS and f.get("rule") not in acknowledged
+        ]
+
+    @property
+    def unacknowledged_count(self) -> int:
+        return len(self.unacknowledged())
+
     @property
     def findings(self) -> list[dict[str, object]]:
         findings: list[dict[str, object]] = self.screening_document.get("findings", [])

@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 
 from acucare.accounts.actor import Actor
 from acucare.assessments.access import access_assessment
-from acucare.assessments.models import ACKNOWLEDGED_LEVELS, Assessment, FindingAcknowledgement
+from acucare.assessments.models import Assessment, FindingAcknowledgement
 from acucare.audit.services import audit_record
 from acucare.patients.access import access_episode
 from acucare.patients.models import Episode
@@ -45,16 +45,7 @@ def current_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
 def unacknowledged_findings(*, assessment: Assessment) -> list[dict[str, Any]]:
     """The assessment's `urgent` and `refer` findings that nobody has acknowledged yet,
     most severe first. An empty list means a plan may be approved against it."""
-    acknowledged = {a.rule for a in assessment.acknowledgements.all()}
-    return [
-        finding
-        for finding in assessment.findings
-        if finding.get("level") in ACKNOWLEDGED_LEVELS and finding.get("rule") not in acknowledged
-    ]
-
-
-def acknowledgements_by_rule(assessment: Assessment) -> dict[str, FindingAcknowledgement]:
-    return {a.rule: a for a in assessment.acknowledgements.all()}
+    return assessment.unacknowledged()
 
 
 def _with_acknowledgements() -> Prefetch[Any]:
@@ -117,14 +108,15 @@ def assessment_list(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeAsse
 
 
 def current_by_episode(episodes: Iterable[Episode]) -> dict[int, Assessment]:
-    """The current assessment of each of these episodes, in one query.
+    """The current assessment of each of these episodes with its acknowledgements, in
+    two queries.
 
     For the patient chart, whose own selector has already checked access to these
     episodes and recorded the read of the chart; so no further audit event here."""
     ids = [episode.pk for episode in episodes]
     if not ids:
         return {}
-    return {
-        a.episode_id: a
-        for a in Assessment.objects.filter(episode_id__in=ids, superseded_at__isnull=True)
-    }
+    current = Assessment.objects.filter(
+        episode_id__in=ids, superseded_at__isnull=True
+    ).prefetch_related("acknowledgements")
+    return {a.episode_id: a for a in current}

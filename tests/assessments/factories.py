@@ -6,6 +6,7 @@ from typing import Any
 
 from acucare.assessments import services
 from acucare.assessments.models import Assessment
+from acucare.assessments.questions import RED_FLAG_QUESTIONS
 from acucare.patients.models import Episode
 from tests.factories import actor
 
@@ -34,3 +35,22 @@ def make_assessment(episode: Episode, **changes: Any) -> Assessment:
         episode_id=episode.public_id,
         intake_document=intake(**changes),
     )
+
+
+def form_data(episode, **changes):
+    """What a browser sends for a complete intake (every red-flag question answered)."""
+    data = {
+        "age": "54",
+        "sex": "female",
+        "weeks_0": "30",
+        "weeks_1": "",
+        "medications": "Warfarin 5 mg\n\n  ibuprofen  \n",
+        "pain_sites": ["lower_back", "left_knee"],
+        "history": ["needle_phobia"],
+        "style": "",
+        "consent_given_by": "patient",
+        **{f"rf_{flag}": "no" for flag in RED_FLAG_QUESTIONS},
+        **{f"q_phq9_{i}": "1" for i in range(1, 10)},
+    }
+    data.update(changes)
+    return data

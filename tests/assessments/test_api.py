@@ -114,3 +114,21 @@ def test_the_operations_are_in_the_openapi_document(episode):
     assert "/api/v1/episodes/{episode_id}/assessments" in paths
     assert "/api/v1/assessments/{assessment_id}" in paths
     assert "/api/v1/assessments/{assessment_id}/acknowledgements" in paths
+
+
+def test_based_on_refuses_to_replace_a_newer_intake(episode):
+    client = signed_in(episode.patient.primary_practitioner)
+    path = f"/api/v1/episodes/{episode.public_id}/assessments"
+    first = post(client, f"{path}?based_on=none", intake())
+    assert first.status_code == 201
+    again = post(client, f"{path}?based_on=none", intake())
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+    second = post(client, f"{path}?based_on={first.json()['public_id']}", intake())
+    assert second.status_code == 201
+    stale = post(client, f"{path}?based_on={first.json()['public_id']}", intake())
+    assert stale.status_code == 409
+    bad = post(client, f"{path}?based_on=yesterday", intake())
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "based_on"
+    assert episode.assessments.count() == 2
