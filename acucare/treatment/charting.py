@@ -153,6 +153,23 @@ class SessionRecord(BaseModel):
         return self
 
 
+class SessionElements(BaseModel):
+    """What the safety check reads of a session: for the live check while the rest of
+    the form is still being filled in."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    modality: Modality = "manual_acupuncture"
+    points: Annotated[list[PointRecord], Field(min_length=1, max_length=60)]
+    electro_pairs: Annotated[list[ElectroPair], Field(max_length=20)] = []
+
+
+def parse_session_elements(document: object) -> SessionElements:
+    try:
+        return SessionElements.model_validate(document)
+    except ValidationError as exc:
+        raise input_error(exc, SessionElements) from None
+
+
 class PointEdit(BaseModel):
     """A point added to a plan by a practitioner."""
 

@@ -12,7 +12,7 @@ from acucare.domain.intake import Intake
 from acucare.domain.session_check import SessionCheck, check_session
 from acucare.kb import registry
 from acucare.kb.records.acupoints import resolve_point_code
-from acucare.treatment.charting import SessionRecord
+from acucare.treatment.charting import SessionElements, SessionRecord
 
 BLOCKING_LEVELS = ("urgent", "refer", "block")
 
@@ -61,7 +61,9 @@ def check_plan_points(
     return check_session(intake, plan_session_document(acupuncture, points), registry())
 
 
-def session_check_document(record: SessionRecord, prefix: str = "") -> dict[str, Any]:
+def session_check_document(
+    record: SessionRecord | SessionElements, prefix: str = ""
+) -> dict[str, Any]:
     """The session-check input for a charted session (codes resolved, fields named)."""
     knowledge = registry()
     points = []
@@ -98,7 +100,7 @@ def session_check_document(record: SessionRecord, prefix: str = "") -> dict[str,
     return document
 
 
-def run_session_check(*, intake: Intake, record: SessionRecord) -> SessionCheck:
+def run_session_check(*, intake: Intake, record: SessionRecord | SessionElements) -> SessionCheck:
     document = session_check_document(record)
     try:
         return check_session(intake, document, registry())
@@ -136,3 +138,14 @@ def blocked_field(check: SessionCheck, record: SessionRecord) -> str:
                     return f"electro_pairs[{i}].electrodes[0].code"
             return "electro_pairs"
     return "points"
+
+
+def findings_for_display(document: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """A session-check document's findings for a page: those about this session, and
+    those about the patient (notes left out; a patient-level block is a restriction the
+    session has kept to, not a fault in it)."""
+    findings = [f for f in document.get("findings", []) if f.get("level") != "note"]
+    return {
+        "session": [f for f in findings if f.get("scope") == "session"],
+        "patient": [f for f in findings if f.get("scope") != "session"],
+    }

@@ -85,7 +85,7 @@ class TreatmentSession(Tracked):
     """One treatment session, charted against an approved plan.
 
     Per-point details, electro pairs and co-interventions are stored as validated JSON
-    (see `acucare.treatment.charting`); a signed session is never changed again:
+    (see `acucare.treatment.charting`, docs/treatment.md); a signed session never changes:
     corrections are amendments."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

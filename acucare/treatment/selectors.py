@@ -137,6 +137,12 @@ class PointOption:
     laterality: str
     cautions: tuple[str, ...]
 
+    @property
+    def sides(self) -> tuple[str, ...]:
+        if self.laterality == "bilateral":
+            return ("bilateral", "left", "right")
+        return (self.laterality,)
+
 
 def _option(point: Acupoint) -> PointOption:
     return PointOption(

@@ -231,6 +231,21 @@ def plan_point_add(
             f"{code} ({edit.side}) cannot be added for this patient: "
             + " ".join(blocking_messages(check)),
         )
+    cautions = [
+        {
+            "rule": f["rule"],
+            "level": f["level"],
+            "side": edit.side,
+            "message": f["message"],
+            "action": f["action"],
+            "citations": f["citations"],
+        }
+        for f in check.as_document()["findings"]
+        if f.get("scope") == "session"
+        and ((f.get("subject") or {}).get("point") or {}).get("code") == code
+    ]
+    if cautions:
+        added["cautions"] = cautions
     was_approved = record.status == PlanStatus.APPROVED
     _store_points(
         record,
@@ -372,6 +387,18 @@ def plan_approve(*, actor: Actor, plan_id: uuid.UUID | str, version: int) -> Tre
 # --- Sessions ---------------------------------------------------------------------------
 
 
+def _refuse_control_characters(value: object, path: str) -> None:
+    """Every text of a charted session as plain text (PostgreSQL refuses NUL in text)."""
+    if isinstance(value, str):
+        plain_text(value, path or "body", max_length=5000, multiline=True)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control_characters(item, f"{path}[{index}]")
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -394,6 +421,7 @@ def session_create(
             "plan", "Sessions are charted against an approved plan; approve the plan first."
         )
     charted = record if isinstance(record, SessionRecord) else parse_session_record(record)
+    _refuse_control_characters(charted.model_dump(mode="json"), "")
     notes = plain_text(charted.notes, "notes", max_length=5000, multiline=True)
     explanation = plain_text(
         charted.needle_count_explanation,

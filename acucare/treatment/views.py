@@ -18,7 +18,7 @@ from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
 from acucare.treatment import checks, selectors, services, session_form
-from acucare.treatment.charting import parse_point_edit, parse_session_record
+from acucare.treatment.charting import parse_point_edit, parse_session_elements
 from acucare.treatment.models import TreatmentPlan
 
 SIDES = ["bilateral", "left", "right", "midline"]
@@ -76,6 +76,23 @@ def plan_generate(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
 # --- The plan page ------------------------------------------------------------------------
 
 
+def _describe(part: object) -> str:
+    """A substitution's `instead_of` or `use`: a point and side, a modality, a region…"""
+    if not isinstance(part, dict):
+        return str(part) if part else ""
+    if part.get("code"):
+        side = part.get("side") or part.get("sides")
+        return f"{part['code']} ({side})" if side else str(part["code"])
+    return ", ".join(str(v) for v in part.values() if v not in (None, "", []))
+
+
+def _short(authors: str, year: int) -> str:
+    """'Brinkhaus B, Witt CM, …' → 'Brinkhaus 2006'."""
+    first = authors.split(",")[0].strip()
+    surname = first.rsplit(" ", 1)[0] if " " in first else first
+    return f"{surname or 'Source'} {year}"
+
+
 def _plan_context(record: TreatmentPlan, **extra: Any) -> dict[str, Any]:
     document = record.document
     acupuncture = record.acupuncture or {}
@@ -88,12 +105,24 @@ def _plan_context(record: TreatmentPlan, **extra: Any) -> dict[str, Any]:
         {
             **p,
             "point": names.get(p["code"]),
-            "sources": selectors.citation_entries(p.get("citations", [])),
+            "sources": [
+                {"id": c.id, "label": _short(c.authors, c.year)}
+                for c in selectors.citation_entries(p.get("citations", []))
+            ],
         }
         for p in acupuncture.get("points", [])
     ]
+    substitutions = [
+        {
+            **sub,
+            "instead": _describe(sub.get("instead_of")),
+            "replacement": _describe(sub.get("use")),
+        }
+        for sub in acupuncture.get("substitutions", [])
+    ]
     return {
         "plan": record,
+        "substitutions": substitutions,
         "document": document,
         "acupuncture": record.acupuncture,
         "points": points,
@@ -227,12 +256,17 @@ def point_search(request: HttpRequest) -> HttpResponse:
     require_practitioner(actor_from_request(request))
     query = request.GET.get("q", "")
     results = selectors.search_points(query)
+    # From a plan page, each result gets an "Add" form posting to that plan (the plan's
+    # access and version are checked when the form is sent).
+    plan_id = _submission(request.GET.get("plan"))
+    version = _int(request.GET.get("version"))
     template = (
         "treatment/_point_results.html"
         if request.headers.get("HX-Request")
         else "treatment/point_search.html"
     )
-    response = render(request, template, {"query": query, "results": results})
+    context = {"query": query, "results": results, "plan_id": plan_id, "version": version}
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -248,6 +282,10 @@ def _initial_points(record: TreatmentPlan) -> dict[str, str]:
         initial[f"point-{i}-de_qi"] = "not_sought"
         initial[f"point-{i}-stimulation"] = "none"
     acupuncture = record.acupuncture or {}
+    for i, pair in enumerate((acupuncture.get("electro_pairs") or [])[: session_form.PAIR_ROWS]):
+        for end, electrode in zip("ab", pair, strict=False):
+            initial[f"pair-{i}-{end}_code"] = electrode["code"]
+            initial[f"pair-{i}-{end}_side"] = electrode["side"]
     if acupuncture.get("retention_minutes"):
         initial["retention_minutes"] = str(acupuncture["retention_minutes"])
     initial["modality"] = acupuncture.get("modality") or "manual_acupuncture"
@@ -304,15 +342,12 @@ def session_check(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     parsed = session_form.to_record(state)
     context: dict[str, Any]
     try:
-        charted = parse_session_record(parsed.record)
+        charted = parse_session_elements(parsed.record)
         check = checks.run_session_check(
             intake=selectors.plan_intake(actor=actor, plan=record), record=charted
         )
         document = check.as_document()
-        context = {
-            "allowed": check.allowed,
-            "findings": [f for f in document["findings"] if f["level"] != "note"],
-        }
+        context = {"allowed": check.allowed, **checks.findings_for_display(document)}
     except InputError as error:
         session_form.show_error(state, parsed, error)
         context = {"incomplete": True, "error": error}
@@ -329,7 +364,11 @@ def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "treatment/session.html",
-        {"session": session, "amendments": selectors.session_amendments(session)},
+        {
+            "session": session,
+            "amendments": selectors.session_amendments(session),
+            "check": checks.findings_for_display(session.check_document),
+        },
     )
 
 
@@ -355,6 +394,7 @@ def session_sign(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             {
                 "session": session,
                 "amendments": selectors.session_amendments(session),
+                "check": checks.findings_for_display(session.check_document),
                 "sign_error": error.message,
                 "sign_form": request.POST,
             },
@@ -383,6 +423,7 @@ def session_amend(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             {
                 "session": session,
                 "amendments": selectors.session_amendments(session),
+                "check": checks.findings_for_display(session.check_document),
                 "amend_error": error,
                 "amend_form": request.POST,
             },

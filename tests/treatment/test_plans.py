@@ -345,3 +345,37 @@ def test_point_search_by_code_alias_pinyin_and_english():
             "/treatment/points/", {"q": query}, HTTP_HX_REQUEST="true"
         ).content.decode()
         assert f"<code>{code}</code>" in html, query
+
+
+def test_the_point_picker_adds_a_result_to_the_plan():
+    episode, _ = episode_with_assessment()
+    plan = make_plan(episode)
+    client = signed_in(episode.patient.primary_practitioner)
+    results = client.get(
+        "/treatment/points/",
+        {"q": "Quchi", "plan": str(plan.public_id), "version": plan.version},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert f'action="/treatment/plans/{plan.public_id}/points/add/"' in results
+    assert '<option value="left">left</option>' in results
+    response = client.post(
+        f"/treatment/plans/{plan.public_id}/points/add/",
+        {"code": "LI11", "side": "right", "version": plan.version},
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.points[-1]["code"] == "LI11"
+
+
+def test_point_sources_name_the_first_author_and_year():
+    episode, _ = episode_with_assessment()
+    plan = make_plan(episode)
+    html = (
+        signed_in(episode.patient.primary_practitioner)
+        .get(f"/treatment/plans/{plan.public_id}/")
+        .content.decode()
+    )
+    source = plan.points[0]["citations"][0]
+    assert f'<a href="#cite-{source}">' in html
+    assert f'<a href="#cite-{source}"></a>' not in html
+    assert f'<li id="cite-{source}">' in html

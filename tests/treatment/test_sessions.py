@@ -123,6 +123,16 @@ def test_an_electro_pair_across_the_chest_is_not_saved(plan):
             ["serious", "significant_minor", "minor", "expected_transient"],
         ),
         (
+            {"needle": {"gauge_mm": 0.25, "length_mm": 40, "lot": "A1\x00"}},
+            "needle.lot",
+            None,
+        ),
+        (
+            {"co_interventions": [{"kind": "cupping", "detail": "dry\x07"}]},
+            "co_interventions[0].detail",
+            None,
+        ),
+        (
             {
                 "points": [
                     {"code": "BL23", "side": "bilateral", "depth_mm": 20, "depth_tissue": "muscle"}
@@ -185,6 +195,16 @@ def test_a_signed_session_is_locked_and_amended_separately(plan):
     assert session.pain_after == 5
     assert amendment.created_by == owner(plan)
     assert SessionAmendment.objects.filter(session=session).count() == 1
+    steps = list(
+        AuditEvent.objects.filter(object_type__in=["treatment_session", "session_amendment"])
+        .order_by("id")
+        .values_list("object_type", "action", "detail__change")
+    )
+    assert steps == [
+        ("treatment_session", "create", None),
+        ("treatment_session", "update", "sign"),
+        ("session_amendment", "create", None),
+    ]
     with pytest.raises(InputError) as refused:
         services.session_amend(actor=who, session_id=session.public_id, reason=" ", text="x")
     assert refused.value.field == "reason"
@@ -315,7 +335,7 @@ def test_the_live_check_warns_as_points_are_added():
     )
     html = warned.content.decode()
     assert "allows this session" in html
-    assert "warn:" in html
+    assert "Caution: " in html
     saved = client.post(
         f"/treatment/plans/{plan.public_id}/sessions/new/",
         _form(**{"point-1-code": "", "point-2-code": "SP6", "point-2-side": "left"}),
