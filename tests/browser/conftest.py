@@ -108,3 +108,20 @@ def sign_in() -> Callable[..., None]:
 
 def csp_violations(page: Any) -> list[str]:
     return [p for p in page.problems if "Content Security Policy" in p]
+
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's `serious` and `critical` findings on the page as it stands, one line
+    each with up to three of the elements concerned."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(str(node["target"][0]) for node in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING_IMPACTS
+    ]

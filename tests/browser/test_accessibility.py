@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import serious_violations
 from tests.factories import (
     PASSWORD,
     enrol_totp,
@@ -19,20 +20,6 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BLOCKING = {"serious", "critical"}
-
-
-def blocking_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(node["target"][0] for node in v["nodes"][:3])
-        for v in results.response["violations"]
-        if v["impact"] in BLOCKING
-    ]
-
 
 def audit_pages(page: Any, paths: list[str]) -> dict[str, list[str]]:
     found = {}
@@ -40,23 +27,23 @@ def audit_pages(page: Any, paths: list[str]) -> dict[str, list[str]]:
         response = page.goto(page.base_url + path)
         assert response is not None
         assert response.status == 200, (path, response.status)
-        found[path] = blocking_violations(page)
+        found[path] = serious_violations(page)
     return {path: violations for path, violations in found.items() if violations}
 
 
 def test_the_sign_in_pages(page: Any, sign_in: Any) -> None:
     enrol_totp(make_practitioner(username="lchen"))
     page.goto(f"{page.base_url}/sign-in/")
-    found = {"/sign-in/": blocking_violations(page)}
+    found = {"/sign-in/": serious_violations(page)}
     page.get_by_label("Username").fill("lchen")
     page.get_by_label("Password").fill("wrong password, to show the error")
     page.get_by_role("button", name="Sign in").click()
     page.locator(".error, [role=alert]").first.wait_for()
-    found["/sign-in/ (failed)"] = blocking_violations(page)
+    found["/sign-in/ (failed)"] = serious_violations(page)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Six-digit code").wait_for()
-    found["/sign-in/code/"] = blocking_violations(page)
+    found["/sign-in/code/"] = serious_violations(page)
     assert {k: v for k, v in found.items() if v} == {}
 
 
@@ -123,7 +110,7 @@ def test_the_intake_form_with_errors(page: Any, sign_in: Any) -> None:
     page.goto(f"{page.base_url}/assessments/episodes/{episode.public_id}/intake/")
     page.get_by_role("button", name="Save and screen").click()
     page.locator(".error").first.wait_for()
-    assert blocking_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_a_form_with_errors(page: Any, sign_in: Any) -> None:
@@ -133,7 +120,7 @@ def test_a_form_with_errors(page: Any, sign_in: Any) -> None:
     page.goto(f"{page.base_url}/patients/{patient.public_id}/episodes/new/")
     page.get_by_role("button", name="Open episode").click()
     page.locator(".error").first.wait_for()
-    assert blocking_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_the_reception_pages(page: Any, sign_in: Any) -> None:
@@ -171,6 +158,6 @@ def test_the_check_itself_finds_what_it_is_for(page: Any) -> None:
         '<input type="text" name="q">'
         '<p style="color:#bbb;background:#fff">faint</p></main></html>'
     )
-    found = " ".join(blocking_violations(page))
+    found = " ".join(serious_violations(page))
     assert "label" in found
     assert "color-contrast" in found

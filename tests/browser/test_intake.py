@@ -8,26 +8,18 @@ import pytest
 from playwright.sync_api import expect
 
 from acucare.assessments.models import Assessment
+from tests.browser.conftest import csp_violations, serious_violations
 from tests.factories import make_episode, make_patient, make_practitioner
-from tests.patients.test_journeys_browser import (
-    browser_page,
-    csp_violations,
-    serious_violations,
-    sign_in,
-)
-
-__all__ = ["browser_page"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_practitioner_takes_an_intake_with_the_pain_drawing(live_server, browser_page):
-    page = browser_page
+def test_a_practitioner_takes_an_intake_with_the_pain_drawing(page, sign_in):
     page.set_viewport_size({"width": 1200, "height": 900})
     doc = make_practitioner(username="lchen")
     episode = make_episode(make_patient(doc), "M54.50")
-    sign_in(page, live_server.url, "lchen")
-    page.goto(f"{live_server.url}/assessments/episodes/{episode.public_id}/intake/")
+    sign_in(page, "lchen")
+    page.goto(f"{page.base_url}/assessments/episodes/{episode.public_id}/intake/")
 
     knee = page.get_by_role("checkbox", name="Left knee (front)")
     expect(knee).to_be_visible()  # the drawing is shown once the script runs

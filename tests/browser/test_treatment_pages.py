@@ -5,32 +5,24 @@ from __future__ import annotations
 
 import pytest
 
-from tests.patients.test_journeys_browser import (
-    browser_page,
-    csp_violations,
-    serious_violations,
-    sign_in,
-)
+from tests.browser.conftest import csp_violations, serious_violations
 from tests.treatment.factories import PREGNANT, episode_with_assessment, make_plan, make_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-__all__ = ["browser_page"]
 
-
-def test_live_checks_and_accessibility(live_server, browser_page):
+def test_live_checks_and_accessibility(page, sign_in):
     from tests.factories import make_practitioner
 
-    page = browser_page
     doc = make_practitioner(username="mlopez")
     episode, _ = episode_with_assessment(doc, **PREGNANT)
     plan = make_plan(episode, approve=True)
     session = make_session(
         plan, points=[{"code": "BL23", "side": "bilateral"}], needles_in=2, needles_out=2
     )
-    sign_in(page, live_server.url, "mlopez")
-    base = live_server.url
-    found: dict[str, list[tuple[str, str]]] = {}
+    sign_in(page, "mlopez")
+    base = page.base_url
+    found: dict[str, list[str]] = {}
 
     page.goto(f"{base}/treatment/plans/{plan.public_id}/")
     found["plan"] = serious_violations(page)
