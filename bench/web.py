@@ -34,6 +34,7 @@ import datetime as dt
 import http.client
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -101,6 +102,7 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.core.management import call_command
+    from django.db import transaction
     from django.test import Client
     from django.utils import timezone
 
@@ -117,132 +119,143 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
     call_command("migrate", verbosity=0, interactive=False)
     migrated = time.perf_counter()
 
-    staff = []
-    for n in range(practitioners):
-        user = User(
-            username=f"bench{n}", role=Role.PRACTITIONER, first_name="Bench", last_name=f"P{n}"
-        )
-        user.set_unusable_password()
-        user.save()
-        PractitionerProfile.objects.create(user=user, created_by=user, updated_by=user)
-        staff.append(user)
-    me = staff[0]
-    actor = Actor(user=me, ip_address="127.0.0.1", user_agent="bench/web.py", channel="system")
-
-    now = timezone.now()
-    batch = 2000
-
-    def tracked(by: User) -> dict[str, Any]:
-        return {"created_by": by, "updated_by": by, "created_at": now, "updated_at": now}
-
-    patient_rows = [
-        Patient(
-            given_name=f"Given{n}",
-            family_name=f"Family{n:05d}",
-            date_of_birth=dt.date(1940 + n % 60, 1 + n % 12, 1 + n % 28),
-            sex=("female", "male", "other", "unknown")[n % 4],
-            phone=f"0700 {n:06d}",
-            primary_practitioner=staff[n % practitioners],
-            **tracked(staff[n % practitioners]),
-        )
-        for n in range(patients)
-    ]
-    Patient.objects.bulk_create(patient_rows, batch_size=batch)
-    patient_rows = list(Patient.objects.order_by("id"))
-    Episode.objects.bulk_create(
-        [
-            Episode(patient=p, complaint="Chronic low back pain", **tracked(p.primary_practitioner))
-            for p in patient_rows
-        ],
-        batch_size=batch,
-    )
-    episodes = list(Episode.objects.select_related("patient").order_by("id"))
-    EpisodeCondition.objects.bulk_create(
-        [
-            EpisodeCondition(episode=e, position=0, icd10="M54.50", duration_weeks=30)
-            for e in episodes
-        ],
-        batch_size=batch,
-    )
-
-    # One episode through the real services gives valid documents to copy.
-    template_episode = next(e for e in episodes if e.patient.primary_practitioner_id == me.pk)
-    template_assessment = assessment_services.assessment_create(
-        actor=actor, episode_id=template_episode.public_id, intake_document=INTAKE
-    )
-    plan = treatment_services.plan_generate(actor=actor, episode_id=template_episode.public_id)
-    plan = treatment_services.plan_approve(
-        actor=actor, plan_id=plan.public_id, version=plan.version
-    )
-    template_session = treatment_services.session_create(
-        actor=actor, plan_id=plan.public_id, record=SESSION
-    )
-
-    others = [e for e in episodes if e.pk != template_episode.pk]
-    Assessment.objects.bulk_create(
-        [
-            Assessment(
-                episode=e,
-                intake_document=template_assessment.intake_document,
-                screening_document=template_assessment.screening_document,
-                kb_version=template_assessment.kb_version,
-                decision=template_assessment.decision,
-                rules_applied=template_assessment.rules_applied,
-                created_by=e.patient.primary_practitioner,
-                created_at=now,
+    # One transaction: SQLite commits once instead of once per batch.
+    with transaction.atomic():
+        staff = []
+        for n in range(practitioners):
+            user = User(
+                username=f"bench{n}", role=Role.PRACTITIONER, first_name="Bench", last_name=f"P{n}"
             )
-            for e in others
-        ],
-        batch_size=batch,
-    )
-    assessments = dict(Assessment.objects.values_list("episode_id", "id"))
-    TreatmentPlan.objects.bulk_create(
-        [
-            TreatmentPlan(
-                episode=e,
-                assessment_id=assessments[e.pk],
-                status=plan.status,
-                document=plan.document,
-                kb_version=plan.kb_version,
-                protocol=plan.protocol,
-                rules=plan.rules,
-                approved_at=now,
-                approved_by=e.patient.primary_practitioner,
-                **tracked(e.patient.primary_practitioner),
+            user.set_unusable_password()
+            user.save()
+            PractitionerProfile.objects.create(user=user, created_by=user, updated_by=user)
+            staff.append(user)
+        me = staff[0]
+        actor = Actor(user=me, ip_address="127.0.0.1", user_agent="bench/web.py", channel="system")
+
+        now = timezone.now()
+        batch = 2000
+
+        def tracked(by_id: int) -> dict[str, Any]:
+            return {
+                "created_by_id": by_id,
+                "updated_by_id": by_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+
+        patient_rows = [
+            Patient(
+                given_name=f"Given{n}",
+                family_name=f"Family{n:05d}",
+                date_of_birth=dt.date(1940 + n % 60, 1 + n % 12, 1 + n % 28),
+                sex=("female", "male", "other", "unknown")[n % 4],
+                phone=f"0700 {n:06d}",
+                primary_practitioner=staff[n % practitioners],
+                **tracked(staff[n % practitioners].pk),
             )
-            for e in others
-        ],
-        batch_size=batch,
-    )
-    copied = {
-        field: getattr(template_session, field)
-        for field in (
-            "modality",
-            "points",
-            "needle",
-            "electro_pairs",
-            "retention_minutes",
-            "needles_in",
-            "needles_out",
-            "co_interventions",
-            "pain_before",
-            "pain_after",
-            "check_document",
-            "kb_version",
-            "status",
+            for n in range(patients)
+        ]
+        Patient.objects.bulk_create(patient_rows, batch_size=batch)
+        patient_rows = list(Patient.objects.order_by("id"))
+        Episode.objects.bulk_create(
+            [
+                Episode(
+                    patient=p,
+                    complaint="Chronic low back pain",
+                    **tracked(p.primary_practitioner_id),
+                )
+                for p in patient_rows
+            ],
+            batch_size=batch,
         )
-    }
-    plans = list(TreatmentPlan.objects.select_related("episode__patient").order_by("id"))
-    rows: list[TreatmentSession] = []
-    for p in plans:
-        by = p.episode.patient.primary_practitioner
-        first = 2 if p.pk == plan.pk else 1
-        for number in range(first, sessions_per_plan + 1):
-            rows.append(TreatmentSession(plan=p, number=number, **copied, **tracked(by)))
-            if len(rows) >= 5000:
-                TreatmentSession.objects.bulk_create(rows)
-                rows = []
-    TreatmentSession.objects.bulk_create(rows)
+        episodes = list(Episode.objects.select_related("patient").order_by("id"))
+        EpisodeCondition.objects.bulk_create(
+            [
+                EpisodeCondition(episode=e, position=0, icd10="M54.50", duration_weeks=30)
+                for e in episodes
+            ],
+            batch_size=batch,
+        )
+
+        # One episode through the real services gives valid documents to copy.
+        template_episode = next(e for e in episodes if e.patient.primary_practitioner_id == me.pk)
+        template_assessment = assessment_services.assessment_create(
+            actor=actor, episode_id=template_episode.public_id, intake_document=INTAKE
+        )
+        plan = treatment_services.plan_generate(actor=actor, episode_id=template_episode.public_id)
+        plan = treatment_services.plan_approve(
+            actor=actor, plan_id=plan.public_id, version=plan.version
+        )
+        template_session = treatment_services.session_create(
+            actor=actor, plan_id=plan.public_id, record=SESSION
+        )
+
+        others = [e for e in episodes if e.pk != template_episode.pk]
+        Assessment.objects.bulk_create(
+            [
+                Assessment(
+                    episode=e,
+                    intake_document=template_assessment.intake_document,
+                    screening_document=template_assessment.screening_document,
+                    kb_version=template_assessment.kb_version,
+                    decision=template_assessment.decision,
+                    rules_applied=template_assessment.rules_applied,
+                    created_by_id=e.patient.primary_practitioner_id,
+                    created_at=now,
+                )
+                for e in others
+            ],
+            batch_size=batch,
+        )
+        assessments = dict(Assessment.objects.values_list("episode_id", "id"))
+        TreatmentPlan.objects.bulk_create(
+            [
+                TreatmentPlan(
+                    episode=e,
+                    assessment_id=assessments[e.pk],
+                    status=plan.status,
+                    document=plan.document,
+                    kb_version=plan.kb_version,
+                    protocol=plan.protocol,
+                    rules=plan.rules,
+                    approved_at=now,
+                    approved_by_id=e.patient.primary_practitioner_id,
+                    **tracked(e.patient.primary_practitioner_id),
+                )
+                for e in others
+            ],
+            batch_size=batch,
+        )
+        copied = {
+            field: getattr(template_session, field)
+            for field in (
+                "modality",
+                "points",
+                "needle",
+                "electro_pairs",
+                "retention_minutes",
+                "needles_in",
+                "needles_out",
+                "co_interventions",
+                "pain_before",
+                "pain_after",
+                "check_document",
+                "kb_version",
+                "status",
+            )
+        }
+        plans = list(TreatmentPlan.objects.select_related("episode__patient").order_by("id"))
+        rows: list[TreatmentSession] = []
+        for p in plans:
+            by = p.episode.patient.primary_practitioner_id
+            first = 2 if p.pk == plan.pk else 1
+            for number in range(first, sessions_per_plan + 1):
+                rows.append(TreatmentSession(plan=p, number=number, **copied, **tracked(by)))
+                if len(rows) >= 5000:
+                    TreatmentSession.objects.bulk_create(rows)
+                    rows = []
+        TreatmentSession.objects.bulk_create(rows)
     seeded = time.perf_counter()
 
     _, token = account_services.api_token_create(actor=actor, name="bench")
@@ -336,7 +349,7 @@ def run_load(
                 response = connection.getresponse()
                 payload = response.read()
                 ok = 200 <= response.status < 300
-                problem = "" if ok else f"{response.status} {payload[:200]!r}"
+                problem = "" if ok else f"{response.status} {payload[:120]!r}"
             except (OSError, http.client.HTTPException) as error:
                 problem = f"{type(error).__name__}: {error}"
                 connection.close()
@@ -387,8 +400,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Server:
+    port: int
+    log: Any
+
+    def exceptions(self) -> dict[str, int]:
+        """The exceptions the server logged (the last line of each traceback), counted."""
+        self.log.seek(0)
+        found: dict[str, int] = {}
+        for line in self.log.read().decode(errors="replace").splitlines():
+            if EXCEPTION_LINE.match(line):
+                found[line[:160]] = found.get(line[:160], 0) + 1
+        self.log.seek(0, os.SEEK_END)
+        return found
+
+
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Locked)\b.*: ")
+
+
 @contextlib.contextmanager
-def server(env: dict[str, str]) -> Iterator[int]:
+def server(env: dict[str, str]) -> Iterator[Server]:
     port = free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below, after the server)
     process = subprocess.Popen(
@@ -413,7 +445,7 @@ def server(env: dict[str, str]) -> Iterator[int]:
                 if time.monotonic() > give_up:
                     sys.exit("the server did not answer /healthz within 60 s")
                 time.sleep(0.2)
-        yield port
+        yield Server(port, log)
     finally:
         process.terminate()
         try:
@@ -454,6 +486,9 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
         sys.exit(f"seeding failed:\n{seeded.stderr[-4000:]}")
     data = json.loads(seeded.stdout.strip().splitlines()[-1])
     counts = data["counts"]
+    wanted = {"patients": args.patients, "sessions": args.patients * args.sessions_per_plan}
+    if any(counts[kind] != number for kind, number in wanted.items()):
+        sys.exit(f"seeding made {counts}, not the {wanted} asked for")
     print(
         f"  seeded {counts['patients']} patients, {counts['episodes']} episodes, "
         f"{counts['plans']} approved plans, {counts['sessions']} sessions "
@@ -493,15 +528,19 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
         f"  {args.concurrency} client threads, at most {args.requests} requests "
         f"or {args.seconds:.0f} s per endpoint, after 20 warm-up requests"
     )
-    with server(env) as port:
+    with server(env) as running:
+        port = running.port
         rows = [
             run_load(port, "GET /healthz (floor)", healthz, **load),
             run_load(port, "GET /patients/<id>/ (chart)", chart, **load),
             run_load(port, "GET /treatment/episodes/<id>/", treatment, **load),
             run_load(port, "POST /api/v1/plans/<id>/sessions", save_session, **load),
         ]
+        logged = running.exceptions()
     for row in rows:
         print(row.line())
+    for line, count in logged.items():
+        print(f"  server logged {count}x: {line}")
     floor, chart_row = rows[0], rows[1]
     ratio = chart_row.p50_ms / floor.p50_ms if floor.p50_ms else float("inf")
     within = ratio <= 3
