@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := var/demo.sqlite3
+# pytest-xdist workers: the suite is independent per test (factories, no shared rows,
+# each worker its own test database), and two workers halve the wall time on 2 cores.
+# PYTEST_WORKERS=0 runs in one process (easier to read when debugging).
+PYTEST_WORKERS ?= 2
+export PYTEST_WORKERS
 
 .PHONY: install demo test lint typecheck kbcheck migrations-check pytest pytest-sqlite pytest-postgres browser-deps bench clean lock
 
@@ -46,7 +51,7 @@ browser-deps:
 pytest: pytest-sqlite pytest-postgres
 
 pytest-sqlite: install
-	ACUCARE_DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider
+	ACUCARE_DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
 
 pytest-postgres: install
 	@bash scripts/pytest-postgres.sh

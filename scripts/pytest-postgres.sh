@@ -13,4 +13,5 @@ if ! .venv/bin/python scripts/pg_ready.py "$url"; then
   echo "################################################################"
   exit 0
 fi
-ACUCARE_DATABASE_URL="$url" .venv/bin/pytest -p no:cacheprovider -m "not browser"
+# The browser tests run once, in the SQLite half (make pytest-sqlite).
+ACUCARE_DATABASE_URL="$url" .venv/bin/pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" -m "not browser"
