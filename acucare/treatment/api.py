@@ -105,11 +105,19 @@ class VersionIn(Schema):
 
 class AdverseEventOut(AdverseEventRecord):
     public_id: UUID
+    amendment_id: UUID | None = Field(
+        None, description="The amendment that recorded it, when reported after signing"
+    )
 
 
 class AmendmentIn(Schema):
     reason: Annotated[str, Field(min_length=1, max_length=300)]
-    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    text: Annotated[str, Field(max_length=5000)] = Field(
+        "", description="Required unless adverse events are recorded"
+    )
+    adverse_events: Annotated[list[AdverseEventRecord], Field(max_length=20)] = Field(
+        [], description="Adverse events reported after the session was signed"
+    )
 
 
 class AmendmentOut(Schema):
@@ -119,6 +127,7 @@ class AmendmentOut(Schema):
     text: str
     created_at: dt.datetime
     created_by: UserRef
+    adverse_events: list[AdverseEventOut]
 
 
 class SessionOut(Schema):
@@ -172,6 +181,7 @@ def _event_out(event: AdverseEvent) -> AdverseEventOut:
         avoidable=event.avoidable,
         modality=event.modality,
         reporter=event.reporter,
+        amendment_id=event.amendment.public_id if event.amendment else None,
     )
 
 
@@ -183,6 +193,7 @@ def amendment_out(amendment: SessionAmendment, session: TreatmentSession) -> Ame
         text=amendment.text,
         created_at=amendment.created_at,
         created_by=_user(amendment.created_by),
+        adverse_events=[_event_out(e) for e in amendment.adverse_events.all()],
     )
 
 
@@ -384,5 +395,6 @@ def amend_session(
         session_id=session_id,
         reason=payload.reason,
         text=payload.text,
+        adverse_events=payload.adverse_events,
     )
     return Status(201, amendment_out(amendment, amendment.session))

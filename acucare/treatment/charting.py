@@ -296,3 +296,10 @@ def parse_point_edit(document: object, prefix: str = "point") -> PointEdit:
         return PointEdit.model_validate(document)
     except ValidationError as exc:
         raise input_error(exc, PointEdit, prefix) from None
+
+
+def parse_adverse_event(document: object, index: int = 0) -> AdverseEventRecord:
+    try:
+        return AdverseEventRecord.model_validate(document)
+    except ValidationError as exc:
+        raise input_error(exc, AdverseEventRecord, f"adverse_events[{index}]") from None

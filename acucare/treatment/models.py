@@ -151,6 +151,10 @@ class TreatmentSession(Tracked):
     def signed(self) -> bool:
         return self.status == SessionStatus.SIGNED
 
+    @property
+    def adverse_events_at_charting(self) -> list[AdverseEvent]:
+        return [e for e in self.adverse_events.all() if e.amendment_id is None]
+
 
 class Seriousness(models.TextChoices):
     # docs/treatment.md: MacPherson 2001 (serious), White 2001 (significant minor, minor),
@@ -177,6 +181,14 @@ class AdverseEvent(models.Model):
     avoidable = models.CharField(max_length=8)
     modality = models.CharField(max_length=30)
     reporter = models.CharField(max_length=14)
+    # Set when the event was reported after signing, through an amendment.
+    amendment = models.ForeignKey(
+        "SessionAmendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adverse_events",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False

@@ -20,6 +20,7 @@ from acucare.patients.models import Episode
 from acucare.treatment import assessments
 from acucare.treatment.access import access_plan, access_session
 from acucare.treatment.models import (
+    AdverseEvent,
     SessionAmendment,
     TreatmentPlan,
     TreatmentSession,
@@ -94,8 +95,16 @@ def session_list(*, actor: Actor, plan_id: uuid.UUID | str) -> list[TreatmentSes
     record = access_plan(actor, plan_id, write=False)
     sessions = list(
         record.sessions.select_related("created_by", "signed_by").prefetch_related(
-            "adverse_events",
-            Prefetch("amendments", queryset=SessionAmendment.objects.select_related("created_by")),
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("amendment")),
+            Prefetch(
+                "amendments",
+                queryset=SessionAmendment.objects.select_related("created_by").prefetch_related(
+                    Prefetch(
+                        "adverse_events",
+                        queryset=AdverseEvent.objects.select_related("amendment"),
+                    )
+                ),
+            ),
         )
     )
     audit_record(
@@ -122,7 +131,7 @@ def session_detail(*, actor: Actor, session_id: uuid.UUID | str) -> TreatmentSes
 
 def session_amendments(session: TreatmentSession) -> list[SessionAmendment]:
     """The amendments of a session already read through `session_detail`."""
-    return list(session.amendments.select_related("created_by"))
+    return list(session.amendments.select_related("created_by").prefetch_related("adverse_events"))
 
 
 # --- The knowledge base, for the pages (no patient data, no audit) ---------------------------

@@ -4,7 +4,7 @@ user, reaches records through `acucare.treatment.access`, and appends one audit 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -28,7 +28,9 @@ from acucare.patients.models import Episode
 from acucare.treatment import assessments
 from acucare.treatment.access import access_plan, access_session
 from acucare.treatment.charting import (
+    AdverseEventRecord,
     SessionRecord,
+    parse_adverse_event,
     parse_point_edit,
     parse_session_record,
 )
@@ -559,9 +561,15 @@ def session_sign(
 
 @transaction.atomic
 def session_amend(
-    *, actor: Actor, session_id: uuid.UUID | str, reason: str, text: str
+    *,
+    actor: Actor,
+    session_id: uuid.UUID | str,
+    reason: str,
+    text: str,
+    adverse_events: Sequence[Mapping[str, Any] | AdverseEventRecord] = (),
 ) -> SessionAmendment:
-    """Add to a signed note without changing it."""
+    """Add to a signed note without changing it; adverse events reported later (by the
+    patient at the next visit, a needle found afterwards) are recorded with it."""
     session = access_session(actor, session_id, write=True)
     if not session.signed:
         raise InputError("status", "Sign the session before amending it.", ["signed"])
@@ -569,10 +577,26 @@ def session_amend(
     text = plain_text(text, "text", max_length=5000, multiline=True)
     if not reason:
         raise InputError("reason", "Say why the note is amended.")
-    if not text:
+    events = [
+        event if isinstance(event, AdverseEventRecord) else parse_adverse_event(event, i)
+        for i, event in enumerate(adverse_events)
+    ]
+    for i, event in enumerate(events):
+        _refuse_control_characters(event.model_dump(mode="json"), f"adverse_events[{i}]")
+    if not text and not events:
         raise InputError("text", "Write the amendment.")
     amendment = SessionAmendment.objects.create(
         session=session, reason=reason, text=text, created_by=actor.user
+    )
+    AdverseEvent.objects.bulk_create(
+        AdverseEvent(
+            session=session,
+            amendment=amendment,
+            created_by=actor.user,
+            created_at=amendment.created_at,
+            **event.model_dump(),
+        )
+        for event in events
     )
     audit_record(
         actor=actor,
@@ -580,7 +604,11 @@ def session_amend(
         object_type="session_amendment",
         object_id=amendment.public_id,
         patient_id=session.plan.episode.patient.public_id,
-        detail={"session": str(session.public_id), "reason": reason},
+        detail={
+            "session": str(session.public_id),
+            "reason": reason,
+            "adverse_events": [e.type_code for e in events],
+        },
     )
     return amendment
 

@@ -361,15 +361,7 @@ def session_check(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     session = selectors.session_detail(actor=actor, session_id=session_id)
-    return render(
-        request,
-        "treatment/session.html",
-        {
-            "session": session,
-            "amendments": selectors.session_amendments(session),
-            "check": checks.findings_for_display(session.check_document),
-        },
-    )
+    return _session_page(request, session)
 
 
 @login_required
@@ -388,46 +380,57 @@ def session_sign(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     except (InputError, ConflictError) as error:
         session = selectors.session_detail(actor=actor, session_id=session_id)
         status = 409 if isinstance(error, ConflictError) else 422
-        return render(
-            request,
-            "treatment/session.html",
-            {
-                "session": session,
-                "amendments": selectors.session_amendments(session),
-                "check": checks.findings_for_display(session.check_document),
-                "sign_error": error.message,
-                "sign_form": request.POST,
-            },
-            status=status,
+        return _session_page(
+            request, session, status, sign_error=error.message, sign_form=request.POST
         )
     messages.success(request, "Session signed. It can no longer be changed, only amended.")
     return redirect("treatment:session", session_id=session_id)
+
+
+def _amend_event_form(data: Any) -> tuple[session_form.SessionFormState, session_form.Parsed]:
+    state = session_form.build_state(data, point_rows=0)
+    state.events = state.events[:1]
+    return state, session_form.to_record(state)
+
+
+def _session_page(
+    request: HttpRequest, session: Any, status: int = 200, **extra: Any
+) -> HttpResponse:
+    if "amend_state" not in extra:
+        extra["amend_state"] = _amend_event_form({})[0]
+    context = {
+        "session": session,
+        "amendments": selectors.session_amendments(session),
+        "check": checks.findings_for_display(session.check_document),
+        **extra,
+    }
+    return render(request, "treatment/session.html", context, status=status)
 
 
 @login_required
 @require_POST
 def session_amend(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
+    state, parsed = _amend_event_form(request.POST)
     try:
         services.session_amend(
             actor=actor,
             session_id=session_id,
             reason=request.POST.get("reason", ""),
             text=request.POST.get("text", ""),
+            adverse_events=parsed.record["adverse_events"],
         )
     except InputError as error:
+        if error.field.startswith("adverse_events"):
+            session_form.show_error(state, parsed, error)
         session = selectors.session_detail(actor=actor, session_id=session_id)
-        return render(
+        return _session_page(
             request,
-            "treatment/session.html",
-            {
-                "session": session,
-                "amendments": selectors.session_amendments(session),
-                "check": checks.findings_for_display(session.check_document),
-                "amend_error": error,
-                "amend_form": request.POST,
-            },
-            status=422,
+            session,
+            422,
+            amend_error=error,
+            amend_form=request.POST,
+            amend_state=state,
         )
     messages.success(request, "Amendment added.")
     return redirect("treatment:session", session_id=session_id)

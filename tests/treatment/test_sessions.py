@@ -407,3 +407,64 @@ def test_api_sessions_end_to_end(plan):
     got = client.get(f"/api/v1/sessions/{session['public_id']}").json()
     assert got["amendments"][0]["reason"] == "Patient called"
     assert [s["number"] for s in client.get(url).json()] == [1]
+
+
+LATE_EVENT = {
+    "seriousness": "significant_minor",
+    "mechanism": "other",
+    "type_code": "retained_needle",
+    "description": "Patient found a needle in the lower back at home and removed it.",
+    "needed_treatment": False,
+    "duration_days": 0,
+    "avoidable": "yes",
+    "modality": "manual",
+    "reporter": "patient",
+}
+
+
+def test_an_amendment_records_a_later_adverse_event(plan):
+    session = make_session(plan, adverse_events=[])
+    who = actor(owner(plan))
+    services.session_sign(actor=who, session_id=session.public_id, version=1)
+    with pytest.raises(InputError) as refused:
+        services.session_amend(
+            actor=who,
+            session_id=session.public_id,
+            reason="Patient report",
+            text="",
+            adverse_events=[{**LATE_EVENT, "avoidable": "perhaps"}],
+        )
+    assert refused.value.field == "adverse_events[0].avoidable"
+    assert not SessionAmendment.objects.exists()
+    amendment = services.session_amend(
+        actor=who,
+        session_id=session.public_id,
+        reason="Patient report",
+        text="",
+        adverse_events=[LATE_EVENT],
+    )
+    event = AdverseEvent.objects.get(session=session)
+    assert event.amendment == amendment
+    assert event.type_code == "retained_needle"
+    html = signed_in(owner(plan)).get(f"/treatment/sessions/{session.public_id}/").content.decode()
+    assert "Adverse event reported later: <strong>retained_needle</strong>" in html
+    api = signed_in(owner(plan)).get(f"/api/v1/sessions/{session.public_id}").json()
+    assert api["adverse_events"][0]["amendment_id"] == str(amendment.public_id)
+    assert api["amendments"][0]["adverse_events"][0]["type_code"] == "retained_needle"
+
+
+def test_the_amendment_page_shows_an_event_error_beside_its_field(plan):
+    session = make_session(plan)
+    services.session_sign(actor=actor(owner(plan)), session_id=session.public_id, version=1)
+    client = signed_in(owner(plan))
+    form = {"reason": "Patient report", "text": ""}
+    form.update({f"event-0-{k}": str(v) for k, v in LATE_EVENT.items()})
+    form["event-0-needed_treatment"] = "no"
+    form["event-0-duration_days"] = "-2"
+    response = client.post(f"/treatment/sessions/{session.public_id}/amend/", form)
+    assert response.status_code == 422
+    assert 'id="id_event-0-duration_days_error"' in response.content.decode()
+    assert not SessionAmendment.objects.exists()
+    form["event-0-duration_days"] = "1"
+    assert client.post(f"/treatment/sessions/{session.public_id}/amend/", form).status_code == 302
+    assert session.adverse_events.filter(amendment__isnull=False).count() == 1
