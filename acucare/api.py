@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from acucare.accounts.api import API_AUTH
 from acucare.accounts.api import router as accounts_router
 from acucare.accounts.middleware import record_refusal
+from acucare.assessments.api import router as assessments_router
 from acucare.audit.api import router as audit_router
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients.api import router as patients_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
 )
 api.add_router("", accounts_router)
 api.add_router("", patients_router)
+api.add_router("", assessments_router)
 api.add_router("", audit_router)
 
 

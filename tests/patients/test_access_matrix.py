@@ -19,6 +19,7 @@ from django.test import Client
 
 from acucare.accounts.models import User
 from acucare.accounts.services import api_token_create
+from tests.assessments.factories import URGENT_AND_REFER, form_data, intake, make_assessment
 from tests.factories import (
     actor,
     make_admin,
@@ -43,11 +44,13 @@ class World:
     patient: Any
     episode: Any
     token: Any
+    assessment: Any
 
     def ids(self) -> dict[str, str]:
         return {
             "patient": str(self.patient.public_id),
             "episode": str(self.episode.public_id),
+            "assessment": str(self.assessment.public_id),
             "owner": str(self.users["owner"].public_id),
             "stranger": str(self.users["stranger"].public_id),
             "shared": str(self.users["shared"].public_id),
@@ -69,7 +72,8 @@ def world() -> World:
     patient = make_patient(owner)
     share(patient, users["shared"])
     token, _secret = api_token_create(actor=actor(owner), name="owner's integration")
-    return World(users, patient, make_episode(patient), token)
+    episode = make_episode(patient)
+    return World(users, patient, episode, token, make_assessment(episode, **URGENT_AND_REFER))
 
 
 def demographics(world: World, role: str) -> dict[str, Any]:
@@ -87,6 +91,8 @@ def demographics(world: World, role: str) -> dict[str, Any]:
 
 EPISODE_FORM = {"complaint": "Neck pain", "icd10_0": "M54.2", "weeks_0": "20"}
 EPISODE_JSON = {"complaint": "Neck pain", "conditions": [{"icd10": "M54.2", "duration_weeks": 20}]}
+
+ACKNOWLEDGEMENT = {"rule": "cauda_equina", "note": "Sent to the emergency department."}
 
 EPISODE_UPDATE = {"complaint": "Low back pain", "status": "on_hold", "version": 1}
 
@@ -144,6 +150,24 @@ MATRIX = [
         reception=403,
     ),
     row(PAGE, "get", "/patients/conditions/?q=M54", None, **PRACTITIONERS),
+    row(PAGE, "get", "/assessments/episodes/{episode}/", None, **CLINICAL),
+    row(PAGE, "get", "/assessments/episodes/{episode}/intake/", None, **CLINICAL),
+    row(
+        PAGE,
+        "post",
+        "/assessments/episodes/{episode}/intake/",
+        lambda w, r: form_data(w.episode, based_on=str(w.assessment.public_id)),
+        **CLINICAL,
+    ),
+    row(PAGE, "get", "/assessments/score/phq9/?q_phq9_1=2", None, **PRACTITIONERS),
+    row(PAGE, "get", "/assessments/{assessment}/", None, **CLINICAL),
+    row(
+        PAGE,
+        "post",
+        "/assessments/{assessment}/acknowledge/",
+        lambda w, r: ACKNOWLEDGEMENT,
+        **CLINICAL,
+    ),
     row(
         PAGE,
         "post",
@@ -208,6 +232,16 @@ MATRIX = [
     row(API, "get", "/api/v1/episodes/{episode}", None, **CLINICAL),
     row(API, "put", "/api/v1/episodes/{episode}", lambda w, r: EPISODE_UPDATE, **CLINICAL),
     row(API, "get", "/api/v1/conditions?q=M54", None, **PRACTITIONERS),
+    row(API, "get", "/api/v1/episodes/{episode}/assessments", None, **CLINICAL),
+    row(API, "post", "/api/v1/episodes/{episode}/assessments", lambda w, r: intake(), **CLINICAL),
+    row(API, "get", "/api/v1/assessments/{assessment}", None, **CLINICAL),
+    row(
+        API,
+        "post",
+        "/api/v1/assessments/{assessment}/acknowledgements",
+        lambda w, r: ACKNOWLEDGEMENT,
+        **CLINICAL,
+    ),
     row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
 ]
@@ -254,11 +288,21 @@ def test_access(world, kind, method, path, body, actor, expected):
 @pytest.mark.parametrize("actor", ["owner", "shared", "stranger", "reception"])
 @pytest.mark.parametrize(
     "path",
-    ["/patients/{id}/", "/patients/{id}/edit/", "/api/v1/patients/{id}", "/api/v1/episodes/{id}"],
+    [
+        "/patients/{id}/",
+        "/patients/{id}/edit/",
+        "/api/v1/patients/{id}",
+        "/api/v1/episodes/{id}",
+        "/assessments/{id}/",
+        "/assessments/episodes/{id}/intake/",
+        "/api/v1/assessments/{id}",
+        "/api/v1/episodes/{id}/assessments",
+    ],
 )
 def test_an_unknown_id_is_404_for_everyone(world, actor, path):
     response = signed_in(world.users[actor]).get(path.format(id=uuid.uuid4()))
-    expected = 403 if actor == "reception" and "episodes" in path else 404
+    clinical = "episodes" in path or "assessments" in path
+    expected = 403 if actor == "reception" and clinical else 404
     assert response.status_code == expected
 
 
@@ -300,3 +344,29 @@ def test_reception_sees_demographics_but_no_clinical_content(world):
     assert world.episode.complaint not in html
     assert "M54.50" not in html
     assert "Episodes of care" not in html
+
+
+def test_a_practitioner_cannot_reach_another_practitioners_assessment_by_id(world):
+    stranger = signed_in(world.users["stranger"])
+    assessment = world.assessment.public_id
+    responses = [
+        stranger.get(f"/assessments/{assessment}/"),
+        stranger.post(f"/assessments/{assessment}/acknowledge/", ACKNOWLEDGEMENT),
+        stranger.get(f"/api/v1/assessments/{assessment}"),
+        stranger.post(
+            f"/api/v1/assessments/{assessment}/acknowledgements",
+            data=json.dumps(ACKNOWLEDGEMENT),
+            content_type="application/json",
+        ),
+        stranger.post(
+            f"/api/v1/episodes/{world.episode.public_id}/assessments",
+            data=json.dumps(intake()),
+            content_type="application/json",
+        ),
+        stranger.post(
+            f"/assessments/episodes/{world.episode.public_id}/intake/", form_data(world.episode)
+        ),
+    ]
+    assert [r.status_code for r in responses] == [404] * 6
+    assert world.episode.assessments.count() == 1
+    assert not world.assessment.acknowledgements.exists()
