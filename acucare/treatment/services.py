@@ -159,8 +159,19 @@ def _editable(record: TreatmentPlan) -> dict[str, Any]:
     return acupuncture
 
 
-def _needle_count(points: list[dict[str, Any]]) -> int:
-    return sum(2 if p["side"] == "bilateral" else 1 for p in points)
+def _needles(point: Mapping[str, Any]) -> int:
+    default = 2 if point["side"] == "bilateral" else 1
+    value = point.get("needles", default)
+    return value if isinstance(value, int) else default
+
+
+def _kept(entries: list[dict[str, Any]], present: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Entries (a first-session point, a pair's electrode) whose point is still planned."""
+    return [
+        e
+        for e in entries
+        if (e.get("code"), e.get("side")) in present or (e.get("code"), "bilateral") in present
+    ]
 
 
 def _store_points(
@@ -174,7 +185,21 @@ def _store_points(
     acupuncture = dict(acupuncture)
     acupuncture["points"] = points
     ashi = (acupuncture.get("ashi_points") or {}).get("min", 0) or 0
-    acupuncture["needles"] = _needle_count(points) + ashi
+    acupuncture["needles"] = sum(_needles(p) for p in points) + ashi
+    # A removed point leaves the first session and the electroacupuncture pairs too.
+    present = {(p["code"], p["side"]) for p in points}
+    first = acupuncture.get("first_session")
+    if isinstance(first, dict):
+        kept = _kept(list(first.get("points", [])), present)
+        acupuncture["first_session"] = {
+            **first,
+            "points": kept,
+            "needles": sum(_needles(p) for p in kept) + ashi,
+        }
+    if acupuncture.get("electro_pairs"):
+        acupuncture["electro_pairs"] = [
+            pair for pair in acupuncture["electro_pairs"] if len(_kept(list(pair), present)) == 2
+        ]
     check_document = check.as_document()
     acupuncture["session_check"] = {
         **(acupuncture.get("session_check") or {}),
@@ -221,6 +246,7 @@ def plan_point_add(
         "why": why or f"Added by {actor.user.display_name}.",
         "citations": [],
         "added_by": str(actor.user.public_id),
+        "needles": 2 if edit.side == "bilateral" else 1,
     }
     intake = _intake(_assessment_for(actor, record.episode))
     try:
@@ -294,6 +320,7 @@ def plan_point_remove(
 ) -> TreatmentPlan:
     record = _locked_plan(actor, plan_id, version)
     acupuncture = _editable(record)
+    code = resolve_point_code(registry(), code) or code
     points = record.points
     kept = [p for p in points if not (p["code"] == code and p["side"] == side)]
     if len(kept) == len(points):
