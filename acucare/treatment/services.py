@@ -24,7 +24,7 @@ from acucare.domain.text import plain_text
 from acucare.kb import registry
 from acucare.kb.records.acupoints import resolve_point_code
 from acucare.patients.access import access_episode
-from acucare.patients.models import Episode
+from acucare.patients.models import Episode, EpisodeStatus
 from acucare.treatment import assessments
 from acucare.treatment.access import access_plan, access_session
 from acucare.treatment.charting import (
@@ -80,6 +80,15 @@ def _locked_plan(actor: Actor, plan_id: uuid.UUID | str, version: int | None) ->
     return locked
 
 
+def _require_open(episode: Episode) -> None:
+    if episode.status == EpisodeStatus.DISCHARGED:
+        raise InputError(
+            "episode",
+            "This episode is discharged: reopen it (change its status) before planning or "
+            "charting treatment.",
+        )
+
+
 def _touch(record: TreatmentPlan | TreatmentSession, actor: Actor) -> None:
     record.version += 1
     record.updated_by = actor.user
@@ -97,6 +106,7 @@ def plan_generate(
     episode are superseded (their sessions keep pointing at them)."""
     episode = access_episode(actor, episode_id, write=True)
     claimed = submissions.claim(actor=actor, key=submission, object_type="treatment_plan")
+    _require_open(episode)
     found = _assessment_for(actor, episode)
     knowledge = registry()
     intake = _intake(found)
@@ -445,6 +455,7 @@ def session_create(
         .select_related("episode__patient")
         .get(pk=found.pk)
     )
+    _require_open(plan_row.episode)
     if plan_row.status != PlanStatus.APPROVED:
         raise InputError(
             "plan", "Sessions are charted against an approved plan; approve the plan first."
