@@ -54,7 +54,10 @@ def resolve_citation(citation_id: str) -> CitationView:
     record = registry().of(Citation).get(citation_id)
     if record is None:  # a stored screening citing a source since removed
         return CitationView(citation_id, "", None, "", "")
-    return CitationView(record.id, record.authors, record.year, record.title, record.url)
+    url = record.url or (f"https://doi.org/{record.doi}" if record.doi else "")
+    if not url and record.pmid:
+        url = f"https://pubmed.ncbi.nlm.nih.gov/{record.pmid}/"
+    return CitationView(record.id, record.authors, record.year, record.title, url)
 
 
 def finding_views(assessment: Assessment) -> list[FindingView]:

@@ -142,6 +142,18 @@ def _detail_context(assessment: Assessment) -> dict[str, Any]:
         ],
         "blocked_sites": [labels.get(s, s) for s in screening.get("blocked_sites", [])],
         "blocked_limbs": [LIMB_LABELS.get(x, x) for x in screening.get("blocked_limbs", [])],
+        "blocked_techniques": [
+            (t["technique"].replace("_", " "), [labels.get(s, s) for s in t.get("sites", [])])
+            for t in screening.get("blocked_techniques", [])
+        ],
+        "blocked_modality_sites": [
+            (
+                MODALITY_LABELS.get(m["modality"], m["modality"]),
+                [labels.get(s, s) for s in m["sites"]],
+            )
+            for m in screening.get("blocked_modality_sites", [])
+        ],
+        "caution_sites": [labels.get(s, s) for s in screening.get("caution_sites", [])],
     }
 
 

@@ -178,6 +178,7 @@ def test_screening_page_shows_findings_with_sources_and_acknowledges(client, epi
     assert "Action:" in html
     assert "Emergency referral" in html
     assert "Verhagen" in html  # citation resolved to its bibliography entry
+    assert "https://doi.org/10.1007/s00586-016-4684-0" in html
     assert "2 urgent or refer findings must be acknowledged" in html
     empty = client.post(
         f"/assessments/{assessment.public_id}/acknowledge/", {"rule": "cauda_equina", "note": " "}
@@ -339,3 +340,22 @@ def test_chart_with_assessed_episodes_in_fixed_queries(django_assert_max_num_que
     with django_assert_max_num_queries(CHART_QUERIES):
         html = client.get(f"/patients/{patient.public_id}/").content.decode()
     assert html.count("2 findings to acknowledge") == 5
+
+
+def test_screening_page_lists_what_is_blocked_in_words(client, episode):
+    assessment = make_assessment(
+        episode,
+        pregnancy={"pregnant": True, "weeks": 20},
+        history=["bleeding_disorder", "diabetes", "pacemaker_or_icd"],
+        limbs_at_risk=["left_arm"],
+        skin_lesion_sites=["right_knee"],
+    )
+    html = client.get(f"/assessments/{assessment.public_id}/").content.decode()
+    blocked = html[html.index('id="blocked-heading"') : html.index('id="scores-heading"')]
+    assert "Electroacupuncture" in blocked
+    assert "Left arm" in blocked
+    assert "Right knee" in blocked
+    assert "Deep needling everywhere" in blocked
+    assert "Moxibustion at Lower back, Sacrum, Abdomen" in blocked
+    assert "SP6" in blocked  # a point blocked in pregnancy
+    assert "Left lower leg" in blocked  # diabetes: prefer to avoid the lower legs
