@@ -24,7 +24,7 @@ from acucare.domain.text import plain_text
 from acucare.kb import registry
 from acucare.kb.records.acupoints import resolve_point_code
 from acucare.patients.access import access_episode
-from acucare.patients.models import Episode
+from acucare.patients.models import Episode, EpisodeStatus
 from acucare.treatment import assessments
 from acucare.treatment.access import access_plan, access_session
 from acucare.treatment.charting import (
@@ -80,6 +80,15 @@ def _locked_plan(actor: Actor, plan_id: uuid.UUID | str, version: int | None) ->
     return locked
 
 
+def _require_open(episode: Episode) -> None:
+    if episode.status == EpisodeStatus.DISCHARGED:
+        raise InputError(
+            "episode",
+            "This episode is discharged: reopen it (change its status) before planning or "
+            "charting treatment.",
+        )
+
+
 def _touch(record: TreatmentPlan | TreatmentSession, actor: Actor) -> None:
     record.version += 1
     record.updated_by = actor.user
@@ -97,6 +106,7 @@ def plan_generate(
     episode are superseded (their sessions keep pointing at them)."""
     episode = access_episode(actor, episode_id, write=True)
     claimed = submissions.claim(actor=actor, key=submission, object_type="treatment_plan")
+    _require_open(episode)
     found = _assessment_for(actor, episode)
     knowledge = registry()
     intake = _intake(found)
@@ -159,8 +169,19 @@ def _editable(record: TreatmentPlan) -> dict[str, Any]:
     return acupuncture
 
 
-def _needle_count(points: list[dict[str, Any]]) -> int:
-    return sum(2 if p["side"] == "bilateral" else 1 for p in points)
+def _needles(point: Mapping[str, Any]) -> int:
+    default = 2 if point["side"] == "bilateral" else 1
+    value = point.get("needles", default)
+    return value if isinstance(value, int) else default
+
+
+def _kept(entries: list[dict[str, Any]], present: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Entries (a first-session point, a pair's electrode) whose point is still planned."""
+    return [
+        e
+        for e in entries
+        if (e.get("code"), e.get("side")) in present or (e.get("code"), "bilateral") in present
+    ]
 
 
 def _store_points(
@@ -174,7 +195,21 @@ def _store_points(
     acupuncture = dict(acupuncture)
     acupuncture["points"] = points
     ashi = (acupuncture.get("ashi_points") or {}).get("min", 0) or 0
-    acupuncture["needles"] = _needle_count(points) + ashi
+    acupuncture["needles"] = sum(_needles(p) for p in points) + ashi
+    # A removed point leaves the first session and the electroacupuncture pairs too.
+    present = {(p["code"], p["side"]) for p in points}
+    first = acupuncture.get("first_session")
+    if isinstance(first, dict):
+        kept = _kept(list(first.get("points", [])), present)
+        acupuncture["first_session"] = {
+            **first,
+            "points": kept,
+            "needles": sum(_needles(p) for p in kept) + ashi,
+        }
+    if acupuncture.get("electro_pairs"):
+        acupuncture["electro_pairs"] = [
+            pair for pair in acupuncture["electro_pairs"] if len(_kept(list(pair), present)) == 2
+        ]
     check_document = check.as_document()
     acupuncture["session_check"] = {
         **(acupuncture.get("session_check") or {}),
@@ -221,6 +256,7 @@ def plan_point_add(
         "why": why or f"Added by {actor.user.display_name}.",
         "citations": [],
         "added_by": str(actor.user.public_id),
+        "needles": 2 if edit.side == "bilateral" else 1,
     }
     intake = _intake(_assessment_for(actor, record.episode))
     try:
@@ -294,6 +330,7 @@ def plan_point_remove(
 ) -> TreatmentPlan:
     record = _locked_plan(actor, plan_id, version)
     acupuncture = _editable(record)
+    code = resolve_point_code(registry(), code) or code
     points = record.points
     kept = [p for p in points if not (p["code"] == code and p["side"] == side)]
     if len(kept) == len(points):
@@ -418,6 +455,7 @@ def session_create(
         .select_related("episode__patient")
         .get(pk=found.pk)
     )
+    _require_open(plan_row.episode)
     if plan_row.status != PlanStatus.APPROVED:
         raise InputError(
             "plan", "Sessions are charted against an approved plan; approve the plan first."

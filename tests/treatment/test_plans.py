@@ -379,3 +379,40 @@ def test_point_sources_name_the_first_author_and_year():
     assert f'<a href="#cite-{source}">' in html
     assert f'<a href="#cite-{source}"></a>' not in html
     assert f'<li id="cite-{source}">' in html
+
+
+def test_a_removed_point_leaves_the_first_session_and_the_needle_count():
+    episode, _ = episode_with_assessment()
+    plan = make_plan(episode)
+    first = plan.document["acupuncture"]["first_session"]["points"][0]
+    needles = plan.document["acupuncture"]["needles"]
+    plan = services.plan_point_remove(
+        actor=actor(episode.patient.primary_practitioner),
+        plan_id=plan.public_id,
+        version=plan.version,
+        code=first["code"].lower(),  # any spelling of the code
+        side=first["side"],
+    )
+    acupuncture = plan.document["acupuncture"]
+    assert first not in acupuncture["first_session"]["points"]
+    assert acupuncture["needles"] == needles - (2 if first["side"] == "bilateral" else 1)
+
+
+def test_removing_an_electrode_point_drops_its_pairs():
+    episode, _ = episode_with_assessment(
+        conditions=[{"icd10": "G43.909", "duration_weeks": 30}], pain_sites=["head"]
+    )
+    plan = make_plan(episode)
+    pairs = plan.document["acupuncture"]["electro_pairs"]
+    assert pairs
+    code = pairs[0][0]["code"]
+    side = next(p["side"] for p in plan.points if p["code"] == code)
+    plan = services.plan_point_remove(
+        actor=actor(episode.patient.primary_practitioner),
+        plan_id=plan.public_id,
+        version=plan.version,
+        code=code,
+        side=side,
+    )
+    remaining = plan.document["acupuncture"]["electro_pairs"]
+    assert all(code not in {e["code"] for e in pair} for pair in remaining)

@@ -468,3 +468,16 @@ def test_the_amendment_page_shows_an_event_error_beside_its_field(plan):
     form["event-0-duration_days"] = "1"
     assert client.post(f"/treatment/sessions/{session.public_id}/amend/", form).status_code == 302
     assert session.adverse_events.filter(amendment__isnull=False).count() == 1
+
+
+def test_a_discharged_episode_gets_no_new_plan_or_session(plan):
+    episode = plan.episode
+    episode.status = "discharged"
+    episode.save()
+    with pytest.raises(InputError) as refused:
+        make_session(plan)
+    assert refused.value.field == "episode"
+    with pytest.raises(InputError) as again:
+        make_plan(episode)
+    assert again.value.field == "episode"
+    assert not TreatmentSession.objects.exists()
