@@ -15,6 +15,7 @@ from acucare.assessments.api import router as assessments_router
 from acucare.audit.api import router as audit_router
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients.api import router as patients_router
+from acucare.treatment.api import router as treatment_router
 
 api = NinjaAPI(
     title="acucare",
@@ -33,6 +34,7 @@ api.add_router("", accounts_router)
 api.add_router("", patients_router)
 api.add_router("", assessments_router)
 api.add_router("", audit_router)
+api.add_router("", treatment_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

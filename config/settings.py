@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "acucare.audit",
     "acucare.patients",
     "acucare.assessments",
+    "acucare.treatment",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

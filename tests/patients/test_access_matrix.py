@@ -370,3 +370,191 @@ def test_a_practitioner_cannot_reach_another_practitioners_assessment_by_id(worl
     assert [r.status_code for r in responses] == [404] * 6
     assert world.episode.assessments.count() == 1
     assert not world.assessment.acknowledgements.exists()
+
+
+# --- Treatment plans and sessions (acucare.treatment) ---------------------------------------
+
+
+@dataclass
+class TreatmentWorld:
+    world: World
+    plan: Any  # approved, with sessions
+    draft: Any  # a draft plan of a second episode
+    session: Any  # charted by the owner, not signed
+    signed: Any  # charted and signed by the owner
+
+    def ids(self) -> dict[str, str]:
+        return {
+            **self.world.ids(),
+            "plan": str(self.plan.public_id),
+            "draft": str(self.draft.public_id),
+            "session": str(self.session.public_id),
+            "signed": str(self.signed.public_id),
+        }
+
+
+@pytest.fixture
+def treatment_world(world) -> TreatmentWorld:
+    from acucare.treatment.services import session_sign
+    from tests.assessments.factories import make_assessment
+    from tests.treatment.factories import make_plan, make_session
+
+    make_assessment(world.episode)
+    plan = make_plan(world.episode, approve=True)
+    second = make_episode(world.patient, complaint="Knee pain")
+    make_assessment(second)
+    signed = make_session(plan)
+    signed = session_sign(actor=actor(world.users["owner"]), session_id=signed.public_id, version=1)
+    return TreatmentWorld(world, plan, make_plan(second), make_session(plan), signed)
+
+
+def _session_form(w: TreatmentWorld, role: str) -> dict[str, Any]:
+    return {
+        "needles_in": "2",
+        "needles_out": "2",
+        "needle_gauge_mm": "0.25",
+        "needle_length_mm": "40",
+        "point-0-code": "BL23",
+        "point-0-side": "bilateral",
+    }
+
+
+def _session_json(w: TreatmentWorld, role: str) -> dict[str, Any]:
+    from tests.treatment.factories import session_document
+
+    return session_document()
+
+
+AUTHOR = {"admin": 403, "owner": OK, "shared": 403, "stranger": 404, "reception": 403}
+
+TREATMENT_MATRIX = [
+    row(PAGE, "get", "/treatment/episodes/{episode}/", None, **CLINICAL),
+    row(PAGE, "post", "/treatment/episodes/{episode}/plans/", lambda w, r: {}, **CLINICAL),
+    row(PAGE, "get", "/treatment/plans/{plan}/", None, **CLINICAL),
+    row(
+        PAGE,
+        "post",
+        "/treatment/plans/{plan}/points/add/",
+        lambda w, r: {"code": "LI11", "side": "left", "version": w.plan.version},
+        **CLINICAL,
+    ),
+    row(
+        PAGE,
+        "post",
+        "/treatment/plans/{plan}/points/remove/",
+        lambda w, r: {
+            **{k: w.plan.points[-1][k] for k in ("code", "side")},
+            "version": w.plan.version,
+        },
+        **CLINICAL,
+    ),
+    row(
+        PAGE,
+        "post",
+        "/treatment/plans/{plan}/points/check/",
+        lambda w, r: {"code": "LI11", "side": "left"},
+        **CLINICAL,
+    ),
+    row(PAGE, "post", "/treatment/plans/{draft}/approve/", lambda w, r: {"version": 1}, **CLINICAL),
+    row(PAGE, "get", "/treatment/plans/{plan}/sessions/new/", None, **CLINICAL),
+    row(PAGE, "post", "/treatment/plans/{plan}/sessions/new/", _session_form, **CLINICAL),
+    row(PAGE, "post", "/treatment/plans/{plan}/sessions/check/", _session_form, **CLINICAL),
+    row(PAGE, "get", "/treatment/sessions/{session}/", None, **CLINICAL),
+    row(PAGE, "post", "/treatment/sessions/{session}/sign/", lambda w, r: {"version": 1}, **AUTHOR),
+    row(
+        PAGE,
+        "post",
+        "/treatment/sessions/{signed}/amend/",
+        lambda w, r: {"reason": "Late report", "text": "No bruising."},
+        **CLINICAL,
+    ),
+    row(PAGE, "get", "/treatment/points/?q=hegu", None, **PRACTITIONERS),
+    row(API, "get", "/api/v1/episodes/{episode}/plans", None, **CLINICAL),
+    row(API, "post", "/api/v1/episodes/{episode}/plans", None, **CLINICAL),
+    row(API, "get", "/api/v1/plans/{plan}", None, **CLINICAL),
+    row(
+        API,
+        "patch",
+        "/api/v1/plans/{plan}",
+        lambda w, r: {"version": w.plan.version, "add": {"code": "LI11", "side": "left"}},
+        **CLINICAL,
+    ),
+    row(API, "post", "/api/v1/plans/{draft}/approve", lambda w, r: {"version": 1}, **CLINICAL),
+    row(API, "get", "/api/v1/plans/{plan}/sessions", None, **CLINICAL),
+    row(API, "post", "/api/v1/plans/{plan}/sessions", _session_json, **CLINICAL),
+    row(API, "get", "/api/v1/sessions/{session}", None, **CLINICAL),
+    row(API, "post", "/api/v1/sessions/{session}/sign", lambda w, r: {"version": 1}, **AUTHOR),
+    row(
+        API,
+        "post",
+        "/api/v1/sessions/{signed}/amendments",
+        lambda w, r: {"reason": "Late report", "text": "No bruising."},
+        **CLINICAL,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "path", "body", "actor", "expected"),
+    [
+        pytest.param(
+            kind,
+            method,
+            path,
+            body,
+            actor,
+            expected.get(actor, LOGIN),
+            id=f"{actor}-{method}-{path}",
+        )
+        for kind, method, path, body, expected in TREATMENT_MATRIX
+        for actor in ACTORS
+    ],
+)
+def test_treatment_access(treatment_world, kind, method, path, body, actor, expected):
+    from acucare.treatment.models import SessionAmendment, TreatmentPlan, TreatmentSession
+
+    before = (
+        TreatmentPlan.objects.count(),
+        TreatmentSession.objects.count(),
+        SessionAmendment.objects.count(),
+    )
+    w = treatment_world
+    client = Client() if actor == "anonymous" else signed_in(w.world.users[actor])
+    payload = body(w, actor) if callable(body) else body
+    response = request(client, kind, method, path.format(**w.ids()), payload)
+    status = response.status_code
+    if expected == OK:
+        assert status in {200, 201, 302}, (status, response.content[:800])
+        if status == 302:
+            assert not response["Location"].startswith("/sign-in/")
+    elif expected == LOGIN:
+        assert status == (302 if kind == PAGE else 401)
+    else:
+        assert status == expected, response.content[:500]
+        # A refused request changes nothing.
+        after = (
+            TreatmentPlan.objects.count(),
+            TreatmentSession.objects.count(),
+            SessionAmendment.objects.count(),
+        )
+        assert after == before
+    if kind == API and status >= 400:
+        assert "error" in response.json()
+
+
+@pytest.mark.parametrize("actor", ["owner", "shared", "stranger"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/treatment/episodes/{id}/",
+        "/treatment/plans/{id}/",
+        "/treatment/sessions/{id}/",
+        "/api/v1/episodes/{id}/plans",
+        "/api/v1/plans/{id}",
+        "/api/v1/plans/{id}/sessions",
+        "/api/v1/sessions/{id}",
+    ],
+)
+def test_an_unknown_treatment_id_is_404(world, actor, path):
+    response = signed_in(world.users[actor]).get(path.format(id=uuid.uuid4()))
+    assert response.status_code == 404
