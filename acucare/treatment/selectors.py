@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 
 from acucare.accounts.actor import Actor
 from acucare.audit.services import audit_record
@@ -89,6 +89,29 @@ def episode_treatment(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeTr
         },
     )
     return EpisodeTreatment(episode, plans)
+
+
+@dataclass(frozen=True)
+class CoursePosition:
+    next_number: int
+    planned: int | None  # the protocol's number of sessions
+    due_reviews: list[dict[str, Any]]  # the plan's reviews due at the next session
+
+
+def course_position(*, plan: TreatmentPlan) -> CoursePosition:
+    """Where the next session falls in the planned course, and the reviews due then (for a
+    plan already read through `plan_detail`)."""
+    charted = plan.sessions.aggregate(last=Max("number"))["last"] or 0
+    following = charted + 1
+    acupuncture = plan.acupuncture or {}
+    planned = acupuncture.get("sessions")
+    # A review "after session n" is due as session n ends and before session n + 1.
+    reviews = [
+        r
+        for r in plan.document.get("reviews", [])
+        if r.get("after_session") in (charted, following)
+    ]
+    return CoursePosition(following, planned if isinstance(planned, int) else None, reviews)
 
 
 def session_list(*, actor: Actor, plan_id: uuid.UUID | str) -> list[TreatmentSession]:

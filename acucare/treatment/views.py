@@ -303,9 +303,14 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     record = selectors.plan_detail(actor=actor, plan_id=plan_id)
     rows = _rows(record)
+    course = selectors.course_position(plan=record)
     if request.method == "GET":
         state = session_form.build_state(_initial_points(record), point_rows=rows)
-        return render(request, "treatment/session_form.html", {"plan": record, "state": state})
+        return render(
+            request,
+            "treatment/session_form.html",
+            {"plan": record, "state": state, "course": course},
+        )
     state = session_form.build_state(request.POST, point_rows=rows)
     parsed = session_form.to_record(state)
     try:
@@ -328,7 +333,10 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
         messages.success(request, f"Session {session.number} charted. Check it, then sign it.")
         return redirect("treatment:session", session_id=session.public_id)
     return render(
-        request, "treatment/session_form.html", {"plan": record, "state": state}, status=status
+        request,
+        "treatment/session_form.html",
+        {"plan": record, "state": state, "course": course},
+        status=status,
     )
 
 

@@ -481,3 +481,18 @@ def test_a_discharged_episode_gets_no_new_plan_or_session(plan):
         make_plan(episode)
     assert again.value.field == "episode"
     assert not TreatmentSession.objects.exists()
+
+
+def test_the_form_says_where_the_session_falls_in_the_course(plan):
+    review = next(r for r in plan.document["reviews"] if r.get("after_session"))
+    for _ in range(review["after_session"] - 1):
+        make_session(plan)
+    html = (
+        signed_in(owner(plan))
+        .get(f"/treatment/plans/{plan.public_id}/sessions/new/")
+        .content.decode()
+    )
+    number = review["after_session"]
+    assert f"Chart session {number}" in html
+    assert f"of {plan.document['acupuncture']['sessions']} planned" in html
+    assert f"Review due after session {number}:" in html
