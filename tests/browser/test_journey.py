@@ -163,7 +163,7 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(
 
     # Session: the form starts with the plan's points; chart it, then sign it.
     page.get_by_role("link", name="Chart a session").first.click()
-    page.get_by_role("heading", name="Chart a session").wait_for()
+    page.get_by_role("heading", name=re.compile(r"^Chart session 1\b")).wait_for()
     planned = page.locator('[name$="-code"][name^="point-"]').first.input_value()
     assert planned  # the plan's first point is filled in
     page.locator("#id_needles_in").fill("4")
