@@ -21,6 +21,10 @@ def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL;",
                 "transaction_mode": "IMMEDIATE",
+                # Seconds a writer waits for another's transaction before "database is
+                # locked". Python's default of 5 s was exceeded (HTTP 500 on session saves)
+                # by bench/web.py's 8 concurrent writers on a busy 2-core machine.
+                "timeout": 20,
             },
         }
     if parts.scheme in {"postgres", "postgresql"}:

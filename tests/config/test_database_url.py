@@ -18,6 +18,14 @@ def test_absolute_and_memory_sqlite() -> None:
     assert database_from_url("sqlite:///:memory:", "/x")["NAME"] == ":memory:"
 
 
+def test_sqlite_writers_queue_instead_of_failing_fast() -> None:
+    """Writes take the lock at BEGIN (IMMEDIATE) and wait up to 20 s for it, so a burst
+    of saves queues rather than answering "database is locked" after Python's 5 s."""
+    options = database_from_url("sqlite:////tmp/a.db", "/x")["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 20
+
+
 def test_postgres_url_with_credentials() -> None:
     db = database_from_url("postgres://clinic:s%40cret@db.local:6543/acucare", "/x")
     assert db["ENGINE"] == "django.db.backends.postgresql"
