@@ -14,6 +14,7 @@ from acucare.accounts.middleware import record_refusal
 from acucare.audit.api import router as audit_router
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients.api import router as patients_router
+from acucare.scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
     title="acucare",
@@ -30,6 +31,7 @@ api = NinjaAPI(
 )
 api.add_router("", accounts_router)
 api.add_router("", patients_router)
+api.add_router("", scheduling_router)
 api.add_router("", audit_router)
 
 

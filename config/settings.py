@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "acucare.accounts",
     "acucare.audit",
     "acucare.patients",
+    "acucare.scheduling",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("acucare.pages.urls")),
     path("", include("acucare.accounts.urls")),
     path("patients/", include("acucare.patients.urls")),
+    path("appointments/", include("acucare.scheduling.urls")),
     path("admin/audit/", include("acucare.audit.urls")),
     path("api/v1/", api.urls),
 ]

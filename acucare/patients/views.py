@@ -145,7 +145,14 @@ def patient_chart(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             if p.pk != actor.user.pk and p not in chart.shared_with
         ]
         share_form = ShareForm(practitioners=colleagues) if colleagues else None
-    return render(request, "patients/chart.html", {"chart": chart, "share_form": share_form})
+    from acucare.scheduling.selectors import patient_appointments  # the app built on this one
+
+    appointments = patient_appointments(actor=actor, patient=chart.patient)
+    return render(
+        request,
+        "patients/chart.html",
+        {"chart": chart, "share_form": share_form, "appointments": appointments},
+    )
 
 
 @login_required
