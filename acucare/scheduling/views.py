@@ -103,6 +103,14 @@ def appointment_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
     )
 
 
+def _show(form: AppointmentForm, error: InputError) -> None:
+    """The service speaks of `start`; the form asks for a date and a time."""
+    if error.field == "start":
+        form.add_error("time", error.message)
+    else:
+        apply_input_error(form, error)
+
+
 def _booking(form: AppointmentForm) -> services.Booking:
     data = form.cleaned_data
     return services.Booking(
@@ -142,7 +150,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                 submission=form.cleaned_data.get("submission"),
             )
         except InputError as error:
-            apply_input_error(form, error)
+            _show(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
         except DuplicateSubmission as duplicate:
@@ -203,7 +211,7 @@ def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
                 booking=_booking(form),
             )
         except InputError as error:
-            apply_input_error(form, error)
+            _show(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
             status = 409

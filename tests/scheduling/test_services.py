@@ -284,7 +284,7 @@ def test_arrived_then_completed(clinic):
 
 
 def test_did_not_attend_only_once_the_time_has_come(clinic):
-    doc, patient, desk = clinic
+    doc, patient, _desk = clinic
     later = make_appointment(patient, start=at(1, 10))
     with pytest.raises(InputError):
         services.appointment_mark(
@@ -298,7 +298,7 @@ def test_did_not_attend_only_once_the_time_has_come(clinic):
 
 
 def test_arrival_is_only_on_the_day_and_can_be_undone(clinic):
-    doc, patient, desk = clinic
+    _doc, patient, desk = clinic
     tomorrow = make_appointment(patient, start=at(1, 10))
     with pytest.raises(InputError):
         services.appointment_mark(
@@ -330,7 +330,7 @@ def test_a_booked_appointment_cannot_jump_to_completed(clinic):
 
 
 def test_another_practitioners_appointment_is_not_found(clinic):
-    doc, patient, _desk = clinic
+    _doc, patient, _desk = clinic
     appointment = make_appointment(patient, start=timezone.now())
     with pytest.raises(Http404):
         services.appointment_mark(
