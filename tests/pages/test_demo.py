@@ -59,3 +59,20 @@ def test_no_password_is_written_in_the_demo_code():
     source = (Path(__file__).resolve().parents[2] / "acucare/pages/demo.py").read_text()
     assert "set_password(password)" in source
     assert not re.search(r"password\s*=\s*[\"']", source)
+
+
+def test_the_demo_books_a_working_week_once():
+    from django.utils import timezone
+
+    from acucare.scheduling.models import Appointment
+
+    load()
+    booked = Appointment.objects.all()
+    assert 15 <= booked.count() <= 40
+    assert {a.kind for a in booked} == {"initial_assessment", "treatment", "review"}
+    assert all(a.start > timezone.now() and a.start.weekday() < 5 for a in booked)
+    assert not booked.filter(patient__episodes__status="discharged").exists()
+    events = AuditEvent.objects.count()
+    load()
+    assert Appointment.objects.count() == booked.count()
+    assert AuditEvent.objects.count() == events
