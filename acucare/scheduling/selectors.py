@@ -107,20 +107,15 @@ PAST_SHOWN = 10
 
 def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointments:
     """A patient's coming appointments and the most recent past ones, for the chart.
-    `patient` is one the chart has just reached through `access_patient`."""
+    `patient` is one the chart has just reached through `access_patient`; the chart's
+    own `read` event records the look at the patient, so this adds none (one view of a
+    chart stays one event in the log)."""
     now = timezone.now()
     everything = list(
         visible_appointments(actor).filter(patient=patient).select_related("practitioner")
     )
     upcoming = [a for a in everything if a.end > now]
     past = [a for a in reversed(everything) if a.end <= now][:PAST_SHOWN]
-    audit_record(
-        actor=actor,
-        action="list",
-        object_type="appointment",
-        patient_id=patient.public_id,
-        detail={"appointments": [str(a.public_id) for a in upcoming + past]},
-    )
     return PatientAppointments(upcoming, past)
 
 

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 # the audit insert; and at most a session refresh with its savepoint pair.
 LIST_QUERIES = 9
 # session, user, clinic, patient, episodes, their conditions, shares, colleagues for the
-# share form, the audit insert; the appointments with their practitioners and their
-# audit insert; and the session refresh with its savepoint pair.
-CHART_QUERIES = 14
+# share form, the audit insert, the appointments with their practitioners; and the
+# session refresh with its savepoint pair.
+CHART_QUERIES = 13
 
 
 @pytest.fixture
