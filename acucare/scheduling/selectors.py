@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from acucare.accounts.actor import Actor
@@ -119,5 +120,12 @@ def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointmen
     return PatientAppointments(upcoming, past)
 
 
-def bookable_practitioners() -> list[User]:
-    return list(get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True))
+def bookable_practitioners(patient: Patient | None = None) -> list[User]:
+    """Active practitioners; for a patient, those who look after them (primary or
+    shared with), the only ones a booking accepts."""
+    practitioners = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+    if patient is not None:
+        practitioners = practitioners.filter(
+            Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient)
+        ).distinct()
+    return list(practitioners.order_by("last_name", "first_name", "id"))

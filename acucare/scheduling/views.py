@@ -131,7 +131,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     if not patient_id:
         return render(request, "scheduling/choose_patient.html")
     patient = patient_selectors.patient_for_edit(actor=actor, patient_id=patient_id)
-    practitioners = selectors.bookable_practitioners()
+    practitioners = selectors.bookable_practitioners(patient)
     form = AppointmentForm(
         request.POST or None,
         practitioners=practitioners,
@@ -189,7 +189,7 @@ def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     local = timezone.localtime(appointment.start)
     form = AppointmentForm(
         request.POST or None,
-        practitioners=selectors.bookable_practitioners(),
+        practitioners=selectors.bookable_practitioners(appointment.patient),
         editing=True,
         initial={
             "practitioner": str(appointment.practitioner.public_id),

@@ -249,3 +249,16 @@ def test_the_chart_lists_many_appointments_in_fixed_queries(desk, django_assert_
     with django_assert_max_num_queries(CHART_QUERIES):
         html = client.get(f"/patients/{patient.public_id}/").content.decode()
     assert len(re.findall(r'href="/appointments/[0-9a-f-]{36}/"', html)) == 20
+
+
+def test_the_form_offers_only_practitioners_who_look_after_the_patient(desk):
+    doc, patient, reception = desk
+    colleague, stranger = make_practitioner(), make_practitioner()
+    from tests.factories import share
+
+    share(patient, colleague)
+    html = signed_in(reception).get(f"/appointments/new/?patient={patient.public_id}")
+    page = html.content.decode()
+    assert str(doc.public_id) in page
+    assert str(colleague.public_id) in page
+    assert str(stranger.public_id) not in page
