@@ -4,8 +4,9 @@ user, reaches records through the access helpers and appends exactly one audit e
 Reception books, moves and cancels appointments; practitioners and reception record
 what happened (arrived, did not attend), and the practitioner completes the visit.
 Double booking is refused inside the transaction: the practitioner's row is locked
-(`SELECT … FOR UPDATE` on PostgreSQL; SQLite lets one writer at a time) before the
-overlap check, so two racing bookings for one practitioner are serialised."""
+and then the patient's (`SELECT … FOR UPDATE` on PostgreSQL; SQLite lets one writer
+at a time) before the overlap check, so two racing bookings for one practitioner, or
+for one patient, are serialised."""
 
 from __future__ import annotations
 
@@ -118,8 +119,10 @@ def _refuse_overlap(
     end: dt.datetime,
     exclude: Appointment | None = None,
 ) -> None:
-    # Lock the practitioner's row first: every booking for them waits here in turn.
+    # Lock the practitioner's row, then the patient's (always in this order, so two
+    # bookings cannot wait for each other): every booking for either waits here in turn.
     get_user_model().objects.select_for_update().filter(pk=practitioner.pk).get()
+    Patient.objects.select_for_update().filter(pk=patient.pk).get()
     clashes = Appointment.objects.filter(status__in=HOLDS_TIME, start__lt=end, end__gt=start)
     if exclude is not None:
         clashes = clashes.exclude(pk=exclude.pk)

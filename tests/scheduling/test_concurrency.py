@@ -1,4 +1,4 @@
-"""Two desks booking the same practitioner at the same moment: one booking wins."""
+"""Two desks booking one practitioner, or one patient, at the same moment: one wins."""
 
 from __future__ import annotations
 
@@ -12,16 +12,24 @@ from django.utils import timezone
 from acucare.domain.errors import InputError
 from acucare.scheduling import services
 from acucare.scheduling.models import Appointment
-from tests.factories import actor, make_patient, make_practitioner, make_reception
+from tests.factories import actor, make_patient, make_practitioner, make_reception, share
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
-def test_racing_bookings_for_one_practitioner_do_not_both_succeed():
+@pytest.mark.parametrize("same", ["practitioner", "patient"])
+def test_racing_bookings_do_not_both_succeed(same):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time; the race needs PostgreSQL")
     doc = make_practitioner()
-    patients = [make_patient(doc), make_patient(doc)]
+    if same == "practitioner":
+        doctors = [doc, doc]
+        patients = [make_patient(doc), make_patient(doc)]
+    else:
+        colleague = make_practitioner()
+        patient = make_patient(doc)
+        share(patient, colleague)
+        doctors, patients = [doc, colleague], [patient, patient]
     desks = [actor(make_reception()), actor(make_reception())]
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     start = dt.datetime.combine(tomorrow, dt.time(10), tzinfo=timezone.get_current_timezone())
@@ -34,7 +42,7 @@ def test_racing_bookings_for_one_practitioner_do_not_both_succeed():
             services.appointment_book(
                 actor=desks[index],
                 patient_id=patients[index].public_id,
-                booking=services.Booking(doc.public_id, start, 45, "treatment"),
+                booking=services.Booking(doctors[index].public_id, start, 45, "treatment"),
             )
             outcomes.append("booked")
         except InputError as error:
