@@ -62,7 +62,8 @@ def appointment_list(
             {"min": 1, "max": MAX_RANGE_DAYS},
         )
     appointments = visible_appointments(actor)
-    chosen = _practitioner(practitioner)
+    own = practitioner is not None and str(practitioner) == str(actor.user.public_id)
+    chosen = actor.user if own else _practitioner(practitioner)
     if chosen is not None:
         appointments = appointments.filter(practitioner=chosen)
     start, end = _day_bounds(first_day, last_day)

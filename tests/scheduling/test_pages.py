@@ -262,3 +262,15 @@ def test_the_form_offers_only_practitioners_who_look_after_the_patient(desk):
     assert str(doc.public_id) in page
     assert str(colleague.public_id) in page
     assert str(stranger.public_id) not in page
+
+
+def test_a_practitioners_week_and_the_api_list_run_fixed_queries(
+    busy_week, django_assert_max_num_queries
+):
+    client = signed_in(busy_week[0])
+    with django_assert_max_num_queries(DIARY_QUERIES):
+        assert client.get("/appointments/?view=week").status_code == 200
+    last = (timezone.localdate() + dt.timedelta(days=6)).isoformat()
+    with django_assert_max_num_queries(DIARY_QUERIES):
+        listed = client.get(f"/api/v1/appointments?date_to={last}").json()
+    assert len(listed) == 21
