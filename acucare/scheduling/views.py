@@ -25,7 +25,7 @@ from acucare.patients import selectors as patient_selectors
 from acucare.scheduling import selectors, services
 from acucare.scheduling.access import require_reception, visible_appointments
 from acucare.scheduling.forms import AppointmentForm, CancelForm, MarkForm
-from acucare.scheduling.models import Appointment
+from acucare.scheduling.models import Appointment, AppointmentStatus
 
 
 @dataclass(frozen=True)
@@ -180,12 +180,23 @@ def _diary_url(appointment: Appointment) -> str:
     )
 
 
+def _only_booked(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    messages.info(
+        request,
+        f"This appointment is {appointment.get_status_display().lower()}; only a booked "
+        "appointment can be changed or cancelled.",
+    )
+    return redirect("scheduling:detail", public_id=appointment.public_id)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     require_reception(actor)
     appointment = selectors.appointment_detail(actor=actor, appointment_id=public_id)
+    if appointment.status != AppointmentStatus.BOOKED:
+        return _only_booked(request, appointment)
     local = timezone.localtime(appointment.start)
     form = AppointmentForm(
         request.POST or None,
@@ -234,6 +245,8 @@ def appointment_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
     actor = actor_from_request(request)
     require_reception(actor)
     appointment = selectors.appointment_detail(actor=actor, appointment_id=public_id)
+    if appointment.status != AppointmentStatus.BOOKED:
+        return _only_booked(request, appointment)
     form = CancelForm(request.POST or None, initial={"version": appointment.version})
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -197,8 +197,25 @@ def test_cancel_page_keeps_the_record(desk):
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
+    again = client.post(f"/appointments/{appointment.public_id}/cancel/", {"version": "2"})
+    assert again["Location"] == f"/appointments/{appointment.public_id}/"
+    edit = client.get(f"/appointments/{appointment.public_id}/edit/")
+    assert edit["Location"] == f"/appointments/{appointment.public_id}/"
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.version) == ("cancelled", 2)
+
+
+def test_a_stale_cancel_is_a_conflict_on_the_page(desk):
+    doc, patient, reception = desk
+    appointment = make_appointment(patient, start=at(1, 10))
+    client = signed_in(reception)
+    client.post(
+        f"/appointments/{appointment.public_id}/edit/", form(doc, time="11:00", version="1")
+    )
     stale = client.post(f"/appointments/{appointment.public_id}/cancel/", {"version": "1"})
     assert stale.status_code == 409
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
 
 
 def test_marking_from_the_diary(desk):
