@@ -11,10 +11,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from acucare.accounts.api import API_AUTH
 from acucare.accounts.api import router as accounts_router
 from acucare.accounts.middleware import record_refusal
+from acucare.assessments.api import router as assessments_router
 from acucare.audit.api import router as audit_router
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients.api import router as patients_router
 from acucare.scheduling.api import router as scheduling_router
+from acucare.treatment.api import router as treatment_router
 
 api = NinjaAPI(
     title="acucare",
@@ -31,8 +33,10 @@ api = NinjaAPI(
 )
 api.add_router("", accounts_router)
 api.add_router("", patients_router)
+api.add_router("", assessments_router)
 api.add_router("", scheduling_router)
 api.add_router("", audit_router)
+api.add_router("", treatment_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "acucare.accounts",
     "acucare.audit",
     "acucare.patients",
+    "acucare.assessments",
+    "acucare.treatment",
     "acucare.scheduling",
 ]
 

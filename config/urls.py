@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("acucare.pages.urls")),
     path("", include("acucare.accounts.urls")),
     path("patients/", include("acucare.patients.urls")),
+    path("treatment/", include("acucare.treatment.urls")),
+    path("assessments/", include("acucare.assessments.urls")),
     path("appointments/", include("acucare.scheduling.urls")),
     path("admin/audit/", include("acucare.audit.urls")),
     path("api/v1/", api.urls),

@@ -16,6 +16,7 @@ from acucare.accounts.access import require_patient_staff, require_practitioner
 from acucare.accounts.actor import actor_from_request
 from acucare.accounts.forms import apply_input_error
 from acucare.accounts.submissions import DuplicateSubmission
+from acucare.assessments.selectors import current_by_episode
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services
 from acucare.patients.conditions import search_conditions
@@ -145,13 +146,21 @@ def patient_chart(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             if p.pk != actor.user.pk and p not in chart.shared_with
         ]
         share_form = ShareForm(practitioners=colleagues) if colleagues else None
+    # The current assessment of each episode (its decision badge); access to the
+    # episodes was checked and the read recorded by the chart's selector.
+    assessments = current_by_episode(chart.episodes) if chart.clinical else {}
     from acucare.scheduling.selectors import patient_appointments  # the app built on this one
 
     appointments = patient_appointments(actor=actor, patient=chart.patient)
     return render(
         request,
         "patients/chart.html",
-        {"chart": chart, "share_form": share_form, "appointments": appointments},
+        {
+            "chart": chart,
+            "share_form": share_form,
+            "assessments": assessments,
+            "appointments": appointments,
+        },
     )
 
 

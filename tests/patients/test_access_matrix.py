@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from acucare.accounts.models import User
 from acucare.accounts.services import api_token_create
+from tests.assessments.factories import URGENT_AND_REFER, form_data, intake, make_assessment
 from tests.factories import (
     actor,
     make_admin,
@@ -46,12 +47,14 @@ class World:
     patient: Any
     episode: Any
     token: Any
+    assessment: Any
     appointment: Any = None
 
     def ids(self) -> dict[str, str]:
         return {
             "patient": str(self.patient.public_id),
             "episode": str(self.episode.public_id),
+            "assessment": str(self.assessment.public_id),
             "owner": str(self.users["owner"].public_id),
             "stranger": str(self.users["stranger"].public_id),
             "shared": str(self.users["shared"].public_id),
@@ -74,9 +77,12 @@ def world() -> World:
     patient = make_patient(owner)
     share(patient, users["shared"])
     token, _secret = api_token_create(actor=actor(owner), name="owner's integration")
+    episode = make_episode(patient)
     # Starting now, so that every role's allowed status change is possible today.
     appointment = make_appointment(patient, owner, start=timezone.now())
-    return World(users, patient, make_episode(patient), token, appointment)
+    return World(
+        users, patient, episode, token, make_assessment(episode, **URGENT_AND_REFER), appointment
+    )
 
 
 def demographics(world: World, role: str) -> dict[str, Any]:
@@ -94,6 +100,8 @@ def demographics(world: World, role: str) -> dict[str, Any]:
 
 EPISODE_FORM = {"complaint": "Neck pain", "icd10_0": "M54.2", "weeks_0": "20"}
 EPISODE_JSON = {"complaint": "Neck pain", "conditions": [{"icd10": "M54.2", "duration_weeks": 20}]}
+
+ACKNOWLEDGEMENT = {"rule": "cauda_equina", "note": "Sent to the emergency department."}
 
 EPISODE_UPDATE = {"complaint": "Low back pain", "status": "on_hold", "version": 1}
 
@@ -176,6 +184,24 @@ MATRIX = [
         reception=403,
     ),
     row(PAGE, "get", "/patients/conditions/?q=M54", None, **PRACTITIONERS),
+    row(PAGE, "get", "/assessments/episodes/{episode}/", None, **CLINICAL),
+    row(PAGE, "get", "/assessments/episodes/{episode}/intake/", None, **CLINICAL),
+    row(
+        PAGE,
+        "post",
+        "/assessments/episodes/{episode}/intake/",
+        lambda w, r: form_data(w.episode, based_on=str(w.assessment.public_id)),
+        **CLINICAL,
+    ),
+    row(PAGE, "get", "/assessments/score/phq9/?q_phq9_1=2", None, **PRACTITIONERS),
+    row(PAGE, "get", "/assessments/{assessment}/", None, **CLINICAL),
+    row(
+        PAGE,
+        "post",
+        "/assessments/{assessment}/acknowledge/",
+        lambda w, r: ACKNOWLEDGEMENT,
+        **CLINICAL,
+    ),
     row(
         PAGE,
         "post",
@@ -263,6 +289,16 @@ MATRIX = [
     row(API, "get", "/api/v1/episodes/{episode}", None, **CLINICAL),
     row(API, "put", "/api/v1/episodes/{episode}", lambda w, r: EPISODE_UPDATE, **CLINICAL),
     row(API, "get", "/api/v1/conditions?q=M54", None, **PRACTITIONERS),
+    row(API, "get", "/api/v1/episodes/{episode}/assessments", None, **CLINICAL),
+    row(API, "post", "/api/v1/episodes/{episode}/assessments", lambda w, r: intake(), **CLINICAL),
+    row(API, "get", "/api/v1/assessments/{assessment}", None, **CLINICAL),
+    row(
+        API,
+        "post",
+        "/api/v1/assessments/{assessment}/acknowledgements",
+        lambda w, r: ACKNOWLEDGEMENT,
+        **CLINICAL,
+    ),
     row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/appointments", None, **PATIENT_STAFF),
@@ -338,13 +374,18 @@ def test_access(world, kind, method, path, body, actor, expected):
         "/patients/{id}/edit/",
         "/api/v1/patients/{id}",
         "/api/v1/episodes/{id}",
+        "/assessments/{id}/",
+        "/assessments/episodes/{id}/intake/",
+        "/api/v1/assessments/{id}",
+        "/api/v1/episodes/{id}/assessments",
         "/appointments/{id}/",
         "/api/v1/appointments/{id}",
     ],
 )
 def test_an_unknown_id_is_404_for_everyone(world, actor, path):
     response = signed_in(world.users[actor]).get(path.format(id=uuid.uuid4()))
-    expected = 403 if actor == "reception" and "episodes" in path else 404
+    clinical = "episodes" in path or "assessments" in path
+    expected = 403 if actor == "reception" and clinical else 404
     assert response.status_code == expected
 
 
@@ -403,3 +444,217 @@ def test_a_practitioner_cannot_change_another_practitioners_appointment_by_id(wo
     assert stranger.get("/api/v1/appointments").json() == []
     listed = stranger.get(f"/appointments/?practitioner={world.ids()['owner']}").content.decode()
     assert world.patient.family_name not in listed
+
+
+def test_a_practitioner_cannot_reach_another_practitioners_assessment_by_id(world):
+    stranger = signed_in(world.users["stranger"])
+    assessment = world.assessment.public_id
+    responses = [
+        stranger.get(f"/assessments/{assessment}/"),
+        stranger.post(f"/assessments/{assessment}/acknowledge/", ACKNOWLEDGEMENT),
+        stranger.get(f"/api/v1/assessments/{assessment}"),
+        stranger.post(
+            f"/api/v1/assessments/{assessment}/acknowledgements",
+            data=json.dumps(ACKNOWLEDGEMENT),
+            content_type="application/json",
+        ),
+        stranger.post(
+            f"/api/v1/episodes/{world.episode.public_id}/assessments",
+            data=json.dumps(intake()),
+            content_type="application/json",
+        ),
+        stranger.post(
+            f"/assessments/episodes/{world.episode.public_id}/intake/", form_data(world.episode)
+        ),
+    ]
+    assert [r.status_code for r in responses] == [404] * 6
+    assert world.episode.assessments.count() == 1
+    assert not world.assessment.acknowledgements.exists()
+
+
+# --- Treatment plans and sessions (acucare.treatment) ---------------------------------------
+
+
+@dataclass
+class TreatmentWorld:
+    world: World
+    plan: Any  # approved, with sessions
+    draft: Any  # a draft plan of a second episode
+    session: Any  # charted by the owner, not signed
+    signed: Any  # charted and signed by the owner
+
+    def ids(self) -> dict[str, str]:
+        return {
+            **self.world.ids(),
+            "plan": str(self.plan.public_id),
+            "draft": str(self.draft.public_id),
+            "session": str(self.session.public_id),
+            "signed": str(self.signed.public_id),
+        }
+
+
+@pytest.fixture
+def treatment_world(world) -> TreatmentWorld:
+    from acucare.treatment.services import session_sign
+    from tests.assessments.factories import make_assessment
+    from tests.treatment.factories import make_plan, make_session
+
+    make_assessment(world.episode)
+    plan = make_plan(world.episode, approve=True)
+    second = make_episode(world.patient, complaint="Knee pain")
+    make_assessment(second)
+    signed = make_session(plan)
+    signed = session_sign(actor=actor(world.users["owner"]), session_id=signed.public_id, version=1)
+    return TreatmentWorld(world, plan, make_plan(second), make_session(plan), signed)
+
+
+def _session_form(w: TreatmentWorld, role: str) -> dict[str, Any]:
+    return {
+        "needles_in": "2",
+        "needles_out": "2",
+        "needle_gauge_mm": "0.25",
+        "needle_length_mm": "40",
+        "point-0-code": "BL23",
+        "point-0-side": "bilateral",
+    }
+
+
+def _session_json(w: TreatmentWorld, role: str) -> dict[str, Any]:
+    from tests.treatment.factories import session_document
+
+    return session_document()
+
+
+AUTHOR = {"admin": 403, "owner": OK, "shared": 403, "stranger": 404, "reception": 403}
+
+TREATMENT_MATRIX = [
+    row(PAGE, "get", "/treatment/episodes/{episode}/", None, **CLINICAL),
+    row(PAGE, "post", "/treatment/episodes/{episode}/plans/", lambda w, r: {}, **CLINICAL),
+    row(PAGE, "get", "/treatment/plans/{plan}/", None, **CLINICAL),
+    row(
+        PAGE,
+        "post",
+        "/treatment/plans/{plan}/points/add/",
+        lambda w, r: {"code": "LI11", "side": "left", "version": w.plan.version},
+        **CLINICAL,
+    ),
+    row(
+        PAGE,
+        "post",
+        "/treatment/plans/{plan}/points/remove/",
+        lambda w, r: {
+            **{k: w.plan.points[-1][k] for k in ("code", "side")},
+            "version": w.plan.version,
+        },
+        **CLINICAL,
+    ),
+    row(
+        PAGE,
+        "post",
+        "/treatment/plans/{plan}/points/check/",
+        lambda w, r: {"code": "LI11", "side": "left"},
+        **CLINICAL,
+    ),
+    row(PAGE, "post", "/treatment/plans/{draft}/approve/", lambda w, r: {"version": 1}, **CLINICAL),
+    row(PAGE, "get", "/treatment/plans/{plan}/sessions/new/", None, **CLINICAL),
+    row(PAGE, "post", "/treatment/plans/{plan}/sessions/new/", _session_form, **CLINICAL),
+    row(PAGE, "post", "/treatment/plans/{plan}/sessions/check/", _session_form, **CLINICAL),
+    row(PAGE, "get", "/treatment/sessions/{session}/", None, **CLINICAL),
+    row(PAGE, "post", "/treatment/sessions/{session}/sign/", lambda w, r: {"version": 1}, **AUTHOR),
+    row(
+        PAGE,
+        "post",
+        "/treatment/sessions/{signed}/amend/",
+        lambda w, r: {"reason": "Late report", "text": "No bruising."},
+        **CLINICAL,
+    ),
+    row(PAGE, "get", "/treatment/points/?q=hegu", None, **PRACTITIONERS),
+    row(API, "get", "/api/v1/episodes/{episode}/plans", None, **CLINICAL),
+    row(API, "post", "/api/v1/episodes/{episode}/plans", None, **CLINICAL),
+    row(API, "get", "/api/v1/plans/{plan}", None, **CLINICAL),
+    row(
+        API,
+        "patch",
+        "/api/v1/plans/{plan}",
+        lambda w, r: {"version": w.plan.version, "add": {"code": "LI11", "side": "left"}},
+        **CLINICAL,
+    ),
+    row(API, "post", "/api/v1/plans/{draft}/approve", lambda w, r: {"version": 1}, **CLINICAL),
+    row(API, "get", "/api/v1/plans/{plan}/sessions", None, **CLINICAL),
+    row(API, "post", "/api/v1/plans/{plan}/sessions", _session_json, **CLINICAL),
+    row(API, "get", "/api/v1/sessions/{session}", None, **CLINICAL),
+    row(API, "post", "/api/v1/sessions/{session}/sign", lambda w, r: {"version": 1}, **AUTHOR),
+    row(
+        API,
+        "post",
+        "/api/v1/sessions/{signed}/amendments",
+        lambda w, r: {"reason": "Late report", "text": "No bruising."},
+        **CLINICAL,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "path", "body", "actor", "expected"),
+    [
+        pytest.param(
+            kind,
+            method,
+            path,
+            body,
+            actor,
+            expected.get(actor, LOGIN),
+            id=f"{actor}-{method}-{path}",
+        )
+        for kind, method, path, body, expected in TREATMENT_MATRIX
+        for actor in ACTORS
+    ],
+)
+def test_treatment_access(treatment_world, kind, method, path, body, actor, expected):
+    from acucare.treatment.models import SessionAmendment, TreatmentPlan, TreatmentSession
+
+    before = (
+        TreatmentPlan.objects.count(),
+        TreatmentSession.objects.count(),
+        SessionAmendment.objects.count(),
+    )
+    w = treatment_world
+    client = Client() if actor == "anonymous" else signed_in(w.world.users[actor])
+    payload = body(w, actor) if callable(body) else body
+    response = request(client, kind, method, path.format(**w.ids()), payload)
+    status = response.status_code
+    if expected == OK:
+        assert status in {200, 201, 302}, (status, response.content[:800])
+        if status == 302:
+            assert not response["Location"].startswith("/sign-in/")
+    elif expected == LOGIN:
+        assert status == (302 if kind == PAGE else 401)
+    else:
+        assert status == expected, response.content[:500]
+        # A refused request changes nothing.
+        after = (
+            TreatmentPlan.objects.count(),
+            TreatmentSession.objects.count(),
+            SessionAmendment.objects.count(),
+        )
+        assert after == before
+    if kind == API and status >= 400:
+        assert "error" in response.json()
+
+
+@pytest.mark.parametrize("actor", ["owner", "shared", "stranger"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/treatment/episodes/{id}/",
+        "/treatment/plans/{id}/",
+        "/treatment/sessions/{id}/",
+        "/api/v1/episodes/{id}/plans",
+        "/api/v1/plans/{id}",
+        "/api/v1/plans/{id}/sessions",
+        "/api/v1/sessions/{id}",
+    ],
+)
+def test_an_unknown_treatment_id_is_404(world, actor, path):
+    response = signed_in(world.users[actor]).get(path.format(id=uuid.uuid4()))
+    assert response.status_code == 404

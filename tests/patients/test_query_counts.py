@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 # the audit insert; and at most a session refresh with its savepoint pair.
 LIST_QUERIES = 9
 # session, user, clinic, patient, episodes, their conditions, shares, colleagues for the
-# share form, the audit insert, the appointments with their practitioners; and the
-# session refresh with its savepoint pair.
-CHART_QUERIES = 13
+# share form, the current assessment of every episode and its acknowledgements, the audit
+# insert, the appointments with their practitioners; and the session refresh with its
+# savepoint pair.
+CHART_QUERIES = 15
 
 
 @pytest.fixture

@@ -1,0 +1,122 @@
+"""Reads of assessments. Reads that show patient data append one audit event.
+
+The interface the treatment app relies on (docs/clinic-app.md, "Assessments"):
+`current_assessment(actor=, episode=)` and `unacknowledged_findings(assessment=)`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch
+
+from acucare.accounts.actor import Actor
+from acucare.assessments.access import access_assessment
+from acucare.assessments.models import Assessment, FindingAcknowledgement
+from acucare.audit.services import audit_record
+from acucare.patients.access import access_episode
+from acucare.patients.models import Episode
+
+
+def current_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
+    """The episode's latest assessment that no newer intake has superseded, or None.
+
+    Checks the actor's access to the episode and records the read."""
+    episode = access_episode(actor, episode.public_id, write=False)
+    assessment = (
+        Assessment.objects.filter(episode=episode, superseded_at__isnull=True)
+        .select_related("episode__patient", "created_by")
+        .first()
+    )
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="assessment",
+        object_id=assessment.public_id if assessment is not None else None,
+        patient_id=episode.patient.public_id,
+        detail={"episode": str(episode.public_id), "current": assessment is not None},
+    )
+    return assessment
+
+
+def unacknowledged_findings(*, assessment: Assessment) -> list[dict[str, Any]]:
+    """The assessment's `urgent` and `refer` findings that nobody has acknowledged yet,
+    most severe first. An empty list means a plan may be approved against it."""
+    return assessment.unacknowledged()
+
+
+def _with_acknowledgements() -> Prefetch[Any]:
+    return Prefetch(
+        "acknowledgements",
+        queryset=FindingAcknowledgement.objects.select_related("created_by"),
+    )
+
+
+def assessment_detail(*, actor: Actor, assessment_id: uuid.UUID | str) -> Assessment:
+    """One assessment with its acknowledgements (any, current or superseded)."""
+    found = access_assessment(actor, assessment_id, write=False)
+    assessment = (
+        Assessment.objects.select_related("episode__patient", "created_by")
+        .prefetch_related(_with_acknowledgements())
+        .get(pk=found.pk)
+    )
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="assessment",
+        object_id=assessment.public_id,
+        patient_id=assessment.episode.patient.public_id,
+    )
+    return assessment
+
+
+@dataclass(frozen=True)
+class EpisodeAssessments:
+    episode: Episode
+    assessments: list[Assessment]  # newest first; the first is current unless superseded
+
+    @property
+    def current(self) -> Assessment | None:
+        first = self.assessments[0] if self.assessments else None
+        return first if first is not None and first.is_current else None
+
+
+def assessment_list(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeAssessments:
+    """Every assessment of an episode, newest first, in a fixed number of queries."""
+    episode = access_episode(actor, episode_id, write=False)
+    assessments = list(
+        Assessment.objects.filter(episode=episode)
+        .select_related("created_by")
+        .prefetch_related(_with_acknowledgements())
+    )
+    for assessment in assessments:
+        assessment.episode = episode  # already loaded; saves a query per row
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="assessment",
+        patient_id=episode.patient.public_id,
+        detail={
+            "episode": str(episode.public_id),
+            "assessments": [str(a.public_id) for a in assessments],
+        },
+    )
+    return EpisodeAssessments(episode, assessments)
+
+
+def current_by_episode(episodes: Iterable[Episode]) -> dict[int, Assessment]:
+    """The current assessment of each of these episodes with its acknowledgements, in
+    two queries.
+
+    For the patient chart, whose own selector has already checked access to these
+    episodes and recorded the read of the chart; so no further audit event here."""
+    ids = [episode.pk for episode in episodes]
+    if not ids:
+        return {}
+    current = Assessment.objects.filter(
+        episode_id__in=ids, superseded_at__isnull=True
+    ).prefetch_related("acknowledgements")
+    return {a.episode_id: a for a in current}

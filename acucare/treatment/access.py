@@ -1,0 +1,53 @@
+"""Plans and sessions are clinical content: a practitioner with access to the episode's
+patient reaches them; anyone else gets 404 (or 403 for a role that never sees clinical
+content), as for episodes (`acucare.patients.access`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from acucare.accounts.access import require_patient_staff
+from acucare.accounts.actor import Actor
+from acucare.patients.access import visible_patients
+from acucare.treatment.models import TreatmentPlan, TreatmentSession
+
+
+def _parse(public_id: uuid.UUID | str, what: str) -> uuid.UUID:
+    try:
+        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404(f"No such {what}.") from exc
+
+
+def _require_clinical(actor: Actor) -> None:
+    require_patient_staff(actor)
+    if not actor.is_practitioner:
+        raise PermissionDenied("Clinical content is for practitioners only.")
+
+
+def access_plan(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> TreatmentPlan:
+    del write  # every practitioner who may read a plan may also edit it (see patients.access)
+    _require_clinical(actor)
+    try:
+        return TreatmentPlan.objects.select_related(
+            "episode__patient", "assessment", "approved_by", "created_by"
+        ).get(public_id=_parse(public_id, "plan"), episode__patient__in=visible_patients(actor))
+    except TreatmentPlan.DoesNotExist as exc:
+        raise Http404("No such plan.") from exc
+
+
+def access_session(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> TreatmentSession:
+    del write
+    _require_clinical(actor)
+    try:
+        return TreatmentSession.objects.select_related(
+            "plan__episode__patient", "created_by", "signed_by"
+        ).get(
+            public_id=_parse(public_id, "session"),
+            plan__episode__patient__in=visible_patients(actor),
+        )
+    except TreatmentSession.DoesNotExist as exc:
+        raise Http404("No such session.") from exc

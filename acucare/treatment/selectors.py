@@ -1,0 +1,234 @@
+"""Reads of plans and sessions; each read of patient data appends one audit event."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Prefetch, Q
+
+from acucare.accounts.actor import Actor
+from acucare.audit.services import audit_record
+from acucare.domain.errors import InputError
+from acucare.domain.intake import Intake, parse_intake
+from acucare.kb import registry
+from acucare.kb.records.acupoints import Acupoint, resolve_point_code
+from acucare.kb.records.citations import Citation
+from acucare.patients.access import access_episode
+from acucare.patients.models import Episode
+from acucare.treatment import assessments
+from acucare.treatment.access import access_plan, access_session
+from acucare.treatment.models import (
+    AdverseEvent,
+    SessionAmendment,
+    TreatmentPlan,
+    TreatmentSession,
+)
+
+
+def plan_detail(*, actor: Actor, plan_id: uuid.UUID | str) -> TreatmentPlan:
+    record = access_plan(actor, plan_id, write=False)
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="treatment_plan",
+        object_id=record.public_id,
+        patient_id=record.episode.patient.public_id,
+    )
+    return record
+
+
+def plan_list(*, actor: Actor, episode_id: uuid.UUID | str) -> list[TreatmentPlan]:
+    episode = access_episode(actor, episode_id, write=False)
+    plans = list(
+        TreatmentPlan.objects.filter(episode=episode).select_related(
+            "episode__patient", "assessment", "approved_by", "created_by"
+        )
+    )
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="treatment_plan",
+        patient_id=episode.patient.public_id,
+        detail={"episode": str(episode.public_id), "plans": [str(p.public_id) for p in plans]},
+    )
+    return plans
+
+
+@dataclass(frozen=True)
+class EpisodeTreatment:
+    episode: Episode
+    plans: list[TreatmentPlan]  # newest first, each with `sessions_shown` prefetched
+
+
+def episode_treatment(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeTreatment:
+    """The episode's plans with their sessions (and amendment counts), in fixed queries."""
+    episode = access_episode(actor, episode_id, write=False)
+    sessions = TreatmentSession.objects.select_related("created_by", "signed_by").annotate(
+        amendment_count=Count("amendments", distinct=True),
+        adverse_event_count=Count("adverse_events", distinct=True),
+        serious_event_count=Count(
+            "adverse_events", filter=Q(adverse_events__seriousness="serious"), distinct=True
+        ),
+    )
+    plans = list(
+        TreatmentPlan.objects.filter(episode=episode)
+        .select_related("assessment", "approved_by", "created_by")
+        .prefetch_related(Prefetch("sessions", queryset=sessions, to_attr="sessions_shown"))
+    )
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="treatment_session",
+        patient_id=episode.patient.public_id,
+        detail={
+            "episode": str(episode.public_id),
+            "plans": [str(p.public_id) for p in plans],
+            "sessions": [str(s.public_id) for p in plans for s in p.sessions_shown],  # type: ignore[attr-defined]
+        },
+    )
+    return EpisodeTreatment(episode, plans)
+
+
+@dataclass(frozen=True)
+class CoursePosition:
+    next_number: int
+    planned: int | None  # the protocol's number of sessions
+    due_reviews: list[dict[str, Any]]  # the plan's reviews due at the next session
+
+
+def course_position(*, plan: TreatmentPlan) -> CoursePosition:
+    """Where the next session falls in the planned course, and the reviews due then (for a
+    plan already read through `plan_detail`)."""
+    charted = plan.sessions.aggregate(last=Max("number"))["last"] or 0
+    following = charted + 1
+    acupuncture = plan.acupuncture or {}
+    planned = acupuncture.get("sessions")
+    # A review "after session n" is due as session n ends and before session n + 1.
+    reviews = [
+        r
+        for r in plan.document.get("reviews", [])
+        if r.get("after_session") in (charted, following)
+    ]
+    return CoursePosition(following, planned if isinstance(planned, int) else None, reviews)
+
+
+def session_list(*, actor: Actor, plan_id: uuid.UUID | str) -> list[TreatmentSession]:
+    record = access_plan(actor, plan_id, write=False)
+    sessions = list(
+        record.sessions.select_related("created_by", "signed_by").prefetch_related(
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("amendment")),
+            Prefetch(
+                "amendments",
+                queryset=SessionAmendment.objects.select_related("created_by").prefetch_related(
+                    Prefetch(
+                        "adverse_events",
+                        queryset=AdverseEvent.objects.select_related("amendment"),
+                    )
+                ),
+            ),
+        )
+    )
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="treatment_session",
+        patient_id=record.episode.patient.public_id,
+        detail={"plan": str(record.public_id), "sessions": [str(s.public_id) for s in sessions]},
+    )
+    return sessions
+
+
+def session_detail(*, actor: Actor, session_id: uuid.UUID | str) -> TreatmentSession:
+    session = access_session(actor, session_id, write=False)
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="treatment_session",
+        object_id=session.public_id,
+        patient_id=session.plan.episode.patient.public_id,
+    )
+    return session
+
+
+def session_amendments(session: TreatmentSession) -> list[SessionAmendment]:
+    """The amendments of a session already read through `session_detail`."""
+    return list(session.amendments.select_related("created_by").prefetch_related("adverse_events"))
+
+
+# --- The knowledge base, for the pages (no patient data, no audit) ---------------------------
+
+
+@dataclass(frozen=True)
+class PointOption:
+    code: str
+    pinyin: str
+    name_en: str
+    region: str
+    laterality: str
+    cautions: tuple[str, ...]
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        if self.laterality == "bilateral":
+            return ("bilateral", "left", "right")
+        return (self.laterality,)
+
+
+def _option(point: Acupoint) -> PointOption:
+    return PointOption(
+        point.code,
+        point.pinyin,
+        point.name_en,
+        point.region,
+        point.laterality,
+        tuple(c.kind for c in point.cautions),
+    )
+
+
+def search_points(query: str, *, limit: int = 20) -> list[PointOption]:
+    """Points by code or alias (`BL-23`, `UB23`, `Yintang`), pinyin or English name."""
+    text = " ".join(query.split()).lower()
+    if not text:
+        return []
+    knowledge = registry()
+    points = knowledge.of(Acupoint)
+    found: list[PointOption] = []
+    exact = resolve_point_code(knowledge, text)
+    if exact is not None and exact in points:
+        found.append(_option(points[exact]))
+    for point in points.values():
+        if len(found) >= limit:
+            break
+        if point.code == exact:
+            continue
+        names = [point.code, point.pinyin, point.name_en, *point.aliases]
+        if any(text in name.lower() for name in names):
+            found.append(_option(point))
+    return found
+
+
+def citation_entries(ids: list[str]) -> list[Citation]:
+    """Bibliography entries for citation ids (unknown ids are skipped)."""
+    citations = registry().of(Citation)
+    return [citations[i] for i in dict.fromkeys(ids) if i in citations]
+
+
+def resolve_point(text: str) -> str | None:
+    return resolve_point_code(registry(), text)
+
+
+def plan_intake(*, actor: Actor, plan: TreatmentPlan) -> Intake:
+    """The intake of the episode's current assessment, for the live safety checks."""
+    found = assessments.current_assessment(actor=actor, episode=plan.episode)
+    if found is None:
+        raise InputError(
+            "assessment",
+            "This episode has no current assessment: record the intake and screening first.",
+        )
+    return parse_intake(found.intake_document, registry(), prefix="intake.")
+
+
+def point_names() -> dict[str, Any]:
+    return dict(registry().of(Acupoint))

@@ -1,0 +1,323 @@
+"""The session charting page's form: HTML field names to the session record (the API's
+body) and the record's error paths back to the HTML fields, so an error shows beside
+the field that caused it. Rows left without a point code (or event type) are ignored."""
+
+from __future__ import annotations
+
+import re
+import typing
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import QueryDict
+
+from acucare.domain.errors import InputError
+from acucare.treatment import charting
+
+POINT_FIELDS = ("code", "side", "depth_mm", "depth_tissue", "angle", "de_qi", "stimulation")
+PAIR_FIELDS = (
+    "a_code",
+    "a_side",
+    "b_code",
+    "b_side",
+    "frequency_hz",
+    "waveform",
+    "intensity",
+    "duration_minutes",
+)
+EVENT_FIELDS = (
+    "type_code",
+    "seriousness",
+    "mechanism",
+    "needed_treatment",
+    "duration_days",
+    "avoidable",
+    "modality",
+    "reporter",
+    "description",
+)
+SESSION_FIELDS = (
+    "number",
+    "date",
+    "modality",
+    "retention_minutes",
+    "needles_in",
+    "needles_out",
+    "needle_count_explanation",
+    "pain_before",
+    "pain_after",
+    "notes",
+)
+NEEDLE_FIELDS = ("gauge_mm", "length_mm", "material", "manufacturer", "lot")
+CO_KINDS = typing.get_args(charting.CoIntervention)
+PAIR_ROWS = 3
+EVENT_ROWS = 2
+
+LABELS = {
+    "code": "Point",
+    "side": "Side",
+    "depth_mm": "Depth (mm)",
+    "depth_tissue": "or tissue level",
+    "angle": "Angle",
+    "de_qi": "De qi",
+    "stimulation": "Stimulation",
+    "a_code": "Electrode 1",
+    "a_side": "side",
+    "b_code": "Electrode 2",
+    "b_side": "side",
+    "frequency_hz": "Frequency (Hz)",
+    "waveform": "Waveform",
+    "intensity": "Intensity",
+    "duration_minutes": "Duration (min)",
+    "type_code": "Event",
+    "seriousness": "Seriousness",
+    "mechanism": "Mechanism",
+    "needed_treatment": "Needed treatment",
+    "duration_days": "Duration (days)",
+    "avoidable": "Avoidable",
+    "modality": "Modality",
+    "reporter": "Reported by",
+    "description": "Description",
+    "number": "Session number",
+    "date": "Date",
+    "retention_minutes": "Retention (minutes)",
+    "needles_in": "Needles in",
+    "needles_out": "Needles out",
+    "needle_count_explanation": "Explanation if the counts differ",
+    "pain_before": "Pain before (0–10)",
+    "pain_after": "Pain after (0–10)",
+    "notes": "Notes",
+    "gauge_mm": "Needle gauge (mm)",
+    "length_mm": "Needle length (mm)",
+    "material": "Material",
+    "manufacturer": "Maker",
+    "lot": "Lot",
+}
+
+
+def _choices(annotation: Any) -> list[str]:
+    values = charting.literal_values(annotation)
+    return [str(v) for v in values or ()]
+
+
+CHOICES: dict[str, list[str]] = {
+    "side": _choices(charting.Side),
+    "a_side": _choices(charting.ElectrodeSide),
+    "b_side": _choices(charting.ElectrodeSide),
+    "depth_tissue": _choices(charting.TissueLevel),
+    "angle": _choices(charting.Angle),
+    "de_qi": _choices(charting.DeQi),
+    "stimulation": _choices(charting.Stimulation),
+    "waveform": _choices(charting.Waveform),
+    "intensity": ["mild", "moderate", "strong"],
+    "type_code": _choices(charting.EventType),
+    "seriousness": _choices(charting.Seriousness),
+    "mechanism": _choices(charting.Mechanism),
+    "needed_treatment": ["no", "yes"],
+    "avoidable": _choices(charting.Avoidable),
+    "event_modality": _choices(charting.EventModality),
+    "modality": _choices(charting.Modality),
+    "material": _choices(charting.Material),
+}
+OPTIONAL_CHOICE = {"depth_tissue", "angle", "type_code"}
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    value: str
+    error: str = ""
+    choices: list[str] = field(default_factory=list)
+    optional: bool = True
+    kind: str = "text"
+
+
+@dataclass
+class SessionFormState:
+    fields: dict[str, Field]
+    needle: list[Field]
+    points: list[list[Field]]
+    pairs: list[list[Field]]
+    events: list[list[Field]]
+    co: list[tuple[str, bool, Field]]
+    submission: str
+    general_error: str = ""
+
+    @property
+    def main(self) -> list[Field]:
+        return [self.fields[n] for n in SESSION_FIELDS]
+
+
+def _kind(name: str) -> str:
+    if name in {"date"}:
+        return "date"
+    if name in {"notes", "needle_count_explanation", "description"}:
+        return "textarea"
+    if name.endswith(("_mm", "_hz", "minutes", "_days", "number")) or name in {
+        "needles_in",
+        "needles_out",
+        "pain_before",
+        "pain_after",
+    }:
+        return "number"
+    return "text"
+
+
+def _field(name: str, base: str, value: str, choice_key: str | None = None) -> Field:
+    key = choice_key or base
+    return Field(
+        name=name,
+        label=LABELS.get(base, base),
+        value=value,
+        choices=CHOICES.get(key, []),
+        optional=base in OPTIONAL_CHOICE or key not in CHOICES,
+        kind=_kind(base),
+    )
+
+
+def build_state(
+    data: QueryDict | dict[str, str], *, point_rows: int, submission: str | None = None
+) -> SessionFormState:
+    get = data.get
+    fields = {n: _field(n, n, str(get(n, "") or "")) for n in SESSION_FIELDS}
+    needle = [_field(f"needle_{n}", n, str(get(f"needle_{n}", "") or "")) for n in NEEDLE_FIELDS]
+    points = [
+        [_field(f"point-{i}-{n}", n, str(get(f"point-{i}-{n}", "") or "")) for n in POINT_FIELDS]
+        for i in range(point_rows)
+    ]
+    pairs = [
+        [_field(f"pair-{i}-{n}", n, str(get(f"pair-{i}-{n}", "") or "")) for n in PAIR_FIELDS]
+        for i in range(PAIR_ROWS)
+    ]
+    events = [
+        [
+            _field(
+                f"event-{i}-{n}",
+                n,
+                str(get(f"event-{i}-{n}", "") or ""),
+                "event_modality" if n == "modality" else None,
+            )
+            for n in EVENT_FIELDS
+        ]
+        for i in range(EVENT_ROWS)
+    ]
+    chosen = set(data.getlist("co_kind")) if isinstance(data, QueryDict) else set()
+    co = [
+        (
+            kind,
+            kind in chosen,
+            _field(f"co-{kind}-detail", "detail", str(get(f"co-{kind}-detail", "") or "")),
+        )
+        for kind in CO_KINDS
+    ]
+    key = submission or str(get("submission", "") or uuid.uuid4())
+    return SessionFormState(fields, needle, points, pairs, events, co, key)
+
+
+def _value(f: Field) -> str | None:
+    return f.value.strip() or None
+
+
+@dataclass
+class Parsed:
+    record: dict[str, Any]
+    point_rows: list[int]
+    pair_rows: list[int]
+    event_rows: list[int]
+    co_kinds: list[str]
+
+
+def to_record(state: SessionFormState) -> Parsed:
+    record: dict[str, Any] = {}
+    for name, f in state.fields.items():
+        value = _value(f)
+        if value is not None:
+            record[name] = value
+    record["needle"] = {
+        f.name.removeprefix("needle_"): _value(f) for f in state.needle if _value(f) is not None
+    }
+    point_rows, points = [], []
+    for i, row in enumerate(state.points):
+        values = {f.name.split("-", 2)[2]: _value(f) for f in row}
+        if not values["code"]:
+            continue
+        point_rows.append(i)
+        points.append({k: v for k, v in values.items() if v is not None})
+    record["points"] = points
+    pair_rows, pairs = [], []
+    for i, row in enumerate(state.pairs):
+        values = {f.name.split("-", 2)[2]: _value(f) for f in row}
+        if not values["a_code"] and not values["b_code"]:
+            continue
+        pair_rows.append(i)
+        pair: dict[str, Any] = {
+            "electrodes": [
+                {"code": values["a_code"] or "", "side": values["a_side"] or ""},
+                {"code": values["b_code"] or "", "side": values["b_side"] or ""},
+            ]
+        }
+        for name in ("frequency_hz", "waveform", "intensity", "duration_minutes"):
+            if values[name] is not None:
+                pair[name] = values[name]
+        pairs.append(pair)
+    record["electro_pairs"] = pairs
+    event_rows, events = [], []
+    for i, row in enumerate(state.events):
+        values = {f.name.split("-", 2)[2]: _value(f) for f in row}
+        if not values["type_code"]:
+            continue
+        event_rows.append(i)
+        events.append({k: v for k, v in values.items() if v is not None})
+    record["adverse_events"] = events
+    co_kinds = [kind for kind, chosen, _detail in state.co if chosen]
+    record["co_interventions"] = [
+        {"kind": kind, "detail": detail.value.strip()}
+        for kind, chosen, detail in state.co
+        if chosen
+    ]
+    return Parsed(record, point_rows, pair_rows, event_rows, co_kinds)
+
+
+_PATH = re.compile(r"^(points|electro_pairs|adverse_events|co_interventions)\[(\d+)\](?:\.(.*))?$")
+
+
+def show_error(state: SessionFormState, parsed: Parsed, error: InputError) -> None:
+    """Put the error beside its field (or above the form when no field matches)."""
+    target: Field | None = None
+    path = error.field
+    match = _PATH.match(path)
+    if path.startswith("needle."):
+        name = f"needle_{path.split('.', 1)[1]}"
+        target = next((f for f in state.needle if f.name == name), None)
+    elif path in state.fields:
+        target = state.fields[path]
+    elif match:
+        group, index, rest = match.group(1), int(match.group(2)), match.group(3) or ""
+        if group == "points" and index < len(parsed.point_rows):
+            row = state.points[parsed.point_rows[index]]
+            target = next((f for f in row if f.name.endswith(f"-{rest}")), row[0])
+        elif group == "electro_pairs" and index < len(parsed.pair_rows):
+            row = state.pairs[parsed.pair_rows[index]]
+            sub = re.match(r"electrodes\[(\d)\]\.(code|side)", rest)
+            name = f"{'ab'[int(sub.group(1))]}_{sub.group(2)}" if sub else rest
+            target = next((f for f in row if f.name.endswith(f"-{name}")), row[0])
+        elif group == "adverse_events" and index < len(parsed.event_rows):
+            row = state.events[parsed.event_rows[index]]
+            target = next((f for f in row if f.name.endswith(f"-{rest}")), row[0])
+        elif group == "co_interventions" and index < len(parsed.co_kinds):
+            kind = parsed.co_kinds[index]
+            target = next(d for k, _c, d in state.co if k == kind)
+    elif path == "points" and state.points:
+        target = state.points[parsed.point_rows[0] if parsed.point_rows else 0][0]
+    message = error.message
+    if isinstance(error.allowed, dict):
+        bounds = ", ".join(f"{k} {v}" for k, v in error.allowed.items())
+        message += f" ({bounds})"
+    elif error.allowed and len(error.allowed) <= 20:
+        message += " Allowed: " + ", ".join(str(a) for a in error.allowed) + "."
+    if target is None:
+        state.general_error = f"{path}: {message}"
+    else:
+        target.error = message
