@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
@@ -33,6 +34,7 @@ def test_racing_bookings_do_not_both_succeed(same):
     desks = [actor(make_reception()), actor(make_reception())]
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     start = dt.datetime.combine(tomorrow, dt.time(10), tzinfo=timezone.get_current_timezone())
+    sessions_before = _other_sessions()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -55,5 +57,19 @@ def test_racing_bookings_do_not_both_succeed(same):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    # The threads' sessions end asynchronously on the server; wait for them so that the
+    # test database can be dropped at the end of the run.
+    deadline = time.monotonic() + 10
+    while _other_sessions() > sessions_before and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert sorted(outcomes) == ["booked", "start"]
     assert Appointment.objects.count() == 1
+
+
+def _other_sessions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
