@@ -234,3 +234,15 @@ def test_stage_summary_is_printed_beside_the_credentials():
     for label, names in summary():
         assert label in text
         assert ", ".join(names) in text
+
+
+def test_a_demo_database_from_before_the_stages_is_reported():
+    from acucare.pages.demo import DEMO_MARKER
+    from acucare.pages.demo_clinic import predates_stages
+    from tests.factories import make_patient, make_practitioner
+
+    assert not predates_stages()
+    make_patient(make_practitioner(), email=f"old.patient@{DEMO_MARKER}")
+    assert predates_stages()
+    load()
+    assert not predates_stages()
