@@ -18,6 +18,8 @@ from acucare.accounts.services import Credentials, profile_update
 from acucare.pages import demo_clinic
 from acucare.patients import services
 from acucare.patients.models import Patient
+from acucare.scheduling import services as scheduling
+from acucare.scheduling.models import Appointment, AppointmentKind
 
 DEMO_MARKER = "demo.acucare.invalid"  # e-mail domain of demo staff and patients
 
@@ -135,9 +137,81 @@ def _patients(users: dict[str, User], today: dt.date) -> int:
     return created
 
 
+DESK_NOTES = (
+    "Prefers the ground-floor room",
+    "Comes by bus; please keep to time",
+    "Bringing an interpreter",
+    "Needs a parking permit at the desk",
+    "",
+    "",
+    "",
+)
+
+
+def _working_days(count: int) -> list[dt.date]:
+    day, days = timezone.localdate(), []
+    while len(days) < count:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(day)
+    return days
+
+
+def _appointments(users: dict[str, User]) -> int:
+    """A working week of bookings from tomorrow, made by reception through the service:
+    initial assessments for patients without an intake yet, treatments twice a week for
+    patients with a plan, one for those screened, a review for those on hold. Skipped
+    when the demo's week is already booked."""
+    demo = Patient.objects.filter(email__endswith=f"@{DEMO_MARKER}")
+    if Appointment.objects.filter(patient__in=demo, start__gte=timezone.now()).exists():
+        return 0
+    desk = system_actor(users["reception"])
+    days = _working_days(5)
+    zone = timezone.get_current_timezone()
+    # Each practitioner's next free minute of each day (09:00, lunch 12:30-13:30).
+    free: dict[tuple[int, dt.date], int] = {}
+    booked = 0
+    patients = {p.email: p for p in demo.select_related("primary_practitioner")}
+    for index, spec in enumerate(demo_clinic.PATIENTS):
+        patient = patients.get(spec.email)
+        if patient is None or spec.stage == "discharged":  # no appointments after discharge
+            continue
+        if spec.on_hold:
+            kind, minutes, visits = AppointmentKind.REVIEW, 30, (0,)
+        elif spec.stage in ("registered", "new"):
+            kind, minutes, visits = AppointmentKind.INITIAL_ASSESSMENT, 60, (0,)
+        elif spec.stage == "screened":
+            kind, minutes, visits = AppointmentKind.TREATMENT, 45, (0,)
+        else:
+            kind, minutes, visits = AppointmentKind.TREATMENT, 45, (0, 2)
+        first_day = index % 3
+        for visit in visits:
+            day = days[min(first_day + visit, len(days) - 1)]
+            key = (patient.primary_practitioner_id, day)
+            begin = free.get(key, 9 * 60)
+            if begin < 13 * 60 + 30 and begin + minutes > 12 * 60 + 30:
+                begin = 13 * 60 + 30
+            free[key] = begin + minutes + 15
+            scheduling.appointment_book(
+                actor=desk,
+                patient_id=patient.public_id,
+                booking=scheduling.Booking(
+                    practitioner=patient.primary_practitioner.public_id,
+                    start=dt.datetime.combine(day, dt.time(begin // 60, begin % 60), tzinfo=zone),
+                    duration_minutes=minutes,
+                    kind=kind,
+                    note=DESK_NOTES[index % len(DESK_NOTES)],
+                ),
+            )
+            booked += 1
+    return booked
+
+
 @transaction.atomic
 def load_demo() -> tuple[dict[str, str], int]:
     """Returns the staff passwords (username -> password) and how many patients were new."""
     users, passwords = _staff()
     _credentials(users)
-    return passwords, _patients(users, timezone.localdate())
+    created = _patients(users, timezone.localdate())
+    _appointments(users)
+    return passwords, created

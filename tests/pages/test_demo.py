@@ -246,3 +246,18 @@ def test_a_demo_database_from_before_the_stages_is_reported():
     assert predates_stages()
     load()
     assert not predates_stages()
+
+
+def test_the_demo_books_a_working_week_once():
+    from acucare.scheduling.models import Appointment
+
+    load()
+    booked = Appointment.objects.all()
+    assert 15 <= booked.count() <= 40
+    assert {a.kind for a in booked} == {"initial_assessment", "treatment", "review"}
+    assert all(a.start > timezone.now() and a.start.weekday() < 5 for a in booked)
+    assert not booked.filter(patient__episodes__status="discharged").exists()
+    events = AuditEvent.objects.count()
+    load()
+    assert Appointment.objects.count() == booked.count()
+    assert AuditEvent.objects.count() == events
