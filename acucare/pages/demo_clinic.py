@@ -81,7 +81,7 @@ class Course:
     manufacturer: str
     lot: str
     retention_minutes: int
-    bruise_at: int | None = None  # session number with a bruise (minor adverse event)
+    bruise_at: int | None = None  # session with a bruise at BL23 (a minor adverse event)
     advice: str = ""
 
 
@@ -565,23 +565,12 @@ BRUISE = {
 }
 
 
-@dataclass
-class Built:
-    """What one patient's stage added (for the loader's summary)."""
-
-    assessments: int = 0
-    acknowledgements: int = 0
-    plans: int = 0
-    sessions: int = 0
-
-
 def build_stage(
     spec: DemoPatient, patient: Patient, users: Mapping[str, User], today: dt.date
-) -> Built:
+) -> None:
     """Take a newly registered patient to their stage, acting as their practitioner."""
-    built = Built()
     if spec.stage == "registered":
-        return built
+        return
     clinician = system_actor(users[spec.owner])
     episode = patients.episode_create(
         actor=clinician,
@@ -603,26 +592,21 @@ def build_stage(
             episode_id=episode.public_id,
             intake_document=intake_document(spec, intake, today),
         )
-        built.assessments += 1
         for rule, note in intake.acknowledge.items():
             assessments.finding_acknowledge(
                 actor=clinician, assessment_id=assessment.public_id, rule=rule, note=note
             )
-            built.acknowledgements += 1
     if spec.on_hold:
         _set_status(clinician, episode, EpisodeStatus.ON_HOLD)
     if spec.stage in ("new", "screened"):
-        return built
+        return
     plan = treatment.plan_generate(actor=clinician, episode_id=episode.public_id)
     plan = treatment.plan_approve(actor=clinician, plan_id=plan.public_id, version=plan.version)
-    built.plans += 1
     if spec.course is None:
-        return built
+        return
     last = _chart_course(clinician, plan, spec.course, episode.started_on)
-    built.sessions += spec.course.sessions
     if spec.stage == "discharged":
         _set_status(clinician, episode, EpisodeStatus.DISCHARGED, ended_on=last)
-    return built
 
 
 def intake_document(spec: DemoPatient, intake: Intake, today: dt.date) -> dict[str, Any]:

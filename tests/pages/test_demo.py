@@ -261,3 +261,27 @@ def test_the_demo_books_a_working_week_once():
     load()
     assert Appointment.objects.count() == booked.count()
     assert AuditEvent.objects.count() == events
+
+
+def test_every_demo_record_opens_for_its_practitioner():
+    passwords = load()
+    for username in ("dr.chen", "dr.okafor"):
+        client = Client()
+        client.post("/sign-in/", {"username": username, "password": passwords[username]})
+        own = Patient.objects.filter(primary_practitioner__username=username)
+        urls = [f"/patients/{p.public_id}/" for p in own]
+        urls += [
+            f"/assessments/{a.public_id}/"
+            for a in Assessment.objects.filter(episode__patient__in=own)
+        ]
+        urls += [
+            f"/treatment/plans/{p.public_id}/"
+            for p in TreatmentPlan.objects.filter(episode__patient__in=own)
+        ]
+        urls += [
+            f"/treatment/sessions/{s.public_id}/"
+            for s in TreatmentSession.objects.filter(plan__episode__patient__in=own)
+        ]
+        assert len(urls) > 30
+        for url in urls:
+            assert client.get(url).status_code == 200, url
