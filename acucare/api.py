@@ -15,6 +15,7 @@ from acucare.assessments.api import router as assessments_router
 from acucare.audit.api import router as audit_router
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients.api import router as patients_router
+from acucare.scheduling.api import router as scheduling_router
 from acucare.treatment.api import router as treatment_router
 
 api = NinjaAPI(
@@ -33,6 +34,7 @@ api = NinjaAPI(
 api.add_router("", accounts_router)
 api.add_router("", patients_router)
 api.add_router("", assessments_router)
+api.add_router("", scheduling_router)
 api.add_router("", audit_router)
 api.add_router("", treatment_router)
 

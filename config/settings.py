@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "acucare.patients",
     "acucare.assessments",
     "acucare.treatment",
+    "acucare.scheduling",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

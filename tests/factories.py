@@ -99,3 +99,31 @@ def signed_in(user: User) -> Client:
     client = Client(REMOTE_ADDR="127.0.0.1")
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+def make_appointment(
+    patient: Patient,
+    practitioner: User | None = None,
+    *,
+    start: dt.datetime | None = None,
+    minutes: int = 45,
+    **fields: Any,
+) -> Any:
+    """An appointment straight through the ORM (tomorrow at 10:00 unless told)."""
+    from acucare.scheduling.models import Appointment
+
+    practitioner = practitioner or patient.primary_practitioner
+    if start is None:
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)
+        start = dt.datetime.combine(tomorrow, dt.time(10), tzinfo=timezone.get_current_timezone())
+    fields.setdefault("kind", "treatment")
+    return Appointment.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        start=start,
+        end=start + dt.timedelta(minutes=minutes),
+        duration_minutes=minutes,
+        created_by=practitioner,
+        updated_by=practitioner,
+        **fields,
+    )

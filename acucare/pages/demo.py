@@ -5,7 +5,6 @@ audit log looks like a real one. Running it again changes nothing but the passwo
 from __future__ import annotations
 
 import datetime as dt
-import random
 import secrets
 from dataclasses import dataclass
 
@@ -16,8 +15,11 @@ from django.utils import timezone
 from acucare.accounts.actor import system_actor
 from acucare.accounts.models import PractitionerProfile, Role, User
 from acucare.accounts.services import Credentials, profile_update
+from acucare.pages import demo_clinic
 from acucare.patients import services
-from acucare.patients.models import EpisodeStatus, Patient
+from acucare.patients.models import Patient
+from acucare.scheduling import services as scheduling
+from acucare.scheduling.models import Appointment, AppointmentKind
 
 DEMO_MARKER = "demo.acucare.invalid"  # e-mail domain of demo staff and patients
 
@@ -35,64 +37,6 @@ STAFF = (
     StaffAccount("dr.chen", Role.PRACTITIONER, "Li", "Chen"),
     StaffAccount("dr.okafor", Role.PRACTITIONER, "Ngozi", "Okafor"),
     StaffAccount("reception", Role.RECEPTION, "Sam", "Rivera"),
-)
-
-# Chronic-pain complaints with ICD-10-CM codes (primary first).
-COMPLAINTS = (
-    ("Low back pain for over a year", ("M54.50",)),
-    ("Neck pain and stiffness", ("M54.2",)),
-    ("Right knee osteoarthritis pain", ("M17.11",)),
-    ("Left knee pain, osteoarthritis", ("M17.12",)),
-    ("Recurrent migraine", ("G43.909",)),
-    ("Tension-type headaches", ("G44.209",)),
-    ("Widespread pain, fibromyalgia", ("M79.7",)),
-    ("Right shoulder pain", ("M25.511",)),
-    ("Sciatica, left leg", ("M54.16", "M54.50")),
-    ("Lumbar spondylosis with back pain", ("M47.816", "M54.50")),
-)
-GIVEN = (
-    "Amara",
-    "Ben",
-    "Chiara",
-    "Dev",
-    "Elif",
-    "Finn",
-    "Grace",
-    "Hamid",
-    "Ines",
-    "Jonah",
-    "Keiko",
-    "Liam",
-    "Maya",
-    "Nikolai",
-    "Olu",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sven",
-    "Tara",
-)
-FAMILY = (
-    "Abbott",
-    "Baptiste",
-    "Costa",
-    "Dalton",
-    "Eze",
-    "Fischer",
-    "Gallo",
-    "Haddad",
-    "Iqbal",
-    "Jensen",
-    "Kowalski",
-    "Lindqvist",
-    "Moreau",
-    "Nakamura",
-    "Osei",
-    "Petrov",
-    "Quint",
-    "Rahman",
-    "Silva",
-    "Tanaka",
 )
 STREETS = ("Mill Lane", "Station Road", "Church Street", "Park Avenue", "Orchard Close")
 
@@ -166,61 +110,101 @@ def _credentials(users: dict[str, User]) -> None:
     )
 
 
-def _patients(users: dict[str, User]) -> int:
-    rng = random.Random(20261121)  # noqa: S311 -- demo data, not security
+def _patients(users: dict[str, User], today: dt.date) -> int:
+    """Reception registers each demo patient; their practitioner then takes them to their
+    stage (`demo_clinic`). A patient already registered is left as it is, so a second run
+    adds nothing."""
     desk = system_actor(users["reception"])
-    practitioners = [users["dr.chen"], users["dr.okafor"]]
-    today = timezone.localdate()
     created = 0
-    for index, (given, family) in enumerate(zip(GIVEN, FAMILY, strict=True)):
-        email = f"{given.lower()}.{family.lower()}@{DEMO_MARKER}"
-        if Patient.objects.filter(email=email).exists():
+    for index, spec in enumerate(demo_clinic.PATIENTS):
+        if Patient.objects.filter(email=spec.email).exists():
             continue
-        owner = practitioners[index % 2]
         patient = services.patient_create(
             actor=desk,
-            primary_practitioner=owner.public_id,
+            primary_practitioner=users[spec.owner].public_id,
             demographics=services.Demographics(
-                given_name=given,
-                family_name=family,
-                date_of_birth=dt.date(
-                    1950 + rng.randrange(50), rng.randrange(1, 13), rng.randrange(1, 29)
-                ),
-                sex=("female", "male")[index % 2] if index % 7 else "other",
+                given_name=spec.given,
+                family_name=spec.family,
+                date_of_birth=spec.born,
+                sex=spec.sex,
                 phone=f"07700 900{index:03d}",
-                email=email,
-                address=f"{rng.randrange(1, 99)} {rng.choice(STREETS)}\nDemo Town",
+                email=spec.email,
+                address=f"{index * 7 % 97 + 1} {STREETS[index % len(STREETS)]}\nDemo Town",
             ),
         )
+        demo_clinic.build_stage(spec, patient, users, today)
         created += 1
-        clinician = system_actor(owner)
-        stage = index % 5  # 0: just registered; 1-2: active; 3: on hold; 4: discharged
-        if stage == 0:
-            continue
-        complaint, codes = COMPLAINTS[index % len(COMPLAINTS)]
-        started = today - dt.timedelta(days=rng.randrange(10, 200))
-        episode = services.episode_create(
-            actor=clinician,
-            patient_id=patient.public_id,
-            complaint=complaint,
-            started_on=started,
-            conditions=[services.ConditionInput(code, rng.randrange(13, 160)) for code in codes],
-        )
-        if stage in (3, 4):
-            services.episode_update(
-                actor=clinician,
-                episode_id=episode.public_id,
-                version=episode.version,
-                complaint=complaint,
-                status=EpisodeStatus.ON_HOLD if stage == 3 else EpisodeStatus.DISCHARGED,
-            )
-        if index in (1, 6):  # a couple of patients shared with the other practitioner
-            services.patient_share(
-                actor=clinician,
-                patient_id=patient.public_id,
-                practitioner=practitioners[(index + 1) % 2].public_id,
-            )
     return created
+
+
+DESK_NOTES = (
+    "Prefers the ground-floor room",
+    "Comes by bus; please keep to time",
+    "Bringing an interpreter",
+    "Needs a parking permit at the desk",
+    "",
+    "",
+    "",
+)
+
+
+def _working_days(count: int) -> list[dt.date]:
+    day, days = timezone.localdate(), []
+    while len(days) < count:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(day)
+    return days
+
+
+def _appointments(users: dict[str, User]) -> int:
+    """A working week of bookings from tomorrow, made by reception through the service:
+    initial assessments for patients without an intake yet, treatments twice a week for
+    patients with a plan, one for those screened, a review for those on hold. Skipped
+    when the demo's week is already booked."""
+    demo = Patient.objects.filter(email__endswith=f"@{DEMO_MARKER}")
+    if Appointment.objects.filter(patient__in=demo, start__gte=timezone.now()).exists():
+        return 0
+    desk = system_actor(users["reception"])
+    days = _working_days(5)
+    zone = timezone.get_current_timezone()
+    # Each practitioner's next free minute of each day (09:00, lunch 12:30-13:30).
+    free: dict[tuple[int, dt.date], int] = {}
+    booked = 0
+    patients = {p.email: p for p in demo.select_related("primary_practitioner")}
+    for index, spec in enumerate(demo_clinic.PATIENTS):
+        patient = patients.get(spec.email)
+        if patient is None or spec.stage == "discharged":  # no appointments after discharge
+            continue
+        if spec.on_hold:
+            kind, minutes, visits = AppointmentKind.REVIEW, 30, (0,)
+        elif spec.stage in ("registered", "new"):
+            kind, minutes, visits = AppointmentKind.INITIAL_ASSESSMENT, 60, (0,)
+        elif spec.stage == "screened":
+            kind, minutes, visits = AppointmentKind.TREATMENT, 45, (0,)
+        else:
+            kind, minutes, visits = AppointmentKind.TREATMENT, 45, (0, 2)
+        first_day = index % 3
+        for visit in visits:
+            day = days[min(first_day + visit, len(days) - 1)]
+            key = (patient.primary_practitioner_id, day)
+            begin = free.get(key, 9 * 60)
+            if begin < 13 * 60 + 30 and begin + minutes > 12 * 60 + 30:
+                begin = 13 * 60 + 30
+            free[key] = begin + minutes + 15
+            scheduling.appointment_book(
+                actor=desk,
+                patient_id=patient.public_id,
+                booking=scheduling.Booking(
+                    practitioner=patient.primary_practitioner.public_id,
+                    start=dt.datetime.combine(day, dt.time(begin // 60, begin % 60), tzinfo=zone),
+                    duration_minutes=minutes,
+                    kind=kind,
+                    note=DESK_NOTES[index % len(DESK_NOTES)],
+                ),
+            )
+            booked += 1
+    return booked
 
 
 @transaction.atomic
@@ -228,4 +212,6 @@ def load_demo() -> tuple[dict[str, str], int]:
     """Returns the staff passwords (username -> password) and how many patients were new."""
     users, passwords = _staff()
     _credentials(users)
-    return passwords, _patients(users)
+    created = _patients(users, timezone.localdate())
+    _appointments(users)
+    return passwords, created

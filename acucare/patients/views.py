@@ -149,10 +149,18 @@ def patient_chart(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # The current assessment of each episode (its decision badge); access to the
     # episodes was checked and the read recorded by the chart's selector.
     assessments = current_by_episode(chart.episodes) if chart.clinical else {}
+    from acucare.scheduling.selectors import patient_appointments  # the app built on this one
+
+    appointments = patient_appointments(actor=actor, patient=chart.patient)
     return render(
         request,
         "patients/chart.html",
-        {"chart": chart, "share_form": share_form, "assessments": assessments},
+        {
+            "chart": chart,
+            "share_form": share_form,
+            "assessments": assessments,
+            "appointments": appointments,
+        },
     )
 
 

@@ -9,6 +9,7 @@ practitioner the patient is shared with (`shared`), any other practitioner
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from acucare.accounts.models import User
 from acucare.accounts.services import api_token_create
@@ -23,6 +25,7 @@ from tests.assessments.factories import URGENT_AND_REFER, form_data, intake, mak
 from tests.factories import (
     actor,
     make_admin,
+    make_appointment,
     make_episode,
     make_patient,
     make_practitioner,
@@ -45,6 +48,7 @@ class World:
     episode: Any
     token: Any
     assessment: Any
+    appointment: Any = None
 
     def ids(self) -> dict[str, str]:
         return {
@@ -56,6 +60,7 @@ class World:
             "shared": str(self.users["shared"].public_id),
             "token": str(self.token.public_id),
             "user": str(self.users["owner"].public_id),
+            "appointment": str(self.appointment.public_id),
         }
 
 
@@ -73,7 +78,11 @@ def world() -> World:
     share(patient, users["shared"])
     token, _secret = api_token_create(actor=actor(owner), name="owner's integration")
     episode = make_episode(patient)
-    return World(users, patient, episode, token, make_assessment(episode, **URGENT_AND_REFER))
+    # Starting now, so that every role's allowed status change is possible today.
+    appointment = make_appointment(patient, owner, start=timezone.now())
+    return World(
+        users, patient, episode, token, make_assessment(episode, **URGENT_AND_REFER), appointment
+    )
 
 
 def demographics(world: World, role: str) -> dict[str, Any]:
@@ -111,6 +120,31 @@ ONE_PATIENT = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "recept
 CLINICAL = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "reception": 403}
 PRACTITIONERS = {"admin": 403, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
 ADMIN_ONLY = {"admin": OK, "owner": 403, "shared": 403, "stranger": 403, "reception": 403}
+RECEPTION_ONLY = {"admin": 403, "owner": 403, "shared": 403, "stranger": 403, "reception": OK}
+
+
+def booking_form(world: World, role: str) -> dict[str, Any]:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return {
+        "practitioner": world.ids()["owner"],
+        "date": tomorrow.isoformat(),
+        "time": "10:00",
+        "duration_minutes": "45",
+        "kind": "treatment",
+        "version": world.appointment.version,
+    }
+
+
+def booking_json(world: World, role: str) -> dict[str, Any]:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return {
+        "patient": world.ids()["patient"],
+        "practitioner": world.ids()["owner"],
+        "start": f"{tomorrow.isoformat()}T10:00:00+00:00",
+        "duration_minutes": 45,
+        "kind": "review",
+    }
+
 
 MATRIX = [
     # pages
@@ -198,6 +232,29 @@ MATRIX = [
     row(PAGE, "get", "/admin/clinic/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/appointments/", None, **PATIENT_STAFF),
+    row(PAGE, "get", "/appointments/?view=week&practitioner=", None, **PATIENT_STAFF),
+    row(PAGE, "get", "/appointments/new/", None, **RECEPTION_ONLY),
+    row(PAGE, "get", "/appointments/new/?patient={patient}", None, **RECEPTION_ONLY),
+    row(PAGE, "post", "/appointments/new/?patient={patient}", booking_form, **RECEPTION_ONLY),
+    row(PAGE, "get", "/appointments/{appointment}/", None, **ONE_PATIENT),
+    row(PAGE, "get", "/appointments/{appointment}/edit/", None, **RECEPTION_ONLY),
+    row(PAGE, "post", "/appointments/{appointment}/edit/", booking_form, **RECEPTION_ONLY),
+    row(PAGE, "get", "/appointments/{appointment}/cancel/", None, **RECEPTION_ONLY),
+    row(
+        PAGE,
+        "post",
+        "/appointments/{appointment}/cancel/",
+        lambda w, r: {"version": 1},
+        **RECEPTION_ONLY,
+    ),
+    row(
+        PAGE,
+        "post",
+        "/appointments/{appointment}/status/",
+        lambda w, r: {"status": "arrived", "version": 1},
+        **ONE_PATIENT,
+    ),
     # API
     row(API, "get", "/api/v1/me", None, **ALL_OK),
     row(API, "get", "/api/v1/patients", None, **PATIENT_STAFF),
@@ -244,6 +301,30 @@ MATRIX = [
     ),
     row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
+    row(API, "get", "/api/v1/appointments", None, **PATIENT_STAFF),
+    row(API, "post", "/api/v1/appointments", booking_json, **RECEPTION_ONLY),
+    row(API, "get", "/api/v1/appointments/{appointment}", None, **ONE_PATIENT),
+    row(
+        API,
+        "patch",
+        "/api/v1/appointments/{appointment}",
+        lambda w, r: {"version": 1, "status": "arrived"},
+        **ONE_PATIENT,
+    ),
+    row(
+        API,
+        "patch",
+        "/api/v1/appointments/{appointment}",
+        lambda w, r: {"version": 1, "duration_minutes": 60},
+        **RECEPTION_ONLY,
+    ),
+    row(
+        API,
+        "post",
+        "/api/v1/appointments/{appointment}/cancel",
+        lambda w, r: {"version": 1},
+        **RECEPTION_ONLY,
+    ),
 ]
 
 CASES = [
@@ -297,6 +378,8 @@ def test_access(world, kind, method, path, body, actor, expected):
         "/assessments/episodes/{id}/intake/",
         "/api/v1/assessments/{id}",
         "/api/v1/episodes/{id}/assessments",
+        "/appointments/{id}/",
+        "/api/v1/appointments/{id}",
     ],
 )
 def test_an_unknown_id_is_404_for_everyone(world, actor, path):
@@ -344,6 +427,23 @@ def test_reception_sees_demographics_but_no_clinical_content(world):
     assert world.episode.complaint not in html
     assert "M54.50" not in html
     assert "Episodes of care" not in html
+
+
+def test_a_practitioner_cannot_change_another_practitioners_appointment_by_id(world):
+    stranger = signed_in(world.users["stranger"])
+    url = f"/api/v1/appointments/{world.appointment.public_id}"
+    page = stranger.post(
+        f"/appointments/{world.appointment.public_id}/status/", {"status": "arrived", "version": 1}
+    )
+    api = stranger.patch(
+        url, data=json.dumps({"version": 1, "status": "arrived"}), content_type="application/json"
+    )
+    assert (page.status_code, api.status_code) == (404, 404)
+    world.appointment.refresh_from_db()
+    assert (world.appointment.status, world.appointment.version) == ("booked", 1)
+    assert stranger.get("/api/v1/appointments").json() == []
+    listed = stranger.get(f"/appointments/?practitioner={world.ids()['owner']}").content.decode()
+    assert world.patient.family_name not in listed
 
 
 def test_a_practitioner_cannot_reach_another_practitioners_assessment_by_id(world):

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 LIST_QUERIES = 9
 # session, user, clinic, patient, episodes, their conditions, shares, colleagues for the
 # share form, the current assessment of every episode and its acknowledgements, the audit
-# insert; and the session refresh with its savepoint pair.
-CHART_QUERIES = 14
+# insert, the appointments with their practitioners; and the session refresh with its
+# savepoint pair.
+CHART_QUERIES = 15
 
 
 @pytest.fixture

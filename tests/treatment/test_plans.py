@@ -13,6 +13,7 @@ from acucare.domain.errors import ConflictError, InputError
 from acucare.kb import registry
 from acucare.treatment import services
 from acucare.treatment.models import PlanStatus, TreatmentPlan
+from tests.assessments.factories import make_assessment
 from tests.factories import actor, make_episode, make_patient, make_practitioner, signed_in
 from tests.treatment.factories import PREGNANT, REFER, episode_with_assessment, make_plan
 
@@ -226,6 +227,19 @@ def test_the_plan_page_shows_points_sources_and_notices():
     assert "Guideline positions" in html
     assert "Approve this plan" in html
     assert "NG59" in html
+
+
+def test_the_plan_page_shows_the_guideline_courses_of_a_headache_plan():
+    practitioner = make_practitioner()
+    episode = make_episode(make_patient(practitioner), "G43.909", complaint="Migraine")
+    make_assessment(episode, conditions=[{"icd10": "G43.909", "duration_weeks": 100}])
+    plan = make_plan(episode)
+    courses = plan.acupuncture["guideline_courses"]
+    assert courses
+    response = signed_in(practitioner).get(f"/treatment/plans/{plan.public_id}/")
+    assert response.status_code == 200
+    assert "Guideline courses" in response.content.decode()
+    assert courses[0]["text"][:20] in response.content.decode()
 
 
 def test_the_plan_page_says_when_no_acupuncture_is_planned():

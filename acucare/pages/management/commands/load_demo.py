@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from acucare.accounts.models import Role
+from acucare.pages import demo_clinic
 from acucare.pages.demo import STAFF, load_demo
 
 
@@ -21,4 +22,13 @@ class Command(BaseCommand):
             label = f"{roles[account.role]} ({account.first_name} {account.last_name})"
             self.stdout.write(f"  {label:<36} {account.username:<10} {passwords[account.username]}")
         self.stdout.write("Passwords are generated afresh each time the demo starts.")
+        self.stdout.write("")
+        self.stdout.write("Patients by stage (Dr Chen and Dr Okafor each see their own):")
+        for label, names in demo_clinic.summary():
+            self.stdout.write(f"  {label + ':':<24} {', '.join(names)}")
+        if demo_clinic.predates_stages():
+            self.stdout.write(
+                "This demo database was made before the patients had clinical records: "
+                "delete var/demo.sqlite3 and run `make demo` again to load them."
+            )
         self.stdout.write("")

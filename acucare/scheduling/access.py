@@ -1,0 +1,49 @@
+"""Who reaches which appointment (docs/clinic-app.md, "Appointments").
+
+- reception reaches every appointment (demographic-level content only);
+- a practitioner reaches the appointments booked with them and every appointment of a
+  patient they may see (`acucare.patients.access.visible_patients`); any other is 404;
+- the clinic admin reaches none (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from acucare.accounts.access import require_patient_staff
+from acucare.accounts.actor import Actor
+from acucare.patients.access import visible_patients
+from acucare.scheduling.models import Appointment
+
+
+def visible_appointments(actor: Actor) -> QuerySet[Appointment]:
+    require_patient_staff(actor)
+    appointments = Appointment.objects.all()
+    if actor.is_practitioner:
+        appointments = appointments.filter(
+            Q(practitioner=actor.user) | Q(patient__in=visible_patients(actor))
+        )
+    return appointments
+
+
+def access_appointment(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Appointment:
+    """The appointment, or Http404 if the actor may not see it (or it does not exist).
+    What a role may change is decided by the services; `write` states the intent."""
+    del write
+    try:
+        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+        return (
+            visible_appointments(actor).select_related("patient", "practitioner").get(public_id=key)
+        )
+    except (ValueError, Appointment.DoesNotExist) as exc:
+        raise Http404("No such appointment.") from exc
+
+
+def require_reception(actor: Actor) -> None:
+    """Booking, moving and cancelling are the front desk's work."""
+    if not actor.is_reception or not actor.user.is_active:
+        raise PermissionDenied("Reception books, moves and cancels appointments.")

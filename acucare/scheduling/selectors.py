@@ -1,0 +1,132 @@
+"""Reads of appointments; each appends one audit event (`list` naming the
+appointments shown, or `read`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from acucare.accounts.actor import Actor
+from acucare.accounts.models import Role, User
+from acucare.audit.services import audit_record
+from acucare.domain.errors import InputError
+from acucare.patients.models import Patient
+from acucare.scheduling.access import access_appointment, visible_appointments
+from acucare.scheduling.models import Appointment
+
+MAX_RANGE_DAYS = 62
+
+
+def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of `first` to the start of the day after `last`, in clinic time."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start, end
+
+
+def _practitioner(public_id: uuid.UUID | str | None) -> User | None:
+    if not public_id:
+        return None
+    practitioners = get_user_model().objects.filter(role=Role.PRACTITIONER)
+    try:
+        return practitioners.get(public_id=public_id)  # type: ignore[no-any-return]
+    except (get_user_model().DoesNotExist, ValueError) as exc:
+        raise InputError(
+            "practitioner",
+            "No such practitioner.",
+            [str(u.public_id) for u in practitioners.filter(is_active=True).order_by("id")],
+        ) from exc
+
+
+def appointment_list(
+    *,
+    actor: Actor,
+    first_day: dt.date,
+    last_day: dt.date,
+    practitioner: uuid.UUID | str | None = None,
+) -> list[Appointment]:
+    """Appointments the actor may see that start between the two days (inclusive), in
+    time order, optionally for one practitioner."""
+    if last_day < first_day:
+        raise InputError("date_to", "The end of the range is before its start.")
+    if (last_day - first_day).days >= MAX_RANGE_DAYS:
+        raise InputError(
+            "date_to",
+            f"Ask for at most {MAX_RANGE_DAYS} days at a time.",
+            {"min": 1, "max": MAX_RANGE_DAYS},
+        )
+    appointments = visible_appointments(actor)
+    own = practitioner is not None and str(practitioner) == str(actor.user.public_id)
+    chosen = actor.user if own else _practitioner(practitioner)
+    if chosen is not None:
+        appointments = appointments.filter(practitioner=chosen)
+    start, end = _day_bounds(first_day, last_day)
+    shown = list(
+        appointments.filter(start__gte=start, start__lt=end).select_related(
+            "patient", "practitioner"
+        )
+    )
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="appointment",
+        detail={
+            "from": first_day.isoformat(),
+            "to": last_day.isoformat(),
+            "practitioner": str(chosen.public_id) if chosen else None,
+            "appointments": [str(a.public_id) for a in shown],
+        },
+    )
+    return shown
+
+
+def appointment_detail(*, actor: Actor, appointment_id: uuid.UUID | str) -> Appointment:
+    appointment = access_appointment(actor, appointment_id, write=False)
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="appointment",
+        object_id=appointment.public_id,
+        patient_id=appointment.patient.public_id,
+    )
+    return appointment
+
+
+@dataclass(frozen=True)
+class PatientAppointments:
+    upcoming: list[Appointment]
+    past: list[Appointment]
+
+
+PAST_SHOWN = 10
+
+
+def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointments:
+    """A patient's coming appointments and the most recent past ones, for the chart.
+    `patient` is one the chart has just reached through `access_patient`; the chart's
+    own `read` event records the look at the patient, so this adds none (one view of a
+    chart stays one event in the log)."""
+    now = timezone.now()
+    everything = list(
+        visible_appointments(actor).filter(patient=patient).select_related("practitioner")
+    )
+    upcoming = [a for a in everything if a.end > now]
+    past = [a for a in reversed(everything) if a.end <= now][:PAST_SHOWN]
+    return PatientAppointments(upcoming, past)
+
+
+def bookable_practitioners(patient: Patient | None = None) -> list[User]:
+    """Active practitioners; for a patient, those who look after them (primary or
+    shared with), the only ones a booking accepts."""
+    practitioners = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+    if patient is not None:
+        practitioners = practitioners.filter(
+            Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient)
+        ).distinct()
+    return list(practitioners.order_by("last_name", "first_name", "id"))

@@ -1,0 +1,342 @@
+"""Writes to appointments. Each service is atomic, keyword-only, takes the acting
+user, reaches records through the access helpers and appends exactly one audit event.
+
+Reception books, moves and cancels appointments; practitioners and reception record
+what happened (arrived, did not attend), and the practitioner completes the visit.
+Double booking is refused inside the transaction: the practitioner's row is locked
+and then the patient's (`SELECT … FOR UPDATE` on PostgreSQL; SQLite lets one writer
+at a time) before the overlap check, so two racing bookings for one practitioner, or
+for one patient, are serialised."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from acucare.accounts import submissions
+from acucare.accounts.actor import Actor
+from acucare.accounts.models import Role, User
+from acucare.audit.services import audit_record
+from acucare.domain.errors import ConflictError, InputError
+from acucare.domain.text import plain_text
+from acucare.patients.access import access_patient
+from acucare.patients.models import Patient
+from acucare.scheduling.access import access_appointment, require_reception
+from acucare.scheduling.models import (
+    HOLDS_TIME,
+    MAX_MINUTES,
+    MIN_MINUTES,
+    NOTE_MAX_LENGTH,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+)
+
+S = AppointmentStatus
+
+# Status changes after booking: (from, to) -> the roles that may make them.
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (S.BOOKED, S.ARRIVED): frozenset({Role.RECEPTION, Role.PRACTITIONER}),
+    (S.BOOKED, S.DID_NOT_ATTEND): frozenset({Role.RECEPTION, Role.PRACTITIONER}),
+    (S.ARRIVED, S.COMPLETED): frozenset({Role.PRACTITIONER}),
+    # An arrival recorded by mistake (the wrong patient ticked) can be taken back.
+    (S.ARRIVED, S.BOOKED): frozenset({Role.RECEPTION, Role.PRACTITIONER}),
+}
+MARKABLE = (S.ARRIVED, S.COMPLETED, S.DID_NOT_ATTEND, S.BOOKED)
+
+
+@dataclass(frozen=True)
+class Booking:
+    practitioner: uuid.UUID | str | None
+    start: dt.datetime | None
+    duration_minutes: int | None
+    kind: str
+    note: str = ""
+
+
+def _when(moment: dt.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'D j M')} {local:%H:%M}"
+
+
+def _practitioner_for(patient: Patient, public_id: uuid.UUID | str | None) -> User:
+    """An active practitioner who may see the patient (primary or shared with)."""
+    candidates = (
+        get_user_model()
+        .objects.filter(role=Role.PRACTITIONER, is_active=True)
+        .filter(Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient))
+        .distinct()
+        .order_by("id")
+    )
+    allowed = [str(u.public_id) for u in candidates]
+    if public_id is None or str(public_id) not in allowed:
+        raise InputError(
+            "practitioner",
+            "Choose an active practitioner who looks after this patient (the primary "
+            "practitioner or one the patient is shared with).",
+            allowed,
+        )
+    return candidates.get(public_id=public_id)  # type: ignore[no-any-return]
+
+
+def _clean(booking: Booking, *, now: dt.datetime, check_past: bool) -> tuple[dt.datetime, int]:
+    start = booking.start
+    if start is None:
+        raise InputError("start", "Give the date and time of the appointment.")
+    if timezone.is_naive(start):
+        raise InputError("start", "Give the time with its time zone (e.g. 2026-11-23T09:30Z).")
+    if check_past and start < now:
+        raise InputError("start", "This time has already passed; choose a time from now on.")
+    minutes = booking.duration_minutes
+    if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise InputError(
+            "duration_minutes",
+            f"An appointment lasts from {MIN_MINUTES} to {MAX_MINUTES} minutes.",
+            {"min": MIN_MINUTES, "max": MAX_MINUTES},
+        )
+    if booking.kind not in AppointmentKind.values:
+        raise InputError(
+            "kind",
+            f"'{booking.kind}' is not a kind of appointment.",
+            list(AppointmentKind.values),
+        )
+    return start, minutes
+
+
+def _refuse_overlap(
+    *,
+    practitioner: User,
+    patient: Patient,
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude: Appointment | None = None,
+) -> None:
+    # Lock the practitioner's row, then the patient's (always in this order, so two
+    # bookings cannot wait for each other): every booking for either waits here in turn.
+    get_user_model().objects.select_for_update().filter(pk=practitioner.pk).get()
+    Patient.objects.select_for_update().filter(pk=patient.pk).get()
+    clashes = Appointment.objects.filter(status__in=HOLDS_TIME, start__lt=end, end__gt=start)
+    if exclude is not None:
+        clashes = clashes.exclude(pk=exclude.pk)
+    taken = clashes.filter(practitioner=practitioner).order_by("start").first()
+    if taken is not None:
+        raise InputError(
+            "start",
+            f"{practitioner.display_name} is already booked from {_when(taken.start)} to "
+            f"{timezone.localtime(taken.end):%H:%M}; choose another time or practitioner.",
+        )
+    own = clashes.filter(patient=patient).order_by("start").first()
+    if own is not None:
+        raise InputError(
+            "start",
+            f"The patient already has an appointment from {_when(own.start)} to "
+            f"{timezone.localtime(own.end):%H:%M}.",
+        )
+
+
+def _note(value: str) -> str:
+    return plain_text(value, "note", max_length=NOTE_MAX_LENGTH)
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID | str,
+    booking: Booking,
+    submission: uuid.UUID | None = None,
+) -> Appointment:
+    """Reception books a patient with a practitioner who looks after them."""
+    require_reception(actor)
+    patient = access_patient(actor, patient_id, clinical=False, write=True)
+    claimed = submissions.claim(actor=actor, key=submission, object_type="appointment")
+    now = timezone.now()
+    practitioner = _practitioner_for(patient, booking.practitioner)
+    start, minutes = _clean(booking, now=now, check_past=True)
+    note = _note(booking.note)
+    end = start + dt.timedelta(minutes=minutes)
+    _refuse_overlap(practitioner=practitioner, patient=patient, start=start, end=end)
+    appointment = Appointment.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        start=start,
+        end=end,
+        duration_minutes=minutes,
+        kind=booking.kind,
+        note=note,
+        created_by=actor.user,
+        updated_by=actor.user,
+        created_at=now,
+        updated_at=now,
+    )
+    submissions.complete(claimed, appointment.public_id)
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="appointment",
+        object_id=appointment.public_id,
+        patient_id=patient.public_id,
+        detail={"practitioner": str(practitioner.public_id), "start": start.isoformat()},
+    )
+    return appointment
+
+
+def _locked(actor: Actor, appointment_id: uuid.UUID | str, version: int) -> Appointment:
+    found = access_appointment(actor, appointment_id, write=True)
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "practitioner")
+        .get(pk=found.pk)
+    )
+    if appointment.version != version:
+        raise ConflictError(
+            "Someone else changed this appointment after you opened it. Reload to see "
+            "the change, then make yours again.",
+            appointment.version,
+        )
+    return appointment
+
+
+def _save(appointment: Appointment, actor: Actor) -> None:
+    appointment.version += 1
+    appointment.updated_by = actor.user
+    appointment.updated_at = timezone.now()
+    appointment.save()
+
+
+@transaction.atomic
+def appointment_update(
+    *, actor: Actor, appointment_id: uuid.UUID | str, version: int, booking: Booking
+) -> Appointment:
+    """Move a booked appointment, or change its practitioner, length, kind or note."""
+    require_reception(actor)
+    appointment = _locked(actor, appointment_id, version)
+    if appointment.status != S.BOOKED:
+        raise InputError(
+            "status",
+            f"Only a booked appointment can be changed; this one is "
+            f"{appointment.get_status_display().lower()}.",
+            [S.BOOKED.value],
+        )
+    moved = booking.start != appointment.start
+    start, minutes = _clean(booking, now=timezone.now(), check_past=moved)
+    practitioner = _practitioner_for(appointment.patient, booking.practitioner)
+    note = _note(booking.note)
+    end = start + dt.timedelta(minutes=minutes)
+    _refuse_overlap(
+        practitioner=practitioner,
+        patient=appointment.patient,
+        start=start,
+        end=end,
+        exclude=appointment,
+    )
+    values = {
+        "practitioner": practitioner,
+        "start": start,
+        "end": end,
+        "duration_minutes": minutes,
+        "kind": booking.kind,
+        "note": note,
+    }
+    changed = sorted(name for name, value in values.items() if getattr(appointment, name) != value)
+    for name, value in values.items():
+        setattr(appointment, name, value)
+    _save(appointment, actor)
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="appointment",
+        object_id=appointment.public_id,
+        patient_id=appointment.patient.public_id,
+        detail={"fields": [f for f in changed if f != "end"]},
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, actor: Actor, appointment_id: uuid.UUID | str, version: int, reason: str = ""
+) -> Appointment:
+    """Cancel a booked appointment. The record stays, with its reason, for the history."""
+    require_reception(actor)
+    appointment = _locked(actor, appointment_id, version)
+    if appointment.status != S.BOOKED:
+        raise InputError(
+            "status",
+            f"Only a booked appointment can be cancelled; this one is "
+            f"{appointment.get_status_display().lower()}.",
+            [S.BOOKED.value],
+        )
+    appointment.cancel_reason = plain_text(reason, "reason", max_length=NOTE_MAX_LENGTH)
+    appointment.status = S.CANCELLED
+    _save(appointment, actor)
+    audit_record(
+        actor=actor,
+        action="cancel",
+        object_type="appointment",
+        object_id=appointment.public_id,
+        patient_id=appointment.patient.public_id,
+        detail={"before": S.BOOKED.value, "after": S.CANCELLED.value},
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_mark(
+    *, actor: Actor, appointment_id: uuid.UUID | str, version: int, status: str
+) -> Appointment:
+    """Record what happened: arrived, completed, did not attend (or undo an arrival)."""
+    appointment = _locked(actor, appointment_id, version)
+    if status not in MARKABLE:
+        raise InputError(
+            "status", f"'{status}' cannot be set here.", [str(s.value) for s in MARKABLE]
+        )
+    before = appointment.status
+    roles = TRANSITIONS.get((before, status))
+    allowed_next = sorted(str(to) for (frm, to) in TRANSITIONS if frm == before)
+    if roles is None:
+        raise InputError(
+            "status",
+            f"A {appointment.get_status_display().lower()} appointment cannot become "
+            f"{S(status).label.lower()}.",
+            allowed_next,
+        )
+    if actor.role not in roles:
+        raise PermissionDenied("The practitioner records that a visit was completed.")
+    now = timezone.now()
+    if status == S.DID_NOT_ATTEND and now < appointment.start:
+        raise InputError(
+            "status", "A patient can be marked as not attending once the time has come."
+        )
+    if status == S.ARRIVED and timezone.localdate(now) != timezone.localdate(appointment.start):
+        raise InputError(
+            "status", "A patient can be marked as arrived on the day of the appointment."
+        )
+    appointment.status = status
+    _save(appointment, actor)
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="appointment",
+        object_id=appointment.public_id,
+        patient_id=appointment.patient.public_id,
+        detail={"before": before, "after": status},
+    )
+    return appointment
+
+
+__all__ = [
+    "Booking",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_mark",
+    "appointment_update",
+]
