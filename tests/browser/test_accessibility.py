@@ -124,13 +124,23 @@ def test_a_form_with_errors(page: Any, sign_in: Any) -> None:
 
 
 def test_the_reception_pages(page: Any, sign_in: Any) -> None:
-    patient = make_patient(make_practitioner())
+    from django.utils import timezone
+
+    from tests.factories import make_appointment
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    booked = make_appointment(patient, doc, start=timezone.now())
     make_reception(username="desk")
     sign_in(page, "desk")
     paths = [
         "/patients/",
         f"/patients/{patient.public_id}/",
         f"/patients/{patient.public_id}/edit/",
+        "/appointments/",
+        f"/appointments/new/?patient={patient.public_id}",
+        f"/appointments/{booked.public_id}/",
+        f"/appointments/{booked.public_id}/edit/",
     ]
     assert audit_pages(page, paths) == {}
 
