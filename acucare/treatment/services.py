@@ -284,16 +284,41 @@ def plan_point_add(
     ]
     if cautions:
         added["cautions"] = cautions
+    _save_point_edit(
+        record,
+        actor=actor,
+        acupuncture=acupuncture,
+        points=[*points, added],
+        check=check,
+        change="add_point",
+        code=code,
+        side=edit.side,
+    )
+    return record
+
+
+def _save_point_edit(
+    record: TreatmentPlan,
+    *,
+    actor: Actor,
+    acupuncture: dict[str, Any],
+    points: list[dict[str, Any]],
+    check: SessionCheck,
+    change: str,
+    code: str,
+    side: str,
+) -> None:
+    """Store an added or removed point, withdraw any approval, and audit the edit once."""
     was_approved = record.status == PlanStatus.APPROVED
     _store_points(
         record,
         acupuncture,
-        [*points, added],
+        points,
         check,
         {
-            "change": "add_point",
+            "change": change,
             "code": code,
-            "side": edit.side,
+            "side": side,
             "by": actor.user.display_name,
             "at": timezone.now().isoformat(),
         },
@@ -307,14 +332,8 @@ def plan_point_add(
         object_type="treatment_plan",
         object_id=record.public_id,
         patient_id=record.episode.patient.public_id,
-        detail={
-            "change": "add_point",
-            "code": code,
-            "side": edit.side,
-            "approval_withdrawn": was_approved,
-        },
+        detail={"change": change, "code": code, "side": side, "approval_withdrawn": was_approved},
     )
-    return record
 
 
 def _reopen(record: TreatmentPlan) -> None:
@@ -343,35 +362,15 @@ def plan_point_remove(
         raise InputError("point", "A plan keeps at least one point; generate a new plan instead.")
     intake = _intake(_assessment_for(actor, record.episode))
     check = check_plan_points(intake=intake, acupuncture=acupuncture, points=kept)
-    was_approved = record.status == PlanStatus.APPROVED
-    _store_points(
+    _save_point_edit(
         record,
-        acupuncture,
-        kept,
-        check,
-        {
-            "change": "remove_point",
-            "code": code,
-            "side": side,
-            "by": actor.user.display_name,
-            "at": timezone.now().isoformat(),
-        },
-    )
-    _reopen(record)
-    _touch(record, actor)
-    record.save()
-    audit_record(
         actor=actor,
-        action="update",
-        object_type="treatment_plan",
-        object_id=record.public_id,
-        patient_id=record.episode.patient.public_id,
-        detail={
-            "change": "remove_point",
-            "code": code,
-            "side": side,
-            "approval_withdrawn": was_approved,
-        },
+        acupuncture=acupuncture,
+        points=kept,
+        check=check,
+        change="remove_point",
+        code=code,
+        side=side,
     )
     return record
 
