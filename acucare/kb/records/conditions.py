@@ -28,6 +28,7 @@ from acucare.kb.records.base import (
     acts_on,
 )
 from acucare.kb.records.body_sites import BodyRegion
+from acucare.kb.vocabulary import RedFlag  # the intake's red-flag vocabulary, stated once
 
 if TYPE_CHECKING:
     from acucare.kb.registry import Registry
@@ -81,15 +82,6 @@ ChangeLevel = Literal[
     "trial_responder",  # the responder threshold used by the trials behind the evidence
 ]
 
-# The intake document's red-flag vocabulary (interface contract v1).
-RedFlag = Literal[
-    "saddle_anaesthesia", "bladder_or_bowel_dysfunction", "progressive_leg_weakness",
-    "history_of_cancer", "unexplained_weight_loss", "fever_or_systemically_unwell",
-    "major_trauma", "long_term_steroids", "iv_drug_use", "unremitting_night_pain",
-    "thoracic_pain", "structural_deformity", "thunderclap_headache",
-    "headache_with_neurological_deficit", "headache_with_fever", "new_headache_over_50",
-    "headache_pattern_change", "papilloedema", "hot_swollen_joint",
-]  # fmt: skip
 
 CoverageExclusion = Literal[
     "identifiable_systemic_cause",  # e.g. metastatic, inflammatory or infectious disease
