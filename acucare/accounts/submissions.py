@@ -25,15 +25,36 @@ def claim(*, actor: Actor, key: uuid.UUID | None, object_type: str) -> Submissio
     """Call inside the creating service's transaction, before creating anything."""
     if key is None:
         return None
+    # Look first: a resend that arrives after the first request committed (the usual
+    # double click, since each write transaction takes the write lock) is found here.
+    _refuse_if_claimed(actor=actor, key=key, object_type=object_type)
     try:
         with transaction.atomic():
             return Submission.objects.create(key=key, user=actor.user, object_type=object_type)
     except IntegrityError:
-        first = Submission.objects.filter(key=key, user=actor.user, object_type=object_type).first()
-        if first is None or first.object_id is None:
-            # Another user's key, or a different kind of form: not a resend of this one.
-            raise ConflictError("This form key has already been used; reload the form.") from None
-        raise DuplicateSubmission(object_type, first.object_id) from None
+        if transaction.get_connection().needs_rollback:
+            # The database could not keep this transaction usable after the clash, so
+            # what the racing request created cannot be read here: refuse, never 500.
+            raise ConflictError(
+                "This form was sent twice at the same moment and has been saved once; "
+                "reload the page to see it."
+            ) from None
+        _refuse_if_claimed(actor=actor, key=key, object_type=object_type)
+        raise
+
+
+def _refuse_if_claimed(*, actor: Actor, key: uuid.UUID, object_type: str) -> None:
+    first = Submission.objects.filter(key=key).first()
+    if first is None:
+        return
+    if (
+        first.user_id != actor.user.pk
+        or first.object_type != object_type
+        or first.object_id is None
+    ):
+        # Another user's key, or a different kind of form: not a resend of this one.
+        raise ConflictError("This form key has already been used; reload the form.")
+    raise DuplicateSubmission(object_type, first.object_id)
 
 
 def complete(submission: Submission | None, object_id: uuid.UUID) -> None:

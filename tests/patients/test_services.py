@@ -397,3 +397,20 @@ def test_the_page_sends_a_double_submitted_episode_form_to_the_chart_once():
     second = client.post(f"/patients/{patient.public_id}/episodes/new/", form)
     assert first["Location"] == second["Location"] == f"/patients/{patient.public_id}/"
     assert Episode.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_form_key_used_by_another_user_is_refused_not_treated_as_a_resend() -> None:
+    import uuid
+
+    from acucare.accounts.actor import Actor
+    from acucare.accounts.submissions import claim
+    from acucare.domain.errors import ConflictError
+    from tests.factories import make_user
+
+    key = uuid.uuid4()
+    first, second = make_user(role="practitioner"), make_user(role="practitioner")
+    claimed = claim(actor=Actor(user=first), key=key, object_type="episode")
+    assert claimed is not None
+    with pytest.raises(ConflictError, match="already been used"):
+        claim(actor=Actor(user=second), key=key, object_type="episode")
