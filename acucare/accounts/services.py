@@ -219,14 +219,19 @@ def user_clear_sign_in_lock(*, actor: Actor, user_id: uuid.UUID | str) -> int:
     return cleared
 
 
-@transaction.atomic
-def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
-    """For a lost phone: the user enrols again at their next sign-in."""
-    require_admin(actor)
-    user = _user(user_id)
-    user.totp_secret = ""
-    user.totp_confirmed_at = None
-    user.totp_last_step = None
+def _store_two_factor(
+    user: User,
+    *,
+    actor: Actor,
+    secret: str,
+    confirmed_at: dt.datetime | None,
+    step: int | None,
+    change: str,
+) -> None:
+    """Set (or clear) a user's TOTP enrolment and audit the change once."""
+    user.totp_secret = secret
+    user.totp_confirmed_at = confirmed_at
+    user.totp_last_step = step
     _touch(user, actor)
     user.save(
         update_fields=[
@@ -242,7 +247,17 @@ def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
         action="two_factor",
         object_type="user",
         object_id=user.public_id,
-        detail={"change": "reset by admin"},
+        detail={"change": change},
+    )
+
+
+@transaction.atomic
+def user_reset_two_factor(*, actor: Actor, user_id: uuid.UUID | str) -> User:
+    """For a lost phone: the user enrols again at their next sign-in."""
+    require_admin(actor)
+    user = _user(user_id)
+    _store_two_factor(
+        user, actor=actor, secret="", confirmed_at=None, step=None, change="reset by admin"
     )
     return user
 
@@ -436,25 +451,8 @@ def totp_enrol(*, actor: Actor, secret: str, code: str) -> User:
             "That code does not match. Check the time on your phone and try the current code.",
         )
     user = get_user_model().objects.select_for_update().get(pk=actor.user.pk)
-    user.totp_secret = secret
-    user.totp_confirmed_at = timezone.now()
-    user.totp_last_step = step
-    _touch(user, actor)
-    user.save(
-        update_fields=[
-            "totp_secret",
-            "totp_confirmed_at",
-            "totp_last_step",
-            "updated_at",
-            "updated_by",
-        ]
-    )
-    audit_record(
-        actor=actor,
-        action="two_factor",
-        object_type="user",
-        object_id=user.public_id,
-        detail={"change": "enrolled"},
+    _store_two_factor(
+        user, actor=actor, secret=secret, confirmed_at=timezone.now(), step=step, change="enrolled"
     )
     return user  # type: ignore[no-any-return]
 
