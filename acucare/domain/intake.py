@@ -9,6 +9,19 @@ open list: they are kept as written and classified by the screening.
 acucare extends the intake with ``consent.given_by`` (who consented to treatment:
 ``patient``, ``parent_or_guardian`` or ``legal_representative``), which the consent rules
 of the safety screening read.
+
+Pregnancy is not assumed absent. ``pregnancy.pregnant`` is ``true``, ``false`` or ``null``
+(not known: not asked, or not answered), and an intake without ``pregnancy`` has an unknown
+pregnancy status; the screening decides who could be pregnant (its rules, not this parser).
+``pregnancy.puerperium`` (acucare's addition) records a birth in the weeks before. A
+pregnancy or puerperium recorded for a patient recorded as male is refused as a
+contradiction, naming the field.
+
+Side-specific ICD-10-CM codes (M17.11 right knee, M25.512 left shoulder, …) set the side of
+the pain: the knowledge base's condition records say which site each code names. A pain
+site on the other side of that part of the body, with none on the code's side, is refused
+as a contradiction at ``pain_sites[i]``; with no pain site there, the code's site is added
+to the pain sites (``Intake.derived_pain_sites`` says which were added).
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ from acucare.kb.records.conditions import (
     Condition,
     condition_for_icd10,
     normalise_icd10,
+    sided_site_for_icd10,
 )
 from acucare.kb.registry import Registry
 from acucare.kb.vocabulary import (
@@ -68,11 +82,12 @@ class _Patient(BaseModel):
 
 class _Pregnancy(BaseModel):
     model_config = _STRICT
-    pregnant: bool
+    pregnant: bool | None  # None: not known (not asked or not answered)
     weeks: (
         Annotated[int, Field(ge=PREGNANCY_WEEKS_RANGE["min"], le=PREGNANCY_WEEKS_RANGE["max"])]
         | None
     ) = None
+    puerperium: bool = False  # gave birth in the weeks before (acucare's addition)
 
 
 class _Condition(BaseModel):
@@ -98,7 +113,7 @@ class _IntakeDocument(BaseModel):
     model_config = _STRICT
     format: Literal["acucare.intake/1"]
     patient: _Patient
-    pregnancy: _Pregnancy = _Pregnancy(pregnant=False)
+    pregnancy: _Pregnancy = _Pregnancy(pregnant=None)
     conditions: Annotated[list[_Condition], Field(min_length=1)]
     pain_sites: list[str] = []
     medications: list[Annotated[_Text, StringConstraints(max_length=MEDICATION_MAX_LENGTH)]] = []
@@ -139,8 +154,16 @@ class Patient:
 
 @dataclass(frozen=True, slots=True)
 class Pregnancy:
-    pregnant: bool
+    pregnant: bool | None  # None: not known
     weeks: int | None
+    puerperium: bool = False
+
+    @property
+    def status(self) -> str:
+        """``pregnant``, ``not_pregnant`` or ``unknown``."""
+        if self.pregnant is None:
+            return "unknown"
+        return "pregnant" if self.pregnant else "not_pregnant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +203,8 @@ class Intake:
     )
     preferences: Preferences = Preferences(None, ())
     consent: Consent = Consent(None)
+    # Pain sites added from a side-specific ICD-10-CM code (also listed in pain_sites).
+    derived_pain_sites: tuple[str, ...] = ()
     # instrument id -> the scored questionnaire, with its flags
     scores: Mapping[str, ScoreResult] = field(default_factory=lambda: MappingProxyType({}))
     format: str = INTAKE_FORMAT
@@ -193,11 +218,16 @@ class Intake:
         return {
             "format": self.format,
             "patient": {"age": self.patient.age, "sex": self.patient.sex},
-            "pregnancy": {"pregnant": self.pregnancy.pregnant, "weeks": self.pregnancy.weeks},
+            "pregnancy": {
+                "pregnant": self.pregnancy.pregnant,
+                "weeks": self.pregnancy.weeks,
+                "puerperium": self.pregnancy.puerperium,
+            },
             "conditions": [
                 {"icd10": c.icd10, "duration_weeks": c.duration_weeks} for c in self.conditions
             ],
-            "pain_sites": list(self.pain_sites),
+            # As given: the sites a side-specific code adds are added again on parsing.
+            "pain_sites": [s for s in self.pain_sites if s not in self.derived_pain_sites],
             "medications": list(self.medications),
             "history": list(self.history),
             "limbs_at_risk": list(self.limbs_at_risk),
@@ -228,16 +258,12 @@ def parse_intake(document: object, registry: Registry, *, prefix: str = "") -> I
     sites = body_sites(registry)
     pain_sites = _known_sites(parsed.pain_sites, sites, f"{prefix}pain_sites")
     lesion_sites = _known_sites(parsed.skin_lesion_sites, sites, f"{prefix}skin_lesion_sites")
-    if not parsed.pregnancy.pregnant and parsed.pregnancy.weeks is not None:
-        raise InputError(
-            field=f"{prefix}pregnancy.weeks",
-            message="weeks of pregnancy were given but pregnant is false",
-            allowed=[None],
-        )
+    _check_pregnancy(parsed.pregnancy, parsed.patient, prefix)
     conditions = tuple(
         _condition(item, registry, f"{prefix}conditions[{index}]")
         for index, item in enumerate(parsed.conditions)
     )
+    derived = _sites_from_codes(conditions, pain_sites, registry, prefix)
     questionnaires: dict[str, Mapping[str, int]] = {}
     scores: dict[str, ScoreResult] = {}
     for instrument, answers in parsed.questionnaires.items():
@@ -246,9 +272,12 @@ def parse_intake(document: object, registry: Registry, *, prefix: str = "") -> I
         questionnaires[instrument] = MappingProxyType(dict(answers))
     return Intake(
         patient=Patient(parsed.patient.age, parsed.patient.sex),
-        pregnancy=Pregnancy(parsed.pregnancy.pregnant, parsed.pregnancy.weeks),
+        pregnancy=Pregnancy(
+            parsed.pregnancy.pregnant, parsed.pregnancy.weeks, parsed.pregnancy.puerperium
+        ),
         conditions=conditions,
-        pain_sites=pain_sites,
+        pain_sites=_unique([*pain_sites, *derived]),
+        derived_pain_sites=derived,
         medications=_unique(parsed.medications),
         history=_unique(parsed.history),
         limbs_at_risk=_unique(parsed.limbs_at_risk),
@@ -261,6 +290,77 @@ def parse_intake(document: object, registry: Registry, *, prefix: str = "") -> I
         consent=Consent(parsed.consent.given_by),
         scores=MappingProxyType(scores),
     )
+
+
+def _check_pregnancy(pregnancy: _Pregnancy, patient: _Patient, prefix: str) -> None:
+    """Pregnancy facts that contradict each other, or the patient's sex, are refused."""
+    if pregnancy.pregnant is not True and pregnancy.weeks is not None:
+        raise InputError(
+            field=f"{prefix}pregnancy.weeks",
+            message=(
+                "weeks of pregnancy were given but pregnant is "
+                f"{'false' if pregnancy.pregnant is False else 'not known (null)'}"
+            ),
+            allowed=[None],
+        )
+    if patient.sex != "male":
+        return
+    if pregnancy.pregnant is True:
+        raise InputError(
+            field=f"{prefix}pregnancy.pregnant",
+            message=(
+                "the patient is recorded as male and as pregnant; correct the sex (female, "
+                "other or unknown) or the pregnancy"
+            ),
+            allowed=[False, None],
+        )
+    if pregnancy.puerperium:
+        raise InputError(
+            field=f"{prefix}pregnancy.puerperium",
+            message=(
+                "the patient is recorded as male and as having recently given birth; correct "
+                "the sex (female, other or unknown) or the puerperium"
+            ),
+            allowed=[False],
+        )
+
+
+def _sites_from_codes(
+    conditions: Sequence[IntakeCondition],
+    pain_sites: Sequence[str],
+    registry: Registry,
+    prefix: str,
+) -> tuple[str, ...]:
+    """The pain sites side-specific codes add; a pain site on the other side is refused.
+
+    A code such as M17.11 (right knee) names a site; its mirror (``left_knee``) is the same
+    part of the body on the other side. Pain on both sides is fine; pain only on the mirror
+    side contradicts the code.
+    """
+    added: list[str] = []
+    given = set(pain_sites)
+    for index, item in enumerate(conditions):
+        site = sided_site_for_icd10(registry, item.icd10)
+        if site is None or site in given or site in added:
+            continue
+        mirror = _mirror_site(site)
+        if mirror in given:
+            raise InputError(
+                field=f"{prefix}pain_sites[{list(pain_sites).index(mirror)}]",
+                message=(
+                    f"{mirror!r} is on the other side from conditions[{index}].icd10 "
+                    f"{item.icd10}, which is coded for {site!r}; correct the code or the "
+                    "pain site (pain on both sides: list both sites)"
+                ),
+                allowed=[site],
+            )
+        added.append(site)
+    return tuple(added)
+
+
+def _mirror_site(site: str) -> str:
+    side, _, part = site.partition("_")
+    return f"{'left' if side == 'right' else 'right'}_{part}"
 
 
 def body_sites(registry: Registry) -> tuple[str, ...]:

@@ -308,6 +308,15 @@ class Facts:
     limbs_at_risk: tuple[str, ...]
     skin_lesion_sites: tuple[str, ...]
     consent_given_by: str | None
+    pregnancy_unknown: bool = False  # pregnancy neither recorded nor excluded
+    puerperium: bool = False
+    sex: str = "unknown"
+    pain_sites: frozenset[str] = frozenset()
+    # (condition group, duration in weeks or None), one per intake condition
+    conditions: tuple[tuple[str, int | None], ...] = ()
+
+
+WEEKS_PER_YEAR = 52.1775  # 365.2425 days / 7
 
 
 def facts_of(intake: Intake, registry: Registry) -> Facts:
@@ -329,13 +338,50 @@ def facts_of(intake: Intake, registry: Registry) -> Facts:
         red_flags=frozenset(intake.red_flags),
         medication_classes={k: tuple(v) for k, v in classes.items()},
         unrecognised_medications=tuple(unrecognised),
-        pregnant=intake.pregnancy.pregnant,
+        pregnant=intake.pregnancy.pregnant is True,
         pregnancy_weeks=intake.pregnancy.weeks,
         age=intake.patient.age,
         questionnaire_flags=flags,
         limbs_at_risk=intake.limbs_at_risk,
         skin_lesion_sites=intake.skin_lesion_sites,
         consent_given_by=intake.consent.given_by,
+        pregnancy_unknown=intake.pregnancy.pregnant is None,
+        puerperium=intake.pregnancy.puerperium,
+        sex=intake.patient.sex,
+        pain_sites=frozenset(intake.pain_sites),
+        conditions=tuple((c.group, c.duration_weeks) for c in intake.conditions),
+    )
+
+
+def onset_age(age: int, duration_weeks: int | None) -> float | None:
+    """The age at which a condition began, or None when its duration is not known."""
+    if duration_weeks is None:
+        return None
+    return age - duration_weeks / WEEKS_PER_YEAR
+
+
+def _matching_conditions(clause: Clause, facts: Facts) -> list[tuple[str, int | None]]:
+    """The intake conditions that meet the clause's condition criteria."""
+    found = []
+    for group, weeks in facts.conditions:
+        if clause.condition_groups and group not in clause.condition_groups:
+            continue
+        began = onset_age(facts.age, weeks)
+        minimum = clause.condition_onset_age_min
+        if minimum is not None and began is not None and began < minimum:
+            continue
+        limit = clause.condition_duration_weeks_max
+        if limit is not None and weeks is not None and weeks > limit:
+            continue
+        found.append((group, weeks))
+    return found
+
+
+def _has_condition_criteria(clause: Clause) -> bool:
+    return bool(
+        clause.condition_groups
+        or clause.condition_onset_age_min is not None
+        or clause.condition_duration_weeks_max is not None
     )
 
 
@@ -352,6 +398,16 @@ def clause_holds(clause: Clause, facts: Facts) -> bool:
     if clause.unrecognised_medication and not facts.unrecognised_medications:
         return False
     if clause.pregnant and not facts.pregnant:
+        return False
+    if clause.pregnancy_unknown and not facts.pregnancy_unknown:
+        return False
+    if clause.puerperium and not facts.puerperium:
+        return False
+    if clause.sexes and facts.sex not in clause.sexes:
+        return False
+    if clause.pain_sites_any and not facts.pain_sites.intersection(clause.pain_sites_any):
+        return False
+    if _has_condition_criteria(clause) and not _matching_conditions(clause, facts):
         return False
     weeks = facts.pregnancy_weeks
     if weeks is not None:  # unknown weeks match any range: fail closed
@@ -428,7 +484,29 @@ def _detail(rule: SafetyRule, facts: Facts) -> str:
             message = facts.questionnaire_flags.get((flag.instrument, flag.flag))
             if message:
                 parts.append(message)
+        if clause.pregnancy_unknown:
+            parts.append("pregnancy status not recorded")
+        if clause.puerperium:
+            parts.append("recent birth")
+        if clause.pain_sites_any:
+            parts.extend(
+                site.replace("_", " ") for site in clause.pain_sites_any if site in facts.pain_sites
+            )
+        if clause.condition_onset_age_min is not None or clause.condition_duration_weeks_max:
+            parts.extend(_onset_detail(facts, clause))
     return "; ".join(dict.fromkeys(parts))
+
+
+def _onset_detail(facts: Facts, clause: Clause) -> list[str]:
+    parts = []
+    for group, weeks in _matching_conditions(clause, facts):
+        name = group.replace("_", " ")
+        if weeks is None:
+            parts.append(f"{name}: when it began is not recorded, age {facts.age}")
+        else:
+            began = int(onset_age(facts.age, weeks) or 0)
+            parts.append(f"{name} began {weeks} weeks ago, at about age {began}")
+    return parts
 
 
 def finding_for(rule: SafetyRule, facts: Facts, index: SafetyIndex) -> Finding:

@@ -13,7 +13,12 @@ SPEC_SESSION = {
     "points": [{"code": "LI4", "side": "left"}],
     "electro_pairs": [[{"code": "LI4", "side": "left"}, {"code": "LI11", "side": "left"}]],
 }
-PLAIN = {"format": "acucare.intake/1", "patient": {"age": 40}, "conditions": [{"icd10": "M54.2"}]}
+PLAIN = {
+    "format": "acucare.intake/1",
+    "patient": {"age": 40},
+    "pregnancy": {"pregnant": False},
+    "conditions": [{"icd10": "M54.2"}],
+}
 
 
 def test_an_allowed_session(run_cli: Any) -> None:

@@ -13,6 +13,7 @@ from acucare.domain.errors import InputError
 from acucare.domain.intake import body_sites, icd10_patterns, parse_intake
 from acucare.kb import Registry
 from acucare.kb import registry as shipped_registry
+from acucare.kb.records.intake_examples import IntakeExample
 from acucare.kb.vocabulary import (
     CONSENT_GIVERS,
     HISTORY_FLAGS,
@@ -81,8 +82,11 @@ def test_the_spec_example_is_accepted(registry: Registry) -> None:
 def test_a_minimal_intake_takes_the_spec_defaults(registry: Registry) -> None:
     intake = parse_intake(MINIMAL, registry)
     assert intake.patient.sex == "unknown"
-    assert not intake.pregnancy.pregnant
+    # Not "not pregnant": an unasked question stays unknown (issue 9, item 15).
+    assert intake.pregnancy.pregnant is None
+    assert intake.pregnancy.status == "unknown"
     assert intake.pregnancy.weeks is None
+    assert not intake.pregnancy.puerperium
     assert intake.pain_sites == ()
     assert intake.preferences.style is None
     assert intake.consent.given_by is None
@@ -181,8 +185,8 @@ def test_age_must_be_a_whole_number_not_a_bool_or_string(registry: Registry, age
     assert error.allowed == {"min": 0, "max": 120}
 
 
-@pytest.mark.parametrize("pregnant", [1, "yes", None])
-def test_pregnant_must_be_a_boolean(registry: Registry, pregnant: Any) -> None:
+@pytest.mark.parametrize("pregnant", [1, "yes", 0])
+def test_pregnant_must_be_a_boolean_or_null(registry: Registry, pregnant: Any) -> None:
     error = _rejects(registry, _with(MINIMAL, ("pregnancy",), {"pregnant": pregnant}))
     assert error.field == "pregnancy.pregnant"
     assert error.message == "must be true or false"
@@ -206,7 +210,7 @@ def test_weeks_without_pregnancy_is_an_error(registry: Registry) -> None:
         (
             _with(MINIMAL, ("pregnancy",), {"pregnant": True, "trimester": 2}),
             "pregnancy.trimester",
-            ["pregnant", "weeks"],
+            ["pregnant", "weeks", "puerperium"],
         ),
     ],
 )
@@ -319,15 +323,23 @@ def test_a_prefix_is_put_before_every_field(registry: Registry) -> None:
     assert caught.value.field == "intake"
 
 
+def _with_coded_sites(sites: list[str]) -> list[str]:
+    return [site for site in sites if site != "left_knee"] + ["right_knee"] * (
+        "right_knee" not in sites
+    )
+
+
 @st.composite
 def valid_intakes(draw: st.DrawFn, sites: tuple[str, ...]) -> dict[str, Any]:
-    pregnant = draw(st.booleans())
+    sex = draw(st.sampled_from(SEXES))
+    pregnant = draw(st.sampled_from([False, None] if sex == "male" else [True, False, None]))
     document: dict[str, Any] = {
         "format": "acucare.intake/1",
-        "patient": {"age": draw(st.integers(0, 120)), "sex": draw(st.sampled_from(SEXES))},
+        "patient": {"age": draw(st.integers(0, 120)), "sex": sex},
         "pregnancy": {
             "pregnant": pregnant,
             "weeks": draw(st.none() | st.integers(0, 45)) if pregnant else None,
+            "puerperium": False if sex == "male" else draw(st.booleans()),
         },
         "conditions": [
             {"icd10": code, "duration_weeks": draw(st.none() | st.integers(0, 6300))}
@@ -335,7 +347,9 @@ def valid_intakes(draw: st.DrawFn, sites: tuple[str, ...]) -> dict[str, Any]:
                 st.lists(st.sampled_from(["M54.50", "M17.11", "G43.009", "M54.2"]), min_size=1)
             )
         ],
-        "pain_sites": draw(st.lists(st.sampled_from(sites), unique=True)),
+        # M17.11 is the right knee: a left knee alone would contradict it, and without a knee
+        # site the right knee is added; listing it keeps the document as it comes back.
+        "pain_sites": _with_coded_sites(draw(st.lists(st.sampled_from(sites), unique=True))),
         "medications": draw(
             st.lists(st.sampled_from(["warfarin", "Eliquis", "x-med"]), unique=True)
         ),
@@ -360,3 +374,53 @@ def test_any_valid_intake_round_trips(data: st.DataObject) -> None:
     document = data.draw(valid_intakes(body_sites(registry)))
     intake = parse_intake(document, registry)
     assert intake.as_document() == document
+
+
+# --- The knowledge base's example intakes (issue 9: laterality, pregnancy, sex) ------------
+
+INTAKE_EXAMPLES = sorted(shipped_registry().of(IntakeExample))
+
+
+@pytest.mark.parametrize("example_id", INTAKE_EXAMPLES)
+def test_example_intake(registry: Registry, example_id: str) -> None:
+    example = registry.of(IntakeExample)[example_id]
+    if example.error is not None:
+        error = _rejects(registry, example.intake)
+        assert error.field == example.error.field
+        assert example.error.message_contains in error.message
+        return
+    expected = example.parsed
+    assert expected is not None
+    intake = parse_intake(example.intake, registry)
+    if expected.pain_sites is not None:
+        assert intake.pain_sites == expected.pain_sites
+    if expected.derived_pain_sites is not None:
+        assert intake.derived_pain_sites == expected.derived_pain_sites
+    if expected.pregnancy_status is not None:
+        assert intake.pregnancy.status == expected.pregnancy_status
+    assert parse_intake(intake.as_document(), registry) == intake
+
+
+def test_a_side_contradiction_names_the_allowed_site(registry: Registry) -> None:
+    document = _with(MINIMAL, ("conditions",), [{"icd10": "M17.11"}])
+    document["pain_sites"] = ["left_knee"]
+    error = _rejects(registry, document)
+    assert error.field == "pain_sites[0]"
+    assert error.allowed == ["right_knee"]
+
+
+def test_a_side_contradiction_inside_check_session_has_the_prefix(registry: Registry) -> None:
+    document = _with(MINIMAL, ("conditions",), [{"icd10": "M17.12"}])
+    document["pain_sites"] = ["right_knee"]
+    with pytest.raises(InputError) as caught:
+        parse_intake(document, registry, prefix="intake.")
+    assert caught.value.field == "intake.pain_sites[0]"
+
+
+def test_an_unverified_sided_code_does_not_set_the_side(registry: Registry) -> None:
+    """M25.511's descriptor (right shoulder) is not verified: it never drives the side."""
+    document = _with(MINIMAL, ("conditions",), [{"icd10": "M25.511"}])
+    document["pain_sites"] = ["left_shoulder"]
+    intake = parse_intake(document, registry)
+    assert intake.pain_sites == ("left_shoulder",)
+    assert intake.derived_pain_sites == ()

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from acucare.domain.intake import body_sites, parse_intake
@@ -14,7 +14,7 @@ from acucare.domain.screening import DECISION_ORDER, Screening, decide, screen
 from acucare.kb import Registry
 from acucare.kb import registry as shipped_registry
 from acucare.kb.records.safety_examples import SafetyExample
-from acucare.kb.vocabulary import HISTORY_FLAGS, LIMBS_AT_RISK, RED_FLAGS
+from acucare.kb.vocabulary import HISTORY_FLAGS, LIMBS_AT_RISK, RED_FLAGS, SEXES
 
 EXAMPLES = sorted(shipped_registry().of(SafetyExample))
 SPEC_FINDING_KEYS = {"rule", "level", "message", "citations", "blocks"}
@@ -112,6 +112,7 @@ def test_phq9_item_9_is_screened_from_the_intake(registry: Registry) -> None:
         {
             "format": "acucare.intake/1",
             "patient": {"age": 30},
+            "pregnancy": {"pregnant": False},
             "conditions": [{"icd10": "M54.2"}],
             "questionnaires": {"phq9": answers},
         },
@@ -127,14 +128,25 @@ _MEDICINES = ["warfarin", "apixaban", "Clexane", "aspirin", "methotrexate", "pre
               "metformin", "ibuprofen", "Keppra", "Zyxoflam"]  # fmt: skip
 
 
+_CODES = ["M54.50", "M17.11", "G43.009", "G44.209", "M54.2", "G89.29"]
+# Pain sites a risk may add: the spine and the head (never a knee, which could contradict
+# the side of M17.11 and make the intake invalid).
+_RISKY_SITES = ["head", "neck", "upper_back", "mid_back", "lower_back", "sacrum"]
+
+
 @st.composite
 def intakes(draw: st.DrawFn, sites: tuple[str, ...], red_flags: bool = True) -> dict[str, Any]:
     """Intakes with a few risks of every kind (`red_flags=False`: mostly without red flags)."""
     with_red_flags = red_flags or draw(st.integers(0, 4)) == 0
+    sex = draw(st.sampled_from([None, *SEXES]))
     document: dict[str, Any] = {
         "format": "acucare.intake/1",
         "patient": {"age": draw(st.integers(0, 120))},
-        "conditions": [{"icd10": draw(st.sampled_from(["M54.50", "M17.11", "G43.009"]))}],
+        "conditions": [
+            {"icd10": draw(st.sampled_from(_CODES)), "duration_weeks": weeks}
+            for weeks in draw(st.lists(st.none() | st.integers(0, 3000), min_size=1, max_size=2))
+        ],
+        "pain_sites": draw(st.lists(st.sampled_from(_RISKY_SITES), unique=True, max_size=2)),
         "history": draw(st.lists(st.sampled_from(HISTORY_FLAGS), unique=True, max_size=4)),
         "red_flags": draw(
             st.lists(st.sampled_from(RED_FLAGS), unique=True, max_size=3 if with_red_flags else 0)
@@ -144,8 +156,17 @@ def intakes(draw: st.DrawFn, sites: tuple[str, ...], red_flags: bool = True) -> 
         "skin_lesion_sites": draw(st.lists(st.sampled_from(sites), unique=True, max_size=2)),
         "consent": {"given_by": draw(st.sampled_from([None, "patient", "parent_or_guardian"]))},
     }
-    if draw(st.booleans()):
+    if sex is not None:
+        document["patient"]["sex"] = sex
+    pregnancy = draw(st.sampled_from(["absent", "unknown", "not_pregnant", "pregnant"]))
+    if sex == "male" and pregnancy == "pregnant":
+        pregnancy = "not_pregnant"
+    if pregnancy == "pregnant":
         document["pregnancy"] = {"pregnant": True, "weeks": draw(st.none() | st.integers(0, 45))}
+    elif pregnancy != "absent":
+        document["pregnancy"] = {"pregnant": None if pregnancy == "unknown" else False}
+        if sex != "male" and draw(st.booleans()):
+            document["pregnancy"]["puerperium"] = True
     if draw(st.booleans()):
         item9 = draw(st.sampled_from([None, 0, 1, 2, 3]))
         answers = {str(i): draw(st.integers(0, 3)) for i in range(1, 9)}
@@ -166,6 +187,8 @@ def added_risks(draw: st.DrawFn, sites: tuple[str, ...]) -> tuple[str, Any]:
                 "limbs_at_risk",
                 "skin_lesion_sites",
                 "pregnancy",
+                "puerperium",
+                "pain_sites",
                 "item9",
             ]
         )
@@ -177,6 +200,8 @@ def added_risks(draw: st.DrawFn, sites: tuple[str, ...]) -> tuple[str, Any]:
         "limbs_at_risk": st.sampled_from(LIMBS_AT_RISK),
         "skin_lesion_sites": st.sampled_from(sites),
         "pregnancy": st.none() | st.integers(0, 45),
+        "puerperium": st.just(True),
+        "pain_sites": st.sampled_from(_RISKY_SITES),
         "item9": st.integers(1, 3),
     }
     return kind, draw(values[kind])
@@ -186,9 +211,14 @@ def _add(document: dict[str, Any], risk: tuple[str, Any]) -> dict[str, Any]:
     kind, value = risk
     riskier = copy.deepcopy(document)
     if kind == "pregnancy":
+        current = document.get("pregnancy") or {}
+        if current.get("pregnant") is True:  # already pregnant: keep the weeks as they were
+            return riskier
         riskier["pregnancy"] = {"pregnant": True, "weeks": value}
-        if document.get("pregnancy"):  # already pregnant: keep the weeks as they were
-            riskier["pregnancy"] = document["pregnancy"]
+        if current.get("puerperium"):
+            riskier["pregnancy"]["puerperium"] = True
+    elif kind == "puerperium":
+        riskier.setdefault("pregnancy", {"pregnant": None})["puerperium"] = True
     elif kind == "item9":
         answers = riskier.setdefault("questionnaires", {}).setdefault(
             "phq9", {str(i): 0 for i in range(1, 9)}
@@ -219,6 +249,8 @@ def test_adding_a_risk_never_lowers_the_decision(data: st.DataObject) -> None:
     sites = body_sites(registry)
     document = data.draw(intakes(sites), label="intake")
     risk = data.draw(added_risks(sites), label="added risk")
+    male = document["patient"].get("sex") == "male"
+    assume(not (male and risk[0] in ("pregnancy", "puerperium")))  # a field error, not a risk
     before = _screen(registry, document)
     after = _screen(registry, _add(document, risk))
     assert DECISION_ORDER.index(after.decision) >= DECISION_ORDER.index(before.decision)
@@ -226,5 +258,8 @@ def test_adding_a_risk_never_lowers_the_decision(data: st.DataObject) -> None:
     if risk[0] == "item9":
         # Answering a blank item 9 replaces "risk unknown" by the answer's own finding.
         blocked_before["rules"].discard("phq9_self_harm_unanswered")
+    if risk[0] == "pregnancy":
+        # Likewise, recording a pregnancy answers the question "could she be pregnant?".
+        blocked_before["rules"].discard("pregnancy_status_not_recorded")
     for key, values in blocked_before.items():
         assert values <= blocked_after[key], key

@@ -23,7 +23,12 @@ from tests.domain.test_screening import intakes
 EXAMPLES = sorted(
     key for key, e in shipped_registry().of(SafetyExample).items() if e.session is not None
 )
-PLAIN = {"format": "acucare.intake/1", "patient": {"age": 40}, "conditions": [{"icd10": "M54.2"}]}
+PLAIN = {
+    "format": "acucare.intake/1",
+    "patient": {"age": 40},
+    "pregnancy": {"pregnant": False},
+    "conditions": [{"icd10": "M54.2"}],
+}
 
 
 def _intake(registry: Registry, **changes: Any) -> Intake:

@@ -115,6 +115,9 @@ class IcdCode:
     descriptor: NonEmptyStr
     citations: tuple[CitationRef, ...]
     note: str = ""
+    # The sided body site a side-specific code names (M17.11 -> right_knee). It acts, and
+    # the intake takes the side from it, only when the descriptor's sources are checked.
+    site: NonEmptyStr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +404,16 @@ def condition_for_icd10(registry: Registry, code: str) -> Condition | None:
     return None
 
 
+def sided_site_for_icd10(registry: Registry, code: str) -> str | None:
+    """The sided body site a listed side-specific code names, when its source is checked."""
+    key = _key(normalise_icd10(code))
+    for condition in registry.of(Condition).values():
+        for listed in condition.icd10_codes:
+            if listed.site is not None and _key(listed.code) == key and acts_on(listed.citations):
+                return listed.site
+    return None
+
+
 class _Cited(Protocol):
     """Anything that states a sourced fact."""
 
@@ -489,6 +502,17 @@ def _check_patterns(
             )
         if not listed.citations:
             yield Problem(where, f"icd10_codes[{index}] '{listed.code}' has no citation")
+        if listed.site is not None and not _is_sided_site(registry, listed.site):
+            yield Problem(
+                where,
+                f"icd10_codes[{index}] site '{listed.site}' is not a left_ or right_ body site",
+            )
+
+
+def _is_sided_site(registry: Registry, site: str) -> bool:
+    if not site.startswith(("left_", "right_")):
+        return False
+    return any(site in region.site_names() for region in registry.of(BodyRegion).values())
 
 
 def check(registry: Registry) -> Iterator[Problem]:

@@ -46,6 +46,7 @@ from acucare.kb.vocabulary import (
     LimbAtRisk,
     Modality,
     RedFlag,
+    Sex,
     Technique,
 )
 
@@ -99,6 +100,11 @@ class Clause:
     medication_classes: tuple[NonEmptyStr, ...] = ()
     unrecognised_medication: bool = False  # a medicine the knowledge base does not know
     pregnant: bool = False  # True: only in pregnancy
+    # True: only while pregnancy is not known (not asked, or not answered). Pair it with
+    # `sexes` and an age range to say who could be pregnant.
+    pregnancy_unknown: bool = False
+    puerperium: bool = False  # True: only after a recent birth
+    sexes: tuple[Sex, ...] = ()  # the patient's recorded sex is one of these
     # Weeks of pregnancy, inclusive. An intake without weeks matches (fail closed).
     pregnancy_weeks_min: Annotated[int, Ge(0), Le(45)] | None = None
     pregnancy_weeks_max: Annotated[int, Ge(0), Le(45)] | None = None
@@ -109,6 +115,16 @@ class Clause:
     any_skin_lesion: bool = False
     # Holds while consent has not been recorded as given by one of these.
     consent_not_from: tuple[ConsentGiver, ...] = ()
+    # The intake lists one of these pain sites (any one is enough).
+    pain_sites_any: tuple[NonEmptyStr, ...] = ()
+    # Some intake condition belongs to one of these condition groups (any one is enough);
+    # the two limits below are then asked of that condition (of any condition, without it).
+    condition_groups: tuple[NonEmptyStr, ...] = ()
+    # The condition began at or after this age (age minus its duration). Without a
+    # duration the onset is not known, and the limit holds: fail closed.
+    condition_onset_age_min: Annotated[int, Ge(0), Le(120)] | None = None
+    # The condition began at most this many weeks ago (unknown duration: holds).
+    condition_duration_weeks_max: Annotated[int, Ge(0)] | None = None
     # Session criteria, checked per point or per pair of a session.
     point_cautions: tuple[CautionKind, ...] = ()  # the point carries one of these cautions
     session_points: tuple[NonEmptyStr, ...] = ()  # the point is one of these
@@ -391,6 +407,18 @@ def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[
             yield (
                 f"{path} relies on medication class '{class_id}', whose sources are all unverified"
             )
+    conditions = registry.collections.get("conditions")
+    for group in clause.condition_groups:
+        if conditions is not None and group not in conditions:
+            yield f"{path} names unknown condition group '{group}'"
+    known_sites = {
+        site for region in registry.of(BodyRegion).values() for site in region.site_names()
+    }
+    for site in clause.pain_sites_any:
+        if site not in known_sites:
+            yield f"{path} names unknown body site '{site}'"
+    if clause.pregnancy_unknown and clause.pregnant:
+        yield f"{path} asks for pregnancy both known and unknown; use two clauses"
     instruments = registry.collections.get("instruments")
     for flag in clause.questionnaire_flags:
         if instruments is not None and flag.instrument not in instruments:
