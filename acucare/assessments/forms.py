@@ -61,6 +61,10 @@ class Questionnaire:
     fields: list[tuple[int, str]]  # (item number, form field name)
 
 
+PREGNANCY_LABELS = {"": "Not asked yet / not known", "no": "Not pregnant", "yes": "Pregnant"}
+PREGNANCY_ANSWERS: dict[str, bool | None] = {"": None, "no": False, "yes": True}
+
+
 def questionnaire_field(instrument_id: str, number: int) -> str:
     return f"q_{instrument_id}_{number}"
 
@@ -87,9 +91,19 @@ class IntakeForm(forms.Form):
     based_on = forms.UUIDField(widget=forms.HiddenInput, required=False)
     age = _number(AGE_RANGE, label="Age (years)")
     sex = forms.ChoiceField(choices=[(s, Sex(s).label) for s in SEXES])
-    pregnant = forms.BooleanField(required=False, label="Pregnant")
+    # Not a checkbox: an unticked box cannot tell "not pregnant" from "not asked", and the
+    # screening keeps the pregnancy blocks until the question is answered (issue 9, item 15).
+    pregnant = forms.ChoiceField(
+        required=False,
+        label="Pregnant?",
+        choices=list(PREGNANCY_LABELS.items()),
+        help_text="Ask anyone who could be pregnant; until it is answered, pregnancy blocks apply.",
+    )
     pregnancy_weeks = _number(
         PREGNANCY_WEEKS_RANGE, required=False, label="Weeks of pregnancy", help_text="If known."
+    )
+    puerperium = forms.BooleanField(
+        required=False, label="Has given birth in the last weeks (puerperium)"
     )
     history = forms.MultipleChoiceField(
         required=False,
@@ -213,11 +227,14 @@ class IntakeForm(forms.Form):
             for q in self.questionnaires
             if (answers := self.answers(q.instrument.id))
         }
-        pregnant = bool(data.get("pregnant"))
         document: dict[str, Any] = {
             "format": INTAKE_FORMAT,
             "patient": {"age": data["age"], "sex": data["sex"]},
-            "pregnancy": {"pregnant": pregnant, "weeks": data.get("pregnancy_weeks")},
+            "pregnancy": {
+                "pregnant": PREGNANCY_ANSWERS[data.get("pregnant") or ""],
+                "weeks": data.get("pregnancy_weeks"),
+                "puerperium": bool(data.get("puerperium")),
+            },
             "conditions": [
                 {"icd10": c.icd10, "duration_weeks": data.get(f"weeks_{i}")}
                 for i, c in enumerate(self.conditions)
@@ -251,6 +268,7 @@ class IntakeForm(forms.Form):
             "patient.sex": "sex",
             "pregnancy.pregnant": "pregnant",
             "pregnancy.weeks": "pregnancy_weeks",
+            "pregnancy.puerperium": "puerperium",
             "preferences.style": "style",
             "consent.given_by": "consent_given_by",
         }
@@ -295,8 +313,9 @@ def initial_from(document: dict[str, Any] | None, *, age: int, sex: str) -> dict
     initial: dict[str, Any] = {
         "age": document["patient"]["age"],
         "sex": document["patient"]["sex"],
-        "pregnant": document["pregnancy"]["pregnant"],
+        "pregnant": {True: "yes", False: "no"}.get(document["pregnancy"]["pregnant"], ""),
         "pregnancy_weeks": document["pregnancy"]["weeks"],
+        "puerperium": bool(document["pregnancy"].get("puerperium")),
         "history": document["history"],
         "medications": "\n".join(document["medications"]),
         "limbs_at_risk": document["limbs_at_risk"],

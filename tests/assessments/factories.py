@@ -16,6 +16,8 @@ def intake(**changes: Any) -> dict[str, Any]:
     document: dict[str, Any] = {
         "format": "acucare.intake/1",
         "patient": {"age": 54, "sex": "female"},
+        # Asked and answered: an unanswered pregnancy question keeps the pregnancy blocks.
+        "pregnancy": {"pregnant": False},
         "conditions": [{"icd10": "M54.50", "duration_weeks": 30}],
         "pain_sites": ["lower_back"],
         "questionnaires": {"phq9": {str(i): 0 for i in range(1, 10)}},

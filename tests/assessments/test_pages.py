@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def episode():
     patient = make_patient(make_practitioner(), sex="female")
-    return make_episode(patient, "M54.50", "M17.11")
+    # Left knee osteoarthritis: the form's pain sites include the left knee, and a right-knee
+    # code would contradict them (issue 9, item 6).
+    return make_episode(patient, "M54.50", "M17.12")
 
 
 @pytest.fixture
@@ -39,14 +41,15 @@ def test_the_form_builds_the_intake_document(client, episode):
     assert document["patient"] == {"age": 54, "sex": "female"}
     assert document["conditions"] == [
         {"icd10": "M54.50", "duration_weeks": 30},
-        {"icd10": "M17.11", "duration_weeks": None},
+        {"icd10": "M17.12", "duration_weeks": None},
     ]
     assert document["pain_sites"] == ["lower_back", "left_knee"]  # checkboxes, no JS
     assert document["medications"] == ["Warfarin 5 mg", "ibuprofen"]
     assert document["history"] == ["needle_phobia"]
     assert document["red_flags"] == ["major_trauma"]
     assert document["questionnaires"] == {"phq9": {str(i): 1 for i in range(1, 10)}}
-    assert document["pregnancy"] == {"pregnant": False, "weeks": None}
+    # Not asked on the form: recorded as not known, never as "not pregnant".
+    assert document["pregnancy"] == {"pregnant": None, "weeks": None, "puerperium": False}
     assert document["consent"] == {"given_by": "patient"}
     assert document["preferences"] == {"style": None, "declined_modalities": []}
     assert assessment.decision == "refer_before_treatment"
@@ -64,7 +67,11 @@ def test_the_form_starts_from_the_patients_demographics(client, episode):
     ("changes", "field", "words"),
     [
         ({"age": "130"}, "age", "out of range"),
-        ({"pregnancy_weeks": "12"}, "pregnancy_weeks", "pregnant is false"),
+        ({"pregnancy_weeks": "12"}, "pregnancy_weeks", "pregnant is not known"),
+        ({"pregnancy_weeks": "12", "pregnant": "no"}, "pregnancy_weeks", "pregnant is false"),
+        ({"sex": "male", "pregnant": "yes"}, "pregnant", "recorded as male"),
+        ({"sex": "male", "puerperium": "on"}, "puerperium", "recorded as male"),
+        ({"pain_sites": ["right_knee"]}, "pain_sites", "other side"),
         ({"weeks_0": "99999"}, "weeks_0", "out of range"),
         ({"rf_thoracic_pain": ""}, "rf_thoracic_pain", "required"),
         ({"q_phq9_9": "7"}, "q_phq9_9", "valid choice"),

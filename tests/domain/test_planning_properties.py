@@ -104,6 +104,15 @@ def intakes(
         },
         "consent": {"given_by": draw(st.sampled_from((None, *CONSENT_GIVERS)))},
     }
+    # A side-specific code (M17.11 right knee) contradicts a pain site on the other side only:
+    # that is a field error (issue 9, item 6), so such a drawing is made consistent.
+    code = document["conditions"][0]["icd10"]
+    own, mirror = {
+        "M17.11": ("right_knee", "left_knee"),
+        "M17.12": ("left_knee", "right_knee"),
+    }.get(code, ("", ""))
+    if mirror in document["pain_sites"] and own not in document["pain_sites"]:
+        document["pain_sites"].remove(mirror)
     if pregnant:
         document["pregnancy"] = {
             "pregnant": True,

@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 REQUIRED_GROUPS = {
     "chronic_low_back_pain", "chronic_neck_pain", "knee_osteoarthritis", "migraine",
     "tension_type_headache", "chronic_shoulder_pain", "fibromyalgia", "chronic_pain",
+    "chronic_secondary_pain",
 }  # fmt: skip
 
 
