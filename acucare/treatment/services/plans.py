@@ -27,7 +27,7 @@ from acucare.treatment.access import access_plan
 from acucare.treatment.charting import parse_point_edit
 from acucare.treatment.checks import blocking_messages, check_plan_points
 from acucare.treatment.models import PlanStatus, TreatmentPlan
-from acucare.treatment.services.common import assessment_for, current_intake, require_open, touch
+from acucare.treatment.services._shared import assessment_for, current_intake, require_open, touch
 
 
 def _locked_plan(actor: Actor, plan_id: uuid.UUID | str, version: int | None) -> TreatmentPlan:

@@ -39,7 +39,7 @@ from acucare.treatment.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from acucare.treatment.services.common import assessment_for, current_intake, require_open, touch
+from acucare.treatment.services._shared import assessment_for, current_intake, require_open, touch
 
 
 def _refuse_control_characters(value: object, path: str) -> None:
