@@ -15,7 +15,7 @@ from django.utils import timezone
 from acucare.accounts.actor import system_actor
 from acucare.accounts.models import PractitionerProfile, Role, User
 from acucare.accounts.services import Credentials, profile_update
-from acucare.pages import demo_clinic
+from acucare.demo import clinic as demo_clinic
 from acucare.patients import services
 from acucare.patients.models import Patient
 from acucare.scheduling import services as scheduling

@@ -8,12 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from pydantic import ValidationError
 
 from acucare.accounts.models import Role, User
 from acucare.assessments.models import Assessment, FindingAcknowledgement
 from acucare.assessments.selectors import unacknowledged_findings
 from acucare.audit.models import AuditEvent
-from acucare.pages.demo_clinic import PATIENTS, STAGES, DemoPatient, summary
+from acucare.demo.clinic import PATIENTS, STAGES, DemoPatient, load_patients, summary
 from acucare.patients.models import Episode, Patient, PatientShare
 from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
 from tests.clinic_fixtures import fast_password_hashing
@@ -61,9 +62,19 @@ def test_printed_passwords_sign_in_and_a_second_run_adds_nothing():
 
 
 def test_no_password_is_written_in_the_demo_code():
-    source = (Path(__file__).resolve().parents[2] / "acucare/pages/demo.py").read_text()
+    source = (Path(__file__).resolve().parents[2] / "acucare/demo/loader.py").read_text()
     assert "set_password(password)" in source
     assert not re.search(r"password\s*=\s*[\"']", source)
+
+
+def test_a_misspelt_key_in_the_patient_data_file_is_an_error(tmp_path):
+    data = tmp_path / "patients.yaml"
+    data.write_text(
+        "patients:\n- {given: Ann, family: Ash, born: 1970-01-01, sex: female,\n"
+        "   owner: dr.chen, stage: registered, shard: true}\n"
+    )
+    with pytest.raises(ValidationError, match="shard"):
+        load_patients(data)
 
 
 # --- The patients' stages, built through the services ------------------------------------
@@ -237,8 +248,8 @@ def test_stage_summary_is_printed_beside_the_credentials():
 
 
 def test_a_demo_database_from_before_the_stages_is_reported():
-    from acucare.pages.demo import DEMO_MARKER
-    from acucare.pages.demo_clinic import predates_stages
+    from acucare.demo.clinic import predates_stages
+    from acucare.demo.loader import DEMO_MARKER
     from tests.factories import make_patient, make_practitioner
 
     assert not predates_stages()

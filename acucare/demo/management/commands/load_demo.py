@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 
 from acucare.accounts.models import Role
-from acucare.pages import demo_clinic
-from acucare.pages.demo import STAFF, load_demo
+from acucare.demo import clinic as demo_clinic
+from acucare.demo.loader import STAFF, load_demo
 
 
 class Command(BaseCommand):

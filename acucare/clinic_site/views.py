@@ -4,12 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from acucare.pages.selectors import knowledge_summary
+from acucare.clinic_site.selectors import knowledge_summary
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/home.html", {"summary": knowledge_summary()})
+    return render(request, "clinic_site/home.html", {"summary": knowledge_summary()})
 
 
 @require_GET

@@ -21,7 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
+
+from pydantic import ConfigDict
 
 from acucare.accounts.actor import Actor, system_actor
 from acucare.accounts.models import User
@@ -50,14 +53,16 @@ STAGE_LABELS: dict[Stage, str] = {
 }
 
 
-def phq9(*answers: int) -> dict[str, int]:
-    """PHQ-9 answers, items 1 to 9 in order."""
+def numbered(*answers: int) -> dict[str, int]:
+    """A questionnaire's answers keyed by item number, from item 1 in order."""
     return {str(item): answer for item, answer in enumerate(answers, start=1)}
 
 
 @dataclass(frozen=True)
 class Intake:
     """The clinical part of an intake; age, sex and conditions come from the record."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     pain_sites: tuple[str, ...] = ()
     medications: tuple[str, ...] = ()
@@ -73,6 +78,8 @@ class Intake:
 class Course:
     """How the sessions of a patient went (STRICTA items the plan does not fix)."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
     sessions: int
     days_between: int
     pain_first: int  # pain before the first session, 0-10
@@ -87,6 +94,9 @@ class Course:
 
 @dataclass(frozen=True)
 class DemoPatient:
+    """One patient of `patients.yaml` and the stage of care the loader takes them to."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
     given: str
     family: str
     born: dt.date
@@ -103,427 +113,45 @@ class DemoPatient:
 
     @property
     def email(self) -> str:
-        from acucare.pages.demo import DEMO_MARKER
+        from acucare.demo.loader import DEMO_MARKER
 
         return f"{self.given.lower()}.{self.family.lower()}@{DEMO_MARKER}"
 
 
-NO_LOW_MOOD = phq9(0, 1, 1, 1, 0, 0, 0, 0, 0)
-SOME_LOW_MOOD = phq9(1, 1, 2, 1, 1, 0, 1, 0, 0)
+DATA_FILE = Path(__file__).with_name("patients.yaml")
 
-PATIENTS: tuple[DemoPatient, ...] = (
-    # --- registered: no episode yet --------------------------------------------------
-    DemoPatient("Amara", "Abbott", dt.date(1979, 3, 14), "female", "dr.chen", "registered"),
-    DemoPatient("Ben", "Baptiste", dt.date(1962, 11, 2), "male", "dr.okafor", "registered"),
-    # --- new: an episode, intake still to do -----------------------------------------
-    DemoPatient(
-        "Chiara",
-        "Costa",
-        dt.date(1988, 6, 30),
-        "female",
-        "dr.chen",
-        "new",
-        "Recurrent tension-type headaches",
-        (("G44.209", 40),),
-        started_days_ago=3,
-    ),
-    DemoPatient(
-        "Dev",
-        "Dalton",
-        dt.date(1957, 1, 19),
-        "male",
-        "dr.okafor",
-        "new",
-        "Right shoulder pain",
-        (("M25.511", 16),),
-        started_days_ago=2,
-    ),
-    # --- screened --------------------------------------------------------------------
-    DemoPatient(
-        "Elif",
-        "Eze",
-        dt.date(1956, 9, 8),
-        "female",
-        "dr.chen",
-        "screened",
-        "Low back pain for over a year; on warfarin for atrial fibrillation",
-        (("M54.50", 60),),
-        started_days_ago=6,
-        intakes=(
-            Intake(
-                pain_sites=("lower_back", "left_buttock"),
-                medications=("Warfarin 3 mg daily", "Bisoprolol 2.5 mg daily"),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Finn",
-        "Fischer",
-        dt.date(1953, 4, 22),
-        "male",
-        "dr.okafor",
-        "screened",
-        "Right knee osteoarthritis pain; type 2 diabetes",
-        (("M17.11", 150),),
-        started_days_ago=5,
-        intakes=(
-            Intake(
-                pain_sites=("right_knee",),
-                medications=("Metformin 1 g twice daily", "Paracetamol 1 g as needed"),
-                history=("diabetes",),
-                questionnaires={"phq9": phq9(0, 1, 1, 1, 0, 0, 0, 0, 0)},
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Grace",
-        "Gallo",
-        dt.date(1991, 12, 5),
-        "female",
-        "dr.chen",
-        "screened",
-        "Recurrent migraine without aura",
-        (("G43.909", 200),),
-        started_days_ago=1,
-        shared=True,
-        intakes=(
-            Intake(
-                pain_sites=("head",),
-                medications=("Sumatriptan 50 mg as needed",),
-                questionnaires={"phq9": phq9(2, 2, 2, 2, 1, 1, 1, 1, 1)},
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Hamid",
-        "Haddad",
-        dt.date(1948, 7, 11),
-        "male",
-        "dr.okafor",
-        "screened",
-        "Neck pain and stiffness; has a pacemaker",
-        (("M54.2", 40),),
-        started_days_ago=4,
-        intakes=(
-            Intake(
-                pain_sites=("neck", "right_shoulder"),
-                medications=("Ramipril 5 mg daily",),
-                history=("pacemaker_or_icd",),
-                questionnaires={"phq9": phq9(0, 0, 1, 0, 0, 0, 0, 0, 0)},
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Ines",
-        "Iqbal",
-        dt.date(1995, 2, 17),
-        "female",
-        "dr.chen",
-        "screened",
-        "Low back pain in pregnancy (24 weeks)",
-        (("M54.50", 14),),
-        started_days_ago=2,
-        intakes=(
-            Intake(
-                pain_sites=("lower_back", "sacrum"),
-                medications=("Folic acid 400 micrograms daily",),
-                questionnaires={"phq9": phq9(1, 0, 1, 1, 0, 0, 0, 0, 0)},
-                pregnancy_weeks=24,
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Jonah",
-        "Jensen",
-        dt.date(1971, 10, 29),
-        "male",
-        "dr.okafor",
-        "screened",
-        "Low back pain with numbness in the saddle area",
-        (("M54.50", 20),),
-        started_days_ago=1,
-        on_hold=True,
-        intakes=(
-            Intake(
-                pain_sites=("lower_back", "left_buttock", "right_buttock"),
-                medications=("Naproxen 500 mg twice daily",),
-                red_flags=("saddle_anaesthesia", "bladder_or_bowel_dysfunction"),
-                questionnaires={"phq9": SOME_LOW_MOOD},
-                acknowledge={
-                    "cauda_equina": (
-                        "Saddle numbness and new urinary hesitancy reported at intake. Not "
-                        "needled. Sent to the emergency department the same day for an "
-                        "urgent MRI, with a letter; the patient's partner drove him. GP "
-                        "informed by phone. Episode on hold until the hospital reports."
-                    ),
-                },
-            ),
-        ),
-    ),
-    # --- planned ---------------------------------------------------------------------
-    DemoPatient(
-        "Keiko",
-        "Kowalski",
-        dt.date(1984, 5, 3),
-        "female",
-        "dr.chen",
-        "planned",
-        "Tension-type headaches most days",
-        (("G44.209", 80),),
-        started_days_ago=16,
-        intakes=(
-            Intake(
-                pain_sites=("head", "neck"),
-                medications=("Ibuprofen 400 mg as needed",),
-                questionnaires={"phq9": phq9(2, 2, 2, 1, 1, 1, 1, 0, 1)},
-                acknowledge={
-                    "phq9_self_harm": (
-                        "Item 9 scored 1. Asked directly: passing thoughts, no plan or "
-                        "intent, no previous attempts; lives with her sister. Crisis line "
-                        "numbers given. Same-week GP appointment booked with her consent; "
-                        "GP letter sent. Acupuncture deferred until the GP has seen her."
-                    ),
-                },
-            ),
-            Intake(
-                pain_sites=("head", "neck"),
-                medications=("Ibuprofen 400 mg as needed", "Sertraline 50 mg daily"),
-                questionnaires={"phq9": phq9(1, 1, 2, 1, 1, 1, 1, 0, 0)},
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Liam",
-        "Lindqvist",
-        dt.date(1960, 8, 24),
-        "male",
-        "dr.okafor",
-        "planned",
-        "Left knee pain, osteoarthritis",
-        (("M17.12", 90),),
-        started_days_ago=9,
-        intakes=(
-            Intake(
-                pain_sites=("left_knee",),
-                medications=("Paracetamol 1 g four times daily",),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Maya",
-        "Moreau",
-        dt.date(1976, 1, 9),
-        "female",
-        "dr.chen",
-        "planned",
-        "Right shoulder pain",
-        (("M25.511", 30),),
-        started_days_ago=7,
-        intakes=(
-            Intake(
-                pain_sites=("right_shoulder", "right_upper_arm"),
-                medications=("Aspirin 75 mg daily",),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-    ),
-    DemoPatient(
-        "Nikolai",
-        "Nakamura",
-        dt.date(1969, 4, 1),
-        "male",
-        "dr.okafor",
-        "planned",
-        "Widespread pain, fibromyalgia",
-        (("M79.7", 120),),
-        started_days_ago=12,
-        shared=True,
-        intakes=(
-            Intake(
-                pain_sites=("neck", "upper_back", "lower_back", "left_hip", "right_hip"),
-                medications=("Amitriptyline 10 mg at night",),
-                questionnaires={"phq9": SOME_LOW_MOOD},
-            ),
-        ),
-    ),
-    # --- mid-course ------------------------------------------------------------------
-    DemoPatient(
-        "Olu",
-        "Osei",
-        dt.date(1966, 12, 19),
-        "male",
-        "dr.chen",
-        "mid_course",
-        "Low back pain for over a year",
-        (("M54.50", 70),),
-        started_days_ago=30,
-        intakes=(
-            Intake(
-                pain_sites=("lower_back",),
-                medications=("Codeine 30 mg as needed",),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-        course=Course(
-            sessions=6,
-            days_between=4,
-            pain_first=7,
-            needle_gauge_mm=0.25,
-            needle_length_mm=40,
-            manufacturer="Seirin",
-            lot="J25-4017",
-            retention_minutes=20,
-            bruise_at=3,
-            advice="Walk 20 minutes a day; avoid long spells of sitting.",
-        ),
-    ),
-    DemoPatient(
-        "Priya",
-        "Petrov",
-        dt.date(1958, 3, 27),
-        "female",
-        "dr.okafor",
-        "mid_course",
-        "Right knee osteoarthritis pain",
-        (("M17.11", 200),),
-        started_days_ago=21,
-        intakes=(
-            Intake(
-                pain_sites=("right_knee",),
-                medications=("Ibuprofen gel as needed",),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-        course=Course(
-            sessions=4,
-            days_between=4,
-            pain_first=6,
-            needle_gauge_mm=0.30,
-            needle_length_mm=40,
-            manufacturer="Hwato",
-            lot="HW-230918",
-            retention_minutes=25,
-            advice="Quadriceps strengthening exercises daily, as shown.",
-        ),
-    ),
-    DemoPatient(
-        "Quinn",
-        "Quint",
-        dt.date(1987, 9, 15),
-        "female",
-        "dr.chen",
-        "mid_course",
-        "Recurrent migraine",
-        (("G43.909", 260),),
-        started_days_ago=25,
-        intakes=(
-            Intake(
-                pain_sites=("head",),
-                medications=("Rizatriptan 10 mg as needed",),
-                questionnaires={"phq9": phq9(1, 1, 1, 1, 0, 0, 0, 0, 0)},
-            ),
-        ),
-        course=Course(
-            sessions=5,
-            days_between=4,
-            pain_first=6,
-            needle_gauge_mm=0.25,
-            needle_length_mm=30,
-            manufacturer="Seirin",
-            lot="J25-3882",
-            retention_minutes=30,
-            advice="Keep the headache diary; regular meals and sleep.",
-        ),
-    ),
-    DemoPatient(
-        "Rosa",
-        "Rahman",
-        dt.date(1973, 7, 7),
-        "female",
-        "dr.okafor",
-        "mid_course",
-        "Neck pain and stiffness",
-        (("M54.2", 30),),
-        started_days_ago=12,
-        intakes=(
-            Intake(
-                pain_sites=("neck",),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-        course=Course(
-            sessions=3,
-            days_between=4,
-            pain_first=6,
-            needle_gauge_mm=0.25,
-            needle_length_mm=30,
-            manufacturer="Hwato",
-            lot="HW-231104",
-            retention_minutes=20,
-            advice="Neck range-of-movement exercises twice a day.",
-        ),
-    ),
-    # --- discharged ------------------------------------------------------------------
-    DemoPatient(
-        "Sven",
-        "Silva",
-        dt.date(1955, 10, 12),
-        "male",
-        "dr.chen",
-        "discharged",
-        "Left knee osteoarthritis pain",
-        (("M17.12", 110),),
-        started_days_ago=70,
-        intakes=(
-            Intake(
-                pain_sites=("left_knee",),
-                medications=("Paracetamol 1 g as needed",),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-        course=Course(
-            sessions=10,
-            days_between=4,
-            pain_first=7,
-            needle_gauge_mm=0.30,
-            needle_length_mm=40,
-            manufacturer="Seirin",
-            lot="J30-2291",
-            retention_minutes=25,
-            advice="Keep up the quadriceps exercises and daily walks.",
-        ),
-    ),
-    DemoPatient(
-        "Tara",
-        "Tanaka",
-        dt.date(1982, 2, 28),
-        "female",
-        "dr.okafor",
-        "discharged",
-        "Neck pain and stiffness",
-        (("M54.2", 26),),
-        started_days_ago=45,
-        intakes=(
-            Intake(
-                pain_sites=("neck",),
-                questionnaires={"phq9": NO_LOW_MOOD},
-            ),
-        ),
-        course=Course(
-            sessions=5,
-            days_between=5,
-            pain_first=6,
-            needle_gauge_mm=0.25,
-            needle_length_mm=30,
-            manufacturer="Hwato",
-            lot="HW-230802",
-            retention_minutes=20,
-            advice="Desk set-up reviewed; neck exercises twice a day.",
-        ),
-    ),
-)
+
+def _from_yaml(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One patient of the data file in the shape of `DemoPatient`: conditions as (code,
+    weeks) pairs, questionnaire answers numbered from item 1."""
+    patient = dict(entry)
+    patient["conditions"] = [
+        (c["icd10"], c["weeks_at_start"]) for c in patient.get("conditions") or ()
+    ]
+    patient["intakes"] = [
+        {
+            **intake,
+            "questionnaires": {
+                name: numbered(*answers)
+                for name, answers in (intake.get("questionnaires") or {}).items()
+            },
+        }
+        for intake in patient.get("intakes") or ()
+    ]
+    return patient
+
+
+def load_patients(path: Path = DATA_FILE) -> tuple[DemoPatient, ...]:
+    """The demo patients from the data file; a misspelt or unknown key is an error."""
+    import yaml
+    from pydantic import TypeAdapter
+
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = [_from_yaml(entry) for entry in document["patients"]]
+    return TypeAdapter(tuple[DemoPatient, ...]).validate_python(entries)
+
+
+PATIENTS: tuple[DemoPatient, ...] = load_patients()
 
 # Depth and needling for the points the demo's plans use (STRICTA 2c, 2d). Points not
 # listed are charted at muscle level.
@@ -760,7 +388,7 @@ def predates_stages() -> bool:
     """True for a demo database made before the patients had clinical stages (its
     patients exist, so the loader leaves them alone, but none was ever assessed)."""
     from acucare.assessments.models import Assessment
-    from acucare.pages.demo import DEMO_MARKER
+    from acucare.demo.loader import DEMO_MARKER
 
     demo = Patient.objects.filter(email__endswith=f"@{DEMO_MARKER}")
     return demo.exists() and not Assessment.objects.filter(episode__patient__in=demo).exists()

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from acucare.pages import views
+from acucare.clinic_site import views
 
-app_name = "pages"
+app_name = "clinic_site"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
