@@ -26,9 +26,9 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 
-from acucare.accounts.actor import Actor, system_actor
 from acucare.accounts.models import User
 from acucare.assessments import services as assessments
+from acucare.core.actor import Actor, system_actor
 from acucare.patients import services as patients
 from acucare.patients.models import Episode, EpisodeStatus, Patient
 from acucare.treatment import services as treatment

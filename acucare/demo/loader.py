@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from acucare.accounts.actor import system_actor
 from acucare.accounts.models import PractitionerProfile, Role, User
 from acucare.accounts.services import Credentials, profile_update
+from acucare.core.actor import system_actor
 from acucare.demo import clinic as demo_clinic
 from acucare.patients import services
 from acucare.patients.models import Patient

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils import timezone
 
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
     User,
 )
+from acucare.core.actor import Actor
 
 
 def user_by_id(public_id: uuid.UUID | str) -> User:

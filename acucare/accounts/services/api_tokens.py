@@ -9,11 +9,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from acucare.accounts import tokens
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
     ApiToken,
 )
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.domain.text import plain_text
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
     Clinic,
 )
 from acucare.accounts.selectors import clinic_settings
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
+from acucare.core.roles import require_admin
 from acucare.domain.errors import InputError
 from acucare.domain.text import plain_text
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from acucare.accounts.access import require_practitioner
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
     BaseProfession,
     Certification,
     PractitionerProfile,
 )
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
+from acucare.core.roles import require_practitioner
 from acucare.domain.errors import InputError
 from acucare.domain.text import plain_text
 

@@ -6,12 +6,12 @@ import datetime as dt
 
 from django.db import transaction
 
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
     LoginAttempt,
 )
 from acucare.accounts.selectors import login_locked_until
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 
 
 @transaction.atomic

@@ -10,13 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from acucare.accounts import totp
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
     User,
 )
 from acucare.accounts.services._shared import touch, user_by_id
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
+from acucare.core.roles import require_admin
 from acucare.domain.errors import InputError
 
 

@@ -10,8 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import (
     ApiToken,
     LoginAttempt,
@@ -21,6 +19,8 @@ from acucare.accounts.models import (
 )
 from acucare.accounts.services._shared import touch, user_by_id
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
+from acucare.core.roles import require_admin
 from acucare.domain.errors import InputError
 from acucare.domain.text import plain_text
 

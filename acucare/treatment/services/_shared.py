@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from acucare.accounts.actor import Actor
+from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, parse_intake
 from acucare.kb import registry

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from acucare.accounts import submissions
-from acucare.accounts.actor import Actor
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.planning import PlanningError, plan
 from acucare.domain.screening import screen

@@ -1,10 +1,11 @@
-"""Role checks. Patient-level checks live in `acucare.patients.access`."""
+"""Role checks: admin, practitioner, patient staff. Patient-level checks live in
+`acucare.patients.access`."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
-from acucare.accounts.actor import Actor
+from acucare.core.actor import Actor
 
 
 def require_admin(actor: Actor) -> None:
