@@ -26,6 +26,7 @@ from acucare.kb.records.safety_rules import (
     points_on_sites,
 )
 from acucare.kb.registry import Registry
+from acucare.kb.vocabulary import MODALITIES
 
 SCREENING_FORMAT = "acucare.screening/1"
 
@@ -260,6 +261,14 @@ class Screening:
     def rules_applied(self) -> tuple[str, ...]:
         return tuple(finding.ref for finding in self.findings)
 
+    @property
+    def treatment_can_start(self) -> bool:
+        """False when the patient is referred first, or every modality is blocked (no
+        consent, no capacity, or blocks that together leave nothing)."""
+        if self.decision in ("refer_before_treatment", "urgent_referral"):
+            return False
+        return not set(MODALITIES) <= self.blocked.modalities
+
     def allows_point(self, code: str, side: str, modality: str) -> bool:
         """Whether a point may be used on a side with a modality (for the planner)."""
         blocked = self.blocked
@@ -285,6 +294,7 @@ class Screening:
             "blocked_modality_sites": blocked["modality_sites"],
             "caution_sites": _sorted_sites(self.caution_sites, index),
             "referral": self.referral,
+            "treatment_can_start": self.treatment_can_start,
             "rules_applied": list(self.rules_applied),
             "kb_version": self.kb_version,
         }

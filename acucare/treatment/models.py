@@ -71,6 +71,11 @@ class TreatmentPlan(Tracked):
         return bool(self.document.get("status") == "referral_required")
 
     @property
+    def cannot_start(self) -> bool:
+        """No consent or capacity, or everything ruled out: nothing can be given."""
+        return bool(self.document.get("status") == "treatment_cannot_start")
+
+    @property
     def points(self) -> list[dict[str, Any]]:
         acupuncture = self.acupuncture
         return list(acupuncture.get("points", [])) if acupuncture else []

@@ -79,7 +79,15 @@ def check_plan(document: dict[str, Any], screening: Screening, registry: Registr
         assert document["acupuncture"] is None
         assert document["referral"]["why"]
         return
+    if document["status"] == "treatment_cannot_start":
+        # Nothing can be given (no consent or capacity, or everything ruled out): no course,
+        # no reviews, and the reason is said (issue 9, item 13).
+        assert document["acupuncture"] is None
+        assert document["reviews"] == []
+        assert document["cannot_start"]["why"].strip()
+        return
     assert document["status"] == "plan"
+    assert screening.treatment_can_start
     acupuncture = document["acupuncture"]
     if acupuncture is None:
         return

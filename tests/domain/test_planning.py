@@ -65,6 +65,10 @@ def test_golden_plan(path: Path, registry: Registry) -> None:
         assert any(text in t for t in triggers), triggers
     if "notes_contain" in expect:
         assert any(expect["notes_contain"] in note for note in document["notes"]), document["notes"]
+    if "cannot_start_contains" in expect:
+        assert document["cannot_start"]["findings"]
+        assert expect["cannot_start_contains"] in document["cannot_start"]["why"].lower()
+        assert document["reviews"] == []
     if "referral_urgency" in expect:
         assert document["referral"]["urgency"] == expect["referral_urgency"]
     if "acupuncture" in expect:

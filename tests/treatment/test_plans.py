@@ -431,3 +431,31 @@ def test_removing_an_electrode_point_drops_its_pairs():
     )
     remaining = plan.document["acupuncture"]["electro_pairs"]
     assert all(code not in {e["code"] for e in pair} for pair in remaining)
+
+
+def test_a_plan_that_cannot_start_says_why_and_is_not_approved():
+    """Issue 9, item 13: no capacity and no representative's consent — nothing to give."""
+    episode, _ = episode_with_assessment(history=["lacks_capacity"])
+    plan = make_plan(episode)
+    assert plan.cannot_start
+    assert plan.acupuncture is None
+    assert plan.document["reviews"] == []
+    who = actor(episode.patient.primary_practitioner)
+    with pytest.raises(InputError) as refused:
+        services.plan_approve(actor=who, plan_id=plan.public_id, version=plan.version)
+    assert refused.value.field == "status"
+    html = (
+        signed_in(episode.patient.primary_practitioner)
+        .get(f"/treatment/plans/{plan.public_id}/")
+        .content.decode()
+    )
+    assert "Treatment cannot start." in html
+    assert "Approve this plan" not in html
+
+
+def test_a_same_day_referral_stays_same_day_in_the_plan():
+    """Issue 9, item 14: a hot swollen joint is a same-day referral, not 'before treatment'."""
+    episode, _ = episode_with_assessment(**REFER)
+    plan = make_plan(episode)
+    assert plan.document["referral"]["urgency"] == "same_day"
+    assert plan.document["referral"]["referral"] == "same_day"

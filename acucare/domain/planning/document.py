@@ -34,6 +34,8 @@ class Plan:
     rules: tuple[str, ...]
     scores: tuple[Mapping[str, Any], ...] = ()
     referral: Mapping[str, Any] | None = None
+    # Why treatment cannot start (status treatment_cannot_start), acucare's addition.
+    cannot_start: Mapping[str, Any] | None = None
     notes: tuple[str, ...] = ()
     citations: tuple[str, ...] = field(default=())
 
@@ -51,6 +53,8 @@ class Plan:
         }
         if self.referral is not None:
             document["referral"] = self.referral
+        if self.cannot_start is not None:
+            document["cannot_start"] = self.cannot_start
         document["notes"] = list(self.notes)
         document["scores"] = list(self.scores)
         document["kb_version"] = self.kb_version

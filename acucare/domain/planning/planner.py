@@ -8,6 +8,13 @@ from typing import Any
 from acucare.domain.intake import Intake
 from acucare.domain.planning.acupuncture import build_acupuncture
 from acucare.domain.planning.blocks import Blocks
+from acucare.domain.planning.cannot_start import (
+    STATUS as CANNOT_START,
+)
+from acucare.domain.planning.cannot_start import (
+    cannot_start_block,
+    every_modality_ruled_out,
+)
 from acucare.domain.planning.condition import describe_condition
 from acucare.domain.planning.document import Documented, Plan, all_citations
 from acucare.domain.planning.layers import LayerContext, components
@@ -47,6 +54,10 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         screening_doc, tuple(preferences.get("declined_modalities") or ())
     )
     referral = screening_doc.get("decision") in REFERRAL_DECISIONS
+    declined = tuple(preferences.get("declined_modalities") or ())
+    cannot_start: dict[str, Any] | None = None
+    if not referral and every_modality_ruled_out(screening_doc, declined):
+        cannot_start = cannot_start_block(screening_doc, declined)
     context = LayerContext(
         scores=scores,
         answers=answers,
@@ -57,7 +68,7 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         history=history,
     )
     layers = list(registry.of(CareLayer).values())
-    parts = components(layers, context, referral=referral)
+    parts = components(layers, context, referral=referral or cannot_start is not None)
     rules: list[str] = [condition.ref] if condition is not None else []
     for part in parts:
         rules.extend(part.layers)
@@ -68,15 +79,11 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
     protocol: Protocol | None = None
     if referral:
         referral_block = build_referral(screening_doc)
-        outcome: dict[str, Any] = {
-            "summary": (
-                "Not assessed: the safety screening asks for a medical assessment before "
-                "acupuncture is considered."
-            ),
-            "statements": [],
-            "guidelines": [],
-            "citations": [],
-        }
+        outcome: dict[str, Any] = _not_assessed(
+            "the safety screening asks for a medical assessment before acupuncture is considered"
+        )
+    elif cannot_start is not None:
+        outcome = _not_assessed("treatment cannot start (see cannot_start)")
     else:
         acupuncture, protocol, plan_rules, plan_notes = build_acupuncture(
             registry, intake_doc, condition, blocks, history, preferences.get("style")
@@ -104,14 +111,35 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
                 pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),
             )
         outcome = expected_outcome(condition, protocol)
+        if acupuncture is None and protocol is not None:
+            # The protocol exists, but every point and every ear point is ruled out.
+            cannot_start = cannot_start_block(
+                screening_doc,
+                declined,
+                nothing_plannable=(
+                    f"no point of the {protocol.name} protocol, and no ear point, can be used "
+                    "for this patient (see the screening)"
+                ),
+            )
+            reviews = []
+            outcome = _not_assessed("treatment cannot start (see cannot_start)")
+            parts = components(layers, context, referral=True)
         if acupuncture is not None and isinstance(intake, Intake):
             acupuncture["session_check"] = check_planned_session(intake, acupuncture, registry)
             rules.extend(acupuncture["session_check"]["rules_applied"])
     citations = all_citations(
-        condition_block, acupuncture, parts, reviews, outcome, referral_block, screening_doc
+        condition_block,
+        acupuncture,
+        parts,
+        reviews,
+        outcome,
+        referral_block,
+        cannot_start,
+        screening_doc,
     )
+    status = "referral_required" if referral else CANNOT_START if cannot_start else "plan"
     return Plan(
-        status="referral_required" if referral else "plan",
+        status=status,
         screening=screening_doc,
         condition=condition_block,
         acupuncture=acupuncture,
@@ -131,6 +159,16 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
             for s in scores.values()
         ),
         referral=referral_block,
+        cannot_start=cannot_start,
         notes=tuple(notes),
         citations=citations,
     )
+
+
+def _not_assessed(because: str) -> dict[str, Any]:
+    return {
+        "summary": f"Not assessed: {because}.",
+        "statements": [],
+        "guidelines": [],
+        "citations": [],
+    }

@@ -10,18 +10,31 @@ from acucare.domain.planning.blocks import plain
 REFERRAL_DECISIONS = ("refer_before_treatment", "urgent_referral")
 
 
+# The plan's urgency for each screening referral; the most urgent finding decides, and
+# nothing here may make it less urgent than the screening said (issue 9, item 14).
+URGENCY = {"emergency": "urgent", "same_day": "same_day"}
+_OPENING = {
+    "urgent": "Urgent medical assessment is needed today",
+    "same_day": "A medical assessment is needed the same day, before any acupuncture",
+    "before_treatment": "A medical assessment is needed before any acupuncture",
+}
+
+
 def build_referral(screening: Mapping[str, Any]) -> dict[str, Any]:
-    urgent = screening.get("decision") == "urgent_referral"
+    """The referral block. ``urgency``: urgent (emergency, today), same_day (acucare's
+    addition: a same-day finding such as PHQ-9 item 9 or a hot swollen joint) or
+    before_treatment; ``referral`` repeats the screening's own referral value."""
+    referral = str(screening.get("referral") or "none")
+    urgency = URGENCY.get(referral, "before_treatment")
+    if screening.get("decision") == "urgent_referral":
+        urgency = "urgent"
     findings = [f for f in screening.get("findings") or () if f.get("level") in ("urgent", "refer")]
     reasons = "; ".join(plain(str(f.get("message", ""))) for f in findings)
     return {
-        "urgency": "urgent" if urgent else "before_treatment",
+        "urgency": urgency,
+        "referral": referral,
         "why": (
-            (
-                "Urgent medical assessment is needed today"
-                if urgent
-                else "A medical assessment is needed before any acupuncture"
-            )
+            _OPENING[urgency]
             + (f": {reasons}." if reasons else ".")
             + " No acupuncture is planned until the referral has been answered; then screen again."
         ),

@@ -354,6 +354,12 @@ def plan_approve(*, actor: Actor, plan_id: uuid.UUID | str, version: int) -> Tre
             "This plan asks for a medical assessment before any acupuncture. Record the "
             "outcome of the referral, screen again and generate a new plan.",
         )
+    if record.cannot_start:
+        raise InputError(
+            "status",
+            "Treatment cannot start under this plan (see why on the plan). Record what is "
+            "missing, such as consent, screen again and generate a new plan.",
+        )
     record.status = PlanStatus.APPROVED
     record.approved_by = actor.user
     record.approved_at = timezone.now()
