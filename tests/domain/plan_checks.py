@@ -133,8 +133,15 @@ def check_acupuncture(
     ashi = acupuncture["ashi_points"]
     low = ashi["min"] if ashi else 0
     assert acupuncture["needles"] == needles + low
-    assert acupuncture["sessions"] == protocol.course.sessions
-    assert acupuncture["retention_minutes"] == protocol.retention_minutes
+    if acupuncture.get("paediatric"):
+        # Under 16: no adult trial dosing, no electrical stimulation (issue 9, item 7).
+        assert acupuncture["sessions"] is None
+        assert acupuncture["retention_minutes"] is None
+        assert modality != "electroacupuncture"
+        assert acupuncture["paediatric"]["why"].strip()
+    else:
+        assert acupuncture["sessions"] == protocol.course.sessions
+        assert acupuncture["retention_minutes"] == protocol.retention_minutes
     assert acupuncture["protocol_status"] == protocol.status
     if protocol.status == "unverified":
         assert "Unverified" in acupuncture["notice"]

@@ -128,6 +128,8 @@ def _check_acupuncture(
         assert [ashi["min"], ashi["max"]] == expect["ashi"]
     if "sessions" in expect:
         assert acupuncture["sessions"] == expect["sessions"]
+        if expect["sessions"] is None:
+            assert "paediatric" in acupuncture["paediatric"]["why"]
     if "retention" in expect:
         assert acupuncture["retention_minutes"] == expect["retention"]
     if "extension" in expect:

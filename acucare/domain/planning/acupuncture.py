@@ -19,7 +19,7 @@ from acucare.domain.planning.prescription import acupuncture_document
 from acucare.domain.planning.protocol_choice import NEEDLE_SPARING_FLAGS, choice_why, protocol_order
 from acucare.domain.planning.reviews import guideline_courses
 from acucare.domain.planning.techniques import technique_limits
-from acucare.domain.planning.terms import AURICULAR, ELECTRO, MANUAL
+from acucare.domain.planning.terms import AURICULAR, ELECTRO, MANUAL, number
 from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.body_sites import BodyRegion
 from acucare.kb.records.conditions import Condition
@@ -82,6 +82,19 @@ def build_acupuncture(
                 f"The trial used electrical stimulation, but it is ruled out ({reason.text()});"
                 " the same points are needled with manual stimulation to de qi instead.",
                 reason.citations,
+            )
+        )
+    child = int((intake.get("patient") or {}).get("age", 99)) <= CHILD_MAX_AGE
+    if child and modality == ELECTRO:
+        modality = MANUAL
+        substitutions.append(
+            Substitution(
+                "modality",
+                {"modality": ELECTRO},
+                {"modality": MANUAL},
+                "The trial's electrical stimulation is adult dosing; for a patient under 16 the "
+                "same points are needled with gentle manual stimulation instead.",
+                PAEDIATRIC_CITATIONS,
             )
         )
     picker = PointPicker(
@@ -187,11 +200,52 @@ def build_acupuncture(
     )
     if limits:
         acupuncture["technique_limits"] = limits
+    if child:
+        paediatric_dose(acupuncture, protocol)
     acupuncture["guideline_courses"] = guideline_courses(protocol, condition)
     if modality == ELECTRO:
         acupuncture["electro_pairs"] = pairs
         acupuncture["electro_pairs_why"] = pairs_why
     return acupuncture, protocol, rules, notes
+
+
+# Under 16: the trials' courses were given to adults, and paediatric acupuncture is a
+# specialist area (the consent rules use the same age).
+CHILD_MAX_AGE = 15
+PAEDIATRIC_CITATIONS = ("bacc_safe_practice", "nzasa")
+
+
+def paediatric_dose(acupuncture: dict[str, Any], protocol: Protocol) -> None:
+    """Replace the adult trial's course by what the plan does for a child (issue 9, item 7)."""
+    course = protocol.course
+    retention = protocol.retention_minutes
+    adult = f"{course.sessions} sessions over {number(course.weeks)} weeks"
+    if retention is not None:
+        adult += f" of {retention} minutes"
+    acupuncture["paediatric"] = {
+        "why": (
+            f"The trial's course ({adult}) was given to adults and is not applied to a patient "
+            "under 16. A practitioner trained in paediatric acupuncture sets the number of "
+            "sessions and how long needles stay in, starting with few, short sessions and "
+            "gentle manual stimulation (no electrical stimulation), and reviews the response "
+            "after each of the first sessions. Guardian consent does not replace that training."
+        ),
+        "adult_course": {
+            "sessions": course.sessions,
+            "weeks": number(course.weeks),
+            "retention_minutes": retention,
+        },
+        "citations": list(PAEDIATRIC_CITATIONS),
+    }
+    acupuncture["sessions"] = None
+    acupuncture["sessions_per_week"] = None
+    acupuncture["schedule"] = "set by a practitioner trained in paediatric acupuncture"
+    acupuncture["retention_minutes"] = None
+    acupuncture["retention_note"] = (
+        "Set by a practitioner trained in paediatric acupuncture; the trial's retention is adult "
+        "dosing."
+    )
+    acupuncture["extension"] = None
 
 
 def _untreated_sites(
