@@ -145,6 +145,11 @@ def check_acupuncture(
     assert acupuncture["protocol_status"] == protocol.status
     if protocol.status == "unverified":
         assert "Unverified" in acupuncture["notice"]
+        # Issue 9, item 21: a recalled point list is never presented as the trial's.
+        for text in [p["why"] for p in acupuncture["points"]] + [
+            s["why"] for s in acupuncture["substitutions"]
+        ]:
+            assert "trial's list" not in text and "the trial had it" not in text, text
     limit = protocol.needles.max
     if limit is not None and modality != "auricular_acupuncture":
         assert acupuncture["needles"] + (ashi["max"] - low if ashi else 0) <= limit

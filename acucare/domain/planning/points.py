@@ -196,6 +196,18 @@ class PointPicker:
         self.affected: tuple[str, ...] = tuple(s for s in BOTH if s in sided) or BOTH
 
     # -- helpers -------------------------------------------------------------------------
+    @property
+    def _verified(self) -> bool:
+        return self.protocol.status == "active"
+
+    def _list(self, which: str = "") -> str:
+        """How a point's source is named: the trial's list only when it was checked (issue 9,
+        item 21); an unverified protocol's list is a recollection and is called that."""
+        if self._verified:
+            return f"the trial's list{f' of {which}' if which else ''}"
+        kind = f"{which} " if which else ""
+        return f"this protocol's {kind}list (recalled, not checked against the trial report)"
+
     def _name(self, code: str) -> str:
         point = self.catalogue[code]
         return f"{point.pinyin} ({code})"
@@ -357,6 +369,9 @@ class PointPicker:
             why = (
                 f"{self._name(entry.code)} is a fixed point of this protocol: every patient in "
                 f"the trial had it, {where}."
+                if self._verified
+                else f"{self._name(entry.code)} is a fixed point of this protocol (recalled, not"
+                f" checked against the trial report), {where}."
             )
             if entry.note:
                 note = entry.note.rstrip(".")
@@ -454,7 +469,7 @@ class PointPicker:
                 label = self.regions[region].label.lower() if region in self.regions else region
                 why = (
                     f"Local point for the {label}: {self._name(entry.code)} lies in the painful"
-                    f" region and is on the trial's list of local points; needled"
+                    f" region and is on {self._list('local points')}; needled"
                     f" {_side_words(sides)}."
                 )
                 if region in self._contralateral:
@@ -517,9 +532,10 @@ class PointPicker:
                     "contralateral",
                     {"region": region, "points": codes},
                     {"points": [p.code for p in moved], "side": side_label(moved[0].sides)},
-                    f"No local point of the painful {label} can be used ({because}); the"
-                    " trial's local points are needled on the other side instead (contralateral"
-                    " needling, a classical approach with limited trial evidence).",
+                    f"No local point of the painful {label} can be used ({because}); the local"
+                    f" points of {self._list()} are needled on the other side instead"
+                    " (contralateral needling, a classical approach with limited trial"
+                    " evidence).",
                     reasons,
                     CONTRALATERAL_SOURCES,
                 )
@@ -543,8 +559,8 @@ class PointPicker:
                             if p.origin == "pool" and p.region == region
                         ]
                     },
-                    f"Skipped {', '.join(codes)} ({because}) and took the next points of the"
-                    " trial's list.",
+                    f"Skipped {', '.join(codes)} ({because}) and took the next points of"
+                    f" {self._list()}.",
                     reasons,
                 )
 
@@ -583,8 +599,8 @@ class PointPicker:
                 if not self._fits(entry.needles_per_side * len(sides)):
                     continue
                 why = (
-                    f"Distal point: {self._name(entry.code)} is on the trial's list of distant"
-                    f" points; needled {_side_words(sides)}.{purpose}"
+                    f"Distal point: {self._name(entry.code)} is on"
+                    f" {self._list('distant points')}; needled {_side_words(sides)}.{purpose}"
                 )
                 if moved:
                     why += " The painful side cannot be needled, so it goes to the other side."
@@ -638,7 +654,7 @@ class PointPicker:
                     instead,
                     {"code": substitute.code, "side": substitute.side},
                     f"{self._name(entry.code)} cannot be used ({because}); replaced by the"
-                    f" distal point {self._name(substitute.code)} from the trial's list.",
+                    f" distal point {self._name(substitute.code)} from {self._list()}.",
                     reasons,
                 )
             else:
@@ -659,7 +675,7 @@ class PointPicker:
                 {"code": code},
                 None,
                 f"{self._name(code)} was not used ({reason.text()}); the next allowed point of"
-                " the trial's list was taken instead.",
+                f" {self._list()} was taken instead.",
                 [reason],
             )
 
