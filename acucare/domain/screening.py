@@ -395,7 +395,7 @@ def _has_condition_criteria(clause: Clause) -> bool:
     )
 
 
-def clause_holds(clause: Clause, facts: Facts) -> bool:
+def clause_holds(clause: Clause, facts: Facts) -> bool:  # noqa: C901 - one branch per clause kind of the safety-rule language
     """Whether the patient criteria of a clause hold (session criteria are checked apart)."""
     if clause.history and not facts.history.issuperset(clause.history):
         return False
@@ -480,31 +480,41 @@ def _detail(rule: SafetyRule, facts: Facts) -> str:
     """What in the intake made the rule fire, where the message alone does not say."""
     parts: list[str] = []
     for clause in rule.trigger:
-        if not clause_holds(clause, facts):
-            continue
-        for class_id in clause.medication_classes:
-            parts.extend(facts.medication_classes.get(class_id, ()))
-        if clause.unrecognised_medication:
-            parts.extend(facts.unrecognised_medications)
-        if clause.any_limb_at_risk:
-            parts.extend(limb.replace("_", " ") for limb in facts.limbs_at_risk)
-        if clause.any_skin_lesion:
-            parts.extend(site.replace("_", " ") for site in facts.skin_lesion_sites)
-        for flag in clause.questionnaire_flags:
-            message = facts.questionnaire_flags.get((flag.instrument, flag.flag))
-            if message:
-                parts.append(message)
-        if clause.pregnancy_unknown:
-            parts.append("pregnancy status not recorded")
-        if clause.puerperium:
-            parts.append("recent birth")
-        if clause.pain_sites_any:
-            parts.extend(
-                site.replace("_", " ") for site in clause.pain_sites_any if site in facts.pain_sites
-            )
-        if clause.condition_onset_age_min is not None or clause.condition_duration_weeks_max:
-            parts.extend(_onset_detail(facts, clause))
+        if clause_holds(clause, facts):
+            parts.extend(_clause_detail(clause, facts))
     return "; ".join(dict.fromkeys(parts))
+
+
+def _clause_detail(clause: Clause, facts: Facts) -> list[str]:
+    parts: list[str] = []
+    for class_id in clause.medication_classes:
+        parts.extend(facts.medication_classes.get(class_id, ()))
+    if clause.unrecognised_medication:
+        parts.extend(facts.unrecognised_medications)
+    if clause.any_limb_at_risk:
+        parts.extend(limb.replace("_", " ") for limb in facts.limbs_at_risk)
+    if clause.any_skin_lesion:
+        parts.extend(site.replace("_", " ") for site in facts.skin_lesion_sites)
+    for flag in clause.questionnaire_flags:
+        message = facts.questionnaire_flags.get((flag.instrument, flag.flag))
+        if message:
+            parts.append(message)
+    return parts + _patient_detail(clause, facts)
+
+
+def _patient_detail(clause: Clause, facts: Facts) -> list[str]:
+    """Pregnancy, pain-site and onset details of the clauses that infer a red flag."""
+    parts: list[str] = []
+    if clause.pregnancy_unknown:
+        parts.append("pregnancy status not recorded")
+    if clause.puerperium:
+        parts.append("recent birth")
+    parts.extend(
+        site.replace("_", " ") for site in clause.pain_sites_any if site in facts.pain_sites
+    )
+    if clause.condition_onset_age_min is not None or clause.condition_duration_weeks_max:
+        parts.extend(_onset_detail(facts, clause))
+    return parts
 
 
 def _onset_detail(facts: Facts, clause: Clause) -> list[str]:

@@ -94,7 +94,7 @@ def check_plan(document: dict[str, Any], screening: Screening, registry: Registr
     check_acupuncture(acupuncture, document, screening, registry)
 
 
-def check_acupuncture(
+def check_acupuncture(  # noqa: C901 - one assertion group per part of the acupuncture block
     acupuncture: dict[str, Any], document: dict[str, Any], screening: Screening, registry: Registry
 ) -> None:
     catalogue = registry.of(Acupoint)
@@ -133,23 +133,11 @@ def check_acupuncture(
     ashi = acupuncture["ashi_points"]
     low = ashi["min"] if ashi else 0
     assert acupuncture["needles"] == needles + low
-    if acupuncture.get("paediatric"):
-        # Under 16: no adult trial dosing, no electrical stimulation (issue 9, item 7).
-        assert acupuncture["sessions"] is None
-        assert acupuncture["retention_minutes"] is None
-        assert modality != "electroacupuncture"
-        assert acupuncture["paediatric"]["why"].strip()
-    else:
-        assert acupuncture["sessions"] == protocol.course.sessions
-        assert acupuncture["retention_minutes"] == protocol.retention_minutes
+    check_dose(acupuncture, protocol)
     assert acupuncture["protocol_status"] == protocol.status
     if protocol.status == "unverified":
         assert "Unverified" in acupuncture["notice"]
-        # Issue 9, item 21: a recalled point list is never presented as the trial's.
-        for text in [p["why"] for p in acupuncture["points"]] + [
-            s["why"] for s in acupuncture["substitutions"]
-        ]:
-            assert "trial's list" not in text and "the trial had it" not in text, text
+        check_recalled_list(acupuncture)
     limit = protocol.needles.max
     if limit is not None and modality != "auricular_acupuncture":
         assert acupuncture["needles"] + (ashi["max"] - low if ashi else 0) <= limit
@@ -165,3 +153,24 @@ def check_acupuncture(
     for step in acupuncture["first_session"]["points"]:
         assert step["code"] in seen
     assert acupuncture["first_session"]["needles"] <= acupuncture["needles"]
+
+
+def check_dose(acupuncture: dict[str, Any], protocol: Protocol) -> None:
+    """The trial's dose, except for a child (issue 9, item 7): no adult dosing, no EA."""
+    if acupuncture.get("paediatric"):
+        assert acupuncture["sessions"] is None
+        assert acupuncture["retention_minutes"] is None
+        assert acupuncture["modality"] != "electroacupuncture"
+        assert acupuncture["paediatric"]["why"].strip()
+    else:
+        assert acupuncture["sessions"] == protocol.course.sessions
+        assert acupuncture["retention_minutes"] == protocol.retention_minutes
+
+
+def check_recalled_list(acupuncture: dict[str, Any]) -> None:
+    """Issue 9, item 21: a recalled point list is never presented as the trial's."""
+    texts = [p["why"] for p in acupuncture["points"]]
+    texts += [s["why"] for s in acupuncture["substitutions"]]
+    for text in texts:
+        assert "trial's list" not in text, text
+        assert "the trial had it" not in text, text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from acucare.domain.intake import Intake
@@ -23,7 +24,7 @@ from acucare.domain.planning.planned_session import check_planned_session
 from acucare.domain.planning.referral import REFERRAL_DECISIONS, build_referral
 from acucare.domain.planning.reviews import build_reviews, primary_measure
 from acucare.kb.records.care_layers import CareLayer
-from acucare.kb.records.conditions import condition_for_icd10
+from acucare.kb.records.conditions import Condition, condition_for_icd10
 from acucare.kb.records.instruments import Instrument
 from acucare.kb.records.protocols import Protocol
 from acucare.kb.registry import Registry
@@ -55,9 +56,6 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
     )
     referral = screening_doc.get("decision") in REFERRAL_DECISIONS
     declined = tuple(preferences.get("declined_modalities") or ())
-    cannot_start: dict[str, Any] | None = None
-    if not referral and every_modality_ruled_out(screening_doc, declined):
-        cannot_start = cannot_start_block(screening_doc, declined)
     context = LayerContext(
         scores=scores,
         answers=answers,
@@ -67,66 +65,28 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         findings=tuple(screening_doc.get("findings") or ()),
         history=history,
     )
+    treated = _Treatment()
+    referral_block: dict[str, Any] | None = None
+    if referral:
+        referral_block = build_referral(screening_doc)
+        treated.outcome = _not_assessed(
+            "the safety screening asks for a medical assessment before acupuncture is considered"
+        )
+    elif every_modality_ruled_out(screening_doc, declined):
+        treated.cannot_start = cannot_start_block(screening_doc, declined)
+        treated.outcome = _not_assessed("treatment cannot start (see cannot_start)")
+    else:
+        treated = _treat(
+            registry, intake, intake_doc, condition, blocks, answers, chronic, screening_doc
+        )
+    acupuncture, reviews = treated.acupuncture, treated.reviews
+    cannot_start, outcome, notes = treated.cannot_start, treated.outcome, treated.notes
     layers = list(registry.of(CareLayer).values())
     parts = components(layers, context, referral=referral or cannot_start is not None)
     rules: list[str] = [condition.ref] if condition is not None else []
     for part in parts:
         rules.extend(part.layers)
-    notes: list[str] = []
-    acupuncture: dict[str, Any] | None = None
-    reviews: list[dict[str, Any]] = []
-    referral_block: dict[str, Any] | None = None
-    protocol: Protocol | None = None
-    if referral:
-        referral_block = build_referral(screening_doc)
-        outcome: dict[str, Any] = _not_assessed(
-            "the safety screening asks for a medical assessment before acupuncture is considered"
-        )
-    elif cannot_start is not None:
-        outcome = _not_assessed("treatment cannot start (see cannot_start)")
-    else:
-        acupuncture, protocol, plan_rules, plan_notes = build_acupuncture(
-            registry, intake_doc, condition, blocks, history, preferences.get("style")
-        )
-        if protocol is not None and chronic is False:
-            plan_notes.append(
-                "The protocol comes from trials in people with chronic pain; this pain has "
-                f"lasted {duration:g} weeks and is not yet chronic."
-            )
-        rules.extend(plan_rules)
-        notes.extend(plan_notes)
-        if protocol is not None:
-            alternatives = [
-                pid
-                for pid in registry.index("protocols_by_condition").get(protocol.conditions[0], ())
-                if pid != protocol.id
-            ]
-            reviews = build_reviews(
-                protocol,
-                condition,
-                primary_measure(answers),
-                registry.of(Instrument),
-                alternative=alternatives[0] if alternatives else None,
-                chronic=chronic,
-                pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),
-            )
-        outcome = expected_outcome(condition, protocol)
-        if acupuncture is None and protocol is not None:
-            # The protocol exists, but every point and every ear point is ruled out.
-            cannot_start = cannot_start_block(
-                screening_doc,
-                declined,
-                nothing_plannable=(
-                    f"no point of the {protocol.name} protocol, and no ear point, can be used "
-                    "for this patient (see the screening)"
-                ),
-            )
-            reviews = []
-            outcome = _not_assessed("treatment cannot start (see cannot_start)")
-            parts = components(layers, context, referral=True)
-        if acupuncture is not None and isinstance(intake, Intake):
-            acupuncture["session_check"] = check_planned_session(intake, acupuncture, registry)
-            rules.extend(acupuncture["session_check"]["rules_applied"])
+    rules.extend(treated.rules)
     citations = all_citations(
         condition_block,
         acupuncture,
@@ -172,3 +132,73 @@ def _not_assessed(because: str) -> dict[str, Any]:
         "guidelines": [],
         "citations": [],
     }
+
+
+@dataclass
+class _Treatment:
+    """What the acupuncture branch of a plan produced."""
+
+    acupuncture: dict[str, Any] | None = None
+    protocol: Protocol | None = None
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    outcome: dict[str, Any] = field(default_factory=dict)
+    cannot_start: dict[str, Any] | None = None
+    rules: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _treat(
+    registry: Registry,
+    intake: Documented,
+    intake_doc: Mapping[str, Any],
+    condition: Condition | None,
+    blocks: Blocks,
+    answers: Mapping[str, Mapping[str, Any]],
+    chronic: bool | None,
+    screening_doc: Mapping[str, Any],
+) -> _Treatment:
+    """The acupuncture, reviews and expected outcome of a patient who may be treated."""
+    history = tuple(intake_doc.get("history") or ())
+    preferences = intake_doc.get("preferences") or {}
+    duration = intake_doc["conditions"][0].get("duration_weeks")
+    acupuncture, protocol, rules, notes = build_acupuncture(
+        registry, intake_doc, condition, blocks, history, preferences.get("style")
+    )
+    treated = _Treatment(acupuncture, protocol, rules=list(rules), notes=list(notes))
+    if protocol is not None and chronic is False:
+        treated.notes.append(
+            "The protocol comes from trials in people with chronic pain; this pain has "
+            f"lasted {duration:g} weeks and is not yet chronic."
+        )
+    treated.outcome = expected_outcome(condition, protocol)
+    if protocol is not None and acupuncture is None:
+        # The protocol exists, but every point and every ear point is ruled out.
+        treated.cannot_start = cannot_start_block(
+            screening_doc,
+            tuple(preferences.get("declined_modalities") or ()),
+            nothing_plannable=(
+                f"no point of the {protocol.name} protocol, and no ear point, can be used "
+                "for this patient (see the screening)"
+            ),
+        )
+        treated.outcome = _not_assessed("treatment cannot start (see cannot_start)")
+        return treated
+    if protocol is not None:
+        alternatives = [
+            pid
+            for pid in registry.index("protocols_by_condition").get(protocol.conditions[0], ())
+            if pid != protocol.id
+        ]
+        treated.reviews = build_reviews(
+            protocol,
+            condition,
+            primary_measure(answers),
+            registry.of(Instrument),
+            alternative=alternatives[0] if alternatives else None,
+            chronic=chronic,
+            pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),
+        )
+    if acupuncture is not None and isinstance(intake, Intake):
+        acupuncture["session_check"] = check_planned_session(intake, acupuncture, registry)
+        treated.rules.extend(acupuncture["session_check"]["rules_applied"])
+    return treated
