@@ -22,6 +22,7 @@ EXPECT_KEYS = {
     "alternatives",
     "ashi",
     "below_minimum",
+    "cannot_start_contains",
     "chronic",
     "coverage_text",
     "decision",
