@@ -46,7 +46,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_tasks import Task, task
+from django_tasks import task
+from django_tasks.base import Task
 
 from acucare.jobs.models import JobRun, RunStatus
 
@@ -63,6 +64,10 @@ class JobOptions:
 
 
 _OPTIONS: dict[str, JobOptions] = {}
+
+
+class JobAttemptFailed(Exception):
+    """What the queue sees when a job raises: the original exception's class, no message."""
 
 
 class JobContext:
@@ -186,8 +191,10 @@ def _execute(function: JobFunction, run_id: str) -> Any:
     try:
         result = function(JobContext(run))
     except Exception as error:
-        _record_failure(run, error, log, time.monotonic() - started)
-        raise
+        kind = _record_failure(run, error, log, time.monotonic() - started)
+        # The queue stores and logs what the task raised: hand it the class name only,
+        # without the original message or its chained traceback.
+        raise JobAttemptFailed(kind) from None
     JobRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED,
         result=result,
@@ -200,7 +207,7 @@ def _execute(function: JobFunction, run_id: str) -> Any:
     return result
 
 
-def _record_failure(run: JobRun, error: Exception, log: dict[str, Any], seconds: float) -> None:
+def _record_failure(run: JobRun, error: Exception, log: dict[str, Any], seconds: float) -> str:
     kind = f"{type(error).__module__}.{type(error).__qualname__}"[:200]
     options = _OPTIONS.get(run.task_path, JobOptions(run.max_attempts, 30.0))
     again = run.attempts < run.max_attempts
@@ -221,6 +228,7 @@ def _record_failure(run: JobRun, error: Exception, log: dict[str, Any], seconds:
             job_task.using(run_after=when).enqueue(str(run.public_id))
         else:
             job_task.enqueue(str(run.public_id))
+    return kind
 
 
 def _task_for(task_path: str) -> JobTask:
