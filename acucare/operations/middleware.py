@@ -35,14 +35,11 @@ class RequestLogMiddleware:
             response["X-Request-ID"] = request_id
             user_id = _user_id(request)
             user_id_var.set(user_id)
-            match = getattr(request, "resolver_match", None)
             logger.info(
                 "request",
                 extra={
                     "method": request.method or "",
-                    # The path without its query string: searches put typed names there.
-                    "path": request.path,
-                    "route": getattr(match, "route", "") or "",
+                    **_where(request),
                     "status": response.status_code,
                     "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 },
@@ -51,6 +48,24 @@ class RequestLogMiddleware:
         finally:
             request_id_var.reset(id_token)
             user_id_var.reset(user_token)
+
+
+def _where(request: HttpRequest) -> dict[str, str]:
+    """The route pattern, and the path when nothing in it was typed by a person.
+
+    Never the query string (searches carry typed names there). The path only when it
+    resolved to a route whose parameters are all ids (UUIDs, numbers): an unknown path
+    (a 404) or a free-text parameter could hold anything someone typed into the address
+    bar, a patient's name included."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return {"route": ""}
+    where = {"route": str(match.route or "")}
+    if all(isinstance(value, uuid.UUID | int) for value in match.kwargs.values()) and not (
+        match.args
+    ):
+        where["path"] = request.path
+    return where
 
 
 def _user_id(request: HttpRequest) -> str:
