@@ -144,7 +144,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.string("ACUCARE_STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT: Path | None = Path(env.string("ACUCARE_STATIC_ROOT", str(VAR_DIR / "static")))
 # Stored documents (exports, uploads): kept on disk here and included in backups.
 MEDIA_ROOT = Path(env.string("ACUCARE_DOCUMENTS_DIR", str(VAR_DIR / "documents")))
 MEDIA_URL = "documents/"

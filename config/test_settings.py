@@ -19,7 +19,7 @@ os.environ.setdefault("ACUCARE_DATABASE_URL", "sqlite:///:memory:")
 os.environ.setdefault("ACUCARE_SSL_REDIRECT", "0")
 os.environ.setdefault("ACUCARE_LOG_LEVEL", "WARNING")
 
-from config.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: F403
 
 # Templates use {% static %}; the hashed manifest exists only after collectstatic.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

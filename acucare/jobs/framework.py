@@ -66,7 +66,7 @@ class JobOptions:
 _OPTIONS: dict[str, JobOptions] = {}
 
 
-class JobAttemptFailed(Exception):
+class JobAttemptError(Exception):
     """What the queue sees when a job raises: the original exception's class, no message."""
 
 
@@ -124,9 +124,7 @@ def job(
     return decorate
 
 
-def enqueue_job(
-    job_task: JobTask, *, key: str, params: Mapping[str, Any] | None = None
-) -> JobRun:
+def enqueue_job(job_task: JobTask, *, key: str, params: Mapping[str, Any] | None = None) -> JobRun:
     """Queue a run of `job_task` under `key`, or return the run that already has it."""
     options = _options(job_task)
     if not key or len(key) > 200:
@@ -194,7 +192,7 @@ def _execute(function: JobFunction, run_id: str) -> Any:
         kind = _record_failure(run, error, log, time.monotonic() - started)
         # The queue stores and logs what the task raised: hand it the class name only,
         # without the original message or its chained traceback.
-        raise JobAttemptFailed(kind) from None
+        raise JobAttemptError(kind) from None
     JobRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED,
         result=result,

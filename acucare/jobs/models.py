@@ -38,8 +38,8 @@ class JobRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=["status", "created_at"]),)
 
     def __str__(self) -> str:
         return f"{self.task_path} [{self.key}] {self.status}"

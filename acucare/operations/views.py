@@ -17,7 +17,7 @@ def database_ready() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            return bool(cursor.fetchone() == (1,))
     except Exception:
         logger.warning("readiness: the database is not answering", exc_info=True)
         return False

@@ -132,7 +132,8 @@ def test_a_development_checkout_needs_nothing_and_keeps_its_key_in_var(tmp_path:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"DEBUG": "True", "SECURE_SSL_REDIRECT": "False"}
     key = tmp_path / "var" / "secret-key"
-    assert key.exists() and (key.stat().st_mode & 0o777) == 0o600
+    assert key.exists()
+    assert (key.stat().st_mode & 0o777) == 0o600
 
 
 def test_manage_py_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:

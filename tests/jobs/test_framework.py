@@ -29,7 +29,8 @@ def test_a_job_runs_on_the_worker_and_reports_progress() -> None:
     assert (run.progress_done, run.progress_total, run.progress_message) == (5, 5, "Counting")
     assert run.percent == 100
     assert run.attempts == 1
-    assert run.started_at is not None and run.finished_at is not None
+    assert run.started_at is not None
+    assert run.finished_at is not None
 
 
 def test_the_same_key_is_queued_once() -> None:

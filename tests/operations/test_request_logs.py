@@ -74,7 +74,10 @@ def test_a_clinic_journey_logs_requests_without_patient_data(captured: io.String
         f"/api/v1/plans/{plan.public_id}/sessions",
         data=json.dumps({k: v for k, v in SESSION.items() if v is not None}),
         content_type="application/json",
-        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "5f0c1d1e-0b7a-4c55-9a43-1f3e2f8b7a10"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": "5f0c1d1e-0b7a-4c55-9a43-1f3e2f8b7a10",
+        },
     )
     assert saved.status_code in (200, 201), saved.content
 
@@ -119,10 +122,16 @@ def test_an_exception_is_logged_by_class_and_stack_without_its_message() -> None
         import sys
 
         record = logging.LogRecord(
-            "django.request", logging.ERROR, __file__, 1, "Internal Server Error", None,
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Internal Server Error",
+            None,
             sys.exc_info(),
         )
     entry = json.loads(formatter.format(record))
     assert entry["exception"] == "builtins.ValueError"
-    assert entry["stack"] and all(" in " in frame for frame in entry["stack"])
+    assert entry["stack"]
+    assert all(" in " in frame for frame in entry["stack"])
     assert GIVEN not in json.dumps(entry)
