@@ -34,12 +34,18 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "acucare.operations.logging.JsonFormatter"}},
     "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        },
         "error_console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
             "stream": "ext://sys.stderr",
-        }
+        },
     },
+    "root": {"level": "INFO", "handlers": ["console"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
         "gunicorn.access": {"level": "CRITICAL", "propagate": False},

@@ -215,6 +215,9 @@ ACUCARE_TASKS_BACKEND = env.choice(
     "ACUCARE_TASKS_BACKEND", "database", ("database", "redis", "immediate")
 )
 ACUCARE_REDIS_URL = env.string("ACUCARE_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The queue's name: two installations sharing one Redis (or one test run beside another)
+# keep their jobs apart by giving each its own name.
+ACUCARE_JOB_QUEUE = env.string("ACUCARE_JOB_QUEUE", "default")
 TASKS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": {
@@ -222,10 +225,10 @@ TASKS: dict[str, dict[str, Any]] = {
             "redis": "django_tasks_rq.RQBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
         }[ACUCARE_TASKS_BACKEND],
-        "QUEUES": ["default"],
+        "QUEUES": [ACUCARE_JOB_QUEUE],
     }
 }
-RQ_QUEUES = {"default": {"URL": ACUCARE_REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60}}
+RQ_QUEUES = {ACUCARE_JOB_QUEUE: {"URL": ACUCARE_REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60}}
 
 # Backups (docs/operations.md): `manage.py backup` and the nightly job write here and
 # keep this many archives; ACUCARE_BACKUP_KEY (a Fernet key) encrypts them.

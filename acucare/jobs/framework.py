@@ -44,6 +44,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -117,7 +118,7 @@ def job(
         def run_job(run_id: str) -> Any:
             return _execute(function, run_id)
 
-        made: JobTask = task(run_job)
+        made: JobTask = task(run_job, queue_name=settings.ACUCARE_JOB_QUEUE)
         _OPTIONS[made.module_path] = JobOptions(max_attempts, retry_after_seconds)
         return made
 

@@ -31,9 +31,13 @@ class Command(BaseCommand):
                 "with_scheduler": True,
                 "burst": options["burst"],
             }
-            call_command("rqworker", "default", **rq_options)
+            call_command("rqworker", settings.ACUCARE_JOB_QUEUE, **rq_options)
         elif backend == "database":
-            db_options: dict[str, Any] = {"batch": options["burst"], "startup_delay": False}
+            db_options: dict[str, Any] = {
+                "batch": options["burst"],
+                "startup_delay": False,
+                "queue_name": settings.ACUCARE_JOB_QUEUE,
+            }
             call_command("db_worker", **db_options)
         else:
             self.stdout.write("ACUCARE_TASKS_BACKEND=immediate runs jobs as they are queued.")
