@@ -14,10 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from acucare.accounts.actor import actor_from_request
 from acucare.accounts.selectors import clinic_settings
 from acucare.accounts.services import logged_out
 from acucare.audit.services import audit_denied
+from acucare.core.actor import actor_from_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN = "acucare_last_seen"
@@ -112,7 +112,7 @@ class TwoFactorEnforcementMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.two_factor_enabled  # type: ignore[union-attr]
+            and not user.two_factor_enabled
             and not request.path.startswith(f"/{settings.STATIC_URL}")
             and request.path
             not in {reverse("accounts:two_factor_enrol"), reverse("accounts:logout")}

@@ -26,8 +26,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acucare.accounts import selectors, services, totp
-from acucare.accounts.access import require_admin, require_practitioner
-from acucare.accounts.actor import actor_from_request, client_ip
 from acucare.accounts.forms import (
     ClinicForm,
     CodeForm,
@@ -38,9 +36,11 @@ from acucare.accounts.forms import (
     SetPasswordForm,
     TokenForm,
     UserCreateForm,
-    apply_input_error,
 )
 from acucare.accounts.models import Role, User
+from acucare.core.actor import actor_from_request, client_ip
+from acucare.core.forms import apply_input_error
+from acucare.core.roles import require_admin, require_practitioner
 from acucare.domain.errors import InputError
 
 PENDING = "acucare_pending_two_factor"
@@ -125,16 +125,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     _lock_message(locked) if locked else "The username or password is not correct.",
                 )
                 status = 429 if locked else 200
-            elif user.two_factor_enabled:  # type: ignore[attr-defined]
+            elif user.two_factor_enabled:
                 request.session.cycle_key()
                 request.session[PENDING] = {
-                    "user": str(user.public_id),  # type: ignore[attr-defined]
+                    "user": str(user.public_id),
                     "at": time.time(),
                     "next": next_url,
                 }
                 return redirect("accounts:two_factor_verify")
             else:
-                return _complete_login(request, user, two_factor=False, next_url=next_url)  # type: ignore[arg-type]
+                return _complete_login(request, user, two_factor=False, next_url=next_url)
     return render(
         request, "accounts/login.html", {"form": form, "next": next_url or ""}, status=status
     )

@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acucare.accounts import submissions
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_episode, access_patient
@@ -92,7 +92,9 @@ def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
 def _practitioner(public_id: uuid.UUID | str | None, field: str) -> User:
     users = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
     try:
-        return users.get(public_id=public_id)  # type: ignore[no-any-return]
+        if public_id is None:
+            raise ValueError(public_id)
+        return users.get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError, TypeError) as exc:
         raise InputError(
             field,

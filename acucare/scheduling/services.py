@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from acucare.accounts import submissions
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_patient
@@ -84,7 +84,7 @@ def _practitioner_for(patient: Patient, public_id: uuid.UUID | str | None) -> Us
             "practitioner or one the patient is shared with).",
             allowed,
         )
-    return candidates.get(public_id=public_id)  # type: ignore[no-any-return]
+    return candidates.get(public_id=public_id)
 
 
 def _clean(booking: Booking, *, now: dt.datetime, check_past: bool) -> tuple[dt.datetime, int]:
