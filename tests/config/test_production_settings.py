@@ -149,3 +149,18 @@ def test_manage_py_check_deploy_is_clean_with_production_settings(tmp_path: Path
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_manage_py_states_the_refusal_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "ACUCARE_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("acucare refuses to start")
+    assert "Traceback" not in result.stderr
