@@ -45,6 +45,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -322,7 +323,7 @@ class Figures:
         )
 
 
-def run_load(  # noqa: C901 - the load loop and its per-status counters read as one measurement
+def run_load(
     port: int,
     label: str,
     make_request: Callable[[int], Request],
@@ -541,10 +542,8 @@ def production_env(url: str, static_root: str) -> dict[str, str]:
     return env
 
 
-def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
-    static_root = tempfile.mkdtemp(prefix="acucare-bench-static-")
-    env = production_env(url, static_root)
-    print(f"\n== {database_label}")
+def seed_database(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """Collect static files, migrate and seed (in child processes with `env`)."""
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -569,7 +568,7 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
     )
     if seeded.returncode != 0:
         sys.exit(f"seeding failed:\n{seeded.stderr[-4000:]}")
-    data = json.loads(seeded.stdout.strip().splitlines()[-1])
+    data: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
     counts = data["counts"]
     wanted = {"patients": args.patients, "sessions": args.patients * args.sessions_per_plan}
     if any(counts[kind] != number for kind, number in wanted.items()):
@@ -579,6 +578,10 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
         f"{counts['plans']} approved plans, {counts['sessions']} sessions "
         f"(migrate {data['migrate_s']:.1f} s, seed {data['seed_s']:.1f} s)"
     )
+    return data
+
+
+def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]]:
     page_headers = {"Cookie": data["cookie"], "Host": "127.0.0.1"}
     api_headers = {
         "Authorization": f"Bearer {data['token']}",
@@ -603,12 +606,40 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
             "POST", f"/api/v1/plans/{plans[i % len(plans)]}/sessions", headers, session_body
         )
 
-    endpoints = [
+    return [
         ("GET /healthz (floor)", healthz),
         ("GET /patients/<id>/ (chart)", chart),
         ("GET /treatment/episodes/<id>/", treatment),
         ("POST /api/v1/plans/<id>/sessions", save_session),
     ]
+
+
+def measure_server(
+    kind: str,
+    env: dict[str, str],
+    targets: list[tuple[str, Callable[[int], Request]]],
+    load: dict[str, Any],
+) -> list[Figures]:
+    print(f"  -- {kind}, {load['concurrency']} concurrent clients")
+    with server(kind, env) as running:
+        rows = [run_load(running.port, label, make, **load) for label, make in targets]
+        logged = running.exceptions()
+    for row in rows:
+        print(row.line())
+    for line, count in logged.items():
+        print(f"  server logged {count}x: {line}")
+    if kind == "gunicorn" and load["concurrency"] >= 32:
+        slow = [row.label for row in rows if row.p99_ms >= 500]
+        verdict = "all under" if not slow else f"NOT under for {', '.join(slow)}:"
+        print(f"  p99 target (< 500 ms at {load['concurrency']} clients): {verdict} 500 ms")
+    return rows
+
+
+def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
+    static_root = tempfile.mkdtemp(prefix="acucare-bench-static-")
+    env = production_env(url, static_root)
+    print(f"\n== {database_label}")
+    targets = endpoints(seed_database(env, args))
     print(
         f"  at most {args.requests} requests or {args.seconds:.0f} s per endpoint, after 20 "
         f"warm-up requests; clients in up to {CLIENT_PROCESSES} processes"
@@ -624,20 +655,9 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
             "warmup": 20,
         }
         for kind in args.servers:
-            print(f"  -- {kind}, {concurrency} concurrent clients")
-            with server(kind, env) as running:
-                rows = [run_load(running.port, label, make, **load) for label, make in endpoints]
-                logged = running.exceptions()
-            for row in rows:
-                print(row.line())
-            for line, count in logged.items():
-                print(f"  server logged {count}x: {line}")
+            rows = measure_server(kind, env, targets, load)
             ok &= all(row.errors == 0 for row in rows)
             chart_rps[(kind, concurrency)] = rows[1].rps
-            if kind == "gunicorn" and concurrency >= 32:
-                slow = [row.label for row in rows if row.p99_ms >= 500]
-                verdict = "all under" if not slow else f"NOT under for {', '.join(slow)}:"
-                print(f"  p99 target (< 500 ms at {concurrency} clients): {verdict} 500 ms")
     for concurrency in args.concurrency:
         reference = chart_rps.get(("runserver", concurrency))
         production = chart_rps.get(("gunicorn", concurrency))
@@ -648,6 +668,7 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
                 f"  chart throughput at {concurrency} clients: gunicorn {production:.1f} req/s, "
                 f"runserver {reference:.1f} req/s = {ratio:.2f}x ({verdict} the 2x target)"
             )
+    shutil.rmtree(static_root, ignore_errors=True)
     return ok
 
 

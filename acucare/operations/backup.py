@@ -360,19 +360,7 @@ class Unpacked:
 
 def unpack(path: Path, folder: Path, *, key: bytes | None) -> Unpacked:
     """Decrypt if needed, extract and verify every member against the manifest."""
-    path = Path(path)
-    if not path.is_file():
-        raise BackupError(f"{path}: no such file")
-    archive = folder / "archive.tar.gz"
-    if is_encrypted(path):
-        if key is None:
-            raise BackupError(
-                "this backup is encrypted: give its key (ACUCARE_BACKUP_KEY or --key-file)"
-            )
-        with path.open("rb") as source, archive.open("wb") as target:
-            decrypt_stream(source, target, key)
-    else:
-        shutil.copyfile(path, archive)
+    archive = _plain_archive(Path(path), folder, key)
     extracted = folder / "extracted"
     extracted.mkdir()
     try:
@@ -386,6 +374,28 @@ def unpack(path: Path, folder: Path, *, key: bytes | None) -> Unpacked:
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}; expected {FORMAT}")
+    _verify_members(extracted, manifest)
+    return Unpacked(extracted, manifest)
+
+
+def _plain_archive(path: Path, folder: Path, key: bytes | None) -> Path:
+    """The archive's gzip tar in `folder`, decrypted when it is encrypted."""
+    if not path.is_file():
+        raise BackupError(f"{path}: no such file")
+    archive = folder / "archive.tar.gz"
+    if not is_encrypted(path):
+        shutil.copyfile(path, archive)
+        return archive
+    if key is None:
+        raise BackupError(
+            "this backup is encrypted: give its key (ACUCARE_BACKUP_KEY or --key-file)"
+        )
+    with path.open("rb") as source, archive.open("wb") as target:
+        decrypt_stream(source, target, key)
+    return archive
+
+
+def _verify_members(extracted: Path, manifest: dict[str, Any]) -> None:
     for name in manifest["documents"]:
         parts = Path(name).parts
         if Path(name).is_absolute() or ".." in parts or not parts:
@@ -396,7 +406,6 @@ def unpack(path: Path, folder: Path, *, key: bytes | None) -> Unpacked:
         member = extracted / name
         if not member.is_file() or _sha256(member) != digest:
             raise BackupError(f"the archive member {name} is missing or damaged")
-    return Unpacked(extracted, manifest)
 
 
 def restore_backup(

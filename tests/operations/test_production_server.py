@@ -206,6 +206,75 @@ def wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> 
             time.sleep(0.3)
 
 
+def sign_in(browser: Browser) -> None:
+    """Through the sign-in page, with its CSRF token."""
+    from tests.factories import PASSWORD
+
+    status, _, body = browser.request("GET", "/sign-in/")
+    assert status == 200
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    assert token
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1).decode(),
+            "username": "smoke.practitioner",
+            "password": PASSWORD,
+        }
+    ).encode()
+    status, _, _ = browser.request(
+        "POST", "/sign-in/", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 302, "sign-in did not redirect"
+
+
+def open_chart(browser: Browser, patient: str) -> None:
+    """The chart, with its static files under hashed, compressed names from whitenoise."""
+    status, headers, body = browser.request("GET", f"/patients/{patient}/")
+    assert status == 200
+    assert b"Smoketest" in body
+    assert headers["X-Request-ID"]
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', body)
+    assert assets, "the chart links no static files"
+    for asset in assets:
+        assert re.search(rb"\.[0-9a-f]{12}\.(css|js)$", asset), asset
+        status, headers, _ = browser.request(
+            "GET", asset.decode(), headers={"Accept-Encoding": "gzip"}
+        )
+        assert status == 200
+        assert headers.get("Content-Encoding") == "gzip"
+        assert "max-age=315360000" in headers["Cache-Control"]
+
+
+def save_session(browser: Browser, plan: str, token: str) -> None:
+    from tests.treatment.factories import SESSION
+
+    record = {k: v for k, v in SESSION.items() if v is not None}
+    status, _, body = browser.request(
+        "POST",
+        f"/api/v1/plans/{plan}/sessions",
+        json.dumps(record).encode(),
+        {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+    )
+    assert status == 201, body[:500]
+
+
+def run_a_job(env: dict[str, str], worker_log: Path, backups: Path) -> None:
+    """A backup job goes through Redis to the worker and finishes."""
+    manage(env, "backup", "--enqueue")
+    give_up = time.monotonic() + 120
+    while "Finished" not in (listing := manage(env, "jobs")):
+        assert "Failed" not in listing, listing + worker_log.read_text()[-3000:]
+        assert time.monotonic() < give_up, listing + worker_log.read_text()[-3000:]
+        time.sleep(0.5)
+    assert "scheduled_backup" in listing
+    assert "100%" in listing
+    assert list(backups.glob("acucare-*.backup"))
+
+
 def test_gunicorn_on_postgresql_and_redis_serves_a_clinic_journey_and_runs_a_job(
     production_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -235,68 +304,10 @@ def test_gunicorn_on_postgresql_and_redis_serves_a_clinic_journey_and_runs_a_job
             "checks": {"database": "ok", "queue": "ok"},
         }
         browser = Browser(base)
-
-        # Sign in through the page, with its CSRF token.
-        status, _, body = browser.request("GET", "/sign-in/")
-        assert status == 200
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-        assert token
-        from tests.factories import PASSWORD
-
-        form = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token.group(1).decode(),
-                "username": "smoke.practitioner",
-                "password": PASSWORD,
-            }
-        ).encode()
-        status, headers, _ = browser.request(
-            "POST", "/sign-in/", form, {"Content-Type": "application/x-www-form-urlencoded"}
-        )
-        assert status == 302, "sign-in did not redirect"
-
-        # The chart, with its static files under hashed, compressed names from whitenoise.
-        status, headers, body = browser.request("GET", f"/patients/{seeded['patient']}/")
-        assert status == 200
-        assert b"Smoketest" in body
-        assert headers["X-Request-ID"]
-        assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', body)
-        assert assets, "the chart links no static files"
-        for asset in assets:
-            assert re.search(rb"\.[0-9a-f]{12}\.(css|js)$", asset), asset
-            status, headers, _ = browser.request(
-                "GET", asset.decode(), headers={"Accept-Encoding": "gzip"}
-            )
-            assert status == 200
-            assert headers.get("Content-Encoding") == "gzip"
-            assert "max-age=315360000" in headers["Cache-Control"]
-
-        # Save a session through the API.
-        from tests.treatment.factories import SESSION
-
-        record = {k: v for k, v in SESSION.items() if v is not None}
-        status, _, body = browser.request(
-            "POST",
-            f"/api/v1/plans/{seeded['plan']}/sessions",
-            json.dumps(record).encode(),
-            {
-                "Authorization": f"Bearer {seeded['token']}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": str(uuid.uuid4()),
-            },
-        )
-        assert status == 201, body[:500]
-
-        # A background job goes through Redis to the worker and finishes.
-        manage(env, "backup", "--enqueue")
-        give_up = time.monotonic() + 120
-        while "Finished" not in (listing := manage(env, "jobs")):
-            assert "Failed" not in listing, listing + worker_log.read_text()[-3000:]
-            assert time.monotonic() < give_up, listing + worker_log.read_text()[-3000:]
-            time.sleep(0.5)
-        assert "scheduled_backup" in listing
-        assert "100%" in listing
-        assert list((tmp_path / "backups").glob("acucare-*.backup"))
+        sign_in(browser)
+        open_chart(browser, seeded["patient"])
+        save_session(browser, seeded["plan"], seeded["token"])
+        run_a_job(env, worker_log, tmp_path / "backups")
 
     # The server's log: JSON lines, a line per request, no patient data anywhere.
     lines = [json.loads(line) for line in server_log.read_text().splitlines() if line.strip()]
