@@ -256,3 +256,32 @@ def test_pruning_keeps_the_newest_archives_only(tmp_path: Path) -> None:
         "acucare-20260301-000000.backup",
     ]
     assert [p.name for p in tmp_path.iterdir()] == ["acucare-20260303-000000.backup"]
+
+
+def test_a_missing_postgresql_client_is_named_with_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from acucare.operations import backup
+
+    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+    with pytest.raises(BackupError, match="`pg_dump` was not found on PATH: install"):
+        backup._pg_tool("pg_dump")
+
+
+def test_the_postgresql_tools_get_the_configured_connection(settings: Any) -> None:
+    from acucare.operations import backup
+
+    fake = {"HOST": "db.local", "PORT": "6543", "USER": "clinic", "PASSWORD": "s", "NAME": "a"}
+    original = backup.connection.settings_dict
+    backup.connection.settings_dict = {**original, **fake}
+    try:
+        env = backup._pg_env()
+    finally:
+        backup.connection.settings_dict = original
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGPASSWORD"], env["PGDATABASE"]) == (
+        "db.local",
+        "6543",
+        "clinic",
+        "s",
+        "a",
+    )
