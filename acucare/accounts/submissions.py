@@ -6,19 +6,15 @@ requests racing each other are serialised by the key's unique index."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from acucare.accounts.models import Submission
+from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import ConflictError
-
-
-class DuplicateSubmission(Exception):  # noqa: N818 -- an outcome, not a fault
-    def __init__(self, object_type: str, object_id: uuid.UUID) -> None:
-        super().__init__(f"this {object_type} form was already submitted")
-        self.object_type = object_type
-        self.object_id = object_id
 
 
 def claim(*, actor: Actor, key: uuid.UUID | None, object_type: str) -> Submission | None:
@@ -61,3 +57,25 @@ def complete(submission: Submission | None, object_id: uuid.UUID) -> None:
     if submission is not None:
         submission.object_id = object_id
         submission.save(update_fields=["object_id"])
+
+
+def created(
+    claimed: Submission | None,
+    *,
+    actor: Actor,
+    object_type: str,
+    object_id: uuid.UUID,
+    patient_id: uuid.UUID | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The end of every once-only create, in its transaction: the form key now names what
+    was created (a resend finds it), and the create is audited."""
+    complete(claimed, object_id)
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        detail=detail,
+    )

@@ -136,10 +136,9 @@ def patient_create(
         created_at=now,
         updated_at=now,
     )
-    submissions.complete(claimed, patient.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="patient",
         object_id=patient.public_id,
         patient_id=patient.public_id,
@@ -177,9 +176,7 @@ def patient_update(
         changed.append("primary_practitioner")
     for name, value in values.items():
         setattr(patient, name, value)
-    patient.version += 1
-    patient.updated_by = actor.user
-    patient.updated_at = timezone.now()
+    patient.stamp(actor.user)
     patient.save()
     audit_record(
         actor=actor,
@@ -313,10 +310,9 @@ def episode_create(
         )
         for i, c in enumerate(cleaned)
     )
-    submissions.complete(claimed, episode.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="episode",
         object_id=episode.public_id,
         patient_id=patient.public_id,
@@ -360,9 +356,7 @@ def episode_update(
     episode.complaint = complaint
     episode.status = status
     episode.ended_on = ended_on
-    episode.version += 1
-    episode.updated_by = actor.user
-    episode.updated_at = timezone.now()
+    episode.stamp(actor.user)
     episode.save()
     audit_record(
         actor=actor,

@@ -177,10 +177,9 @@ def appointment_book(
         created_at=now,
         updated_at=now,
     )
-    submissions.complete(claimed, appointment.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="appointment",
         object_id=appointment.public_id,
         patient_id=patient.public_id,
@@ -206,9 +205,7 @@ def _locked(actor: Actor, appointment_id: uuid.UUID | str, version: int) -> Appo
 
 
 def _save(appointment: Appointment, actor: Actor) -> None:
-    appointment.version += 1
-    appointment.updated_by = actor.user
-    appointment.updated_at = timezone.now()
+    appointment.stamp(actor.user)
     appointment.save()
 
 

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.audit.models import AuditEvent
+from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
 from acucare.scheduling import services
 from acucare.scheduling.models import Appointment
@@ -142,6 +142,7 @@ def test_the_kind_must_be_known(clinic):
             booking=booking(doc, at(1, 10), kind="massage"),
         )
     assert caught.value.field == "kind"
+    assert caught.value.allowed is not None
     assert set(caught.value.allowed) == {"initial_assessment", "treatment", "review"}
 
 

@@ -50,7 +50,9 @@ def test_a_session_is_charted_with_its_check_and_adverse_events(plan):
     assert make_session(plan).number == 2
     audit = AuditEvent.objects.filter(object_type="treatment_session", action="create")
     assert audit.count() == 2
-    assert audit.first().detail["adverse_events"] == ["haematoma"]
+    first = audit.first()
+    assert first is not None
+    assert first.detail["adverse_events"] == ["haematoma"]
 
 
 def test_sessions_need_an_approved_plan():
@@ -236,7 +238,7 @@ def test_a_double_submit_creates_one_session(plan):
     first = services.session_create(
         actor=who, plan_id=plan.public_id, record=session_document(), submission=key
     )
-    from acucare.accounts.submissions import DuplicateSubmission
+    from acucare.core.once import DuplicateSubmission
 
     with pytest.raises(DuplicateSubmission) as duplicate:
         services.session_create(

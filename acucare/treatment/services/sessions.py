@@ -39,7 +39,7 @@ from acucare.treatment.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from acucare.treatment.services._shared import assessment_for, current_intake, require_open, touch
+from acucare.treatment.services._shared import assessment_for, current_intake, require_open
 
 
 def _refuse_control_characters(value: object, path: str) -> None:
@@ -134,10 +134,9 @@ def session_create(
         AdverseEvent(session=session, created_by=actor.user, created_at=now, **event.model_dump())
         for event in charted.adverse_events
     )
-    submissions.complete(claimed, session.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="treatment_session",
         object_id=session.public_id,
         patient_id=plan_row.episode.patient.public_id,
@@ -196,7 +195,7 @@ def session_sign(
     session.status = SessionStatus.SIGNED
     session.signed_by = actor.user
     session.signed_at = timezone.now()
-    touch(session, actor)
+    session.stamp(actor.user)
     session.save()
     audit_record(
         actor=actor,
