@@ -231,6 +231,7 @@ def test_the_scheduled_backup_runs_as_a_job_with_progress_and_keeps_the_newest(
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.percent == 100
+    assert run.result is not None
     assert run.result["file"] == "acucare-20261204-000000.backup"
     assert run.result["encrypted"] is True
     names = sorted(p.name for p in settings.ACUCARE_BACKUP_DIR.iterdir())
@@ -263,7 +264,7 @@ def test_a_missing_postgresql_client_is_named_with_how_to_install_it(
 ) -> None:
     from acucare.operations import backup
 
-    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+    monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(BackupError, match="`pg_dump` was not found on PATH: install"):
         backup._pg_tool("pg_dump")
 
@@ -272,12 +273,12 @@ def test_the_postgresql_tools_get_the_configured_connection(settings: Any) -> No
     from acucare.operations import backup
 
     fake = {"HOST": "db.local", "PORT": "6543", "USER": "clinic", "PASSWORD": "s", "NAME": "a"}
-    original = backup.connection.settings_dict
-    backup.connection.settings_dict = {**original, **fake}
+    original = connection.settings_dict
+    connection.settings_dict = {**original, **fake}
     try:
         env = backup._pg_env()
     finally:
-        backup.connection.settings_dict = original
+        connection.settings_dict = original
     assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGPASSWORD"], env["PGDATABASE"]) == (
         "db.local",
         "6543",

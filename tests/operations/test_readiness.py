@@ -35,7 +35,7 @@ def test_not_ready_when_redis_does_not_answer(settings: pytest.FixtureRequest) -
 
 
 def test_not_ready_when_the_database_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    from acucare.operations import readiness
+    from django.db import connection
 
     class Broken:
         def __enter__(self) -> None:
@@ -44,7 +44,7 @@ def test_not_ready_when_the_database_fails(monkeypatch: pytest.MonkeyPatch) -> N
         def __exit__(self, *args: object) -> None:
             return None
 
-    monkeypatch.setattr(readiness.connection, "cursor", lambda: Broken())
+    monkeypatch.setattr(connection, "cursor", lambda: Broken())
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "unavailable"
