@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -60,6 +60,16 @@ ELECTRO = "electroacupuncture"
 _REFERRAL_DECISIONS = ("refer_before_treatment", "urgent_referral")
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+# The allowed values an error names, for the session's closed vocabularies.
+_SESSION_VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "modality": get_args(Modality),
+    "side": get_args(Side),
+    "depth": get_args(NeedleDepth),
+    "angle": get_args(NeedleAngle),
+    "level": get_args(SpinalLevel),
+    "electro_intensity": get_args(ElectroIntensity),
+    "cupping_kind": get_args(CuppingKind),
+}
 
 
 class _Electrode(BaseModel):
@@ -161,7 +171,11 @@ def parse_session(document: object, registry: Registry, *, prefix: str = "sessio
     try:
         parsed = _SessionDocument.model_validate(document)
     except ValidationError as exc:
-        raise input_error(exc, prefix, _SessionDocument, prefix.rstrip(".") or "session") from None
+        error = input_error(exc, prefix, _SessionDocument, prefix.rstrip(".") or "session")
+        name = error.field.rsplit(".", 1)[-1]
+        if error.allowed is None and name in _SESSION_VOCABULARIES:
+            error = InputError(error.field, error.message, list(_SESSION_VOCABULARIES[name]))
+        raise error from None
     index: SafetyIndex = registry.index("safety")
     needles: dict[tuple[str, str, str | None], Needle] = {}
     for i, point in enumerate(parsed.points):
