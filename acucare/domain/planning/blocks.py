@@ -107,7 +107,7 @@ class Blocks:
     caution_sites: Mapping[str, Reason] = field(default_factory=dict)
 
     @classmethod
-    def from_screening(
+    def from_screening(  # noqa: C901 - one branch per kind of block a screening finding carries
         cls, screening: Mapping[str, Any], declined_modalities: Sequence[str] = ()
     ) -> Blocks:
         modalities: dict[str, Reason] = {}
