@@ -57,7 +57,7 @@ def _pair(pair: PairCriterion) -> str:
     return ", ".join(parts)
 
 
-def _clause(clause: Clause) -> str:
+def _clause(clause: Clause) -> str:  # noqa: C901 - one branch per clause kind of the safety-rule language
     parts: list[str] = []
     parts.extend(f"history `{h}`" for h in clause.history)
     parts.extend(f"red flag `{f}`" for f in clause.red_flags)
@@ -110,7 +110,7 @@ def _clause(clause: Clause) -> str:
     return " + ".join(parts)
 
 
-def _blocks(rule: SafetyRule) -> list[str]:
+def _blocks(rule: SafetyRule) -> list[str]:  # noqa: C901 - one branch per kind of block a rule may carry
     blocks: Blocks = rule.blocks
     lines: list[str] = []
     if blocks.modalities:

@@ -237,6 +237,31 @@ def _breached(caution: Any, needle: dict[str, Any]) -> bool:
     return depth in caution.depths or (angle in caution.angles and depth != "superficial")
 
 
+def _whole_session_holds(clause: Any, session: dict[str, Any], modalities: set[str]) -> bool:
+    if clause.session_modalities and not modalities & set(clause.session_modalities):
+        return False
+    if clause.electro_intensities and (
+        session.get("electro_intensity") not in clause.electro_intensities
+    ):
+        return False
+    kind = session.get("cupping_kind") or "undeclared"
+    return not (clause.cupping_kinds and kind not in clause.cupping_kinds)
+
+
+def _needle_holds(registry: Registry, clause: Any, needle: dict[str, Any]) -> bool:
+    cautions = _acting_cautions(registry, needle)
+    checks = [
+        not clause.point_cautions or bool({c.kind for c in cautions} & set(clause.point_cautions)),
+        not clause.session_points or needle["code"] in clause.session_points,
+        not clause.point_regions or bool(_regions(registry, needle) & set(clause.point_regions)),
+        not clause.caution_breached
+        or any(c.kind in clause.caution_breached and _breached(c, needle) for c in cautions),
+        not clause.needle_depths or (needle.get("depth") or "undeclared") in clause.needle_depths,
+        not clause.electrode or bool(needle.get("electrode")),
+    ]
+    return all(checks)
+
+
 def _session_rule_blocks(registry: Registry, intake: Intake, session: dict[str, Any]) -> bool:
     """The acting session rules that refuse, read again straight from their records."""
     from acucare.domain.screening import clause_holds, facts_of
@@ -254,48 +279,27 @@ def _session_rule_blocks(registry: Registry, intake: Intake, session: dict[str, 
                 continue
             if not clause_holds(clause, facts):
                 continue
-            if clause.session_modalities and not modalities & set(clause.session_modalities):
-                continue
-            if clause.electro_intensities and (
-                session.get("electro_intensity") not in clause.electro_intensities
-            ):
-                continue
-            if (
-                clause.cupping_kinds
-                and (session.get("cupping_kind") or "undeclared") not in clause.cupping_kinds
-            ):
+            if not _whole_session_holds(clause, session, modalities):
                 continue
             if not clause.point_level:
                 return True
-            for needle in needles:
-                cautions = _acting_cautions(registry, needle)
-                if clause.point_cautions and not {c.kind for c in cautions} & set(
-                    clause.point_cautions
-                ):
-                    continue
-                if clause.session_points and needle["code"] not in clause.session_points:
-                    continue
-                if clause.point_regions and not _regions(registry, needle) & set(
-                    clause.point_regions
-                ):
-                    continue
-                if clause.caution_breached and not any(
-                    c.kind in clause.caution_breached and _breached(c, needle) for c in cautions
-                ):
-                    continue
-                if (
-                    clause.needle_depths
-                    and (needle.get("depth") or "undeclared") not in clause.needle_depths
-                ):
-                    continue
-                if clause.electrode and not needle.get("electrode"):
-                    continue
+            if any(_needle_holds(registry, clause, needle) for needle in needles):
                 return True
     return False
 
 
 def _sides(side: str) -> tuple[str, ...]:
     return ("left", "right") if side in ("bilateral", "midline") else (side,)
+
+
+def _placement_matches(criterion: Any, a: str, b: str) -> bool:
+    if criterion.both_in and not {a, b} <= set(criterion.both_in):
+        return False
+    if criterion.other_in:
+        return (a in criterion.either_in and b in criterion.other_in) or (
+            b in criterion.either_in and a in criterion.other_in
+        )
+    return not criterion.either_in or bool({a, b} & set(criterion.either_in))
 
 
 def _pair_rule_blocks(registry: Registry, pair: list[dict[str, str]]) -> bool:
@@ -315,17 +319,7 @@ def _pair_rule_blocks(registry: Registry, pair: list[dict[str, str]]) -> bool:
                 continue
             if criterion.either_points and not codes & set(criterion.either_points):
                 continue
-            for a, b in placements:
-                if criterion.both_in and not {a, b} <= set(criterion.both_in):
-                    continue
-                if criterion.other_in:
-                    if not (
-                        (a in criterion.either_in and b in criterion.other_in)
-                        or (b in criterion.either_in and a in criterion.other_in)
-                    ):
-                        continue
-                elif criterion.either_in and not {a, b} & set(criterion.either_in):
-                    continue
+            if any(_placement_matches(criterion, a, b) for a, b in placements):
                 return True
     return False
 
