@@ -437,7 +437,7 @@ def _breaching_needles(registry: Registry) -> list[dict[str, Any]]:
     """Every (point, level, depth, angle) that a caution the refusing rule names forbids."""
     rule = registry.of(SafetyRule)["danger_point_deep_needling"]
     kinds = {kind for clause in rule.trigger for kind in clause.caution_breached}
-    found = []
+    found: list[dict[str, Any]] = []
     for point in registry.of(Acupoint).values():
         for caution in point.cautions:
             if caution.kind not in kinds or not acts_on(caution.citations):
