@@ -3,7 +3,12 @@
 Expected categories follow Dworkin 2008 (IMMPACT: a pain reduction of 30 % or more is
 moderately important, 50 % or more substantial), Farrar 2001 (about 2 points or 30 % on
 the 0–10 NRS), Ostelo 2008 (RMDQ 5 points, ODI 10 points, or 30 % from baseline),
-Reed 2024 (PEG about 1 point) and Vernon's note (NDI 5 points).
+Reed 2024 (PEG about 1 point, the minimally important difference) and Vernon's note
+(NDI 5 points). Floor rules (issue 9 item 10): a change smaller than the instrument's
+absolute minimal important difference is never important, whatever its percentage, and
+percentage tiers apply to pain only from a baseline of 4 (Farrar 2001's trials enrolled
+baseline pain of 4 or more). PGIC "minimally improved" is a minimal improvement
+(Dworkin 2008).
 """
 
 from __future__ import annotations
@@ -30,17 +35,31 @@ CASES = [
     ("nrs", 0, 0, "no_important_change", None),
     ("nrs", 0, 1, "no_important_change", None),  # no percentage from a 0 baseline
     ("nrs", 0, 3, "worse", ("points", 2)),
-    ("nrs", 3, 5, "worse", ("percent", 30)),
+    ("nrs", 3, 5, "worse", ("points", 2)),  # +67 %, but percentages start at baseline 4
     ("nrs", 6, 7, "no_important_change", None),  # +16.7 %, 1 point
-    ("peg", 7, 6, "better", ("points", 1)),
+    # Floors: below the 2-point MID nothing is important, whatever the percentage.
+    ("nrs", 1, 2, "no_important_change", None),  # +100 %, 1 point: not a worsening
+    ("nrs", 2, 1, "no_important_change", None),  # -50 %, 1 point: not substantial
+    ("nrs", 3, 1, "better", ("points", 2)),  # -67 % from below 4: points only
+    ("nrs", 3, 0, "better", ("points", 2)),  # -100 % from below 4: still points only
+    ("nrs", 4, 5, "no_important_change", None),  # +25 %, 1 point
+    ("peg", 7, 6, "minimally_better", ("points", 1)),  # Reed 2024: MID about 1 point
     ("peg", 7, 6.33, "no_important_change", None),
     ("peg", 6.33, 7.33, "worse", ("points", 1)),
+    ("peg", 7, 3.67, "better", ("percent", 30)),  # -47.6 %: the contract's example
+    ("peg", 8, 4, "much_better", ("percent", 50)),
+    ("peg", 3, 1, "minimally_better", ("points", 1)),  # -67 % from below 4: points only
+    ("peg", 2, 1.33, "no_important_change", None),  # -33 %, 0.67 points
     ("rmdq", 12, 7, "better", ("points", 5)),
-    ("rmdq", 10, 7, "better", ("percent", 30)),
+    ("rmdq", 10, 7, "no_important_change", None),  # -30 %, 3 points: below the 5-point MID
+    ("rmdq", 20, 14, "better", ("points", 5)),  # -30 % and 6 points
     ("rmdq", 20, 16, "no_important_change", None),
     ("rmdq", 4, 9, "worse", ("points", 5)),
+    ("rmdq", 2, 3, "no_important_change", None),  # +50 %, 1 point: not worse
+    ("rmdq", 3, 1, "no_important_change", None),  # -67 %, 2 points: below the 5-point MID
     ("odi", 40, 30, "better", ("points", 10)),
-    ("odi", 20, 14, "better", ("percent", 30)),
+    ("odi", 20, 14, "no_important_change", None),  # -30 %, 6 points: below the 10-point MID
+    ("odi", 10, 14, "no_important_change", None),  # +40 %, 4 points: not worse
     ("odi", 50, 45, "no_important_change", None),
     ("odi", 30, 42, "worse", ("points", 10)),
     ("ndi", 20, 15, "better", ("points", 5)),
@@ -118,6 +137,7 @@ def test_thresholds_come_from_the_records(registry: Registry) -> None:
         # Start low so that no percentage threshold is met before the points one.
         start = top
         assert classify_change(registry, key, start, start - step).category in (
+            "minimally_better",
             "better",
             "much_better",
         ), key
