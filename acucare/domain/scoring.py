@@ -477,7 +477,9 @@ def _checked_score(
     return number
 
 
-def _meets(threshold: CompiledThreshold, table: ScoringTable, baseline: float, amount: float) -> bool:
+def _meets(
+    threshold: CompiledThreshold, table: ScoringTable, baseline: float, amount: float
+) -> bool:
     """Whether a change of `amount` (in the threshold's direction) reaches it.
 
     A percentage counts only from a baseline where it was validated (the record's
