@@ -122,7 +122,7 @@ def score(
     `instrument_field` names the instrument in the error for an unknown instrument.
     """
     table = _table(registry, instrument_id, instrument_field)
-    if not isinstance(answers, Mapping):
+    if type(answers) is not dict and not isinstance(answers, Mapping):
         raise InputError(
             field=field,
             message=(
