@@ -3,8 +3,9 @@
 Expected categories follow Dworkin 2008 (IMMPACT: a pain reduction of 30 % or more is
 moderately important, 50 % or more substantial), Farrar 2001 (about 2 points or 30 % on
 the 0–10 NRS), Ostelo 2008 (RMDQ 5 points, ODI 10 points, or 30 % from baseline),
-Reed 2024 (PEG about 1 point, the minimally important difference) and Vernon's note
-(NDI 5 points). Floor rules (issue 9 item 10): a change smaller than the instrument's
+Reed 2024 (PEG about 1 point, the minimally important difference), Vernon's note
+(NDI 5 points), Löwe 2004 (PHQ-9 5 points) and Toussaint 2020 (GAD-7 4 points).
+Floor rules (issue 9 item 10): a change smaller than the instrument's
 absolute minimal important difference is never important, whatever its percentage, and
 percentage tiers apply to pain only from a baseline of 4 (Farrar 2001's trials enrolled
 baseline pain of 4 or more). PGIC "minimally improved" is a minimal improvement
@@ -65,6 +66,13 @@ CASES = [
     ("ndi", 20, 15, "better", ("points", 5)),
     ("ndi", 20, 17, "no_important_change", None),
     ("ndi", 10, 15, "worse", ("points", 5)),
+    # Löwe 2004: PHQ-9 MCID 5 points; Toussaint 2020: GAD-7 MCID 4 points.
+    ("phq9", 6, 3, "no_important_change", None),  # the contract's example outcome
+    ("phq9", 18, 8, "better", ("points", 5)),
+    ("phq9", 4, 9, "worse", ("points", 5)),
+    ("gad7", 12, 8, "better", ("points", 4)),
+    ("gad7", 12, 9, "no_important_change", None),
+    ("gad7", 3, 7, "worse", ("points", 4)),
 ]
 
 
@@ -109,12 +117,13 @@ def test_document_shape(registry: Registry) -> None:
 
 
 def test_instrument_without_verified_threshold_reports_bands_only(registry: Registry) -> None:
-    result = classify_change(registry, "phq9", 18, 8)
+    result = classify_change(registry, "pss10", 30, 10)
     assert result.category is None
     assert result.threshold is None
-    assert (result.baseline_band, result.follow_up_band) == ("moderately_severe", "mild")
-    assert result.change == -10
-    for instrument in ("gad7", "phq4", "pss10", "pss4", "startback"):
+    assert result.change == -20
+    phq9 = classify_change(registry, "phq9", 18, 8)
+    assert (phq9.baseline_band, phq9.follow_up_band) == ("moderately_severe", "mild")
+    for instrument in ("phq4", "pss10", "pss4", "startback"):
         assert classify_change(registry, instrument, 0, 0).category is None
 
 
@@ -133,7 +142,7 @@ def test_thresholds_come_from_the_records(registry: Registry) -> None:
             continue
         step = min(points)
         assert classify_change(registry, key, 0, 0).category == "no_important_change"
-        top = {"nrs": 10, "peg": 10, "rmdq": 24, "odi": 100, "ndi": 50}[key]
+        top = {"nrs": 10, "peg": 10, "rmdq": 24, "odi": 100, "ndi": 50, "phq9": 27, "gad7": 21}[key]
         # Start low so that no percentage threshold is met before the points one.
         start = top
         assert classify_change(registry, key, start, start - step).category in (

@@ -67,30 +67,33 @@ COLLECTION = CollectionSpec("measurement_sets", MeasurementSet, "id")
 
 def check(registry: Registry) -> Iterator[Problem]:
     sets = registry.of(MeasurementSet)
-    conditions = registry.of(Condition)
-    instruments = registry.of(Instrument)
     if DEFAULT not in sets:
         yield Problem("knowledge/measurement_sets", "a 'default' measurement set is needed")
     for key, record in sets.items():
         where = f"{registry.source_of('measurement_sets', key)}: {key}"
-        if key != DEFAULT and key not in conditions:
-            yield Problem(where, f"'{key}' is not a condition group (or 'default')")
-        names = [d.domain for d in record.domains]
-        pairs = [(d.domain, kind) for d in record.domains for kind in d.at]
-        if len(set(pairs)) != len(pairs):
-            yield Problem(where, "a domain is due once at each kind of timepoint")
-        if "pain" not in names:
-            yield Problem(where, "the pain domain is required")
-        for domain in record.domains:
-            for instrument in domain.instruments:
-                if instrument not in instruments:
-                    yield Problem(where, f"{domain.domain}: unknown instrument '{instrument}'")
-            if not acts_on(domain.citations):
-                yield Problem(where, f"{domain.domain}: needs a verified or secondary source")
-        if list(record.followup_days) != sorted(set(record.followup_days)):
-            yield Problem(where, "followup_days rise and are listed once")
-        if not acts_on(record.followup_citations):
-            yield Problem(where, "followup_citations: needs a verified or secondary source")
+        for message in _problems(registry, key, record):
+            yield Problem(where, message)
+
+
+def _problems(registry: Registry, key: str, record: MeasurementSet) -> Iterator[str]:
+    if key != DEFAULT and key not in registry.of(Condition):
+        yield f"'{key}' is not a condition group (or 'default')"
+    pairs = [(d.domain, kind) for d in record.domains for kind in d.at]
+    if len(set(pairs)) != len(pairs):
+        yield "a domain is due once at each kind of timepoint"
+    if "pain" not in {d.domain for d in record.domains}:
+        yield "the pain domain is required"
+    instruments = registry.of(Instrument)
+    for domain in record.domains:
+        for instrument in domain.instruments:
+            if instrument not in instruments:
+                yield f"{domain.domain}: unknown instrument '{instrument}'"
+        if not acts_on(domain.citations):
+            yield f"{domain.domain}: needs a verified or secondary source"
+    if list(record.followup_days) != sorted(set(record.followup_days)):
+        yield "followup_days rise and are listed once"
+    if not acts_on(record.followup_citations):
+        yield "followup_citations: needs a verified or secondary source"
 
 
 def measurement_set(registry: Registry, condition_group: str) -> MeasurementSet:

@@ -116,25 +116,29 @@ def check(registry: Registry) -> Iterator[Problem]:
         return
     for rule in rules:
         where = f"{registry.source_of('review_rules', rule.id)}: {rule.id}"
-        if not acts_on(rule.citations):
-            yield Problem(where, "a review rule needs a verified or secondary source")
-        uses_point = any(c.before_review_point is not None for c in rule.when)
-        if uses_point and rule.default_review_point is None:
-            yield Problem(where, "before_review_point needs default_review_point")
-        if rule.action == "continue":
-            for index, condition in enumerate(rule.when):
-                if not condition.primary or "worse" in condition.primary:
-                    if condition.before_review_point is not True and not condition.primary:
-                        yield Problem(
-                            where,
-                            f"when[{index}]: a continue rule must name the primary states it "
-                            "continues (never worse) or hold only before the review point",
-                        )
-                    elif "worse" in condition.primary:
-                        yield Problem(where, f"when[{index}]: never continue a worsened course")
+        for message in _problems(rule):
+            yield Problem(where, message)
     last = rules[-1]
     if ReviewCondition() not in last.when:
         yield Problem(
             f"{registry.source_of('review_rules', last.id)}: {last.id}",
             "the last review rule must hold for every course (an empty entry in `when`)",
         )
+
+
+def _problems(rule: ReviewRule) -> Iterator[str]:
+    if not acts_on(rule.citations):
+        yield "a review rule needs a verified or secondary source"
+    uses_point = any(c.before_review_point is not None for c in rule.when)
+    if uses_point and rule.default_review_point is None:
+        yield "before_review_point needs default_review_point"
+    if rule.action != "continue":
+        return
+    for index, condition in enumerate(rule.when):
+        if "worse" in condition.primary:
+            yield f"when[{index}]: never continue a worsened course"
+        elif not condition.primary and condition.before_review_point is not True:
+            yield (
+                f"when[{index}]: a continue rule must name the primary states it continues "
+                "(never worse) or hold only before the review point"
+            )
