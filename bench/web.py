@@ -525,7 +525,12 @@ def server(kind: str, env: dict[str, str]) -> Iterator[Server]:
 
 def production_env(url: str, static_root: str) -> dict[str, str]:
     """The production settings (DEBUG off, hashed static files), over plain http."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ACUCARE_", "DJANGO_"))}
+    # ACUCARE_WEB_WORKERS / ACUCARE_WEB_THREADS pass through: bench the gunicorn you deploy.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ACUCARE_", "DJANGO_")) or k.startswith("ACUCARE_WEB_")
+    }
     env.update(
         {
             "ACUCARE_DATABASE_URL": url,

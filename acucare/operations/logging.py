@@ -45,7 +45,7 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _without_path(record),
         }
         for name in ("request_id", "user_id"):
             value = getattr(record, name, "")
@@ -63,3 +63,15 @@ class JsonFormatter(logging.Formatter):
                 for frame in traceback.extract_tb(tb)
             ]
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _without_path(record: logging.LogRecord) -> str:
+    """The message, with the request's path taken out of Django's own lines
+    ("Internal Server Error: /patients/…/"): a path can hold whatever was typed into the
+    address bar. The request line logs the route, and the path only when it is safe."""
+    message = record.getMessage()
+    path = str(getattr(getattr(record, "request", None), "path", "") or "")
+    if len(path) > 1:
+        escaped = path.encode("unicode_escape").decode("ascii")
+        message = message.replace(escaped, "<path>").replace(path, "<path>")
+    return message

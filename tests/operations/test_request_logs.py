@@ -135,3 +135,22 @@ def test_an_exception_is_logged_by_class_and_stack_without_its_message() -> None
     assert entry["stack"]
     assert all(" in " in frame for frame in entry["stack"])
     assert GIVEN not in json.dumps(entry)
+
+
+def test_django_s_own_error_lines_lose_the_path() -> None:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(f"/patients/{FAMILY}/")
+    record = logging.LogRecord(
+        "django.request",
+        logging.ERROR,
+        __file__,
+        1,
+        "%s: %s",
+        ("Internal Server Error", request.path),
+        None,
+    )
+    record.request = request
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "Internal Server Error: <path>"
+    assert FAMILY not in json.dumps(entry)
