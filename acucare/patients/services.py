@@ -20,10 +20,11 @@ from acucare.accounts import submissions
 from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.domain.dates import clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_episode, access_patient
-from acucare.patients.conditions import normalise_icd10
+from acucare.patients.conditions import normalise_icd10, read_code
 from acucare.patients.models import (
     Episode,
     EpisodeCondition,
@@ -260,6 +261,16 @@ def _clean_conditions(conditions: Sequence[ConditionInput]) -> list[ConditionInp
     seen: set[str] = set()
     for index, condition in enumerate(conditions):
         code = normalise_icd10(condition.icd10, field=f"conditions[{index}].icd10")
+        if read_code(code).condition_id is None:
+            # The intake screens and plans only for conditions the knowledge base groups
+            # (acucare.domain.intake refuses any other), so an episode opened with such a
+            # code could never be assessed: refuse it here, with the reason.
+            raise InputError(
+                f"conditions[{index}].icd10",
+                f"{code} is a valid ICD-10-CM code, but the knowledge base has no condition "
+                "group for it, so acucare cannot screen or plan for it. Choose a code from "
+                "the look-up below.",
+            )
         if code in seen:
             raise InputError(f"conditions[{index}].icd10", f"{code} is listed twice.")
         seen.add(code)
@@ -290,7 +301,7 @@ def episode_create(
     if not complaint:
         raise InputError("complaint", "Describe the complaint in a few words.")
     today = timezone.localdate()
-    started_on = started_on or today
+    started_on = clinic_date(started_on or today, "started_on")
     if started_on > today:
         raise InputError("started_on", "An episode cannot start in the future.")
     cleaned = _clean_conditions(conditions)
@@ -349,7 +360,7 @@ def episode_update(
             "status", f"'{status}' is not an episode status.", list(EpisodeStatus.values)
         )
     if status == EpisodeStatus.DISCHARGED:
-        ended_on = ended_on or timezone.localdate()
+        ended_on = clinic_date(ended_on or timezone.localdate(), "ended_on")
         if ended_on < episode.started_on:
             raise InputError("ended_on", "The episode cannot end before it started.")
     else:

@@ -25,6 +25,7 @@ from acucare.accounts import submissions
 from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.domain.dates import clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_patient
@@ -93,6 +94,7 @@ def _clean(booking: Booking, *, now: dt.datetime, check_past: bool) -> tuple[dt.
         raise InputError("start", "Give the date and time of the appointment.")
     if timezone.is_naive(start):
         raise InputError("start", "Give the time with its time zone (e.g. 2026-11-23T09:30Z).")
+    clinic_date(start.date(), "start")  # 9999-12-31 23:45 + 30 minutes would overflow
     if check_past and start < now:
         raise InputError("start", "This time has already passed; choose a time from now on.")
     minutes = booking.duration_minutes
