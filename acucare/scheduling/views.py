@@ -24,7 +24,7 @@ from acucare.domain.dates import parse_clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
 from acucare.scheduling import selectors, services
-from acucare.scheduling.access import require_reception, visible_appointments
+from acucare.scheduling.access import require_booking, visible_appointments
 from acucare.scheduling.forms import AppointmentForm, CancelForm, MarkForm
 from acucare.scheduling.models import Appointment, AppointmentStatus
 
@@ -133,18 +133,20 @@ def _booking(form: AppointmentForm) -> services.Booking:
 @require_http_methods(["GET", "POST"])
 def appointment_book(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
-    require_reception(actor)
+    require_booking(actor)
     patient_id = request.GET.get("patient", "")
     if not patient_id:
         return render(request, "scheduling/choose_patient.html")
     patient = patient_selectors.patient_for_edit(actor=actor, patient_id=patient_id)
     practitioners = selectors.bookable_practitioners(patient)
+    # A practitioner books with themselves first; reception with the primary practitioner.
+    default = actor.user if actor.user in practitioners else patient.primary_practitioner
     form = AppointmentForm(
         request.POST or None,
         practitioners=practitioners,
         editing=False,
         initial={
-            "practitioner": str(patient.primary_practitioner.public_id),
+            "practitioner": str(default.public_id),
             "date": request.GET.get("date") or timezone.localdate(),
         },
     )
@@ -200,7 +202,7 @@ def _only_booked(request: HttpRequest, appointment: Appointment) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
-    require_reception(actor)
+    require_booking(actor)
     appointment = selectors.appointment_detail(actor=actor, appointment_id=public_id)
     if appointment.status != AppointmentStatus.BOOKED:
         return _only_booked(request, appointment)
@@ -250,7 +252,7 @@ def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
-    require_reception(actor)
+    require_booking(actor)
     appointment = selectors.appointment_detail(actor=actor, appointment_id=public_id)
     if appointment.status != AppointmentStatus.BOOKED:
         return _only_booked(request, appointment)

@@ -121,6 +121,8 @@ CLINICAL = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "reception
 PRACTITIONERS = {"admin": 403, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
 ADMIN_ONLY = {"admin": OK, "owner": 403, "shared": 403, "stranger": 403, "reception": 403}
 RECEPTION_ONLY = {"admin": 403, "owner": 403, "shared": 403, "stranger": 403, "reception": OK}
+# Reception books for anyone, a practitioner for the patients they may see (issue 15).
+BOOKING = ONE_PATIENT
 
 
 def booking_form(world: World, role: str) -> dict[str, Any]:
@@ -234,19 +236,19 @@ MATRIX = [
     row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
     row(PAGE, "get", "/appointments/", None, **PATIENT_STAFF),
     row(PAGE, "get", "/appointments/?view=week&practitioner=", None, **PATIENT_STAFF),
-    row(PAGE, "get", "/appointments/new/", None, **RECEPTION_ONLY),
-    row(PAGE, "get", "/appointments/new/?patient={patient}", None, **RECEPTION_ONLY),
-    row(PAGE, "post", "/appointments/new/?patient={patient}", booking_form, **RECEPTION_ONLY),
+    row(PAGE, "get", "/appointments/new/", None, **PATIENT_STAFF),
+    row(PAGE, "get", "/appointments/new/?patient={patient}", None, **BOOKING),
+    row(PAGE, "post", "/appointments/new/?patient={patient}", booking_form, **BOOKING),
     row(PAGE, "get", "/appointments/{appointment}/", None, **ONE_PATIENT),
-    row(PAGE, "get", "/appointments/{appointment}/edit/", None, **RECEPTION_ONLY),
-    row(PAGE, "post", "/appointments/{appointment}/edit/", booking_form, **RECEPTION_ONLY),
-    row(PAGE, "get", "/appointments/{appointment}/cancel/", None, **RECEPTION_ONLY),
+    row(PAGE, "get", "/appointments/{appointment}/edit/", None, **BOOKING),
+    row(PAGE, "post", "/appointments/{appointment}/edit/", booking_form, **BOOKING),
+    row(PAGE, "get", "/appointments/{appointment}/cancel/", None, **BOOKING),
     row(
         PAGE,
         "post",
         "/appointments/{appointment}/cancel/",
         lambda w, r: {"version": 1},
-        **RECEPTION_ONLY,
+        **BOOKING,
     ),
     row(
         PAGE,
@@ -302,7 +304,7 @@ MATRIX = [
     row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/appointments", None, **PATIENT_STAFF),
-    row(API, "post", "/api/v1/appointments", booking_json, **RECEPTION_ONLY),
+    row(API, "post", "/api/v1/appointments", booking_json, **BOOKING),
     row(API, "get", "/api/v1/appointments/{appointment}", None, **ONE_PATIENT),
     row(
         API,
@@ -316,14 +318,14 @@ MATRIX = [
         "patch",
         "/api/v1/appointments/{appointment}",
         lambda w, r: {"version": 1, "duration_minutes": 60},
-        **RECEPTION_ONLY,
+        **BOOKING,
     ),
     row(
         API,
         "post",
         "/api/v1/appointments/{appointment}/cancel",
         lambda w, r: {"version": 1},
-        **RECEPTION_ONLY,
+        **BOOKING,
     ),
 ]
 
