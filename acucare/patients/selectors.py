@@ -167,3 +167,9 @@ def patient_shares(*, actor: Actor, patient_id: uuid.UUID | str) -> list[User]:
         patient_id=patient.public_id,
     )
     return shared
+
+
+def episode_is_discharged(episode: Episode) -> bool:
+    """A discharged episode takes no new plan or session until it is reopened; pages
+    say so instead of offering the actions."""
+    return bool(episode.status == EpisodeStatus.DISCHARGED)

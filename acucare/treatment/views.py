@@ -17,6 +17,7 @@ from acucare.accounts.access import require_practitioner
 from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
+from acucare.patients.selectors import episode_is_discharged
 from acucare.treatment import checks, selectors, services, session_form
 from acucare.treatment.charting import parse_point_edit, parse_session_elements
 from acucare.treatment.models import TreatmentPlan
@@ -302,6 +303,14 @@ def _rows(record: TreatmentPlan) -> int:
 def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     record = selectors.plan_detail(actor=actor, plan_id=plan_id)
+    if episode_is_discharged(record.episode):
+        # Said before the form is filled, not after (the service refuses it too).
+        messages.error(
+            request,
+            "This episode is discharged: reopen it (set its status to active) before "
+            "charting a session.",
+        )
+        return redirect("treatment:plan", plan_id=record.public_id)
     rows = _rows(record)
     course = selectors.course_position(plan=record)
     if request.method == "GET":
