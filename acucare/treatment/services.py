@@ -3,6 +3,7 @@ user, reaches records through `acucare.treatment.access`, and appends one audit 
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -61,7 +62,12 @@ def _assessment_for(actor: Actor, episode: Episode) -> assessments.AssessmentLik
 
 
 def _intake(found: assessments.AssessmentLike) -> Intake:
-    return parse_intake(found.intake_document, registry(), prefix="intake.")
+    """The assessment's intake, with the referrals a doctor has cleared since
+    (acucare.domain.referrals): the session check follows them too."""
+    intake = parse_intake(found.intake_document, registry(), prefix="intake.")
+    return dataclasses.replace(
+        intake, cleared_referrals=assessments.cleared_referrals(assessment=found)
+    )
 
 
 def _locked_plan(actor: Actor, plan_id: uuid.UUID | str, version: int | None) -> TreatmentPlan:
@@ -111,7 +117,10 @@ def plan_generate(
     knowledge = registry()
     intake = _intake(found)
     try:
-        document = plan(intake, screen(intake, knowledge), knowledge).as_document()
+        screening = assessments.screening_for_planning(
+            assessment=found, screening=screen(intake, knowledge)
+        )
+        document = plan(intake, screening, knowledge).as_document()
     except PlanningError as exc:  # a planner fault: never store a plan the check refuses
         raise InputError("assessment", f"No safe plan could be made: {exc}") from exc
     acupuncture = document.get("acupuncture") or {}

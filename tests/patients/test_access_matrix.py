@@ -195,6 +195,18 @@ MATRIX = [
         lambda w, r: form_data(w.episode, based_on=str(w.assessment.public_id)),
         **CLINICAL,
     ),
+    row(
+        PAGE,
+        "post",
+        "/assessments/{assessment}/referral-outcome/",
+        lambda w, r: {
+            "rule": "unexplained_weight_loss",
+            "outcome": "not_cleared",
+            "clinician": "Dr A Patel, GP",
+            "decided_on": timezone.localdate().isoformat(),
+        },
+        **CLINICAL,
+    ),
     row(PAGE, "get", "/assessments/score/phq9/?q_phq9_1=2", None, **PRACTITIONERS),
     row(PAGE, "get", "/assessments/{assessment}/", None, **CLINICAL),
     row(
