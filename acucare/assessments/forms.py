@@ -15,7 +15,6 @@ from typing import Any
 
 from django import forms
 
-from acucare.accounts.fields import ClinicDateField
 from acucare.assessments import body_map
 from acucare.assessments.questions import (
     CONSENT_LABELS,
@@ -25,6 +24,7 @@ from acucare.assessments.questions import (
     RED_FLAG_QUESTIONS,
     STYLE_LABELS,
 )
+from acucare.core.fields import ClinicDateField
 from acucare.domain.errors import InputError
 from acucare.domain.intake import AGE_RANGE, DURATION_WEEKS_RANGE, PREGNANCY_WEEKS_RANGE
 from acucare.kb import registry

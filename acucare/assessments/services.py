@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acucare.accounts import submissions
-from acucare.accounts.actor import Actor
 from acucare.assessments.access import access_assessment
 from acucare.assessments.models import (
     ACKNOWLEDGED_LEVELS,
@@ -23,6 +22,7 @@ from acucare.assessments.models import (
     ReferralOutcome,
 )
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain import referrals
 from acucare.domain.dates import clinic_date
 from acucare.domain.errors import ConflictError, InputError

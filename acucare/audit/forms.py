@@ -1,7 +1,7 @@
 from django import forms
 
-from acucare.accounts.fields import ClinicDateField
 from acucare.audit.models import Action
+from acucare.core.fields import ClinicDateField
 
 
 class AuditFilterForm(forms.Form):

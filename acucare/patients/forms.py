@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from acucare.accounts.fields import ClinicDateField
+from acucare.core.fields import ClinicDateField
 from acucare.domain.errors import InputError
 from acucare.patients.conditions import normalise_icd10
 from acucare.patients.models import EpisodeStatus, Sex

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from acucare.accounts.fields import ClinicDateField
+from acucare.core.fields import ClinicDateField
 from acucare.scheduling.models import MAX_MINUTES, MIN_MINUTES, NOTE_MAX_LENGTH, AppointmentKind
 
 NOTE_HELP = (
