@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "acucare.assessments",
     "acucare.treatment",
     "acucare.scheduling",
+    "acucare.today",
     "acucare.demo",
 ]
 
