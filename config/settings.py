@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "acucare.treatment",
     "acucare.scheduling",
     "acucare.today",
+    "ninja",  # its static files: the API documentation's vendored Swagger UI
     "acucare.demo",
 ]
 

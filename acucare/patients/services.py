@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -68,6 +70,27 @@ _TEXT_LIMITS = {
 }
 
 
+# Numbers written without a country code are read as the clinic's country's.
+PHONE_REGION = "GB"
+
+
+def _phone(text: str) -> str:
+    """A phone number that can be dialled, checked with phonenumbers (Google's
+    libphonenumber metadata) and written in the international form."""
+    region = getattr(settings, "ACUCARE_PHONE_REGION", PHONE_REGION)
+    message = (
+        "Enter a phone number that can be dialled, e.g. 020 7946 0018 or, from abroad, "
+        "+1 202 555 0143."
+    )
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InputError("phone", message) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InputError("phone", message)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
 def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(data, name) for name in DEMOGRAPHIC_FIELDS}
     for name, limit in _TEXT_LIMITS.items():
@@ -80,6 +103,8 @@ def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
             validate_email(values["email"])
         except ValidationError as exc:
             raise InputError("email", "Enter a valid e-mail address, or leave it empty.") from exc
+    if values["phone"]:
+        values["phone"] = _phone(values["phone"])
     if values["sex"] not in Sex.values:
         raise InputError("sex", f"'{values['sex']}' is not a recognised value.", list(Sex.values))
     born: dt.date = values["date_of_birth"]

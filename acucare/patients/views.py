@@ -76,6 +76,22 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         practitioners=selectors.active_practitioners(),
         show_practitioner=actor.is_reception,
     )
+    duplicates: list[Patient] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not request.POST.get("not_a_duplicate"):
+            duplicates = selectors.possible_duplicates(
+                actor=actor,
+                given_name=str(data["given_name"]),
+                family_name=str(data["family_name"]),
+                date_of_birth=data["date_of_birth"],
+            )
+    if duplicates:
+        return render(
+            request,
+            "patients/form.html",
+            {"form": form, "patient": None, "duplicates": duplicates},
+        )
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_create(
