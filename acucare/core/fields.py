@@ -35,6 +35,6 @@ class ClinicDateField(forms.DateField):
         if date is None:
             return None
         try:
-            return clinic_date(date, self.label or "date")
+            return clinic_date(date, str(self.label or "date"))
         except InputError as error:
             raise forms.ValidationError(error.message, code="out_of_span") from error

@@ -246,6 +246,7 @@ MATRIX = [
     row(PAGE, "get", "/admin/clinic/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/today/", None, **PRACTITIONERS),
     row(PAGE, "get", "/appointments/", None, **PATIENT_STAFF),
     row(PAGE, "get", "/appointments/?view=week&practitioner=", None, **PATIENT_STAFF),
     row(PAGE, "get", "/appointments/new/", None, **PATIENT_STAFF),

@@ -107,7 +107,7 @@ def test_an_edit_from_a_stale_form_is_refused_not_merged():
         )
     assert caught.value.current_version == 2
     patient.refresh_from_db()
-    assert patient.phone == "0700 111 222"
+    assert patient.phone == "+44 7911 123222"
     update = AuditEvent.objects.get(action="update")
     assert "phone" in update.detail["fields"]
 
@@ -138,7 +138,7 @@ def test_two_editors_on_the_page_see_a_conflict_message():
     assert late.status_code == 409
     assert "Someone else changed this patient" in late.content.decode()
     patient.refresh_from_db()
-    assert patient.phone == "1"
+    assert patient.phone == "+44 7911 123001"
 
 
 def test_only_reception_reassigns_the_primary_practitioner():
@@ -326,7 +326,7 @@ def test_an_episode_is_discharged_with_an_end_date_and_conflicts_are_refused():
 def test_a_resent_create_form_makes_one_record():
     import uuid
 
-    from acucare.accounts.submissions import DuplicateSubmission
+    from acucare.core.once import DuplicateSubmission
 
     doc = make_practitioner()
     key = uuid.uuid4()

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.utils import timezone
-
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, parse_intake
 from acucare.kb import registry
 from acucare.patients.models import Episode, EpisodeStatus
 from acucare.treatment import assessments
-from acucare.treatment.models import TreatmentPlan, TreatmentSession
 
 
 def assessment_for(actor: Actor, episode: Episode) -> assessments.AssessmentLike:
@@ -42,12 +39,6 @@ def require_open(episode: Episode) -> None:
             "This episode is discharged: reopen it (change its status) before planning or "
             "charting treatment.",
         )
-
-
-def touch(record: TreatmentPlan | TreatmentSession, actor: Actor) -> None:
-    record.version += 1
-    record.updated_by = actor.user
-    record.updated_at = timezone.now()
 
 
 # --- Plans ------------------------------------------------------------------------------
