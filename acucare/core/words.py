@@ -36,7 +36,8 @@ LABELS: dict[str, str] = {
     "token_create": "API token created",
     "token_revoke": "API token revoked",
 }
-_VERSIONED = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)@(?P<version>\d+)$")
+# `brinkhaus2006_art@1`, `protocols/brinkhaus2006_art@1`, `layer:coverage_limits@1`
+_VERSIONED = re.compile(r"^(?:[a-z_]+[/:])?(?P<id>[a-z][a-z0-9_]*)@(?P<version>\d+)$")
 
 
 def words(value: object) -> str:
@@ -54,3 +55,15 @@ def words(value: object) -> str:
         return text  # already words (or a code such as BL23)
     spaced = text.replace("_", " ").strip()
     return spaced[:1].upper() + spaced[1:]
+
+
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_ECHO = re.compile(r"\s*\((?P<id>[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\)")
+
+
+def prose(value: object) -> str:
+    """Generated text with the identifiers it quotes put into words: "chronic low back
+    pain (chronic_low_back_pain)" loses the echo, "see coverage_limits" reads "see
+    coverage limits"."""
+    text = _ECHO.sub("", str(value or ""))
+    return _SNAKE.sub(lambda m: words(m.group(0)).lower(), text)

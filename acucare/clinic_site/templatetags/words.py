@@ -20,3 +20,8 @@ def words(value: object) -> str:
 @register.filter
 def words_list(values: Iterable[object] | None) -> str:
     return ", ".join(core_words.words(v) for v in values or ())
+
+
+@register.filter
+def prose(value: object) -> str:
+    return core_words.prose(value)
