@@ -30,15 +30,15 @@ def selected(html: str, name: str) -> str | None:
 
 
 def test_a_new_adverse_event_has_no_defaults(plan):
-    html = signed_in(plan.created_by).get(f"/treatment/plans/{plan.public_id}/sessions/new/")
-    html = html.content.decode()
+    response = signed_in(plan.created_by).get(f"/treatment/plans/{plan.public_id}/sessions/new/")
+    html = response.content.decode()
     for name in ("seriousness", "mechanism", "avoidable", "modality", "reporter"):
         assert selected(html, f"event-0-{name}") is None, name
 
 
 def test_points_copied_from_the_plan_leave_de_qi_and_stimulation_unrecorded(plan):
-    html = signed_in(plan.created_by).get(f"/treatment/plans/{plan.public_id}/sessions/new/")
-    html = html.content.decode()
+    response = signed_in(plan.created_by).get(f"/treatment/plans/{plan.public_id}/sessions/new/")
+    html = response.content.decode()
     assert selected(html, "point-0-de_qi") is None
     assert selected(html, "point-0-stimulation") is None
     assert "sought_obtained</option>" not in html  # words, not identifiers
