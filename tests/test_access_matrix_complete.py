@@ -21,6 +21,8 @@ PUBLIC_ROUTES = {
     "/": "where each visitor starts: signed out, sent to sign in; signed in, to their work",
     "/api/v1/docs": "the API's interactive documentation, built from the public OpenAPI document",
     "/healthz": "liveness for a load balancer: reads nothing",
+    "/readyz": "readiness for a load balancer: says whether the database and the job queue "
+    "answer, nothing more",
     "/sign-in/": "signing in",
     "/sign-in/code/": "the two-factor step of signing in (it needs the password step first)",
     "/sign-out/": "signing out",
