@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from acucare.accounts.access import require_admin
 from acucare.accounts.actor import Actor
-from acucare.audit.models import AuditEvent
+from acucare.audit.models import AuditEvent, AuditVerification
 from acucare.domain.errors import InputError
 from acucare.domain.text import search_text
 
@@ -99,3 +99,9 @@ def audit_csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
             ]
         )
         yield flush()
+
+
+def last_verification(*, actor: Actor) -> AuditVerification | None:
+    """The newest `audit_verify` result, for the admin."""
+    require_admin(actor)
+    return AuditVerification.objects.order_by("-at", "-id").first()
