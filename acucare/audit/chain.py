@@ -147,12 +147,12 @@ def _broken(checked: int, event: AuditEvent, message: str) -> Verdict:
 def _check_row(event: AuditEvent, expected_seq: int, prev_hash: str) -> str | None:
     """What is wrong with this row given the one before it, or None."""
     if event.seq is None:
-        return f"Event {event.public_id} is not in the chain: it was inserted outside the application."
+        return (
+            f"Event {event.public_id} is not in the chain: it was inserted outside the application."
+        )
     if event.seq > expected_seq:
         first = expected_seq if event.seq == expected_seq + 1 else f"{expected_seq}–{event.seq - 1}"
-        return (
-            f"Event {event.seq} follows event {expected_seq - 1}: event {first} was removed."
-        )
+        return f"Event {event.seq} follows event {expected_seq - 1}: event {first} was removed."
     if event.seq < expected_seq:
         return f"Event {event.seq} appears twice: a row was inserted."
     if event.row_hash != event_hash(event.prev_hash, event):

@@ -32,6 +32,7 @@ def tampering() -> Iterator[None]:
             cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
             cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
         else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_change")
     yield
 
@@ -102,7 +103,8 @@ def test_removing_the_newest_rows_is_noticed():
     with tampering(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id >= %s", [events[2].pk])
     report = _verify()
-    assert "BROKEN" in report and "the newest 2 event(s) were removed" in report
+    assert "BROKEN" in report
+    assert "the newest 2 event(s) were removed" in report
 
 
 def test_an_inserted_row_is_named():
@@ -116,7 +118,8 @@ def test_an_inserted_row_is_named():
             [forged.hex if connection.vendor == "sqlite" else str(forged)],
         )
     report = _verify()
-    assert "BROKEN" in report and "inserted outside the application" in report
+    assert "BROKEN" in report
+    assert "inserted outside the application" in report
 
 
 def test_a_rewritten_chain_is_caught_by_the_last_verification():
@@ -140,7 +143,8 @@ def test_a_rewritten_chain_is_caught_by_the_last_verification():
             )
             prev = event.row_hash
     result = audit_verify_run()
-    assert not result.ok and "rewritten" in result.message
+    assert not result.ok
+    assert "rewritten" in result.message
 
 
 def test_sqlite_refuses_a_raw_delete(settings):
@@ -157,7 +161,8 @@ def test_the_admin_sees_the_last_verification():
     _events(2)
     audit_verify_run()
     page = signed_in(make_admin()).get("/admin/audit/").content.decode()
-    assert "Integrity check" in page and "unbroken" in page
+    assert "Integrity check" in page
+    assert "unbroken" in page
     assert AuditVerification.objects.count() == 1
 
 

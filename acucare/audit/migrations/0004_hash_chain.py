@@ -5,50 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_record_refused_requests'),
+        ("audit", "0003_record_refused_requests"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(default=0)),
-                ('row_hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                ("row_hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditVerification',
+            name="AuditVerification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('ok', models.BooleanField()),
-                ('checked', models.BigIntegerField()),
-                ('message', models.CharField(max_length=300)),
-                ('first_bad_seq', models.BigIntegerField(blank=True, null=True)),
-                ('first_bad_id', models.CharField(blank=True, max_length=36)),
-                ('head_seq', models.BigIntegerField(default=0)),
-                ('head_hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("ok", models.BooleanField()),
+                ("checked", models.BigIntegerField()),
+                ("message", models.CharField(max_length=300)),
+                ("first_bad_seq", models.BigIntegerField(blank=True, null=True)),
+                ("first_bad_id", models.CharField(blank=True, max_length=36)),
+                ("head_seq", models.BigIntegerField(default=0)),
+                ("head_hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ('-at', '-id'),
+                "ordering": ("-at", "-id"),
             },
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='prev_hash',
+            model_name="auditevent",
+            name="prev_hash",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='row_hash',
+            model_name="auditevent",
+            name="row_hash",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='seq',
+            model_name="auditevent",
+            name="seq",
             field=models.BigIntegerField(editable=False, null=True, unique=True),
         ),
     ]

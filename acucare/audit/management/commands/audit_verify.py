@@ -23,6 +23,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = audit_verify_run(record=not options["no_record"])
         if not result.ok:
-            where = f" (event {result.first_bad_seq}, id {result.first_bad_id})" if result.first_bad_id else ""
-            raise CommandError(f"Audit chain BROKEN after {result.checked} good event(s): {result.message}{where}")
+            where = (
+                f" (event {result.first_bad_seq}, id {result.first_bad_id})"
+                if result.first_bad_id
+                else ""
+            )
+            raise CommandError(
+                f"Audit chain BROKEN after {result.checked} good event(s): {result.message}{where}"
+            )
         self.stdout.write(f"Audit chain OK: {result.message} Newest hash {result.head_hash}.")
