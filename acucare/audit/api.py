@@ -19,9 +19,9 @@ router = Router(tags=["audit"])
 
 
 class AuditQuery(Schema):
-    actor: str = ""
-    action: str = ""
-    object_type: str = ""
+    actor: Annotated[str, Field(max_length=150)] = ""
+    action: Annotated[str, Field(max_length=20)] = ""
+    object_type: Annotated[str, Field(max_length=40)] = ""
     patient_id: UUID | None = None
     since: dt.date | None = None
     until: dt.date | None = None

@@ -14,6 +14,7 @@ from acucare.accounts.access import require_practitioner
 from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.api_errors import errors
+from acucare.domain.text import MAX_SEARCH_LENGTH
 from acucare.patients import selectors, services
 from acucare.patients.conditions import ConditionOption, search_conditions
 from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient, Sex
@@ -173,7 +174,7 @@ def _demographics(payload: PatientIn) -> services.Demographics:
 
 
 class ListQuery(Schema):
-    q: str = ""
+    q: Annotated[str, Field(max_length=MAX_SEARCH_LENGTH)] = ""
     page: Annotated[int, Field(ge=1)] = 1
 
 
@@ -326,7 +327,7 @@ def update_episode(request: HttpRequest, episode_id: UUID, payload: EpisodeUpdat
 
 
 class ConditionQuery(Schema):
-    q: Annotated[str, Field(min_length=1, max_length=100)]
+    q: Annotated[str, Field(min_length=1, max_length=MAX_SEARCH_LENGTH)]
 
 
 @router.get(
