@@ -32,7 +32,7 @@ SELECT format('ALTER TABLE %I.%I OWNER TO %I', schemaname, tablename, :'owner_ro
   FROM pg_tables WHERE schemaname = 'public' \gexec
 SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, :'owner_role')
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE n.nspname = 'public' AND p.proname = 'audit_event_append_only' \gexec
+ WHERE n.nspname = 'public' AND p.proname IN ('audit_event_append_only', 'audit_chain_head_follows') \gexec
 
 -- The app role: connect, use the schema, no DDL.
 SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'app_role') \gexec

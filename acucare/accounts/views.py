@@ -178,6 +178,8 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 else "That code is not correct or was already used.",
             )
             status = 429 if locked else 200
+    elif request.method == "POST":
+        status = 422
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
 
 
@@ -199,6 +201,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     secret = request.session.get(PENDING_SECRET) or totp.new_secret()
     request.session[PENDING_SECRET] = secret
     form = CodeForm(request.POST or None)
+    status = 422 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_enrol(
@@ -219,6 +222,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/two_factor_enrol.html",
         {"enrolled": False, "form": form, "secret": grouped, "qr_svg": _qr_svg(uri)},
+        status=status,
     )
 
 

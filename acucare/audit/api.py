@@ -16,6 +16,8 @@ from acucare.audit.selectors import AuditFilter, audit_csv_rows, audit_events
 from acucare.audit.services import audit_exported
 
 router = Router(tags=["audit"])
+# Beyond any real log; larger offsets overflowed the database integer (issue 14).
+MAX_OFFSET = 1_000_000_000
 
 
 class AuditQuery(Schema):
@@ -25,7 +27,7 @@ class AuditQuery(Schema):
     patient_id: UUID | None = None
     since: dt.date | None = None
     until: dt.date | None = None
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
 
     def as_filter(self) -> AuditFilter:

@@ -6,9 +6,10 @@ event's content. Changing any stored field of a row, removing a row or slipping 
 breaks the chain at that row, which `audit_verify` finds and names.
 
 Appends are serialised: the one-row `AuditChainHead` (the last sequence number and hash)
-is updated before it is read, which takes PostgreSQL's row lock (SQLite's write lock)
-until the surrounding transaction commits, so two requests can never chain onto the
-same predecessor. The head also lets verification notice rows removed from the end.
+is read FOR UPDATE, which holds PostgreSQL's row lock (on SQLite, the write lock every
+transaction here begins with) until the surrounding transaction commits, so two requests
+can never chain onto the same predecessor; a trigger moves the head on each insert. The
+head also lets verification notice rows removed from the end.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 if TYPE_CHECKING:
-    from acucare.audit.models import AuditEvent
+    from acucare.audit.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -90,31 +90,36 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
 
 def chain_event(event: AuditEvent) -> None:
     """Give `event` (not yet saved) its place in the chain. Must run inside the
-    transaction that inserts it, so the head stays locked until the insert commits."""
-    from acucare.audit.models import AuditChainHead, AuditEvent
+    transaction that inserts it: the head stays locked until the insert commits, and a
+    database trigger (audit migration 0005) moves the head to the inserted event."""
+    from acucare.audit.models import AuditChainHead
 
     event.detail = _canonical_json(json.loads(json.dumps(event.detail or {})))
-    # Update first: that locks the head (a row lock on PostgreSQL, the write lock on
-    # SQLite) before its values are read.
-    moved = AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=F("seq") + 1)
-    if not moved:
-        # A fresh database (or one emptied by the test suite): start the head from the
-        # newest event, if there is one.
-        last = AuditEvent.objects.exclude(seq=None).order_by("-seq").first()
-        try:
-            with transaction.atomic():
-                AuditChainHead.objects.create(
-                    pk=HEAD_ID,
-                    seq=last.seq + 1 if last is not None and last.seq is not None else 1,
-                    row_hash=last.row_hash if last else GENESIS,
-                )
-        except IntegrityError:
-            AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=F("seq") + 1)
-    head = AuditChainHead.objects.get(pk=HEAD_ID)
-    event.seq = head.seq
+    # FOR UPDATE: PostgreSQL locks the head row (a second appender waits, then reads the
+    # head as the first left it). SQLite transactions here begin IMMEDIATE, holding the
+    # database's write lock already.
+    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).first()
+    if head is None:
+        head = _new_head()
+    event.seq = head.seq + 1
     event.prev_hash = head.row_hash
     event.row_hash = event_hash(event.prev_hash, event)
-    AuditChainHead.objects.filter(pk=HEAD_ID).update(row_hash=event.row_hash)
+
+
+def _new_head() -> AuditChainHead:
+    """A fresh database (or one the test suite emptied): a head at the newest event."""
+    from acucare.audit.models import AuditChainHead, AuditEvent
+
+    last = AuditEvent.objects.exclude(seq=None).order_by("-seq").first()
+    seq = last.seq if last is not None and last.seq is not None else 0
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(
+                pk=HEAD_ID, seq=seq, row_hash=last.row_hash if last is not None else GENESIS
+            )
+    except IntegrityError:
+        pass  # another appender created it first; lock it as usual
+    return AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
 
 
 @dataclass(frozen=True)

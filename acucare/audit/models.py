@@ -90,7 +90,7 @@ class AuditEvent(models.Model):
         kwargs["force_insert"] = True
         from acucare.audit.chain import chain_event
 
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             chain_event(self)
             super().save(*args, **kwargs)
 

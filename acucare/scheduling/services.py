@@ -39,6 +39,7 @@ from acucare.scheduling.models import (
     AppointmentKind,
     AppointmentStatus,
 )
+from acucare.scheduling.selectors import check_moment
 
 S = AppointmentStatus
 
@@ -93,6 +94,7 @@ def _clean(booking: Booking, *, now: dt.datetime, check_past: bool) -> tuple[dt.
         raise InputError("start", "Give the date and time of the appointment.")
     if timezone.is_naive(start):
         raise InputError("start", "Give the time with its time zone (e.g. 2026-11-23T09:30Z).")
+    check_moment(start, "start")
     if check_past and start < now:
         raise InputError("start", "This time has already passed; choose a time from now on.")
     minutes = booking.duration_minutes

@@ -35,10 +35,13 @@ class DiaryDay:
 
 
 def _day(value: str | None) -> dt.date:
+    """The day asked for; today for no or an unreadable date. A date outside the diary's
+    range is InputError (the diary then opens on today, answering 422)."""
     try:
-        return dt.date.fromisoformat(value) if value else timezone.localdate()
+        day = dt.date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    return selectors.check_day(day, "date")
 
 
 @login_required
@@ -48,7 +51,12 @@ def diary(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     visible_appointments(actor)  # the admin is refused here, before anything else
     view = "week" if request.GET.get("view") == "week" else "day"
-    day = _day(request.GET.get("date"))
+    status = 200
+    try:
+        day = _day(request.GET.get("date"))
+    except InputError as error:
+        messages.error(request, f"Date: {error.message}")
+        day, status = timezone.localdate(), 422
     first = day - dt.timedelta(days=day.weekday()) if view == "week" else day
     last = first + dt.timedelta(days=6 if view == "week" else 0)
     chosen = request.GET.get("practitioner")
@@ -86,7 +94,7 @@ def diary(request: HttpRequest) -> HttpResponse:
     }
     partial = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "diary"
     template = "scheduling/_diary.html" if partial else "scheduling/diary.html"
-    response = render(request, template, context)
+    response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 

@@ -1,5 +1,5 @@
 """Chain the events recorded before the hash chain existed, in the order they were
-written, and guard DELETE on SQLite too.
+written; let the chain head follow each insert (a trigger); guard DELETE on SQLite too.
 
 SQLite's DELETE guard asks `acucare_audit_purge_allowed()`, a function the application
 registers on each connection (acucare.audit.apps): it answers no unless the test suite
@@ -16,6 +16,22 @@ SQLITE_NO_UPDATE = """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audi
 SQLITE_NO_DELETE = """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent
        WHEN NOT acucare_audit_purge_allowed()
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"""
+
+
+SQLITE_HEAD_FOLLOWS = """CREATE TRIGGER audit_chain_head_follows AFTER INSERT ON audit_auditevent
+       WHEN NEW.seq IS NOT NULL
+       BEGIN UPDATE audit_auditchainhead SET seq = NEW.seq, row_hash = NEW.row_hash
+             WHERE id = 1; END"""
+POSTGRES_HEAD_FOLLOWS = [
+    """CREATE OR REPLACE FUNCTION audit_chain_head_follows() RETURNS trigger
+       LANGUAGE plpgsql AS $$
+       BEGIN
+         UPDATE audit_auditchainhead SET seq = NEW.seq, row_hash = NEW.row_hash WHERE id = 1;
+         RETURN NULL;
+       END $$""",
+    """CREATE TRIGGER audit_chain_head_follows AFTER INSERT ON audit_auditevent
+       FOR EACH ROW WHEN (NEW.seq IS NOT NULL) EXECUTE FUNCTION audit_chain_head_follows()""",
+]
 
 
 def chain_existing(apps, schema_editor):
@@ -41,13 +57,20 @@ def chain_existing(apps, schema_editor):
     if vendor == "sqlite":
         schema_editor.execute(SQLITE_NO_UPDATE)
         schema_editor.execute(SQLITE_NO_DELETE)
+        schema_editor.execute(SQLITE_HEAD_FOLLOWS)
     elif vendor == "postgresql":
         schema_editor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_change")
+        for statement in POSTGRES_HEAD_FOLLOWS:
+            schema_editor.execute(statement)
 
 
 def unguard_deletes(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        schema_editor.execute("DROP TRIGGER IF EXISTS audit_chain_head_follows")
+    elif schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS audit_chain_head_follows ON audit_auditevent")
+        schema_editor.execute("DROP FUNCTION IF EXISTS audit_chain_head_follows()")
 
 
 class Migration(migrations.Migration):
