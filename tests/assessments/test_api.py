@@ -132,3 +132,38 @@ def test_based_on_refuses_to_replace_a_newer_intake(episode):
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "based_on"
     assert episode.assessments.count() == 2
+
+
+class TestRedFlagsAreRequired:
+    """Issue 14: an intake posted without `red_flags` screened as proceed."""
+
+    def test_an_intake_without_red_flags_is_refused(self):
+        doc = make_practitioner()
+        episode = make_episode(make_patient(doc))
+        document = intake()
+        del document["red_flags"]
+        response = post(
+            signed_in(doc), f"/api/v1/episodes/{episode.public_id}/assessments", document
+        )
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["field"] == "red_flags"
+        assert not episode.assessments.exists()
+
+    def test_every_question_answered_true_or_false(self):
+        from acucare.assessments.questions import RED_FLAG_QUESTIONS
+
+        doc = make_practitioner()
+        episode = make_episode(make_patient(doc))
+        path = f"/api/v1/episodes/{episode.public_id}/assessments"
+        answers = dict.fromkeys(RED_FLAG_QUESTIONS, False)
+        answers["saddle_anaesthesia"] = True
+        partial = dict(answers)
+        del partial["thoracic_pain"]
+        refused = post(signed_in(doc), path, intake(red_flags=partial))
+        assert refused.status_code == 422
+        assert refused.json()["error"]["field"] == "red_flags.thoracic_pain"
+        saved = post(signed_in(doc), path, intake(red_flags=answers))
+        assert saved.status_code == 201
+        assert saved.json()["intake"]["red_flags"] == ["saddle_anaesthesia"]
+        assert saved.json()["decision"] == "urgent_referral"
