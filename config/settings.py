@@ -43,13 +43,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "acucare.pages",
+    "acucare.clinic_site",
     "acucare.accounts",
     "acucare.audit",
     "acucare.patients",
     "acucare.assessments",
     "acucare.treatment",
     "acucare.scheduling",
+    "acucare.demo",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

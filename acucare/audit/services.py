@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db import transaction
 
-from acucare.accounts.actor import Actor
 from acucare.audit.chain import verify_chain
 from acucare.audit.models import AuditEvent, AuditVerification
+from acucare.core.actor import Actor
 
 
 def audit_record(

@@ -9,8 +9,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import actor_from_request
 from acucare.audit.forms import AuditFilterForm
 from acucare.audit.models import AuditEvent
 from acucare.audit.selectors import (
@@ -20,6 +18,8 @@ from acucare.audit.selectors import (
     last_verification,
 )
 from acucare.audit.services import audit_exported, audit_viewed
+from acucare.core.actor import actor_from_request
+from acucare.core.roles import require_admin
 
 
 def _filters(form: AuditFilterForm) -> AuditFilter | None:
