@@ -79,6 +79,7 @@ def audit_denied(
     )
 
 
+@transaction.atomic
 def audit_verify_run(*, record: bool = True) -> AuditVerification:
     """Verify the hash chain (anchored at the last good verification) and, unless
     `record` is false, keep the result for the admin's audit log page."""
