@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
-from acucare.accounts.submissions import DuplicateSubmission
+from acucare.accounts.submissions import DuplicateSubmission, request_key
 from acucare.assessments import selectors, services
 from acucare.assessments.models import Assessment, Decision, FindingAcknowledgement
 from acucare.assessments.questions import RED_FLAG_QUESTIONS
@@ -208,7 +208,7 @@ def create_assessment(
             intake_document=document,
             based_on=None if based_on in (None, "none") else UUID(based_on),
             check_based_on=based_on is not None,
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         )
     except DuplicateSubmission as duplicate:
         first = selectors.assessment_detail(actor=actor, assessment_id=duplicate.object_id)

@@ -10,7 +10,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from acucare.accounts.submissions import DuplicateSubmission
+from acucare.accounts.submissions import DuplicateSubmission, request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
 from acucare.core.roles import require_practitioner
@@ -217,7 +217,7 @@ def create_patient(
             actor=actor,
             demographics=_demographics(payload),
             primary_practitioner=payload.primary_practitioner,
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         )
     except DuplicateSubmission as duplicate:
         return Status(
@@ -290,7 +290,7 @@ def create_episode(
             conditions=[
                 services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions
             ],
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         )
     except DuplicateSubmission as duplicate:
         first = selectors.episode_detail(actor=actor, episode_id=duplicate.object_id)

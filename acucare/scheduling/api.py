@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from acucare.accounts.submissions import DuplicateSubmission
+from acucare.accounts.submissions import DuplicateSubmission, request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
 from acucare.domain.errors import InputError
@@ -156,7 +156,7 @@ def book_appointment(
                 kind=payload.kind,
                 note=payload.note,
             ),
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         )
     except DuplicateSubmission as duplicate:
         first = selectors.appointment_detail(actor=actor, appointment_id=duplicate.object_id)

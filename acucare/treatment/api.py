@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
 from acucare.accounts.models import User
-from acucare.accounts.submissions import DuplicateSubmission
+from acucare.accounts.submissions import DuplicateSubmission, request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
 from acucare.domain.errors import InputError
@@ -256,7 +256,7 @@ def create_plan(
     actor = actor_from_request(request, "api")
     try:
         record = services.plan_generate(
-            actor=actor, episode_id=episode_id, submission=idempotency_key
+            actor=actor, episode_id=episode_id, submission=request_key(request, idempotency_key)
         )
     except DuplicateSubmission as duplicate:
         return Status(
@@ -347,7 +347,10 @@ def create_session(
     actor = actor_from_request(request, "api")
     try:
         session = services.session_create(
-            actor=actor, plan_id=plan_id, record=payload, submission=idempotency_key
+            actor=actor,
+            plan_id=plan_id,
+            record=payload,
+            submission=request_key(request, idempotency_key),
         )
     except DuplicateSubmission as duplicate:
         first = selectors.session_detail(actor=actor, session_id=duplicate.object_id)
@@ -384,17 +387,29 @@ def sign_session(request: HttpRequest, session_id: UUID, payload: SignIn) -> Ses
 
 @router.post(
     "/sessions/{session_id}/amendments",
-    response={201: AmendmentOut, **errors(403, 404)},
+    response={200: AmendmentOut, 201: AmendmentOut, **errors(403, 404, 409)},
     summary="Amend a signed session",
 )
 def amend_session(
-    request: HttpRequest, session_id: UUID, payload: AmendmentIn
+    request: HttpRequest,
+    session_id: UUID,
+    payload: AmendmentIn,
+    idempotency_key: Annotated[
+        UUID | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY)
+    ] = None,
 ) -> Status[AmendmentOut]:
-    amendment = services.session_amend(
-        actor=actor_from_request(request, "api"),
-        session_id=session_id,
-        reason=payload.reason,
-        text=payload.text,
-        adverse_events=payload.adverse_events,
-    )
+    actor = actor_from_request(request, "api")
+    try:
+        amendment = services.session_amend(
+            actor=actor,
+            session_id=session_id,
+            reason=payload.reason,
+            text=payload.text,
+            adverse_events=payload.adverse_events,
+            submission=request_key(request, idempotency_key),
+        )
+    except DuplicateSubmission as duplicate:
+        session = selectors.session_detail(actor=actor, session_id=session_id)
+        first = next(a for a in session.amendments.all() if a.public_id == duplicate.object_id)
+        return Status(200, amendment_out(first, session))
     return Status(201, amendment_out(amendment, amendment.session))
