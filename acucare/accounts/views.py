@@ -374,8 +374,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """One account; each form on the page posts an `action`."""
     actor = actor_from_request(request)
-    user = selectors.user_get(actor=actor, public_id=public_id)
     action = request.POST.get("action") if request.method == "POST" else None
+    user = (
+        selectors.user_view(actor=actor, public_id=public_id)
+        if action is None
+        else selectors.user_get(actor=actor, public_id=public_id)
+    )
     role_form = RoleForm(request.POST if action == "role" else None, initial={"role": user.role})
     password_form = SetPasswordForm(request.POST if action == "set_password" else None)
     context = {

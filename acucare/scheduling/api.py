@@ -13,6 +13,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from acucare.accounts.submissions import DuplicateSubmission, request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.api_types import IsoDate
 from acucare.domain.errors import InputError
 from acucare.scheduling import selectors, services
 from acucare.scheduling.access import require_reception
@@ -105,8 +106,8 @@ def appointment_out(a: Appointment) -> AppointmentOut:
 
 class AppointmentQuery(Schema):
     practitioner: UUID | None = None
-    date_from: dt.date | None = Field(None, description="First day (clinic time); default today.")
-    date_to: dt.date | None = Field(
+    date_from: IsoDate | None = Field(None, description="First day (clinic time); default today.")
+    date_to: IsoDate | None = Field(
         None,
         description=(
             f"Last day, inclusive; default `date_from`; at most {selectors.MAX_RANGE_DAYS} days."
