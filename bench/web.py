@@ -96,7 +96,7 @@ SESSION: dict[str, Any] = {
 # settings once per process).
 
 
-def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str, Any]:
+def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str, Any]:  # noqa: PLR0915 - sets up the whole benchmark clinic step by step
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -312,7 +312,7 @@ class Figures:
         )
 
 
-def run_load(
+def run_load(  # noqa: C901 - the load loop and its per-status counters read as one measurement
     port: int,
     label: str,
     make_request: Callable[[int], Request],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -21,7 +22,7 @@ class Role(models.TextChoices):
 class StaffManager(UserManager["User"]):
     """`createsuperuser` makes a clinic admin (the one role that manages users)."""
 
-    def create_superuser(  # type: ignore[override]
+    def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra: object
     ) -> User:
         extra.setdefault("role", Role.ADMIN)
@@ -49,7 +50,7 @@ class User(AbstractUser):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
 
-    objects = StaffManager()
+    objects: ClassVar[StaffManager] = StaffManager()
 
     class Meta:
         ordering = (
@@ -89,6 +90,26 @@ class Tracked(models.Model):
 
     class Meta:
         abstract = True
+
+    def stamp(self, user: User) -> None:
+        """Record a change by `user`, now. Services call it before saving an edited row."""
+        self.updated_by = user
+        self.updated_at = timezone.now()
+
+
+class Versioned(Tracked):
+    """A tracked row that counts its changes (optimistic concurrency): an edit based on an
+    older version is refused, not merged."""
+
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+    def stamp(self, user: User) -> None:
+        """Record a change by `user`, now, as the next version."""
+        self.version += 1
+        super().stamp(user)
 
 
 class Clinic(models.Model):

@@ -33,7 +33,7 @@ def user_view(*, actor: Actor, public_id: str) -> User:
 def user_get(*, actor: Actor, public_id: str) -> User:
     require_admin(actor)
     try:
-        return get_user_model().objects.get(public_id=public_id)  # type: ignore[no-any-return]
+        return get_user_model().objects.get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError) as exc:
         raise Http404("No such user.") from exc
 
@@ -50,6 +50,11 @@ def tokens_of(*, actor: Actor, user: User) -> QuerySet[ApiToken]:
     """For the clinic admin: a user's tokens, to revoke one that has leaked."""
     require_admin(actor)
     return ApiToken.objects.filter(owner=user)
+
+
+def pending_two_factor_user(public_id: str) -> User | None:
+    """The active user who passed the password step and still owes a two-factor code."""
+    return get_user_model().objects.filter(public_id=public_id, is_active=True).first()
 
 
 def clinic_settings() -> Clinic:

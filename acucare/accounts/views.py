@@ -10,7 +10,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import (
     authenticate,
-    get_user_model,
     login,
     logout,
     update_session_auth_hash,
@@ -131,11 +130,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     _lock_message(locked) if locked else "The username or password is not correct.",
                 )
                 status = 429 if locked else 200
-            elif user.two_factor_enabled:  # type: ignore[attr-defined]
+            elif user.two_factor_enabled:
                 services.login_attempt_passed(attempt_id=attempt.attempt_id)
                 request.session.cycle_key()
                 request.session[PENDING] = {
-                    "user": str(user.public_id),  # type: ignore[attr-defined]
+                    "user": str(user.public_id),
                     "at": time.time(),
                     "next": next_url,
                 }
@@ -143,7 +142,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 return _complete_login(
                     request,
-                    user,  # type: ignore[arg-type]
+                    user,
                     two_factor=False,
                     next_url=next_url,
                     attempt_id=attempt.attempt_id,
@@ -161,7 +160,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING, None)
         messages.info(request, "Enter your username and password again.")
         return redirect("accounts:login")
-    user = get_user_model().objects.filter(public_id=pending["user"], is_active=True).first()
+    user = selectors.pending_two_factor_user(pending["user"])
     if user is None:
         request.session.pop(PENDING, None)
         return redirect("accounts:login")

@@ -10,13 +10,14 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
-from acucare.accounts.submissions import DuplicateSubmission, request_key
+from acucare.accounts.submissions import request_key
 from acucare.assessments import selectors, services
 from acucare.assessments.models import Assessment, Decision, FindingAcknowledgement
 from acucare.assessments.questions import RED_FLAG_QUESTIONS
 from acucare.assessments.services import NOTE_MAX_LENGTH
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.once import created_once
 from acucare.domain.errors import InputError
 
 router = Router(tags=["assessments"])
@@ -201,19 +202,18 @@ def create_assessment(
     actor = actor_from_request(request, "api")
     document = payload.model_dump(exclude_unset=True)
     document["red_flags"] = answered_red_flags(document.get("red_flags"))
-    try:
-        assessment = services.assessment_create(
+    return created_once(
+        lambda: services.assessment_create(
             actor=actor,
             episode_id=episode_id,
             intake_document=document,
             based_on=None if based_on in (None, "none") else UUID(based_on),
             check_based_on=based_on is not None,
             submission=request_key(request, idempotency_key),
-        )
-    except DuplicateSubmission as duplicate:
-        first = selectors.assessment_detail(actor=actor, assessment_id=duplicate.object_id)
-        return Status(200, assessment_out(first))
-    return Status(201, assessment_out(assessment))
+        ),
+        first=lambda public_id: selectors.assessment_detail(actor=actor, assessment_id=public_id),
+        out=assessment_out,
+    )
 
 
 @router.get(

@@ -10,9 +10,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from acucare.accounts.submissions import DuplicateSubmission, request_key
+from acucare.accounts.submissions import request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.once import created_once
 from acucare.core.roles import require_practitioner
 from acucare.domain.text import MAX_SEARCH_LENGTH
 from acucare.patients import selectors, services
@@ -212,21 +213,16 @@ def create_patient(
     ] = None,
 ) -> Status[PatientOut]:
     actor = actor_from_request(request, "api")
-    try:
-        patient = services.patient_create(
+    return created_once(
+        lambda: services.patient_create(
             actor=actor,
             demographics=_demographics(payload),
             primary_practitioner=payload.primary_practitioner,
             submission=request_key(request, idempotency_key),
-        )
-    except DuplicateSubmission as duplicate:
-        return Status(
-            200,
-            patient_out(
-                selectors.patient_chart(actor=actor, patient_id=duplicate.object_id).patient
-            ),
-        )
-    return Status(201, patient_out(patient))
+        ),
+        first=lambda public_id: selectors.patient_chart(actor=actor, patient_id=public_id).patient,
+        out=patient_out,
+    )
 
 
 @router.get(
@@ -281,8 +277,8 @@ def create_episode(
     ] = None,
 ) -> Status[EpisodeOut]:
     actor = actor_from_request(request, "api")
-    try:
-        episode = services.episode_create(
+    return created_once(
+        lambda: services.episode_create(
             actor=actor,
             patient_id=patient_id,
             complaint=payload.complaint,
@@ -291,11 +287,10 @@ def create_episode(
                 services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions
             ],
             submission=request_key(request, idempotency_key),
-        )
-    except DuplicateSubmission as duplicate:
-        first = selectors.episode_detail(actor=actor, episode_id=duplicate.object_id)
-        return Status(200, episode_out(first))
-    return Status(201, episode_out(episode))
+        ),
+        first=lambda public_id: selectors.episode_detail(actor=actor, episode_id=public_id),
+        out=episode_out,
+    )
 
 
 @router.get(

@@ -92,7 +92,9 @@ def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
 def _practitioner(public_id: uuid.UUID | str | None, field: str) -> User:
     users = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
     try:
-        return users.get(public_id=public_id)  # type: ignore[no-any-return]
+        if public_id is None:
+            raise ValueError(public_id)
+        return users.get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError, TypeError) as exc:
         raise InputError(
             field,
@@ -175,9 +177,7 @@ def patient_update(
         changed.append("primary_practitioner")
     for name, value in values.items():
         setattr(patient, name, value)
-    patient.version += 1
-    patient.updated_by = actor.user
-    patient.updated_at = timezone.now()
+    patient.stamp(actor.user)
     patient.save()
     audit_record(
         actor=actor,
@@ -358,9 +358,7 @@ def episode_update(
     episode.complaint = complaint
     episode.status = status
     episode.ended_on = ended_on
-    episode.version += 1
-    episode.updated_by = actor.user
-    episode.updated_at = timezone.now()
+    episode.stamp(actor.user)
     episode.save()
     audit_record(
         actor=actor,

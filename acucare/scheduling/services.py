@@ -85,7 +85,7 @@ def _practitioner_for(patient: Patient, public_id: uuid.UUID | str | None) -> Us
             "practitioner or one the patient is shared with).",
             allowed,
         )
-    return candidates.get(public_id=public_id)  # type: ignore[no-any-return]
+    return candidates.get(public_id=public_id)
 
 
 def _clean(booking: Booking, *, now: dt.datetime, check_past: bool) -> tuple[dt.datetime, int]:
@@ -208,9 +208,7 @@ def _locked(actor: Actor, appointment_id: uuid.UUID | str, version: int) -> Appo
 
 
 def _save(appointment: Appointment, actor: Actor) -> None:
-    appointment.version += 1
-    appointment.updated_by = actor.user
-    appointment.updated_at = timezone.now()
+    appointment.stamp(actor.user)
     appointment.save()
 
 

@@ -11,9 +11,10 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
 from acucare.accounts.models import User
-from acucare.accounts.submissions import DuplicateSubmission, request_key
+from acucare.accounts.submissions import request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.once import created_once
 from acucare.domain.errors import InputError
 from acucare.treatment import selectors, services
 from acucare.treatment.charting import (
@@ -49,7 +50,11 @@ class UserRef(Schema):
 
 
 def _user(user: User | None) -> UserRef | None:
-    return UserRef(public_id=user.public_id, name=user.display_name) if user else None
+    return _user_ref(user) if user else None
+
+
+def _user_ref(user: User) -> UserRef:
+    return UserRef(public_id=user.public_id, name=user.display_name)
 
 
 class PlanOut(Schema):
@@ -81,7 +86,7 @@ def plan_out(record: TreatmentPlan) -> PlanOut:
         rules=record.rules,
         version=record.version,
         created_at=record.created_at,
-        created_by=_user(record.created_by),
+        created_by=_user_ref(record.created_by),
         approved_at=record.approved_at,
         approved_by=_user(record.approved_by),
         document=record.document,
@@ -192,7 +197,7 @@ def amendment_out(amendment: SessionAmendment, session: TreatmentSession) -> Ame
         reason=amendment.reason,
         text=amendment.text,
         created_at=amendment.created_at,
-        created_by=_user(amendment.created_by),
+        created_by=_user_ref(amendment.created_by),
         adverse_events=[_event_out(e) for e in amendment.adverse_events.all()],
     )
 
@@ -222,7 +227,7 @@ def session_out(session: TreatmentSession) -> SessionOut:
         signed_at=session.signed_at,
         signed_by=_user(session.signed_by),
         created_at=session.created_at,
-        created_by=_user(session.created_by),
+        created_by=_user_ref(session.created_by),
         version=session.version,
         amendments=[amendment_out(a, session) for a in session.amendments.all()],
     )
@@ -254,15 +259,13 @@ def create_plan(
     ] = None,
 ) -> Status[PlanOut]:
     actor = actor_from_request(request, "api")
-    try:
-        record = services.plan_generate(
+    return created_once(
+        lambda: services.plan_generate(
             actor=actor, episode_id=episode_id, submission=request_key(request, idempotency_key)
-        )
-    except DuplicateSubmission as duplicate:
-        return Status(
-            200, plan_out(selectors.plan_detail(actor=actor, plan_id=duplicate.object_id))
-        )
-    return Status(201, plan_out(record))
+        ),
+        first=lambda public_id: selectors.plan_detail(actor=actor, plan_id=public_id),
+        out=plan_out,
+    )
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **errors(403, 404)}, summary="One plan")
@@ -345,17 +348,16 @@ def create_session(
     """The session is checked against the patient's current screening; a session with a
     blocked point, pair or modality is refused whole (422)."""
     actor = actor_from_request(request, "api")
-    try:
-        session = services.session_create(
+    return created_once(
+        lambda: services.session_create(
             actor=actor,
             plan_id=plan_id,
             record=payload,
             submission=request_key(request, idempotency_key),
-        )
-    except DuplicateSubmission as duplicate:
-        first = selectors.session_detail(actor=actor, session_id=duplicate.object_id)
-        return Status(200, session_out(first))
-    return Status(201, session_out(session))
+        ),
+        first=lambda public_id: selectors.session_detail(actor=actor, session_id=public_id),
+        out=session_out,
+    )
 
 
 @router.get(
@@ -399,17 +401,20 @@ def amend_session(
     ] = None,
 ) -> Status[AmendmentOut]:
     actor = actor_from_request(request, "api")
-    try:
-        amendment = services.session_amend(
+
+    def first(public_id: UUID) -> SessionAmendment:
+        session = selectors.session_detail(actor=actor, session_id=session_id)
+        return next(a for a in session.amendments.all() if a.public_id == public_id)
+
+    return created_once(
+        lambda: services.session_amend(
             actor=actor,
             session_id=session_id,
             reason=payload.reason,
             text=payload.text,
             adverse_events=payload.adverse_events,
             submission=request_key(request, idempotency_key),
-        )
-    except DuplicateSubmission as duplicate:
-        session = selectors.session_detail(actor=actor, session_id=session_id)
-        first = next(a for a in session.amendments.all() if a.public_id == duplicate.object_id)
-        return Status(200, amendment_out(first, session))
-    return Status(201, amendment_out(amendment, amendment.session))
+        ),
+        first=first,
+        out=lambda amendment: amendment_out(amendment, amendment.session),
+    )
