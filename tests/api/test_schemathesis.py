@@ -24,7 +24,7 @@ from acucare.accounts.services import api_token_create
 from config.wsgi import application
 from tests.factories import actor, make_admin, make_episode, make_patient, make_practitioner
 
-EXAMPLES = 3
+EXAMPLES = 2
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
