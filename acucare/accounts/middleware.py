@@ -41,7 +41,8 @@ class ContentSecurityPolicyMiddleware:
         # Patient data must not stay in a browser's or a proxy's cache (issue 14): every
         # page for a signed-in user and every API response.
         user = getattr(request, "user", None)
-        if _is_api(request) or (user is not None and user.is_authenticated):
+        signed_in = user is not None and user.is_authenticated
+        if (_is_api(request) or signed_in) and "no-store" not in response.get("Cache-Control", ""):
             patch_cache_control(response, no_store=True, private=True)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"

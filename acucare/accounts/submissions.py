@@ -68,10 +68,10 @@ _IMPLICIT = uuid.UUID("6d1f3c1e-9a55-4a8e-8d2b-1f0c3e7a5b40")
 
 def request_key(request: HttpRequest, given: uuid.UUID | None) -> uuid.UUID:
     """The once-only key of an API create: the client's Idempotency-Key, or one derived
-    from the user, the path, the body and a 10-second window."""
+    from the user, the address (with its query), the body and a 10-second window."""
     if given is not None:
         return given
     digest = hashlib.sha256(request.body).hexdigest()
     window = int(time.time() // IMPLICIT_WINDOW_SECONDS)
     user = getattr(request.user, "pk", "")
-    return uuid.uuid5(_IMPLICIT, f"{user}|{request.path}|{digest}|{window}")
+    return uuid.uuid5(_IMPLICIT, f"{user}|{request.get_full_path()}|{digest}|{window}")

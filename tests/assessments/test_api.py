@@ -121,12 +121,18 @@ def test_based_on_refuses_to_replace_a_newer_intake(episode):
     path = f"/api/v1/episodes/{episode.public_id}/assessments"
     first = post(client, f"{path}?based_on=none", intake())
     assert first.status_code == 201
-    again = post(client, f"{path}?based_on=none", intake())
+    # Different intakes each time: an identical request within seconds is a resend and
+    # is answered with what the first created (issue 14).
+    again = post(client, f"{path}?based_on=none", intake(pain_sites=["neck"]))
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "conflict"
-    second = post(client, f"{path}?based_on={first.json()['public_id']}", intake())
+    second = post(
+        client, f"{path}?based_on={first.json()['public_id']}", intake(pain_sites=["sacrum"])
+    )
     assert second.status_code == 201
-    stale = post(client, f"{path}?based_on={first.json()['public_id']}", intake())
+    stale = post(
+        client, f"{path}?based_on={first.json()['public_id']}", intake(pain_sites=["pelvis"])
+    )
     assert stale.status_code == 409
     bad = post(client, f"{path}?based_on=yesterday", intake())
     assert bad.status_code == 422
