@@ -8,10 +8,13 @@ operation, no shrinking, no stateful links."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -36,12 +39,20 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def tokens(db: Any) -> dict[str, str]:
+def tokens(db: Any) -> Iterator[dict[str, str]]:
     doc = make_practitioner()
     make_episode(make_patient(doc))
     _row, doc_token = api_token_create(actor=actor(doc), name="fuzz")
     _row, admin_token = api_token_create(actor=actor(make_admin()), name="fuzz")
-    return {"practitioner": doc_token, "admin": admin_token}
+    # The WSGI app is called directly: keep Django from closing the test's database
+    # connection at the end of each request, as its own test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield {"practitioner": doc_token, "admin": admin_token}
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
