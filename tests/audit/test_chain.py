@@ -66,7 +66,9 @@ class _Buffer:
 
 def test_each_event_carries_the_hash_of_the_one_before():
     events = [AuditEvent.objects.get(pk=e.pk) for e in _events(3)]
-    assert [e.seq for e in events] == [events[0].seq, events[0].seq + 1, events[0].seq + 2]
+    first = events[0].seq
+    assert first is not None
+    assert [e.seq for e in events] == [first, first + 1, first + 2]
     assert events[1].prev_hash == events[0].row_hash
     assert events[2].prev_hash == events[1].row_hash
     assert all(len(e.row_hash) == 64 and e.row_hash != GENESIS for e in events)

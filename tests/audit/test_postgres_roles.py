@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.db import connection, connections
+from psycopg.conninfo import make_conninfo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -66,7 +67,7 @@ def roles() -> Iterator[tuple[str, str]]:
     try:
         yield owner, app
     finally:
-        with psycopg.connect(**admin, autocommit=True) as conn:
+        with psycopg.connect(make_conninfo(**admin), autocommit=True) as conn:
             me = admin["user"]
             conn.execute(f'REASSIGN OWNED BY "{owner}" TO "{me}"')
             conn.execute(f'DROP OWNED BY "{owner}"')
@@ -95,7 +96,7 @@ def test_the_app_role_cannot_empty_or_unguard_the_audit_log_but_still_works(role
     """One set-up (the script takes seconds), every statement tried on its own."""
     _owner, app = roles
     allowed = []
-    with psycopg.connect(**_conninfo(app), autocommit=True) as conn:
+    with psycopg.connect(make_conninfo(**_conninfo(app)), autocommit=True) as conn:
         for statement in REFUSED:
             try:
                 conn.execute(statement)

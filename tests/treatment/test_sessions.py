@@ -50,7 +50,9 @@ def test_a_session_is_charted_with_its_check_and_adverse_events(plan):
     assert make_session(plan).number == 2
     audit = AuditEvent.objects.filter(object_type="treatment_session", action="create")
     assert audit.count() == 2
-    assert audit.first().detail["adverse_events"] == ["haematoma"]
+    first = audit.first()
+    assert first is not None
+    assert first.detail["adverse_events"] == ["haematoma"]
 
 
 def test_sessions_need_an_approved_plan():
@@ -75,6 +77,20 @@ def test_a_session_with_a_blocked_point_is_not_saved():
     assert "blocks" in refused.value.message
     assert not TreatmentSession.objects.exists()
     assert not AdverseEvent.objects.exists()
+
+
+def test_a_charted_angle_the_point_forbids_is_not_saved(plan):
+    """GB21 needled perpendicular into muscle breaches its caution (issue 9, item 1)."""
+    points = [
+        {"code": "BL23", "side": "bilateral"},
+        {"code": "GB21", "side": "left", "depth_tissue": "muscle", "angle": "perpendicular"},
+    ]
+    with pytest.raises(InputError) as refused:
+        make_session(plan, points=points)
+    assert refused.value.field == "points[1].code"
+    assert not TreatmentSession.objects.exists()
+    points[1]["angle"] = "oblique"
+    assert make_session(plan, points=points).check_document["allowed"] is True
 
 
 def test_an_electro_pair_across_the_chest_is_not_saved(plan):
