@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "acucare.assessments",
     "acucare.treatment",
     "acucare.scheduling",
+    "acucare.outcomes",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

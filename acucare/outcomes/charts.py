@@ -1,0 +1,272 @@
+"""Outcome charts as server-rendered SVG geometry: the template draws what is computed
+here. Every series has its own marker shape and line style and a text label, so nothing
+is told by colour alone; the numbers behind each chart go into a table beside it.
+
+The reference lines (30 % and 50 % less pain than at baseline) are read from the NRS
+record's improvement thresholds (IMMPACT, Dworkin 2008), the same table the review
+engine uses: a threshold is stated once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from acucare.domain.scoring import instrument_tables
+from acucare.kb import registry
+from acucare.kb.records.base import acts_on
+from acucare.kb.records.instruments import Instrument
+
+WIDTH = 640
+HEIGHT = 260
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 40
+SMALL_HEIGHT = 180
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    value: float
+    label: str  # what a screen reader or a tooltip says
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    css: str  # a class for the stroke style (solid, dashed) and the marker shape
+    marker: str  # circle, square or diamond
+    points: list[Point]
+
+    @property
+    def path(self) -> str:
+        return " ".join(
+            f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(self.points)
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal reference line (baseline, a threshold) or a vertical marker."""
+
+    position: float
+    label: str
+    css: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass
+class Chart:
+    title: str
+    description: str
+    width: int
+    height: int
+    x_label: str
+    y_label: str
+    series: list[Series] = field(default_factory=list)
+    levels: list[Rule] = field(default_factory=list)  # horizontal
+    markers: list[Rule] = field(default_factory=list)  # vertical
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the table's column headings
+    rows: list[list[str]] = field(default_factory=list)
+
+    @property
+    def plot_left(self) -> int:
+        return LEFT
+
+    @property
+    def plot_right(self) -> int:
+        return self.width - RIGHT
+
+    @property
+    def plot_top(self) -> int:
+        return TOP
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - BOTTOM
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.points for s in self.series)
+
+
+class _Scale:
+    def __init__(self, low: float, high: float, start: float, end: float) -> None:
+        self.low, self.high, self.start, self.end = low, high, start, end
+
+    def __call__(self, value: float) -> float:
+        span = self.high - self.low or 1.0
+        return self.start + (value - self.low) / span * (self.end - self.start)
+
+
+def pain_thresholds() -> list[tuple[float, str]]:
+    """(percent, tier) of the NRS record's acting percentage thresholds, largest first."""
+    nrs = registry().of(Instrument).get("nrs")
+    if nrs is None or nrs.change is None:
+        return []
+    found = {
+        t.value: t.tier
+        for t in nrs.change.thresholds
+        if t.kind == "percent" and acts_on(t.citations)
+    }
+    return sorted(found.items(), reverse=True)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class PainSession:
+    number: int
+    date: str
+    before: int | None
+    after: int | None
+
+
+def pain_chart(
+    sessions: Sequence[PainSession],
+    *,
+    baseline: float | None,
+    baseline_label: str,
+    reviews: Sequence[int] = (),
+    discharge: int | None = None,
+    planned: int | None = None,
+) -> Chart:
+    """Pain before and after each session (0–10), the baseline, the 30 % and 50 %
+    thresholds below it, and the review and discharge markers."""
+    last = max([s.number for s in sessions] + [planned or 0, *reviews, discharge or 0, 1])
+    chart = Chart(
+        title="Pain at each session",
+        description=(
+            "Pain from 0 (none) to 10 (worst) before and after each session, with the "
+            "baseline and the lines 30 % and 50 % below it."
+        ),
+        width=WIDTH,
+        height=HEIGHT,
+        x_label="Session",
+        y_label="Pain (0–10)",
+        columns=["Session", "Date", "Pain before", "Pain after"],
+    )
+    x = _Scale(0, last, chart.plot_left + 12, chart.plot_right - 8)
+    y = _Scale(0, 10, chart.plot_bottom, chart.plot_top)
+    chart.y_ticks = [Tick(y(v), str(v)) for v in range(0, 11, 2)]
+    step = 1 if last <= 12 else 2 if last <= 24 else 5 if last <= 60 else 10
+    chart.x_ticks = [Tick(x(n), str(n)) for n in range(step, last + 1, step)]
+    before = [
+        Point(x(s.number), y(s.before), s.before, f"Session {s.number}: pain before {s.before}")
+        for s in sessions
+        if s.before is not None
+    ]
+    after = [
+        Point(x(s.number), y(s.after), s.after, f"Session {s.number}: pain after {s.after}")
+        for s in sessions
+        if s.after is not None
+    ]
+    chart.series = [
+        Series("Pain before the session", "series-before", "circle", before),
+        Series("Pain after the session", "series-after", "square", after),
+    ]
+    if baseline is not None:
+        chart.levels.append(
+            Rule(y(baseline), f"Baseline {_fmt(baseline)} ({baseline_label})", "level-baseline")
+        )
+        for percent, _tier in pain_thresholds():
+            value = baseline * (1 - percent / 100)
+            chart.levels.append(
+                Rule(y(value), f"{_fmt(percent)} % less: {_fmt(value)}", "level-threshold")
+            )
+    for number in reviews:
+        chart.markers.append(Rule(x(number), f"Review {number}", "marker-review"))
+    if discharge is not None:
+        chart.markers.append(Rule(x(discharge), "Discharge", "marker-discharge"))
+    chart.rows = [
+        [
+            str(s.number),
+            s.date,
+            "—" if s.before is None else str(s.before),
+            "—" if s.after is None else str(s.after),
+        ]
+        for s in sessions
+    ]
+    return chart
+
+
+@dataclass(frozen=True)
+class DomainValue:
+    label: str  # "Baseline", "Review after session 6", …
+    session: int
+    total: float
+
+
+def domain_chart(
+    instrument: str, values: Sequence[DomainValue], *, low: float, high: float, better: str
+) -> Chart:
+    """One questionnaire's total at each timepoint it was measured."""
+    name = _instrument_name(instrument)
+    chart = Chart(
+        title=name,
+        description=f"{name} total at each timepoint ({better}).",
+        width=WIDTH,
+        height=SMALL_HEIGHT,
+        x_label="Timepoint",
+        y_label="Total",
+        columns=["Timepoint", "Session", name],
+    )
+    count = max(len(values), 2)
+    x = _Scale(0, count - 1, chart.plot_left + 24, chart.plot_right - 24)
+    y = _Scale(low, high, chart.plot_bottom, chart.plot_top)
+    middle = (low + high) / 2
+    chart.y_ticks = [Tick(y(v), _fmt(v)) for v in (low, middle, high)]
+    chart.x_ticks = [Tick(x(i), _short(v.label)) for i, v in enumerate(values)]
+    chart.series = [
+        Series(
+            name,
+            "series-domain",
+            "diamond",
+            [
+                Point(x(i), y(v.total), v.total, f"{v.label}: {_fmt(v.total)}")
+                for i, v in enumerate(values)
+            ],
+        )
+    ]
+    if values:
+        chart.levels.append(Rule(y(values[0].total), "Baseline", "level-baseline"))
+    chart.rows = [[v.label, str(v.session), _fmt(v.total)] for v in values]
+    return chart
+
+
+def _short(label: str) -> str:
+    return (
+        label.replace("Review after session ", "Review ")
+        .replace("Follow-up ", "F/U ")
+        .replace(" after discharge", "")
+    )
+
+
+def _instrument_name(instrument: str) -> str:
+    found = registry().of(Instrument).get(instrument)
+    return found.short_name if found is not None else instrument
+
+
+def domain_charts(series: Mapping[str, Sequence[DomainValue]]) -> list[Chart]:
+    """One small chart per questionnaire measured at two timepoints or more."""
+    tables = instrument_tables(registry())
+    charts = []
+    for instrument, values in series.items():
+        table = tables.get(instrument)
+        if table is None or len(values) < 2:
+            continue
+        better = "higher is better" if table.direction == "higher_is_better" else "lower is better"
+        charts.append(
+            domain_chart(
+                instrument, values, low=table.total_low, high=table.total_high, better=better
+            )
+        )
+    return charts

@@ -1,0 +1,95 @@
+"""Reads of outcomes. The episode page's read appends one audit event; the patient-chart
+summary and the due-measurement notes are built for pages whose own selector has
+already checked access and recorded the read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from acucare.accounts.actor import Actor
+from acucare.audit.services import audit_record
+from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
+from acucare.outcomes.progress import Progress, build
+from acucare.patients.models import Episode
+from acucare.treatment import selectors as treatment
+
+
+def _rows(
+    episodes: Sequence[Episode], plans: dict[int, list[Any]]
+) -> tuple[
+    dict[int, list[Measurement]],
+    dict[int, list[CourseReview]],
+    dict[int, Discharge],
+    dict[int, MeasurementSchedule],
+]:
+    ids = [e.pk for e in episodes]
+    measurements: dict[int, list[Measurement]] = {i: [] for i in ids}
+    for m in Measurement.objects.filter(episode_id__in=ids):
+        measurements[m.episode_id].append(m)
+    reviews: dict[int, list[CourseReview]] = {i: [] for i in ids}
+    for r in CourseReview.objects.filter(episode_id__in=ids).select_related("signed_by"):
+        reviews[r.episode_id].append(r)
+    discharges = {
+        d.episode_id: d
+        for d in Discharge.objects.filter(episode_id__in=ids).select_related("signed_by")
+    }
+    plan_ids = [p.pk for found in plans.values() for p in found]
+    schedules = {s.plan_id: s for s in MeasurementSchedule.objects.filter(plan_id__in=plan_ids)}
+    return measurements, reviews, discharges, schedules
+
+
+def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
+    """One episode's outcomes: course, engine review, schedule, reviews, discharge and
+    charts, in a fixed number of queries whatever the number of sessions."""
+    view = treatment.episode_treatment(actor=actor, episode_id=episode_id)
+    episode = view.episode
+    plans = {episode.pk: view.plans}
+    measurements, reviews, discharges, schedules = _rows([episode], plans)
+    progress = build(
+        episode,
+        plans=view.plans,
+        measurements=measurements[episode.pk],
+        reviews=reviews[episode.pk],
+        discharge=discharges.get(episode.pk),
+        schedules=schedules,
+    )
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="episode_outcomes",
+        object_id=episode.public_id,
+        patient_id=episode.patient.public_id,
+        detail={
+            "measurements": [str(m.public_id) for m in progress.measurements],
+            "reviews": [str(r.public_id) for r in progress.reviews],
+        },
+    )
+    return progress
+
+
+def chart_progress(episodes: Sequence[Episode]) -> dict[int, Progress]:
+    """Each episode's progress for the patient chart (which checked access and audited),
+    in a fixed number of queries whatever the number of episodes and sessions."""
+    if not episodes:
+        return {}
+    plans = treatment.plans_by_episode(list(episodes))
+    measurements, reviews, discharges, schedules = _rows(episodes, plans)
+    return {
+        e.pk: build(
+            e,
+            plans=plans.get(e.pk, []),
+            measurements=measurements[e.pk],
+            reviews=reviews[e.pk],
+            discharge=discharges.get(e.pk),
+            schedules=schedules,
+        )
+        for e in episodes
+    }
+
+
+def plan_progress(plan: Any) -> Progress:
+    """The progress of the episode of a plan already read through the treatment selectors
+    (for the session form's due measurements: no audit event of its own)."""
+    return chart_progress([plan.episode])[plan.episode.pk]

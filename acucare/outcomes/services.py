@@ -1,0 +1,501 @@
+"""Writes of outcomes: measurements, schedule edits, course reviews and discharges. Each
+service is atomic, keyword-only, takes the acting user, checks access through the
+episode or plan, refuses bad input whole (naming the field) and appends one audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from acucare.accounts import submissions
+from acucare.accounts.actor import Actor
+from acucare.audit.services import audit_record
+from acucare.domain.errors import ConflictError, InputError
+from acucare.domain.scoring import score
+from acucare.domain.text import plain_text
+from acucare.kb import registry
+from acucare.kb.records.instruments import Instrument
+from acucare.outcomes import engine
+from acucare.outcomes.course import followups
+from acucare.outcomes.models import (
+    CourseReview,
+    Decision,
+    Discharge,
+    DischargeReason,
+    Measurement,
+    MeasurementKind,
+    MeasurementSchedule,
+    Payer,
+)
+from acucare.outcomes.progress import Progress
+from acucare.outcomes.selectors import chart_progress
+from acucare.patients import services as patients
+from acucare.patients.access import access_episode
+from acucare.patients.models import Episode, EpisodeStatus
+from acucare.treatment import selectors as treatment
+
+MAX_DOSE_MG = 10000
+MAX_DOSES_PER_DAY = 24
+
+
+def _progress(episode: Episode) -> Progress:
+    return chart_progress([episode])[episode.pk]
+
+
+def _locked_episode(actor: Actor, episode_id: uuid.UUID | str) -> Episode:
+    found = access_episode(actor, episode_id, write=True)
+    return Episode.objects.select_for_update().select_related("patient").get(pk=found.pk)
+
+
+def _require_open(episode: Episode, what: str) -> None:
+    if episode.status == EpisodeStatus.DISCHARGED:
+        raise InputError("episode", f"This episode is discharged: {what} is closed.")
+
+
+# --- Measurements ------------------------------------------------------------------------
+
+
+def clean_scores(scores: object, field: str = "scores") -> dict[str, dict[str, int]]:
+    """Questionnaire answers validated by the scorer; unanswered questionnaires dropped."""
+    if not isinstance(scores, Mapping):
+        raise InputError(field, "Expected an object of questionnaire answers.")
+    knowledge = registry()
+    instruments = knowledge.of(Instrument)
+    cleaned: dict[str, dict[str, int]] = {}
+    for instrument, answers in scores.items():
+        if instrument not in instruments or instrument == "pgic":
+            raise InputError(
+                f"{field}.{instrument}",
+                f"'{instrument}' is not a questionnaire acucare scores here.",
+                sorted(i for i in instruments if i != "pgic"),
+            )
+        if isinstance(answers, Mapping) and not answers:
+            continue
+        score(knowledge, str(instrument), answers, field=f"{field}.{instrument}")
+        cleaned[str(instrument)] = {str(k): int(v) for k, v in answers.items()}
+    return cleaned
+
+
+def clean_pgic(value: object, field: str = "pgic") -> int | None:
+    if value is None or value == "":
+        return None
+    if type(value) is not int:
+        raise InputError(field, "Expected a whole number from 1 to 7.", {"min": 1, "max": 7})
+    score(registry(), "pgic", {"1": value}, field=field)
+    return value
+
+
+def _number(value: object, field: str, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(field, "Expected a number.", {"min": 0, "max": high})
+    if not 0 < value <= high:
+        raise InputError(
+            field, f"Expected a number above 0 and at most {high}.", {"min": 0, "max": high}
+        )
+    return float(value)
+
+
+def clean_medications(items: object, field: str = "medications") -> list[dict[str, Any]]:
+    if not isinstance(items, Sequence) or isinstance(items, str):
+        raise InputError(field, "Expected a list of medications.")
+    cleaned = []
+    for i, item in enumerate(items):
+        path = f"{field}[{i}]"
+        if not isinstance(item, Mapping):
+            raise InputError(path, "Expected an object with name, dose_mg and doses_per_day.")
+        unknown = set(item) - {"name", "dose_mg", "doses_per_day"}
+        if unknown:
+            name = sorted(unknown)[0]
+            raise InputError(
+                f"{path}.{name}", f"Unknown field '{name}'.", ["name", "dose_mg", "doses_per_day"]
+            )
+        name = plain_text(item.get("name", ""), f"{path}.name", max_length=100)
+        if not name:
+            raise InputError(f"{path}.name", "Name the medication.")
+        cleaned.append(
+            {
+                "name": name.lower(),
+                "dose_mg": _number(item.get("dose_mg"), f"{path}.dose_mg", MAX_DOSE_MG),
+                "doses_per_day": _number(
+                    item.get("doses_per_day"), f"{path}.doses_per_day", MAX_DOSES_PER_DAY
+                ),
+            }
+        )
+    return cleaned
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    actor: Actor,
+    episode_id: uuid.UUID | str,
+    kind: str,
+    scores: Mapping[str, Any],
+    pgic: object = None,
+    medications: object = (),
+    date: dt.date | None = None,
+    submission: uuid.UUID | None = None,
+) -> Measurement:
+    """Record the questionnaires of one timepoint (baseline, review, discharge or a
+    follow-up after discharge)."""
+    episode = _locked_episode(actor, episode_id)
+    claimed = submissions.claim(actor=actor, key=submission, object_type="measurement")
+    if kind not in MeasurementKind.values:
+        raise InputError("kind", f"'{kind}' is not a timepoint.", list(MeasurementKind.values))
+    if kind == MeasurementKind.FOLLOWUP:
+        if episode.status != EpisodeStatus.DISCHARGED:
+            raise InputError(
+                "kind",
+                "Follow-ups are recorded after discharge.",
+                ["baseline", "review", "discharge"],
+            )
+    else:
+        _require_open(episode, "recording this timepoint")
+    cleaned = clean_scores(scores)
+    answer = clean_pgic(pgic)
+    if answer is not None and kind == MeasurementKind.BASELINE:
+        raise InputError("pgic", "The impression of change is not asked at baseline.")
+    drugs = clean_medications(medications)
+    if not cleaned and answer is None and not drugs:
+        raise InputError("scores", "Answer at least one questionnaire.")
+    today = timezone.localdate()
+    date = date or today
+    if date > today:
+        raise InputError("date", "A measurement cannot be dated in the future.")
+    if date < episode.started_on:
+        raise InputError("date", "The measurement is dated before the episode started.")
+    progress = _progress(episode)
+    record = Measurement.objects.create(
+        episode=episode,
+        kind=kind,
+        session=progress.sessions_delivered if kind != MeasurementKind.BASELINE else 0,
+        date=date,
+        scores=cleaned,
+        pgic=answer,
+        medications=drugs,
+        kb_version=registry().version,
+        created_by=actor.user,
+    )
+    submissions.complete(claimed, record.public_id)
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="measurement",
+        object_id=record.public_id,
+        patient_id=episode.patient.public_id,
+        detail={
+            "episode": str(episode.public_id),
+            "kind": kind,
+            "session": record.session,
+            "instruments": sorted(cleaned),
+            "pgic": answer is not None,
+            "medications": len(drugs),
+        },
+    )
+    return record
+
+
+# --- The schedule -------------------------------------------------------------------------
+
+
+def _instrument_list(value: object, field: str) -> list[str]:
+    known = registry().of(Instrument)
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise InputError(field, "Expected a list of questionnaires.", sorted(known))
+    chosen = []
+    for i, item in enumerate(value):
+        if item not in known:
+            raise InputError(
+                f"{field}[{i}]", f"'{item}' is not a known questionnaire.", sorted(known)
+            )
+        if item not in chosen:
+            chosen.append(str(item))
+    return chosen
+
+
+def _sessions_list(value: object, field: str, high: int) -> list[int]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise InputError(field, "Expected a list of session numbers.", {"min": 1, "max": high})
+    found = []
+    for i, item in enumerate(value):
+        if type(item) is not int or not 1 <= item <= high:
+            raise InputError(
+                f"{field}[{i}]",
+                f"Expected a session number from 1 to {high}.",
+                {"min": 1, "max": high},
+            )
+        found.append(item)
+    return sorted(set(found))
+
+
+@transaction.atomic
+def schedule_update(
+    *,
+    actor: Actor,
+    plan_id: uuid.UUID | str,
+    version: int,
+    each_session: Sequence[str],
+    reviews: Sequence[int],
+    review_instruments: Sequence[str],
+    discharge_instruments: Sequence[str],
+    followup_days: Sequence[int],
+    payer: str,
+) -> MeasurementSchedule:
+    """Replace the derived schedule of an approved plan with the practitioner's edit.
+
+    `version` is the stored schedule's version, or 0 when it follows the derived one."""
+    plan = treatment.plan_detail(actor=actor, plan_id=plan_id)
+    if plan.status != "approved":
+        raise InputError("plan", "Only an approved plan has a measurement schedule.", ["approved"])
+    _require_open(plan.episode, "its schedule")
+    planned = (plan.acupuncture or {}).get("sessions") or 0
+    high = max(int(planned), 1) * 2
+    if payer not in Payer.values:
+        raise InputError("payer", f"'{payer}' is not a payer acucare knows.", list(Payer.values))
+    every = _instrument_list(list(each_session), "each_session")
+    review_sessions = _sessions_list(list(reviews), "reviews", high)
+    at_review = _instrument_list(list(review_instruments), "review_instruments")
+    at_discharge = _instrument_list(list(discharge_instruments), "discharge_instruments")
+    days = _sessions_list(list(followup_days), "followup_days", 3 * 365)
+    if review_sessions and not at_review:
+        raise InputError("review_instruments", "Choose what is measured at a review.")
+    derived = engine.derived_schedule(plan.document)
+    baseline = next((t for t in derived if t["kind"] == "baseline"), None)
+    timepoints: list[dict[str, Any]] = []
+    if baseline is not None:
+        timepoints.append(baseline)
+    for n in range(1, int(planned) + 1):
+        if every:
+            timepoints.append(
+                {
+                    "kind": "session",
+                    "session": n,
+                    "days_after_discharge": None,
+                    "instruments": every,
+                }
+            )
+        if n in review_sessions:
+            timepoints.append(
+                {
+                    "kind": "review",
+                    "session": n,
+                    "days_after_discharge": None,
+                    "instruments": at_review,
+                }
+            )
+    for n in review_sessions:
+        if n > planned:
+            timepoints.append(
+                {
+                    "kind": "review",
+                    "session": n,
+                    "days_after_discharge": None,
+                    "instruments": at_review,
+                }
+            )
+    if at_discharge:
+        timepoints.append(
+            {
+                "kind": "discharge",
+                "session": None,
+                "days_after_discharge": None,
+                "instruments": at_discharge,
+            }
+        )
+    for d in days:
+        timepoints.append(
+            {
+                "kind": "followup",
+                "session": None,
+                "days_after_discharge": d,
+                "instruments": at_discharge or at_review,
+            }
+        )
+    now = timezone.now()
+    row = MeasurementSchedule.objects.select_for_update().filter(plan=plan).first()
+    if row is None:
+        if version not in (0, None):
+            raise ConflictError("The schedule changed after you opened it; reload.", 0)
+        row = MeasurementSchedule(plan=plan, created_by=actor.user, created_at=now, version=0)
+    elif row.version != version:
+        raise ConflictError(
+            "Someone else changed this schedule after you opened it; reload.", row.version
+        )
+    before = list(row.timepoints)
+    row.timepoints = timepoints
+    row.payer = payer
+    row.kb_version = registry().version
+    row.version += 1
+    row.updated_by = actor.user
+    row.updated_at = now
+    row.save()
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="measurement_schedule",
+        object_id=row.public_id,
+        patient_id=plan.episode.patient.public_id,
+        detail={
+            "plan": str(plan.public_id),
+            "reviews": review_sessions,
+            "followup_days": days,
+            "payer": payer,
+            "first_edit": not before,
+        },
+    )
+    return row
+
+
+# --- Reviews and discharge ---------------------------------------------------------------
+
+
+def _reason(value: str, field: str = "reason") -> str:
+    text = plain_text(value, field, max_length=2000, multiline=True)
+    if not text:
+        raise InputError(field, "Give the reason in a sentence or two.")
+    return text
+
+
+@transaction.atomic
+def review_record(
+    *,
+    actor: Actor,
+    episode_id: uuid.UUID | str,
+    decision: str,
+    reason: str,
+    submission: uuid.UUID | None = None,
+) -> CourseReview:
+    """Sign a course review: the engine's review of the course as it stands, and the
+    practitioner's decision with its reason."""
+    episode = _locked_episode(actor, episode_id)
+    claimed = submissions.claim(actor=actor, key=submission, object_type="course_review")
+    _require_open(episode, "reviewing the course")
+    if decision not in Decision.values:
+        raise InputError("decision", f"'{decision}' is not a decision.", list(Decision.values))
+    text = _reason(reason)
+    progress = _progress(episode)
+    if progress.plan is None or progress.plan.status != "approved":
+        raise InputError("plan", "A course is reviewed against an approved plan.")
+    if progress.review is None or progress.document is None:
+        error = progress.review_error
+        raise InputError(
+            "course",
+            "The course cannot be reviewed yet: "
+            + (error.message if error else "record the baseline questionnaires first."),
+        )
+    recommended = str((progress.recommendation or {}).get("action") or "")
+    record = CourseReview.objects.create(
+        episode=episode,
+        plan=progress.plan,
+        sessions_delivered=progress.sessions_delivered,
+        course_document=progress.document,
+        review_document=progress.review,
+        kb_version=registry().version,
+        recommended=recommended,
+        decision=decision,
+        reason=text,
+        signed_by=actor.user,
+    )
+    submissions.complete(claimed, record.public_id)
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="course_review",
+        object_id=record.public_id,
+        patient_id=episode.patient.public_id,
+        detail={
+            "episode": str(episode.public_id),
+            "sessions_delivered": record.sessions_delivered,
+            "recommended": recommended,
+            "decision": decision,
+            "tier": (progress.primary or {}).get("tier"),
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def discharge_record(
+    *,
+    actor: Actor,
+    episode_id: uuid.UUID | str,
+    reason: str,
+    advice: str,
+    date: dt.date | None = None,
+    submission: uuid.UUID | None = None,
+) -> Discharge:
+    """Discharge the episode: the final outcomes and tier as the engine reads the course,
+    sessions delivered, adverse events, the advice given, and the follow-ups it schedules.
+    The episode is closed to charting."""
+    episode = _locked_episode(actor, episode_id)
+    claimed = submissions.claim(actor=actor, key=submission, object_type="discharge")
+    _require_open(episode, "discharging it again")
+    if reason not in DischargeReason.values:
+        raise InputError(
+            "reason", f"'{reason}' is not a discharge reason.", list(DischargeReason.values)
+        )
+    text = plain_text(advice, "advice", max_length=5000, multiline=True)
+    if not text:
+        raise InputError("advice", "Write the advice given to the patient at discharge.")
+    today = timezone.localdate()
+    date = date or today
+    if date > today:
+        raise InputError("date", "A discharge cannot be dated in the future.")
+    progress = _progress(episode)
+    last_session = progress.course.sessions[-1].date if progress.course.sessions else None
+    if date < episode.started_on or (last_session is not None and date < last_session):
+        raise InputError(
+            "date", "The discharge is dated before the last session or the episode's start."
+        )
+    record = Discharge.objects.create(
+        episode=episode,
+        reason=reason,
+        date=date,
+        sessions_delivered=progress.sessions_delivered,
+        primary_tier=str((progress.primary or {}).get("tier") or ""),
+        course_document=progress.document or {},
+        review_document=progress.review or {},
+        adverse_events=progress.adverse_events,
+        advice=text,
+        followups=followups(progress.schedule, date),
+        kb_version=registry().version,
+        signed_by=actor.user,
+    )
+    submissions.complete(claimed, record.public_id)
+    patients.episode_update(
+        actor=actor,
+        episode_id=episode.public_id,
+        version=episode.version,
+        complaint=episode.complaint,
+        status=EpisodeStatus.DISCHARGED,
+        ended_on=date,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="discharge",
+        object_id=record.public_id,
+        patient_id=episode.patient.public_id,
+        detail={
+            "episode": str(episode.public_id),
+            "reason": reason,
+            "sessions_delivered": record.sessions_delivered,
+            "tier": record.primary_tier,
+            "followups": [f["due"] for f in record.followups],
+        },
+    )
+    return record
+
+
+__all__ = [
+    "discharge_record",
+    "measurement_record",
+    "review_record",
+    "schedule_update",
+]
