@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from acucare.domain.errors import InputError
 from acucare.domain.outcomes import measurement_schedule, review_document
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
@@ -28,7 +29,10 @@ def derived_schedule(plan_document: Mapping[str, Any]) -> list[dict[str, Any]]:
             if r.get("kind") == "response" and isinstance(r.get("after_session"), int)
         }
     )
-    schedule = measurement_schedule(group, planned, review_after, registry())
+    try:
+        schedule = measurement_schedule(group, planned, review_after, registry())
+    except InputError:  # a plan without a course (a referral): nothing to schedule
+        return []
     return [timepoint_dict(t) for t in schedule.timepoints]
 
 

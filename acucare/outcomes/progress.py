@@ -247,22 +247,32 @@ def _point(m: Measurement) -> MeasurementPoint:
 def _baseline(
     plans: Sequence[Any], measurements: Sequence[Measurement], first_session: dt.date | None
 ) -> MeasurementPoint | None:
+    """The intake's questionnaires, with any baseline recorded on the outcomes page
+    taking precedence for the questionnaires it answers (and adding medication doses)."""
     recorded = [m for m in measurements if m.kind == "baseline"]
-    if recorded:
-        point = _point(recorded[-1])
-    else:
-        oldest = min(plans, key=lambda p: (p.created_at, p.pk), default=None)
-        if oldest is None:
-            return None
-        intake = oldest.assessment.intake_document
-        answers = intake.get("questionnaires") or {}
-        point = MeasurementPoint(
-            kind="baseline",
-            session=0,
-            date=timezone.localdate(oldest.assessment.created_at),
-            scores={k: v for k, v in answers.items() if isinstance(v, dict) and v},
-            source="intake",
-        )
+    oldest = min(plans, key=lambda p: (p.created_at, p.pk), default=None)
+    scores: dict[str, Any] = {}
+    date: dt.date | None = None
+    if oldest is not None:
+        answers = oldest.assessment.intake_document.get("questionnaires") or {}
+        scores = {k: v for k, v in answers.items() if isinstance(v, dict) and v}
+        date = timezone.localdate(oldest.assessment.created_at)
+    if not recorded and oldest is None:
+        return None
+    latest = recorded[-1] if recorded else None
+    if latest is not None:
+        scores.update(latest.scores)
+        date = min(date, latest.date) if date is not None else latest.date
+    assert date is not None
+    point = MeasurementPoint(
+        kind="baseline",
+        session=0,
+        date=date,
+        scores=scores,
+        medications=latest.medications if latest is not None else (),
+        public_id=str(latest.public_id) if latest is not None else "",
+        source="measurement" if latest is not None else "intake",
+    )
     if first_session is not None and point.date > first_session:
         point = MeasurementPoint(
             kind="baseline",

@@ -69,12 +69,15 @@ def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
     return progress
 
 
-def chart_progress(episodes: Sequence[Episode]) -> dict[int, Progress]:
+def chart_progress(
+    episodes: Sequence[Episode], plans: dict[int, list[Any]] | None = None
+) -> dict[int, Progress]:
     """Each episode's progress for the patient chart (which checked access and audited),
     in a fixed number of queries whatever the number of episodes and sessions."""
     if not episodes:
         return {}
-    plans = treatment.plans_by_episode(list(episodes))
+    if plans is None:
+        plans = treatment.plans_by_episode(list(episodes))
     measurements, reviews, discharges, schedules = _rows(episodes, plans)
     return {
         e.pk: build(

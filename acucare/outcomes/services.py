@@ -87,7 +87,10 @@ def clean_pgic(value: object, field: str = "pgic") -> int | None:
         return None
     if type(value) is not int:
         raise InputError(field, "Expected a whole number from 1 to 7.", {"min": 1, "max": 7})
-    score(registry(), "pgic", {"1": value}, field=field)
+    try:
+        score(registry(), "pgic", {"1": value}, field=field)
+    except InputError as error:
+        raise InputError(field, error.message, error.allowed) from None
     return value
 
 

@@ -9,8 +9,9 @@ from tests.treatment.factories import episode_with_assessment, make_plan, make_s
 pytestmark = pytest.mark.django_db
 
 # session, user, clinic settings, episode, plans, their sessions (with counts), the audit
-# insert; and at most a session refresh with its savepoint pair.
-EPISODE_QUERIES = 10
+# insert; the outcomes panel's measurements, reviews, discharge and schedule (four); and at
+# most a session refresh with its savepoint pair.
+EPISODE_QUERIES = 14
 # session, user, clinic, plan, sessions, adverse events, amendments, the audit insert;
 # and the session refresh with its savepoint pair.
 API_LIST_QUERIES = 11

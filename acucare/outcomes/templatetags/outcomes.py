@@ -28,6 +28,12 @@ def instrument_name(value: object) -> str:
 
 
 @register.filter
+def instrument_names(value: object) -> str:
+    ids = [str(v) for v in value] if isinstance(value, list | tuple) else []
+    return ", ".join(engine.instrument_names(ids))
+
+
+@register.filter
 def tier_label(value: object) -> str:
     return TIER_LABELS.get(str(value), "Not judged") if value else "Not judged"
 
@@ -126,7 +132,8 @@ def due_measurements(plan: Any) -> dict[str, Any]:
 
 
 @register.inclusion_tag("outcomes/_episode_chart.html")
-def episode_pain_chart(episode: Any) -> dict[str, Any]:
-    """For the treatment page of an episode its view has already read (and audited)."""
-    progress = selectors.chart_progress([episode])[episode.pk]
+def episode_pain_chart(episode: Any, plans: list[Any]) -> dict[str, Any]:
+    """For the treatment page of an episode its view has already read (and audited),
+    with the plans and sessions it read."""
+    progress = selectors.chart_progress([episode], {episode.pk: plans})[episode.pk]
     return {"progress": progress, "episode": episode}

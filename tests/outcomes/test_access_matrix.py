@@ -1,0 +1,111 @@
+"""Every role × every outcome page → the expected status, as in the project's access
+matrix (tests/patients/test_access_matrix.py): a stranger gets 404 (existence is not
+revealed), reception and the admin 403, anonymous the sign-in page; a refused request
+changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
+from tests.factories import make_admin, make_practitioner, make_reception, share, signed_in
+from tests.outcomes.factories import make_course, record
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("anonymous", "admin", "owner", "shared", "stranger", "reception")
+CLINICAL = {"admin": 403, "owner": "ok", "shared": "ok", "stranger": 404, "reception": 403}
+
+MEASURE = {"m-q_peg_1": "3", "m-q_peg_2": "3", "m-q_peg_3": "3", "m-pgic": "2"}
+REVIEW = {"decision": "continue", "reason": "Improving."}
+DISCHARGE = {"reason": "goals_met", "advice": "Keep walking."}
+SCHEDULE = {
+    "version": "0",
+    "each_session": ["nrs"],
+    "reviews": "4, 8",
+    "review_instruments": ["peg", "phq9", "pgic"],
+    "discharge_instruments": ["peg", "phq9", "pgic"],
+    "followup_days": "91, 365",
+    "payer": "medicare",
+}
+
+MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("get", "/outcomes/episodes/{episode}/", None),
+    ("get", "/outcomes/episodes/{episode}/measurements/review/", None),
+    ("post", "/outcomes/episodes/{episode}/measurements/review/", MEASURE),
+    ("get", "/outcomes/episodes/{episode}/review/", None),
+    ("post", "/outcomes/episodes/{episode}/review/", REVIEW),
+    ("get", "/outcomes/episodes/{episode}/discharge/", None),
+    ("post", "/outcomes/episodes/{episode}/discharge/", DISCHARGE),
+    ("get", "/outcomes/plans/{plan}/schedule/", None),
+    ("post", "/outcomes/plans/{plan}/schedule/", SCHEDULE),
+]
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        Measurement.objects.count(),
+        CourseReview.objects.count(),
+        Discharge.objects.count(),
+        MeasurementSchedule.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("method", "path", "body"), MATRIX, ids=[f"{m}-{p}" for m, p, _ in MATRIX])
+def test_outcomes_access(actor, method, path, body):
+    owner = make_practitioner()
+    users = {
+        "admin": make_admin(),
+        "owner": owner,
+        "shared": make_practitioner(),
+        "stranger": make_practitioner(),
+        "reception": make_reception(),
+    }
+    world = make_course(owner)
+    share(world.episode.patient, users["shared"])
+    record(world, "review", pgic=2)
+    before = _counts()
+    client = Client() if actor == "anonymous" else signed_in(users[actor])
+    url = path.format(episode=world.episode.public_id, plan=world.plan.public_id)
+    response = getattr(client, method)(url, body) if body else getattr(client, method)(url)
+    expected = CLINICAL.get(actor, "login")
+    if expected == "ok":
+        assert response.status_code in {200, 302}, response.content.decode()[:1500]
+        if response.status_code == 302:
+            assert not response["Location"].startswith("/sign-in/")
+        if method == "post":
+            assert _counts() != before
+    elif expected == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/sign-in/")
+        assert _counts() == before
+    else:
+        assert response.status_code == expected
+        assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/outcomes/episodes/{id}/",
+        "/outcomes/episodes/{id}/review/",
+        "/outcomes/episodes/{id}/discharge/",
+        "/outcomes/episodes/{id}/measurements/baseline/",
+        "/outcomes/plans/{id}/schedule/",
+    ],
+)
+def test_an_unknown_id_is_404(path):
+    response = signed_in(make_practitioner()).get(path.format(id=uuid.uuid4()))
+    assert response.status_code == 404
+
+
+def test_an_unknown_timepoint_is_404():
+    world = make_course()
+    client = signed_in(world.practitioner)
+    response = client.get(f"/outcomes/episodes/{world.episode.public_id}/measurements/session/")
+    assert response.status_code == 404
