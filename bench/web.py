@@ -10,6 +10,8 @@ with the same signed-in practitioner:
   /healthz                      a trivial Django view: the floor, same server and middleware
   GET  /patients/<id>/          the patient chart page
   GET  /treatment/episodes/<id>/ the episode's treatment page (plan and its ten sessions)
+  GET  /outcomes/episodes/<id>/  the episode's outcomes page with its charts, for episodes
+                                 of LONG sessions (100 by default: --long-sessions)
   POST /api/v1/plans/<id>/sessions  saving a session through the API (a bearer token)
 
 Each endpoint gets a warm-up, then at most REQUESTS requests or SECONDS seconds from
@@ -96,7 +98,12 @@ SESSION: dict[str, Any] = {
 # settings once per process).
 
 
-def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str, Any]:
+LONG_EPISODES = 10  # episodes given --long-sessions sessions for the outcomes page
+
+
+def seed(
+    patients: int, sessions_per_plan: int, practitioners: int, long_sessions: int = 100
+) -> dict[str, Any]:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -256,6 +263,24 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
                     TreatmentSession.objects.bulk_create(rows)
                     rows = []
         TreatmentSession.objects.bulk_create(rows)
+        # A few of my episodes run on to `long_sessions` sessions, with pain falling, for
+        # the outcomes page and its charts.
+        long_plans = [p for p in plans if p.episode.patient.primary_practitioner_id == me.pk][
+            :LONG_EPISODES
+        ]
+        rows = []
+        for p in long_plans:
+            for number in range(sessions_per_plan + 1, long_sessions + 1):
+                pain = max(1, 8 - number // 15)
+                rows.append(
+                    TreatmentSession(
+                        plan=p,
+                        number=number,
+                        **{**copied, "pain_before": pain, "pain_after": max(0, pain - 2)},
+                        **tracked(me.pk),
+                    )
+                )
+        TreatmentSession.objects.bulk_create(rows, batch_size=5000)
     seeded = time.perf_counter()
 
     _, token = account_services.api_token_create(actor=actor, name="bench")
@@ -279,6 +304,8 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
         "patients": [str(p.episode.patient.public_id) for p in mine],
         "episodes": [str(p.episode.public_id) for p in mine],
         "plans": [str(p.public_id) for p in mine],
+        "long_episodes": [str(p.episode.public_id) for p in long_plans],
+        "long_extra": len(long_plans) * max(0, long_sessions - sessions_per_plan),
     }
 
 
@@ -475,6 +502,8 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
             str(args.patients),
             "--sessions-per-plan",
             str(args.sessions_per_plan),
+            "--long-sessions",
+            str(args.long_sessions),
         ],
         cwd=ROOT,
         env=env,
@@ -486,7 +515,10 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
         sys.exit(f"seeding failed:\n{seeded.stderr[-4000:]}")
     data = json.loads(seeded.stdout.strip().splitlines()[-1])
     counts = data["counts"]
-    wanted = {"patients": args.patients, "sessions": args.patients * args.sessions_per_plan}
+    wanted = {
+        "patients": args.patients,
+        "sessions": args.patients * args.sessions_per_plan + data["long_extra"],
+    }
     if any(counts[kind] != number for kind, number in wanted.items()):
         sys.exit(f"seeding made {counts}, not the {wanted} asked for")
     print(
@@ -512,6 +544,13 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
     def treatment(i: int) -> Request:
         return Request("GET", f"/treatment/episodes/{episodes[i % len(episodes)]}/", page_headers)
 
+    long_episodes = data["long_episodes"]
+
+    def outcomes(i: int) -> Request:
+        return Request(
+            "GET", f"/outcomes/episodes/{long_episodes[i % len(long_episodes)]}/", page_headers
+        )
+
     def save_session(i: int) -> Request:
         headers = {**api_headers, "Idempotency-Key": str(uuid.uuid4())}
         return Request(
@@ -534,6 +573,9 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
             run_load(port, "GET /healthz (floor)", healthz, **load),
             run_load(port, "GET /patients/<id>/ (chart)", chart, **load),
             run_load(port, "GET /treatment/episodes/<id>/", treatment, **load),
+            run_load(
+                port, f"GET /outcomes/episodes/<id>/ ({args.long_sessions})", outcomes, **load
+            ),
             run_load(port, "POST /api/v1/plans/<id>/sessions", save_session, **load),
         ]
         logged = running.exceptions()
@@ -545,6 +587,12 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
     ratio = chart_row.p50_ms / floor.p50_ms if floor.p50_ms else float("inf")
     within = ratio <= 3
     print(f"  chart p50 is {ratio:.1f}x the floor's p50: {'within' if within else 'NOT within'} 3x")
+    outcomes_row = rows[3]
+    ratio = outcomes_row.p50_ms / floor.p50_ms if floor.p50_ms else float("inf")
+    print(
+        f"  outcomes page ({args.long_sessions} sessions) p50 is {ratio:.1f}x the floor's p50: "
+        f"{'within' if ratio <= 3 else 'NOT within'} 3x"
+    )
     return all(row.errors == 0 for row in rows)
 
 
@@ -580,6 +628,7 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--sessions-per-plan", type=int, default=10)
     parser.add_argument("--practitioners", type=int, default=10)
+    parser.add_argument("--long-sessions", type=int, default=100)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -589,7 +638,11 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
 
     if args.seed:
-        print(json.dumps(seed(args.patients, args.sessions_per_plan, args.practitioners)))
+        print(
+            json.dumps(
+                seed(args.patients, args.sessions_per_plan, args.practitioners, args.long_sessions)
+            )
+        )
         return 0
 
     print(

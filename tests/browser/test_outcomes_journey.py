@@ -90,7 +90,6 @@ def test_baseline_sessions_review_and_discharge(page, sign_in):
     expect(svg).to_contain_text("Review 6")
     expect(chart.locator("table")).to_contain_text("Pain before")
     found["outcomes"] = serious_violations(page)
-    page.screenshot(path="/tmp/outcomes-page.png", full_page=True)
 
     # Discharge.
     page.get_by_role("link", name="Discharge").click()
@@ -122,7 +121,6 @@ def test_baseline_sessions_review_and_discharge(page, sign_in):
         f"/patients/{episode.patient.public_id}/",
     ):
         page.goto(base + path)
-        page.screenshot(path=f"/tmp/outcomes-390-{path.split('/')[1]}.png", full_page=True)
         assert not overflows(page), path
     assert {name: v for name, v in found.items() if v} == {}
     assert csp_violations(page) == []
