@@ -114,10 +114,10 @@ def seed(
     from django.utils import timezone
 
     from acucare.accounts import services as account_services
-    from acucare.accounts.actor import Actor
     from acucare.accounts.models import PractitionerProfile, Role, User
     from acucare.assessments import services as assessment_services
     from acucare.assessments.models import Assessment
+    from acucare.core.actor import Actor
     from acucare.patients.models import Episode, EpisodeCondition, Patient
     from acucare.treatment import services as treatment_services
     from acucare.treatment.models import TreatmentPlan, TreatmentSession

@@ -40,13 +40,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "acucare.pages",
+    "acucare.clinic_site",
     "acucare.accounts",
     "acucare.audit",
     "acucare.patients",
     "acucare.assessments",
     "acucare.treatment",
     "acucare.scheduling",
+    "acucare.demo",
     "acucare.outcomes",
 ]
 

@@ -5,7 +5,7 @@ from django.urls import include, path
 from acucare.api import api
 
 urlpatterns = [
-    path("", include("acucare.pages.urls")),
+    path("", include("acucare.clinic_site.urls")),
     path("", include("acucare.accounts.urls")),
     path("patients/", include("acucare.patients.urls")),
     path("assessments/", include("acucare.assessments.urls")),

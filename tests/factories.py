@@ -11,8 +11,8 @@ import pyotp
 from django.test import Client
 from django.utils import timezone
 
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import PractitionerProfile, Role, User
+from acucare.core.actor import Actor
 from acucare.patients.models import Episode, EpisodeCondition, Patient, PatientShare
 
 PASSWORD = "correct horse battery staple 42"

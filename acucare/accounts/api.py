@@ -12,7 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from acucare.accounts import tokens
 from acucare.accounts.selectors import clinic_settings
-from acucare.api_errors import errors
+from acucare.core.api_errors import errors
 
 
 class TokenAuth(HttpBearer):

@@ -14,10 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from acucare.accounts.actor import actor_from_request
 from acucare.accounts.selectors import clinic_settings
 from acucare.accounts.services import logged_out
 from acucare.audit.services import audit_denied
+from acucare.core.actor import actor_from_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN = "acucare_last_seen"

@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import ApiToken, Clinic, LoginAttempt, PractitionerProfile, User
+from acucare.core.actor import Actor
+from acucare.core.roles import require_admin
 
 
 def user_list(*, actor: Actor) -> QuerySet[User]:

@@ -9,8 +9,8 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import Submission
+from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError
 
 

@@ -26,8 +26,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acucare.accounts import selectors, services, totp
-from acucare.accounts.access import require_admin, require_practitioner
-from acucare.accounts.actor import actor_from_request, client_ip
 from acucare.accounts.forms import (
     ClinicForm,
     CodeForm,
@@ -38,9 +36,11 @@ from acucare.accounts.forms import (
     SetPasswordForm,
     TokenForm,
     UserCreateForm,
-    apply_input_error,
 )
 from acucare.accounts.models import Role, User
+from acucare.core.actor import actor_from_request, client_ip
+from acucare.core.forms import apply_input_error
+from acucare.core.roles import require_admin, require_practitioner
 from acucare.domain.errors import InputError
 
 PENDING = "acucare_pending_two_factor"

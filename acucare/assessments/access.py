@@ -11,9 +11,9 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from acucare.accounts.access import require_patient_staff
-from acucare.accounts.actor import Actor
 from acucare.assessments.models import Assessment
+from acucare.core.actor import Actor
+from acucare.core.roles import require_patient_staff
 from acucare.patients.access import visible_patients
 
 

@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
-from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
-from acucare.api_errors import errors
 from acucare.assessments import selectors, services
 from acucare.assessments.models import Assessment, Decision, FindingAcknowledgement
 from acucare.assessments.services import NOTE_MAX_LENGTH
+from acucare.core.actor import actor_from_request
+from acucare.core.api_errors import errors
 
 router = Router(tags=["assessments"])
 

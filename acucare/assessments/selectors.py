@@ -13,10 +13,10 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from acucare.accounts.actor import Actor
 from acucare.assessments.access import access_assessment
 from acucare.assessments.models import Assessment, FindingAcknowledgement
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.patients.access import access_episode
 from acucare.patients.models import Episode
 

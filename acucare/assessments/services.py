@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acucare.accounts import submissions
-from acucare.accounts.actor import Actor
 from acucare.assessments.access import access_assessment
 from acucare.assessments.models import ACKNOWLEDGED_LEVELS, Assessment, FindingAcknowledgement
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.intake import parse_intake
 from acucare.domain.screening import screen

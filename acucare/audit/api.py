@@ -9,11 +9,11 @@ from uuid import UUID
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import actor_from_request
-from acucare.api_errors import errors
 from acucare.audit.selectors import AuditFilter, audit_csv_rows, audit_events
 from acucare.audit.services import audit_exported
+from acucare.core.actor import actor_from_request
+from acucare.core.api_errors import errors
+from acucare.core.roles import require_admin
 
 router = Router(tags=["audit"])
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import Actor
 from acucare.audit.models import AuditEvent
+from acucare.core.actor import Actor
+from acucare.core.roles import require_admin
 from acucare.domain.errors import InputError
 from acucare.domain.text import search_text
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
-from acucare.accounts.actor import Actor
 from acucare.audit.models import AuditEvent
+from acucare.core.actor import Actor
 
 
 def audit_record(

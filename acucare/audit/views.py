@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from acucare.accounts.access import require_admin
-from acucare.accounts.actor import actor_from_request
 from acucare.audit.forms import AuditFilterForm
 from acucare.audit.models import AuditEvent
 from acucare.audit.selectors import AuditFilter, audit_csv_rows, audit_events
 from acucare.audit.services import audit_exported
+from acucare.core.actor import actor_from_request
+from acucare.core.roles import require_admin
 
 
 def _filters(form: AuditFilterForm) -> AuditFilter | None:

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from acucare.accounts.actor import Actor
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
 from acucare.outcomes.progress import Progress, build
 from acucare.patients.models import Episode

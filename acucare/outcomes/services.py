@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from acucare.accounts import submissions
-from acucare.accounts.actor import Actor
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.scoring import score
 from acucare.domain.text import plain_text

@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
+from acucare.core.actor import actor_from_request
 from acucare.domain.errors import ConflictError, InputError
 from acucare.outcomes import engine, selectors, services
 from acucare.outcomes.forms import (

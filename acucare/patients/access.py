@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from acucare.accounts.access import require_patient_staff
-from acucare.accounts.actor import Actor
+from acucare.core.actor import Actor
+from acucare.core.roles import require_patient_staff
 from acucare.patients.models import Episode, Patient
 
 

@@ -10,10 +10,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from acucare.accounts.access import require_practitioner
-from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
-from acucare.api_errors import errors
+from acucare.core.actor import actor_from_request
+from acucare.core.api_errors import errors
+from acucare.core.roles import require_practitioner
 from acucare.patients import selectors, services
 from acucare.patients.conditions import ConditionOption, search_conditions
 from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient, Sex

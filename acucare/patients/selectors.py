@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.text import search_text
 from acucare.patients.access import access_episode, access_patient, visible_patients
 from acucare.patients.models import (

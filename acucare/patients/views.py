@@ -12,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acucare.accounts.access import require_patient_staff, require_practitioner
-from acucare.accounts.actor import actor_from_request
-from acucare.accounts.forms import apply_input_error
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.assessments.selectors import current_by_episode
+from acucare.core.actor import actor_from_request
+from acucare.core.forms import apply_input_error
+from acucare.core.roles import require_patient_staff, require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services
 from acucare.patients.conditions import search_conditions

@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from acucare.accounts.actor import actor_from_request
 from acucare.accounts.submissions import DuplicateSubmission
-from acucare.api_errors import errors
+from acucare.core.actor import actor_from_request
+from acucare.core.api_errors import errors
 from acucare.domain.errors import InputError
 from acucare.scheduling import selectors, services
 from acucare.scheduling.access import require_reception

@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.patients.models import Patient
 from acucare.scheduling.access import access_appointment, visible_appointments

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from acucare.accounts import submissions
-from acucare.accounts.actor import Actor
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_patient

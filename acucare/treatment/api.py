@@ -10,10 +10,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
-from acucare.accounts.actor import actor_from_request
 from acucare.accounts.models import User
 from acucare.accounts.submissions import DuplicateSubmission
-from acucare.api_errors import errors
+from acucare.core.actor import actor_from_request
+from acucare.core.api_errors import errors
 from acucare.domain.errors import InputError
 from acucare.treatment import selectors, services
 from acucare.treatment.charting import (

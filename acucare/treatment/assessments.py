@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from acucare.accounts.actor import Actor
 from acucare.assessments import selectors
 from acucare.assessments.models import Assessment
+from acucare.core.actor import Actor
 from acucare.patients.models import Episode
 
 AssessmentLike = Assessment

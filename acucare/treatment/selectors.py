@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q
 
-from acucare.accounts.actor import Actor
 from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, parse_intake
 from acucare.kb import registry

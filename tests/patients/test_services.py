@@ -403,8 +403,8 @@ def test_the_page_sends_a_double_submitted_episode_form_to_the_chart_once():
 def test_a_form_key_used_by_another_user_is_refused_not_treated_as_a_resend() -> None:
     import uuid
 
-    from acucare.accounts.actor import Actor
     from acucare.accounts.submissions import claim
+    from acucare.core.actor import Actor
     from acucare.domain.errors import ConflictError
     from tests.factories import make_user
 

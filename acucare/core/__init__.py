@@ -1,0 +1,3 @@
+"""What every Django app shares, below all of them: the acting user (`actor`), the role
+checks (`roles`), showing an input error on a form (`forms`) and the API's error documents
+(`api_errors`). It imports no app."""

@@ -1,0 +1,46 @@
+"""What plan and session writes share: the episode's current intake, the rule that a
+discharged episode takes no new treatment, and version stamping."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from acucare.core.actor import Actor
+from acucare.domain.errors import InputError
+from acucare.domain.intake import Intake, parse_intake
+from acucare.kb import registry
+from acucare.patients.models import Episode, EpisodeStatus
+from acucare.treatment import assessments
+from acucare.treatment.models import TreatmentPlan, TreatmentSession
+
+
+def assessment_for(actor: Actor, episode: Episode) -> assessments.AssessmentLike:
+    found = assessments.current_assessment(actor=actor, episode=episode)
+    if found is None:
+        raise InputError(
+            "assessment",
+            "This episode has no current assessment: record the intake and screening first.",
+        )
+    return found
+
+
+def current_intake(found: assessments.AssessmentLike) -> Intake:
+    return parse_intake(found.intake_document, registry(), prefix="intake.")
+
+
+def require_open(episode: Episode) -> None:
+    if episode.status == EpisodeStatus.DISCHARGED:
+        raise InputError(
+            "episode",
+            "This episode is discharged: reopen it (change its status) before planning or "
+            "charting treatment.",
+        )
+
+
+def touch(record: TreatmentPlan | TreatmentSession, actor: Actor) -> None:
+    record.version += 1
+    record.updated_by = actor.user
+    record.updated_at = timezone.now()
+
+
+# --- Plans ------------------------------------------------------------------------------
