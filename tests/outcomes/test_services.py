@@ -150,7 +150,7 @@ def test_discharge_closes_the_episode_and_schedules_follow_ups():
     world.episode.refresh_from_db()
     assert world.episode.status == EpisodeStatus.DISCHARGED
     assert discharge.sessions_delivered == 6
-    assert discharge.primary_tier == discharge.review_document["primary"]["tier"]
+    assert discharge.primary_tier == (discharge.review_document["primary"]["tier"] or "")
     assert all(dt.date.fromisoformat(f["due"]) > discharge.date for f in discharge.followups)
     with pytest.raises(InputError):
         make_session(world.plan)
