@@ -5,6 +5,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -33,6 +34,9 @@ SCHEDULE = {
     "payer": "medicare",
 }
 
+MEASURE_JSON = {"kind": "review", "scores": {"peg": {"1": 3, "2": 3, "3": 3}}, "pgic": 2}
+DISCHARGE_JSON = {"reason": "goals_met", "advice": "Keep walking."}
+
 MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
     ("get", "/outcomes/episodes/{episode}/", None),
     ("get", "/outcomes/episodes/{episode}/measurements/review/", None),
@@ -43,6 +47,10 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
     ("post", "/outcomes/episodes/{episode}/discharge/", DISCHARGE),
     ("get", "/outcomes/plans/{plan}/schedule/", None),
     ("post", "/outcomes/plans/{plan}/schedule/", SCHEDULE),
+    ("get", "/api/v1/episodes/{episode}/outcomes", None),
+    ("post", "/api/v1/episodes/{episode}/measurements", MEASURE_JSON),
+    ("post", "/api/v1/episodes/{episode}/reviews", REVIEW),
+    ("post", "/api/v1/episodes/{episode}/discharge", DISCHARGE_JSON),
 ]
 
 
@@ -72,14 +80,23 @@ def test_outcomes_access(actor, method, path, body):
     before = _counts()
     client = Client() if actor == "anonymous" else signed_in(users[actor])
     url = path.format(episode=world.episode.public_id, plan=world.plan.public_id)
-    response = getattr(client, method)(url, body) if body else getattr(client, method)(url)
+    api = url.startswith("/api/")
+    if api and body:
+        response = getattr(client, method)(
+            url, data=json.dumps(body), content_type="application/json"
+        )
+    else:
+        response = getattr(client, method)(url, body) if body else getattr(client, method)(url)
     expected = CLINICAL.get(actor, "login")
     if expected == "ok":
-        assert response.status_code in {200, 302}, response.content.decode()[:1500]
+        assert response.status_code in {200, 201, 302}, response.content.decode()[:1500]
         if response.status_code == 302:
             assert not response["Location"].startswith("/sign-in/")
         if method == "post":
             assert _counts() != before
+    elif expected == "login" and api:
+        assert response.status_code == 401
+        assert _counts() == before
     elif expected == "login":
         assert response.status_code == 302
         assert response["Location"].startswith("/sign-in/")
@@ -97,6 +114,7 @@ def test_outcomes_access(actor, method, path, body):
         "/outcomes/episodes/{id}/discharge/",
         "/outcomes/episodes/{id}/measurements/baseline/",
         "/outcomes/plans/{id}/schedule/",
+        "/api/v1/episodes/{id}/outcomes",
     ],
 )
 def test_an_unknown_id_is_404(path):
