@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
-        command_parser = sub.add_parser(name, help=module.__doc__.splitlines()[0])
+        command_parser = sub.add_parser(name, help=(module.__doc__ or name).splitlines()[0])
         module.add_arguments(command_parser)
         command_parser.set_defaults(_module=module)
     return parser

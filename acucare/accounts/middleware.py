@@ -112,7 +112,7 @@ class TwoFactorEnforcementMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.two_factor_enabled  # type: ignore[union-attr]
+            and not user.two_factor_enabled
             and not request.path.startswith(f"/{settings.STATIC_URL}")
             and request.path
             not in {reverse("accounts:two_factor_enrol"), reverse("accounts:logout")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -21,7 +22,7 @@ class Role(models.TextChoices):
 class StaffManager(UserManager["User"]):
     """`createsuperuser` makes a clinic admin (the one role that manages users)."""
 
-    def create_superuser(  # type: ignore[override]
+    def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra: object
     ) -> User:
         extra.setdefault("role", Role.ADMIN)
@@ -49,7 +50,7 @@ class User(AbstractUser):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
 
-    objects = StaffManager()
+    objects: ClassVar[StaffManager] = StaffManager()
 
     class Meta:
         ordering = (

@@ -23,7 +23,7 @@ def user_list(*, actor: Actor) -> QuerySet[User]:
 def user_get(*, actor: Actor, public_id: str) -> User:
     require_admin(actor)
     try:
-        return get_user_model().objects.get(public_id=public_id)  # type: ignore[no-any-return]
+        return get_user_model().objects.get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError) as exc:
         raise Http404("No such user.") from exc
 

@@ -125,16 +125,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     _lock_message(locked) if locked else "The username or password is not correct.",
                 )
                 status = 429 if locked else 200
-            elif user.two_factor_enabled:  # type: ignore[attr-defined]
+            elif user.two_factor_enabled:
                 request.session.cycle_key()
                 request.session[PENDING] = {
-                    "user": str(user.public_id),  # type: ignore[attr-defined]
+                    "user": str(user.public_id),
                     "at": time.time(),
                     "next": next_url,
                 }
                 return redirect("accounts:two_factor_verify")
             else:
-                return _complete_login(request, user, two_factor=False, next_url=next_url)  # type: ignore[arg-type]
+                return _complete_login(request, user, two_factor=False, next_url=next_url)
     return render(
         request, "accounts/login.html", {"form": form, "next": next_url or ""}, status=status
     )

@@ -100,7 +100,7 @@ def sites() -> list[Site]:
 def drawn_views(region: BodyRegion) -> set[str]:
     """The views of the drawing a region appears on: its own front and back views, and
     the front view for a region seen only from the side (the ear)."""
-    views = set(region.views)
+    views: set[str] = set(region.views)
     if "both" in views:
         views |= {"front", "back"}
     shown = views & {"front", "back"}

@@ -10,6 +10,7 @@ may be approved.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -87,8 +88,8 @@ class Assessment(models.Model):
         return len(self.unacknowledged())
 
     @property
-    def findings(self) -> list[dict[str, object]]:
-        findings: list[dict[str, object]] = self.screening_document.get("findings", [])
+    def findings(self) -> list[dict[str, Any]]:
+        findings: list[dict[str, Any]] = self.screening_document.get("findings", [])
         return findings
 
 

@@ -149,7 +149,7 @@ DESK_NOTES = (
 
 
 def _working_days(count: int) -> list[dt.date]:
-    day, days = timezone.localdate(), []
+    day, days = timezone.localdate(), list[dt.date]()
     while len(days) < count:
         day += dt.timedelta(days=1)
         if day.weekday() < 5:
@@ -176,6 +176,7 @@ def _appointments(users: dict[str, User]) -> int:
         patient = patients.get(spec.email)
         if patient is None or spec.stage == "discharged":  # no appointments after discharge
             continue
+        visits: tuple[int, ...]
         if spec.on_hold:
             kind, minutes, visits = AppointmentKind.REVIEW, 30, (0,)
         elif spec.stage in ("registered", "new"):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -36,9 +36,9 @@ class PatientForm(forms.Form):
         super().__init__(*args, **kwargs)
         if show_practitioner:
             self.fields["primary_practitioner"].required = True
-            self.fields["primary_practitioner"].choices = [("", "Choose…")] + [
-                (str(p.public_id), p.display_name) for p in practitioners
-            ]
+            cast(forms.ChoiceField, self.fields["primary_practitioner"]).choices = [
+                ("", "Choose…")
+            ] + [(str(p.public_id), p.display_name) for p in practitioners]
         else:
             del self.fields["primary_practitioner"]
 
@@ -89,9 +89,9 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args: Any, practitioners: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [("", "Choose a colleague…")] + [
-            (str(p.public_id), p.display_name) for p in practitioners
-        ]
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
+            ("", "Choose a colleague…")
+        ] + [(str(p.public_id), p.display_name) for p in practitioners]
 
 
 class EpisodeEditForm(forms.Form):

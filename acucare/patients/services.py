@@ -92,7 +92,9 @@ def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
 def _practitioner(public_id: uuid.UUID | str | None, field: str) -> User:
     users = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
     try:
-        return users.get(public_id=public_id)  # type: ignore[no-any-return]
+        if public_id is None:
+            raise ValueError(public_id)
+        return users.get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError, TypeError) as exc:
         raise InputError(
             field,

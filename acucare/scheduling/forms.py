@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -37,7 +37,7 @@ class AppointmentForm(forms.Form):
 
     def __init__(self, *args: Any, practitioners: list[Any], editing: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [("", "Choose…")] + [
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [("", "Choose…")] + [
             (str(p.public_id), p.display_name) for p in practitioners
         ]
         if editing:

@@ -35,7 +35,7 @@ def _practitioner(public_id: uuid.UUID | str | None) -> User | None:
         return None
     practitioners = get_user_model().objects.filter(role=Role.PRACTITIONER)
     try:
-        return practitioners.get(public_id=public_id)  # type: ignore[no-any-return]
+        return practitioners.get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError) as exc:
         raise InputError(
             "practitioner",

@@ -84,7 +84,7 @@ def _practitioner_for(patient: Patient, public_id: uuid.UUID | str | None) -> Us
             "practitioner or one the patient is shared with).",
             allowed,
         )
-    return candidates.get(public_id=public_id)  # type: ignore[no-any-return]
+    return candidates.get(public_id=public_id)
 
 
 def _clean(booking: Booking, *, now: dt.datetime, check_past: bool) -> tuple[dt.datetime, int]:

@@ -49,7 +49,11 @@ class UserRef(Schema):
 
 
 def _user(user: User | None) -> UserRef | None:
-    return UserRef(public_id=user.public_id, name=user.display_name) if user else None
+    return _user_ref(user) if user else None
+
+
+def _user_ref(user: User) -> UserRef:
+    return UserRef(public_id=user.public_id, name=user.display_name)
 
 
 class PlanOut(Schema):
@@ -81,7 +85,7 @@ def plan_out(record: TreatmentPlan) -> PlanOut:
         rules=record.rules,
         version=record.version,
         created_at=record.created_at,
-        created_by=_user(record.created_by),
+        created_by=_user_ref(record.created_by),
         approved_at=record.approved_at,
         approved_by=_user(record.approved_by),
         document=record.document,
@@ -192,7 +196,7 @@ def amendment_out(amendment: SessionAmendment, session: TreatmentSession) -> Ame
         reason=amendment.reason,
         text=amendment.text,
         created_at=amendment.created_at,
-        created_by=_user(amendment.created_by),
+        created_by=_user_ref(amendment.created_by),
         adverse_events=[_event_out(e) for e in amendment.adverse_events.all()],
     )
 
@@ -222,7 +226,7 @@ def session_out(session: TreatmentSession) -> SessionOut:
         signed_at=session.signed_at,
         signed_by=_user(session.signed_by),
         created_at=session.created_at,
-        created_by=_user(session.created_by),
+        created_by=_user_ref(session.created_by),
         version=session.version,
         amendments=[amendment_out(a, session) for a in session.amendments.all()],
     )

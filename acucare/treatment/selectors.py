@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ def plan_list(*, actor: Actor, episode_id: uuid.UUID | str) -> list[TreatmentPla
 @dataclass(frozen=True)
 class EpisodeTreatment:
     episode: Episode
-    plans: list[TreatmentPlan]  # newest first, each with `sessions_shown` prefetched
+    plans: Sequence[TreatmentPlan]  # newest first, each with `sessions_shown` prefetched
 
 
 def episode_treatment(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeTreatment:
@@ -85,7 +86,7 @@ def episode_treatment(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeTr
         detail={
             "episode": str(episode.public_id),
             "plans": [str(p.public_id) for p in plans],
-            "sessions": [str(s.public_id) for p in plans for s in p.sessions_shown],  # type: ignore[attr-defined]
+            "sessions": [str(s.public_id) for p in plans for s in p.sessions_shown],
         },
     )
     return EpisodeTreatment(episode, plans)

@@ -221,10 +221,10 @@ def plan_point_check(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
             edit = parse_point_edit(
                 {"code": code, "side": request.POST.get("side", "")}, prefix="point"
             )
-            code = selectors.resolve_point(edit.code)
-            if code is None:
+            resolved = selectors.resolve_point(edit.code)
+            if resolved is None:
                 raise InputError("point.code", f"'{edit.code}' is not a known acupoint.")
-            point = {"code": code, "side": edit.side}
+            point = {"code": resolved, "side": edit.side}
             intake = selectors.plan_intake(actor=actor, plan=record)
             check = checks.check_plan_points(
                 intake=intake, acupuncture=record.acupuncture, points=[*record.points, point]

@@ -16,7 +16,7 @@ from acucare.core.actor import Actor
 
 def user_by_id(public_id: uuid.UUID | str) -> User:
     try:
-        return get_user_model().objects.get(public_id=public_id)  # type: ignore[no-any-return]
+        return get_user_model().objects.get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError) as exc:
         raise Http404("No such user.") from exc
 

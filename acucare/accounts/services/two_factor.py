@@ -76,7 +76,7 @@ def totp_enrol(*, actor: Actor, secret: str, code: str) -> User:
     _store_two_factor(
         user, actor=actor, secret=secret, confirmed_at=timezone.now(), step=step, change="enrolled"
     )
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 @transaction.atomic

@@ -155,7 +155,7 @@ def password_change(*, actor: Actor, current: str, new: str) -> User:
         object_id=user.public_id,
         detail={"change": "password"},
     )
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 @transaction.atomic

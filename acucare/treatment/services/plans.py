@@ -197,7 +197,7 @@ def plan_point_add(
         for p in points
     ):
         raise InputError("point.code", f"{code} ({edit.side}) is already in the plan.")
-    added = {
+    added: dict[str, Any] = {
         "code": code,
         "side": edit.side,
         "role": "added",
