@@ -14,6 +14,7 @@ from ninja import Field, Header, Router, Schema, Status
 from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import InputErrorBody, errors
+from acucare.domain.errors import InputError
 from acucare.outcomes import selectors, services
 from acucare.outcomes.models import (
     CourseReview,
@@ -167,6 +168,15 @@ def discharge_out(d: Discharge) -> DischargeOut:
     )
 
 
+def _error_body(error: InputError) -> InputErrorBody:
+    allowed: list[Any] | dict[str, Any] | None
+    if error.allowed is None or isinstance(error.allowed, dict):
+        allowed = error.allowed
+    else:
+        allowed = list(error.allowed)
+    return InputErrorBody(field=error.field, message=error.message, allowed=allowed)
+
+
 def outcomes_out(p: Progress) -> OutcomesOut:
     error = p.review_error
     return OutcomesOut(
@@ -177,15 +187,7 @@ def outcomes_out(p: Progress) -> OutcomesOut:
         discharged=p.discharged,
         course=p.document,
         review=p.review,
-        review_error=InputErrorBody(
-            field=error.field,
-            message=error.message,
-            allowed=list(error.allowed)
-            if isinstance(error.allowed, list | tuple)
-            else error.allowed,
-        )
-        if error
-        else None,
+        review_error=_error_body(error) if error else None,
         schedule=[TimepointOut(**t) for t in p.schedule],
         schedule_edited=p.schedule_row is not None,
         due=[
@@ -219,11 +221,13 @@ def _find(request: HttpRequest, episode_id: UUID, public_id: UUID, kind: str) ->
     progress = selectors.episode_progress(
         actor=actor_from_request(request, "api"), episode_id=episode_id
     )
-    rows: list[Any] = {
-        "measurement": progress.measurements,
-        "review": progress.reviews,
-        "discharge": [progress.discharge] if progress.discharge else [],
-    }[kind]
+    rows: list[Any]
+    if kind == "measurement":
+        rows = list(progress.measurements)
+    elif kind == "review":
+        rows = list(progress.reviews)
+    else:
+        rows = [progress.discharge] if progress.discharge else []
     return next(r for r in rows if r.public_id == public_id)
 
 

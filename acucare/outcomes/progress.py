@@ -180,7 +180,7 @@ class Progress:
 
 
 def timepoint_label(t: Mapping[str, Any]) -> str:
-    kind = t["kind"]
+    kind = str(t["kind"])
     if kind == "review":
         return f"Review after session {t['session']}"
     if kind == "followup" and isinstance(t.get("days_after_discharge"), int):
@@ -289,7 +289,7 @@ def _baseline(
 def build(
     episode: Episode,
     *,
-    plans: list[Any],
+    plans: Sequence[Any],
     measurements: list[Measurement],
     reviews: list[CourseReview],
     discharge: Discharge | None,
@@ -336,7 +336,7 @@ def build(
     planned = (current.acupuncture or {}).get("sessions") if current is not None else None
     progress = Progress(
         episode=episode,
-        plans=plans,
+        plans=list(plans),
         plan=current,
         course=course,
         schedule=schedule,

@@ -5,7 +5,7 @@ already checked access and recorded the read."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from acucare.audit.services import audit_record
@@ -17,7 +17,7 @@ from acucare.treatment import selectors as treatment
 
 
 def _rows(
-    episodes: Sequence[Episode], plans: dict[int, list[Any]]
+    episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]]
 ) -> tuple[
     dict[int, list[Measurement]],
     dict[int, list[CourseReview]],
@@ -45,7 +45,7 @@ def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
     charts, in a fixed number of queries whatever the number of sessions."""
     view = treatment.episode_treatment(actor=actor, episode_id=episode_id)
     episode = view.episode
-    plans = {episode.pk: view.plans}
+    plans: dict[int, Sequence[Any]] = {episode.pk: view.plans}
     measurements, reviews, discharges, schedules = _rows([episode], plans)
     progress = build(
         episode,
@@ -70,7 +70,7 @@ def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
 
 
 def chart_progress(
-    episodes: Sequence[Episode], plans: dict[int, list[Any]] | None = None
+    episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]] | None = None
 ) -> dict[int, Progress]:
     """Each episode's progress for the patient chart (which checked access and audited),
     in a fixed number of queries whatever the number of episodes and sessions."""
