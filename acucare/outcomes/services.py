@@ -5,7 +5,6 @@ episode or plan, refuses bad input whole (naming the field) and appends one audi
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,7 +16,6 @@ from acucare.accounts import submissions
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
-from acucare.domain.scoring import score
 from acucare.domain.text import plain_text
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
@@ -35,13 +33,11 @@ from acucare.outcomes.models import (
 )
 from acucare.outcomes.progress import Progress
 from acucare.outcomes.selectors import chart_progress
+from acucare.outcomes.validation import clean_medications, clean_pgic, clean_scores
 from acucare.patients import services as patients
 from acucare.patients.access import access_episode
 from acucare.patients.models import Episode, EpisodeStatus
 from acucare.treatment import selectors as treatment
-
-MAX_DOSE_MG = 10000
-MAX_DOSES_PER_DAY = 24
 
 
 def _progress(episode: Episode) -> Progress:
@@ -59,78 +55,6 @@ def _require_open(episode: Episode, what: str) -> None:
 
 
 # --- Measurements ------------------------------------------------------------------------
-
-
-def clean_scores(scores: object, field: str = "scores") -> dict[str, dict[str, int]]:
-    """Questionnaire answers validated by the scorer; unanswered questionnaires dropped."""
-    if not isinstance(scores, Mapping):
-        raise InputError(field, "Expected an object of questionnaire answers.")
-    knowledge = registry()
-    instruments = knowledge.of(Instrument)
-    cleaned: dict[str, dict[str, int]] = {}
-    for instrument, answers in scores.items():
-        if instrument not in instruments or instrument == "pgic":
-            raise InputError(
-                f"{field}.{instrument}",
-                f"'{instrument}' is not a questionnaire acucare scores here.",
-                sorted(i for i in instruments if i != "pgic"),
-            )
-        if isinstance(answers, Mapping) and not answers:
-            continue
-        score(knowledge, str(instrument), answers, field=f"{field}.{instrument}")
-        cleaned[str(instrument)] = {str(k): int(v) for k, v in answers.items()}
-    return cleaned
-
-
-def clean_pgic(value: object, field: str = "pgic") -> int | None:
-    if value is None or value == "":
-        return None
-    if type(value) is not int:
-        raise InputError(field, "Expected a whole number from 1 to 7.", {"min": 1, "max": 7})
-    try:
-        score(registry(), "pgic", {"1": value}, field=field)
-    except InputError as error:
-        raise InputError(field, error.message, error.allowed) from None
-    return value
-
-
-def _number(value: object, field: str, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(field, "Expected a number.", {"min": 0, "max": high})
-    if not 0 < value <= high:
-        raise InputError(
-            field, f"Expected a number above 0 and at most {high}.", {"min": 0, "max": high}
-        )
-    return float(value)
-
-
-def clean_medications(items: object, field: str = "medications") -> list[dict[str, Any]]:
-    if not isinstance(items, Sequence) or isinstance(items, str):
-        raise InputError(field, "Expected a list of medications.")
-    cleaned = []
-    for i, item in enumerate(items):
-        path = f"{field}[{i}]"
-        if not isinstance(item, Mapping):
-            raise InputError(path, "Expected an object with name, dose_mg and doses_per_day.")
-        unknown = set(item) - {"name", "dose_mg", "doses_per_day"}
-        if unknown:
-            name = sorted(unknown)[0]
-            raise InputError(
-                f"{path}.{name}", f"Unknown field '{name}'.", ["name", "dose_mg", "doses_per_day"]
-            )
-        name = plain_text(item.get("name", ""), f"{path}.name", max_length=100)
-        if not name:
-            raise InputError(f"{path}.name", "Name the medication.")
-        cleaned.append(
-            {
-                "name": name.lower(),
-                "dose_mg": _number(item.get("dose_mg"), f"{path}.dose_mg", MAX_DOSE_MG),
-                "doses_per_day": _number(
-                    item.get("doses_per_day"), f"{path}.doses_per_day", MAX_DOSES_PER_DAY
-                ),
-            }
-        )
-    return cleaned
 
 
 @transaction.atomic
