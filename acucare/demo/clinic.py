@@ -239,7 +239,14 @@ def build_stage(
     _backdate(episode, started, plan)
     if spec.course is None:
         return
-    course = spec.course
+    _run_course(clinician, spec, spec.course, episode, plan)
+
+
+def _run_course(
+    clinician: Actor, spec: DemoPatient, course: Course, episode: Episode, plan: TreatmentPlan
+) -> None:
+    """Chart the sessions; record the review after its session and, for a discharged
+    patient, the discharge after the last one."""
 
     def review(number: int, date: dt.date) -> None:
         if number == course.review_at:

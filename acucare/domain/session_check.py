@@ -249,7 +249,7 @@ def _needle_blocks(needle: Needle) -> Blocked:
     return Blocked(points=frozenset({needle.code}))
 
 
-def _screening_blocks(screening: Screening, session: Session) -> Iterator[Finding]:
+def _screening_blocks(screening: Screening, session: Session) -> Iterator[Finding]:  # noqa: C901 - one branch per kind of block a screening finding carries
     """One finding per session element that a screening finding blocks."""
     modalities = session.modalities
     for finding in screening.findings:

@@ -111,7 +111,7 @@ def _format_pydantic_error(error: dict[str, Any]) -> str:
     return f"{loc}: {error['msg']}" if loc else str(error["msg"])
 
 
-def _validate(
+def _validate(  # noqa: C901 - a flat list of independent checks of the loaded knowledge base
     knowledge_dir: Path, version: str, modules: list[Any]
 ) -> tuple[Registry, list[Problem]]:
     from pydantic import TypeAdapter, ValidationError

@@ -139,47 +139,67 @@ def due_measurements(
 ) -> list[Due]:
     """What the schedule still asks for: the review at or after the sessions delivered,
     the discharge set at the end of the course, and after discharge the follow-ups."""
-    done = {(m.kind, m.session) for m in recorded}
-    followups_done = {m.date for m in recorded if m.kind == "followup"}
-    planned = max(
-        (t["session"] for t in schedule if t["kind"] == "session" and t.get("session")),
-        default=0,
-    )
-    found: list[Due] = []
     if discharged_on is None:
-        for t in schedule:
-            if t["kind"] == "session" and t.get("session") == sessions_delivered + 1:
-                found.append(
-                    Due("session", f"At session {t['session']}", t["instruments"], t["session"])
-                )
-        for t in schedule:
-            if t["kind"] != "review" or t.get("session") is None:
-                continue
-            if t["session"] >= sessions_delivered and ("review", t["session"]) not in done:
-                found.append(
-                    Due(
-                        "review",
-                        f"Review after session {t['session']}",
-                        t["instruments"],
-                        t["session"],
-                        now=t["session"] == sessions_delivered,
-                    )
-                )
-                break
-        if planned and sessions_delivered >= planned:
-            for t in schedule:
-                if t["kind"] == "discharge":
-                    found.append(
-                        Due("discharge", "At discharge", t["instruments"], planned, now=True)
-                    )
-        return found
+        return _due_in_course(schedule, sessions_delivered, recorded)
+    return _due_after_discharge(schedule, recorded, discharged_on, today)
+
+
+def _due_in_course(
+    schedule: Sequence[Mapping[str, Any]],
+    delivered: int,
+    recorded: Sequence[MeasurementPoint],
+) -> list[Due]:
+    done = {(m.kind, m.session) for m in recorded}
+    sessions = [t for t in schedule if t["kind"] == "session" and t.get("session")]
+    planned = max((t["session"] for t in sessions), default=0)
+    found = [
+        Due("session", f"At session {t['session']}", t["instruments"], t["session"])
+        for t in sessions
+        if t["session"] == delivered + 1
+    ]
+    reviews = [
+        t
+        for t in schedule
+        if t["kind"] == "review"
+        and t.get("session") is not None
+        and t["session"] >= delivered
+        and ("review", t["session"]) not in done
+    ]
+    if reviews:
+        t = reviews[0]
+        found.append(
+            Due(
+                "review",
+                f"Review after session {t['session']}",
+                t["instruments"],
+                t["session"],
+                now=t["session"] == delivered,
+            )
+        )
+    if planned and delivered >= planned:
+        found.extend(
+            Due("discharge", "At discharge", t["instruments"], planned, now=True)
+            for t in schedule
+            if t["kind"] == "discharge"
+        )
+    return found
+
+
+def _due_after_discharge(
+    schedule: Sequence[Mapping[str, Any]],
+    recorded: Sequence[MeasurementPoint],
+    discharged_on: dt.date,
+    today: dt.date,
+) -> list[Due]:
+    done = [m.date for m in recorded if m.kind == "followup"]
+    found: list[Due] = []
     for t in schedule:
         days = t.get("days_after_discharge")
         if t["kind"] != "followup" or not isinstance(days, int):
             continue
         due_on = discharged_on + dt.timedelta(days=days)
         # A follow-up recorded within a month either side of its date counts as done.
-        if any(abs((d - due_on).days) <= 31 for d in followups_done):
+        if any(abs((d - due_on).days) <= 31 for d in done):
             continue
         found.append(
             Due(

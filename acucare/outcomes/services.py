@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -161,6 +162,35 @@ def _sessions_list(value: object, field: str, high: int) -> list[int]:
     return sorted(set(found))
 
 
+@dataclass(frozen=True)
+class _ScheduleEdit:
+    every: list[str]
+    reviews: list[int]
+    at_review: list[str]
+    at_discharge: list[str]
+    followup_days: list[int]
+
+
+def _schedule_timepoints(
+    edit: _ScheduleEdit, planned: int, baseline: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    def point(kind: str, session: int | None, days: int | None, what: list[str]) -> dict[str, Any]:
+        return {"kind": kind, "session": session, "days_after_discharge": days, "instruments": what}
+
+    timepoints = [baseline] if baseline is not None else []
+    for n in range(1, planned + 1):
+        if edit.every:
+            timepoints.append(point("session", n, None, edit.every))
+        if n in edit.reviews:
+            timepoints.append(point("review", n, None, edit.at_review))
+    timepoints.extend(point("review", n, None, edit.at_review) for n in edit.reviews if n > planned)
+    if edit.at_discharge:
+        timepoints.append(point("discharge", planned, None, edit.at_discharge))
+    follow = edit.at_discharge or edit.at_review
+    timepoints.extend(point("followup", None, d, follow) for d in edit.followup_days)
+    return timepoints
+
+
 @transaction.atomic
 def schedule_update(
     *,
@@ -181,86 +211,29 @@ def schedule_update(
     if plan.status != "approved":
         raise InputError("plan", "Only an approved plan has a measurement schedule.", ["approved"])
     _require_open(plan.episode, "its schedule")
-    planned = (plan.acupuncture or {}).get("sessions") or 0
-    high = max(int(planned), 1) * 2
+    planned = int((plan.acupuncture or {}).get("sessions") or 0)
     if payer not in Payer.values:
         raise InputError("payer", f"'{payer}' is not a payer acucare knows.", list(Payer.values))
-    every = _instrument_list(list(each_session), "each_session")
-    review_sessions = _sessions_list(list(reviews), "reviews", high)
-    at_review = _instrument_list(list(review_instruments), "review_instruments")
-    at_discharge = _instrument_list(list(discharge_instruments), "discharge_instruments")
-    days = _sessions_list(list(followup_days), "followup_days", 3 * 365)
-    if review_sessions and not at_review:
+    edit = _ScheduleEdit(
+        every=_instrument_list(list(each_session), "each_session"),
+        reviews=_sessions_list(list(reviews), "reviews", max(planned, 1) * 2),
+        at_review=_instrument_list(list(review_instruments), "review_instruments"),
+        at_discharge=_instrument_list(list(discharge_instruments), "discharge_instruments"),
+        followup_days=_sessions_list(list(followup_days), "followup_days", 3 * 365),
+    )
+    if edit.reviews and not edit.at_review:
         raise InputError("review_instruments", "Choose what is measured at a review.")
     derived = engine.derived_schedule(plan.document)
     baseline = next((t for t in derived if t["kind"] == "baseline"), None)
-    timepoints: list[dict[str, Any]] = []
-    if baseline is not None:
-        timepoints.append(baseline)
-    for n in range(1, int(planned) + 1):
-        if every:
-            timepoints.append(
-                {
-                    "kind": "session",
-                    "session": n,
-                    "days_after_discharge": None,
-                    "instruments": every,
-                }
-            )
-        if n in review_sessions:
-            timepoints.append(
-                {
-                    "kind": "review",
-                    "session": n,
-                    "days_after_discharge": None,
-                    "instruments": at_review,
-                }
-            )
-    for n in review_sessions:
-        if n > planned:
-            timepoints.append(
-                {
-                    "kind": "review",
-                    "session": n,
-                    "days_after_discharge": None,
-                    "instruments": at_review,
-                }
-            )
-    if at_discharge:
-        timepoints.append(
-            {
-                "kind": "discharge",
-                "session": None,
-                "days_after_discharge": None,
-                "instruments": at_discharge,
-            }
-        )
-    for d in days:
-        timepoints.append(
-            {
-                "kind": "followup",
-                "session": None,
-                "days_after_discharge": d,
-                "instruments": at_discharge or at_review,
-            }
-        )
-    now = timezone.now()
-    row = MeasurementSchedule.objects.select_for_update().filter(plan=plan).first()
-    if row is None:
-        if version not in (0, None):
-            raise ConflictError("The schedule changed after you opened it; reload.", 0)
-        row = MeasurementSchedule(plan=plan, created_by=actor.user, created_at=now, version=0)
-    elif row.version != version:
-        raise ConflictError(
-            "Someone else changed this schedule after you opened it; reload.", row.version
-        )
-    before = list(row.timepoints)
+    timepoints = _schedule_timepoints(edit, planned, baseline)
+    row = _schedule_row(actor, plan, version)
+    first_edit = not row.timepoints
     row.timepoints = timepoints
     row.payer = payer
     row.kb_version = registry().version
     row.version += 1
     row.updated_by = actor.user
-    row.updated_at = now
+    row.updated_at = timezone.now()
     row.save()
     audit_record(
         actor=actor,
@@ -270,12 +243,27 @@ def schedule_update(
         patient_id=plan.episode.patient.public_id,
         detail={
             "plan": str(plan.public_id),
-            "reviews": review_sessions,
-            "followup_days": days,
+            "reviews": edit.reviews,
+            "followup_days": edit.followup_days,
             "payer": payer,
-            "first_edit": not before,
+            "first_edit": first_edit,
         },
     )
+    return row
+
+
+def _schedule_row(actor: Actor, plan: Any, version: int) -> MeasurementSchedule:
+    row = MeasurementSchedule.objects.select_for_update().filter(plan=plan).first()
+    if row is None:
+        if version not in (0, None):
+            raise ConflictError("The schedule changed after you opened it; reload.", 0)
+        return MeasurementSchedule(
+            plan=plan, created_by=actor.user, created_at=timezone.now(), version=0
+        )
+    if row.version != version:
+        raise ConflictError(
+            "Someone else changed this schedule after you opened it; reload.", row.version
+        )
     return row
 
 

@@ -238,7 +238,7 @@ def path_of(loc: tuple[int | str, ...], prefix: str = "") -> str:
     return path
 
 
-def input_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> InputError:
+def input_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> InputError:  # noqa: C901 - one branch per pydantic error type translated to a field error
     error = exc.errors(include_url=False)[0]
     loc = tuple(part for part in error["loc"] if part != "function-after[_depth_given_once()]")
     kind = error["type"]

@@ -105,7 +105,7 @@ def _matches(row: tuple[str, ...], step: tuple[str, ...]) -> bool:
     return len(step) == 3 or row[3].startswith(step[3])
 
 
-def test_the_whole_journey_from_sign_in_to_the_audit_log(
+def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one journey, step by step, as the user takes it
     page: Any, sign_in: Any, chromium: Any
 ) -> None:
     doc = make_practitioner(username="lchen", first_name="Li", last_name="Chen")

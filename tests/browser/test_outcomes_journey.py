@@ -25,6 +25,51 @@ def overflows(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
 
 
+def chart_six_sessions(page, plan) -> list[str]:
+    """Chart PAINS through the session form; the axe findings of the sixth form."""
+    base = page.base_url
+    found: list[str] = []
+    for number, (before, after) in enumerate(PAINS, 1):
+        page.goto(f"{base}/treatment/plans/{plan.public_id}/sessions/new/")
+        page.get_by_role("heading", name=re.compile(rf"^Chart session {number}\b")).wait_for()
+        if number == 6:
+            # The session that ends with a review says so on the form.
+            expect(page.locator("main")).to_contain_text("Review after session 6")
+            found = serious_violations(page)
+        page.locator("#id_needles_in").fill("4")
+        page.locator("#id_needles_out").fill("4")
+        page.locator("#id_pain_before").fill(str(before))
+        page.locator("#id_pain_after").fill(str(after))
+        page.locator("#id_needle_gauge_mm").fill("0.25")
+        page.locator("#id_needle_length_mm").fill("40")
+        page.locator("#id_needle_material").select_option("stainless_steel")
+        page.locator("#id_retention_minutes").fill("20")
+        page.get_by_role("button", name="Save session").click()
+        page.get_by_text(re.compile(rf"Session {number} charted")).wait_for()
+    return found
+
+
+def discharge(page) -> list[str]:
+    """From the outcomes page, discharge with goals met; the axe findings of the form."""
+    page.get_by_role("link", name="Discharge").click()
+    page.get_by_label("Reason for discharge").select_option("goals_met")
+    advice = page.get_by_label("Advice given to the patient")
+    advice.fill("Keep walking daily; come back if it flares.")
+    found = serious_violations(page)
+    page.get_by_role("button", name="Discharge").click()
+    page.get_by_text("Discharged. The follow-ups are scheduled.").wait_for()
+    return found
+
+
+def check_discharged(episode) -> None:
+    discharge = Discharge.objects.get(episode=episode)
+    assert discharge.sessions_delivered == 6
+    assert len(discharge.followups) >= 1
+    episode.refresh_from_db()
+    assert episode.status == EpisodeStatus.DISCHARGED
+    assert Measurement.objects.filter(episode=episode).count() == 2
+
+
 def test_baseline_sessions_review_and_discharge(page, sign_in):
     from tests.factories import make_practitioner
 
@@ -44,23 +89,7 @@ def test_baseline_sessions_review_and_discharge(page, sign_in):
     page.get_by_text("Baseline questionnaires saved.").wait_for()
 
     # Six sessions, each with pain before and after.
-    for number, (before, after) in enumerate(PAINS, 1):
-        page.goto(f"{base}/treatment/plans/{plan.public_id}/sessions/new/")
-        page.get_by_role("heading", name=re.compile(rf"^Chart session {number}\b")).wait_for()
-        if number == 6:
-            # The session that ends with a review says so on the form.
-            expect(page.locator("main")).to_contain_text("Review after session 6")
-            found["session form"] = serious_violations(page)
-        page.locator("#id_needles_in").fill("4")
-        page.locator("#id_needles_out").fill("4")
-        page.locator("#id_pain_before").fill(str(before))
-        page.locator("#id_pain_after").fill(str(after))
-        page.locator("#id_needle_gauge_mm").fill("0.25")
-        page.locator("#id_needle_length_mm").fill("40")
-        page.locator("#id_needle_material").select_option("stainless_steel")
-        page.locator("#id_retention_minutes").fill("20")
-        page.get_by_role("button", name="Save session").click()
-        page.get_by_text(re.compile(rf"Session {number} charted")).wait_for()
+    found["session form"] = chart_six_sessions(page, plan)
     assert TreatmentSession.objects.filter(plan=plan).count() == 6
 
     # The review at session 6: questionnaires first, then the engine's suggestion.
@@ -91,21 +120,8 @@ def test_baseline_sessions_review_and_discharge(page, sign_in):
     expect(chart.locator("table")).to_contain_text("Pain before")
     found["outcomes"] = serious_violations(page)
 
-    # Discharge.
-    page.get_by_role("link", name="Discharge").click()
-    page.get_by_label("Reason for discharge").select_option("goals_met")
-    page.get_by_label("Advice given to the patient").fill(
-        "Keep walking daily; come back if it flares."
-    )
-    found["discharge"] = serious_violations(page)
-    page.get_by_role("button", name="Discharge").click()
-    page.get_by_text("Discharged. The follow-ups are scheduled.").wait_for()
-    discharge = Discharge.objects.get(episode=episode)
-    assert discharge.sessions_delivered == 6
-    assert len(discharge.followups) >= 1
-    episode.refresh_from_db()
-    assert episode.status == EpisodeStatus.DISCHARGED
-    assert Measurement.objects.filter(episode=episode).count() == 2
+    found["discharge"] = discharge(page)
+    check_discharged(episode)
 
     # A discharged episode offers no charting actions.
     page.goto(f"{base}/treatment/episodes/{episode.public_id}/")

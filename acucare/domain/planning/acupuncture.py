@@ -12,6 +12,7 @@ from acucare.domain.planning.electro import electro_pairs
 from acucare.domain.planning.points import (
     PlannedPoint,
     PointPicker,
+    Selection,
     Substitution,
     pain_sites,
 )
@@ -27,6 +28,99 @@ from acucare.kb.records.protocols import Protocol
 from acucare.kb.registry import Registry
 
 
+def _no_protocol_note(condition: Condition | None, candidates: Sequence[Protocol]) -> str | None:
+    """Why no protocol applies (no condition group, or none of its protocols), or None."""
+    if condition is None:
+        return (
+            "No acupuncture protocol: the diagnosis is not in a condition group of the "
+            "knowledge base. The practitioner prescribes points individually."
+        )
+    if not candidates:
+        return (
+            f"No trial protocol for {condition.name.lower()} is in the knowledge base; the "
+            "practitioner prescribes points individually, within the guideline course limits "
+            "shown in the expected outcome."
+        )
+    return None
+
+
+def _modality(protocol: Protocol, blocks: Blocks) -> tuple[str, str, list[Substitution]]:
+    """The trial's modality, unless the screening or the patient rules it out: (wanted,
+    chosen, the substitution that says why they differ)."""
+    wanted = ELECTRO if protocol.stimulation.method == "electro" else MANUAL
+    reason = blocks.modality(ELECTRO)
+    if wanted != ELECTRO or reason is None or blocks.modality(MANUAL) is not None:
+        return wanted, wanted, []
+    substitution = Substitution(
+        "modality",
+        {"modality": ELECTRO},
+        {"modality": MANUAL},
+        f"The trial used electrical stimulation, but it is ruled out ({reason.text()});"
+        " the same points are needled with manual stimulation to de qi instead.",
+        reason.citations,
+    )
+    return wanted, MANUAL, [substitution]
+
+
+def _ear_fallback_reason(
+    selection: Selection, blocks: Blocks
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """When no body point can be needled, why (for the note and for the substitution)."""
+    needling = blocks.modality(MANUAL)
+    if needling is None and not selection.points:
+        return (
+            "every point of this protocol is ruled out for this patient (see the screening), and",
+            "No body point of this protocol can be needled for this patient;",
+            tuple(dict.fromkeys(c for sub in selection.substitutions for c in sub.citations)),
+        )
+    if needling is not None:
+        return (
+            f"body needling is ruled out ({needling.text()}) and",
+            f"Body needling is ruled out ({needling.text()});",
+            tuple(needling.citations),
+        )
+    return None
+
+
+def _ear_alternative(
+    registry: Registry, selection: Selection, blocks: Blocks, points: Mapping[str, Acupoint]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Ear acupuncture offered as an alternative when body points were lost."""
+    if not (selection.lost_regions or selection.lost_limbs):
+        return [], []
+    limbs = (limb.replace("_", " ") for limb in selection.lost_limbs)
+    lost = [*selection.lost_regions, *limbs]
+    option, refs = auricular_option(
+        registry,
+        selection.regions,
+        blocks,
+        points,
+        f"Body points were lost ({', '.join(lost)}); ear acupuncture reaches the painful "
+        "region without needling it or the limb at risk.",
+    )
+    return ([option], refs) if option is not None else ([], [])
+
+
+def _mark_electro(
+    selection: Selection, blocks: Blocks, picker: PointPicker, points: Mapping[str, Acupoint]
+) -> tuple[list[str], list[list[dict[str, str]]], str]:
+    """Mark which points get current and pair them: (points without current, pairs, why)."""
+    electro_off: list[str] = []
+    marked: list[PlannedPoint] = []
+    for point in selection.points:
+        allowed = not any(
+            blocks.modality_at(ELECTRO, point.code, side, picker.site(point.region, side))
+            for side in point.sides
+        )
+        if not allowed:
+            electro_off.append(point.code)
+        marked.append(replace(point, electro=allowed))
+    pairs, pairs_why = electro_pairs(marked, points)
+    in_pairs = {electrode["code"] for pair in pairs for electrode in pair}
+    selection.points = [replace(p, electro=p.electro and p.code in in_pairs) for p in marked]
+    return electro_off, pairs, pairs_why
+
+
 def build_acupuncture(
     registry: Registry,
     intake: Mapping[str, Any],
@@ -36,58 +130,21 @@ def build_acupuncture(
     style: str | None,
 ) -> tuple[dict[str, Any] | None, Protocol | None, list[str], list[str]]:
     points = registry.of(Acupoint)
-    regions = registry.of(BodyRegion)
-    notes: list[str] = []
-    if condition is None:
-        return (
-            None,
-            None,
-            [],
-            [
-                "No acupuncture protocol: the diagnosis is not in a condition group of the "
-                "knowledge base. The practitioner prescribes points individually."
-            ],
-        )
-    ids = registry.index("protocols_by_condition").get(condition.id, ())
+    ids = registry.index("protocols_by_condition").get(condition.id, ()) if condition else ()
     candidates = [registry.of(Protocol)[pid] for pid in ids]
-    if not candidates:
-        return (
-            None,
-            None,
-            [],
-            [
-                f"No trial protocol for {condition.name.lower()} is in the knowledge base; the "
-                "practitioner prescribes points individually, within the guideline course limits "
-                "shown in the expected outcome."
-            ],
-        )
+    missing = _no_protocol_note(condition, candidates)
+    if missing is not None or condition is None:
+        return None, None, [], [missing or ""]
     sparing = any(flag in history for flag in NEEDLE_SPARING_FLAGS)
     ordered = protocol_order(candidates, style, blocks, sparing)
     protocol = ordered[0]
-    why, style_notes = choice_why(protocol, condition, style, ordered, sparing)
-    notes.extend(style_notes)
+    why, notes = choice_why(protocol, condition, style, ordered, sparing)
     rules = [protocol.ref]
-    substitutions: list[Substitution] = []
-    # Modality: the trial's, unless the screening or the patient rules it out.
-    wanted = ELECTRO if protocol.stimulation.method == "electro" else MANUAL
-    modality = wanted
-    needling = blocks.modality(MANUAL)
-    if wanted == ELECTRO and (reason := blocks.modality(ELECTRO)) is not None and needling is None:
-        modality = MANUAL
-        substitutions.append(
-            Substitution(
-                "modality",
-                {"modality": ELECTRO},
-                {"modality": MANUAL},
-                f"The trial used electrical stimulation, but it is ruled out ({reason.text()});"
-                " the same points are needled with manual stimulation to de qi instead.",
-                reason.citations,
-            )
-        )
+    wanted, modality, substitutions = _modality(protocol, blocks)
     picker = PointPicker(
         protocol,
         points=points,
-        regions=regions,
+        regions=registry.of(BodyRegion),
         blocks=blocks,
         pain=pain_sites(intake.get("pain_sites") or (), registry.index("body_site_index")),
         needle_sparing=sparing,
@@ -103,19 +160,7 @@ def build_acupuncture(
         )
     alternatives: list[dict[str, Any]] = []
     # When no body point can be needled, ear points (if allowed) carry the course.
-    ear_fallback: tuple[str, str, tuple[str, ...]] | None = None
-    if needling is None and not selection.points:
-        ear_fallback = (
-            "every point of this protocol is ruled out for this patient (see the screening), and",
-            "No body point of this protocol can be needled for this patient;",
-            tuple(dict.fromkeys(c for sub in selection.substitutions for c in sub.citations)),
-        )
-    elif needling is not None:
-        ear_fallback = (
-            f"body needling is ruled out ({needling.text()}) and",
-            f"Body needling is ruled out ({needling.text()});",
-            tuple(needling.citations),
-        )
+    ear_fallback = _ear_fallback_reason(selection, blocks)
     if ear_fallback is not None:
         why_nothing, why_ear, reason_citations = ear_fallback
         ear_points, refs, cited = auricular_points(registry, selection.regions, blocks, points)
@@ -140,39 +185,14 @@ def build_acupuncture(
         selection.points = ear_points
         selection.ashi_count = (0, 0)
         selection.ashi_note = ""
-    elif selection.lost_regions or selection.lost_limbs:
-        limbs = (limb.replace("_", " ") for limb in selection.lost_limbs)
-        lost = [*selection.lost_regions, *limbs]
-        option, refs = auricular_option(
-            registry,
-            selection.regions,
-            blocks,
-            points,
-            f"Body points were lost ({', '.join(lost)}); ear acupuncture reaches the painful "
-            "region without needling it or the limb at risk.",
-        )
-        if option is not None:
-            alternatives.append(option)
-            rules.extend(refs)
+    else:
+        alternatives, refs = _ear_alternative(registry, selection, blocks, points)
+        rules.extend(refs)
     electro_off: list[str] = []
     pairs: list[list[dict[str, str]]] = []
     pairs_why = ""
     if modality == ELECTRO:
-        marked: list[PlannedPoint] = []
-        for point in selection.points:
-            allowed = not any(
-                blocks.modality_at(ELECTRO, point.code, side, picker.site(point.region, side))
-                for side in point.sides
-            )
-            if not allowed:
-                electro_off.append(point.code)
-            marked.append(replace(point, electro=allowed))
-        selection.points = marked
-        pairs, pairs_why = electro_pairs(selection.points, points)
-        in_pairs = {electrode["code"] for pair in pairs for electrode in pair}
-        selection.points = [
-            replace(p, electro=p.electro and p.code in in_pairs) for p in selection.points
-        ]
+        electro_off, pairs, pairs_why = _mark_electro(selection, blocks, picker, points)
     limits = technique_limits(selection, blocks, picker, modality)
     acupuncture = acupuncture_document(
         protocol,

@@ -40,7 +40,7 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> dict[str, Any]:
+def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> dict[str, Any]:  # noqa: C901 - one loop per kind of evidence statement, in document order
     statements: list[dict[str, Any]] = []
     guidelines: list[dict[str, Any]] = []
     summary = "No evidence summary is available for this diagnosis in the knowledge base."

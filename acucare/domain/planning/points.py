@@ -559,7 +559,7 @@ class PointPicker:
                 continue
             break
 
-    def distal(self, replacements: Sequence[ProtocolPoint]) -> None:
+    def distal(self, replacements: Sequence[ProtocolPoint]) -> None:  # noqa: C901 - the protocol's distal-point rules in the order the trial gives them
         """Distal points from the pool, then replacements for fixed points that were blocked."""
         pool = self.protocol.pool("distal")
         queue = self._candidates(pool) if pool is not None else []

@@ -15,7 +15,7 @@ from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.protocols import Protocol
 
 
-def acupuncture_document(
+def acupuncture_document(  # noqa: C901 - one optional block of the document per branch, in document order
     protocol: Protocol,
     selection: Selection,
     modality: str,

@@ -114,7 +114,7 @@ def build_indexes(registry: Registry) -> dict[str, tuple[str, ...]]:
     return {"inert_records:care_layers": tuple(inert)}
 
 
-def check(registry: Registry) -> Iterator[Problem]:
+def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent cross-checks of the collection
     instruments: dict[str, Any] | None = registry.collections.get("instruments")
     conditions: dict[str, Any] | None = registry.collections.get("conditions")
     groups: dict[str, str] = {}

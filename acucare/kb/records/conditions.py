@@ -546,7 +546,7 @@ def _check_evidence(condition: Condition, where: str) -> Iterator[Problem]:
             yield Problem(where, f"meaningful_change[{index}] needs points or percent")
 
 
-def _check_guidelines(condition: Condition, where: str) -> Iterator[Problem]:
+def _check_guidelines(condition: Condition, where: str) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent cross-checks of the collection
     if not condition.guidelines:
         yield Problem(where, "a condition needs guideline positions (no_position_located counts)")
     jurisdictions = {g.jurisdiction for g in condition.guidelines}

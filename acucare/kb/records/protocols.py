@@ -251,7 +251,7 @@ def build_indexes(registry: Registry) -> dict[str, Any]:
     }
 
 
-def check(registry: Registry) -> Iterator[Problem]:
+def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent cross-checks of the collection
     from acucare.kb.records.acupoints import Acupoint
     from acucare.kb.records.body_sites import BodyRegion
 
