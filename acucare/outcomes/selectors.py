@@ -12,6 +12,7 @@ from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
 from acucare.outcomes.progress import Progress, build
+from acucare.patients.access import access_episode
 from acucare.patients.models import Episode
 from acucare.treatment import selectors as treatment
 
@@ -43,13 +44,12 @@ def _rows(
 def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
     """One episode's outcomes: course, engine review, schedule, reviews, discharge and
     charts, in a fixed number of queries whatever the number of sessions."""
-    view = treatment.episode_treatment(actor=actor, episode_id=episode_id)
-    episode = view.episode
-    plans: dict[int, Sequence[Any]] = {episode.pk: view.plans}
+    episode = access_episode(actor, episode_id, write=False)
+    plans: Mapping[int, Sequence[Any]] = treatment.plans_by_episode([episode])
     measurements, reviews, discharges, schedules = _rows([episode], plans)
     progress = build(
         episode,
-        plans=view.plans,
+        plans=plans[episode.pk],
         measurements=measurements[episode.pk],
         reviews=reviews[episode.pk],
         discharge=discharges.get(episode.pk),
@@ -62,6 +62,7 @@ def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
         object_id=episode.public_id,
         patient_id=episode.patient.public_id,
         detail={
+            "sessions": [s.public_id for s in progress.course.sessions],
             "measurements": [str(m.public_id) for m in progress.measurements],
             "reviews": [str(r.public_id) for r in progress.reviews],
         },

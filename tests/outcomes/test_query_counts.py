@@ -7,10 +7,10 @@ from tests.outcomes.factories import make_course, record
 
 pytestmark = pytest.mark.django_db
 
-# session, user, clinic settings, episode, plans, their sessions (with counts), the audit
-# insert of the treatment read; measurements, reviews, discharge, schedule; the audit
-# insert of the outcomes read; and at most a session refresh with its savepoint pair.
-OUTCOMES_QUERIES = 15
+# session, user, clinic settings, episode, plans, their sessions (with counts),
+# measurements, reviews, discharge, schedule, the audit insert; and at most a session
+# refresh with its savepoint pair.
+OUTCOMES_QUERIES = 14
 
 
 @pytest.mark.parametrize("sessions", [2, 14])
