@@ -18,11 +18,13 @@ class ProcessFigures:
     p90_s: float
     peak_rss_mib: float
     runs: int
+    cpu_median_s: float = 0.0  # user + system CPU time of the child
 
     def line(self) -> str:
         return (
             f"{self.label:<44} median {self.median_s * 1000:7.1f} ms   "
-            f"p90 {self.p90_s * 1000:7.1f} ms   peak RSS {self.peak_rss_mib:6.1f} MiB   "
+            f"p90 {self.p90_s * 1000:7.1f} ms   CPU {self.cpu_median_s * 1000:6.1f} ms   "
+            f"peak RSS {self.peak_rss_mib:6.1f} MiB   "
             f"({self.runs} runs)"
         )
 
@@ -36,6 +38,7 @@ def time_process(
     env: dict[str, str] | None = None,
 ) -> ProcessFigures:
     durations: list[float] = []
+    cpu: list[float] = []
     peak_kib = 0
     for _ in range(runs):
         start = time.perf_counter()
@@ -52,6 +55,7 @@ def time_process(
             proc.stdin.close()
         _, status, usage = os.wait4(proc.pid, 0)
         durations.append(time.perf_counter() - start)
+        cpu.append(usage.ru_utime + usage.ru_stime)
         peak_kib = max(peak_kib, usage.ru_maxrss)
         if os.waitstatus_to_exitcode(status) not in (0, 2):
             sys.exit(f"{label}: command failed ({' '.join(argv)})")
@@ -62,4 +66,5 @@ def time_process(
         durations[int(0.9 * (len(durations) - 1))],
         peak_kib / 1024,
         runs,
+        statistics.median(cpu),
     )

@@ -42,6 +42,11 @@ def tokens_of(*, actor: Actor, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(owner=user)
 
 
+def pending_two_factor_user(public_id: str) -> User | None:
+    """The active user who passed the password step and still owes a two-factor code."""
+    return get_user_model().objects.filter(public_id=public_id, is_active=True).first()
+
+
 def clinic_settings() -> Clinic:
     """The clinic's settings row (made by a migration; recreated if it was removed)."""
     row, _ = Clinic.objects.get_or_create(pk=1)

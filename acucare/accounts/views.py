@@ -10,7 +10,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import (
     authenticate,
-    get_user_model,
     login,
     logout,
     update_session_auth_hash,
@@ -148,7 +147,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING, None)
         messages.info(request, "Enter your username and password again.")
         return redirect("accounts:login")
-    user = get_user_model().objects.filter(public_id=pending["user"], is_active=True).first()
+    user = selectors.pending_two_factor_user(pending["user"])
     if user is None:
         request.session.pop(PENDING, None)
         return redirect("accounts:login")

@@ -19,6 +19,7 @@ from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.patients.access import access_episode
 from acucare.patients.models import Episode
+from acucare.patients.selectors import PatientChart
 
 
 def current_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
@@ -120,3 +121,9 @@ def current_by_episode(episodes: Iterable[Episode]) -> dict[int, Assessment]:
         episode_id__in=ids, superseded_at__isnull=True
     ).prefetch_related("acknowledgements")
     return {a.episode_id: a for a in current}
+
+
+def chart_assessments(actor: Actor, chart: PatientChart) -> dict[int, Assessment]:
+    """The patient chart's section: each episode's current assessment (its decision
+    badge), for practitioners; the chart's selector checked access and audited the read."""
+    return current_by_episode(chart.episodes) if chart.clinical else {}

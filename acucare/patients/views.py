@@ -13,12 +13,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acucare.accounts.submissions import DuplicateSubmission
-from acucare.assessments.selectors import current_by_episode
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
 from acucare.core.roles import require_patient_staff, require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services
+from acucare.patients.chart_sections import chart_sections
 from acucare.patients.conditions import search_conditions
 from acucare.patients.forms import (
     MAX_CONDITIONS,
@@ -146,21 +146,12 @@ def patient_chart(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             if p.pk != actor.user.pk and p not in chart.shared_with
         ]
         share_form = ShareForm(practitioners=colleagues) if colleagues else None
-    # The current assessment of each episode (its decision badge); access to the
-    # episodes was checked and the read recorded by the chart's selector.
-    assessments = current_by_episode(chart.episodes) if chart.clinical else {}
-    from acucare.scheduling.selectors import patient_appointments  # the app built on this one
-
-    appointments = patient_appointments(actor=actor, patient=chart.patient)
+    # The apps built on patients add their sections (the current assessment of each
+    # episode, the appointments): see `acucare.patients.chart_sections`.
     return render(
         request,
         "patients/chart.html",
-        {
-            "chart": chart,
-            "share_form": share_form,
-            "assessments": assessments,
-            "appointments": appointments,
-        },
+        {"chart": chart, "share_form": share_form, **chart_sections(actor, chart)},
     )
 
 

@@ -16,6 +16,7 @@ from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.patients.models import Patient
+from acucare.patients.selectors import PatientChart
 from acucare.scheduling.access import access_appointment, visible_appointments
 from acucare.scheduling.models import Appointment
 
@@ -119,6 +120,11 @@ def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointmen
     upcoming = [a for a in everything if a.end > now]
     past = [a for a in reversed(everything) if a.end <= now][:PAST_SHOWN]
     return PatientAppointments(upcoming, past)
+
+
+def chart_appointments(actor: Actor, chart: PatientChart) -> PatientAppointments:
+    """The patient chart's section: coming and recent appointments."""
+    return patient_appointments(actor=actor, patient=chart.patient)
 
 
 def bookable_practitioners(patient: Patient | None = None) -> list[User]:
