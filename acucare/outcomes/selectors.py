@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from acucare.assessments.questions import LEVEL_LABELS
+from acucare.assessments.selectors import current_by_episode
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
 from acucare.outcomes.progress import Progress, build
 from acucare.patients.access import access_episode
 from acucare.patients.models import Episode
+from acucare.patients.selectors import PatientChart
 from acucare.treatment import selectors as treatment
 
 
@@ -91,6 +95,75 @@ def chart_progress(
         )
         for e in episodes
     }
+
+
+# Alerts the chart summary shows from a current screening, most severe first.
+ALERT_LEVELS = ("urgent", "refer", "block", "warn")
+
+
+@dataclass(frozen=True)
+class Alert:
+    level: str
+    text: str
+    episode: str
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    progress: Progress
+    chart_id: str
+
+
+@dataclass(frozen=True)
+class ChartSummary:
+    alerts: list[Alert]
+    episodes: list[EpisodeSummary]
+
+
+def _alerts(episode: Any, assessment: Any) -> list[Alert]:
+    if assessment is None:
+        return []
+    pending = {str(f.get("rule")) for f in assessment.unacknowledged()}
+    found: list[Alert] = []
+    for finding in assessment.findings:
+        level = str(finding.get("level"))
+        if level not in ALERT_LEVELS:
+            continue
+        if level in ("urgent", "refer") and str(finding.get("rule")) not in pending:
+            continue  # acknowledged: acted on
+        label = LEVEL_LABELS.get(level, level)
+        if level in ("urgent", "refer"):
+            label = f"{label} (not acknowledged)"
+        elif level == "warn":
+            label = "Caution"
+        if "allerg" in str(finding.get("rule", "")):
+            label = "Allergy"
+        found.append(Alert(label, str(finding.get("message", "")), episode.complaint))
+    order = {lvl: i for i, lvl in enumerate(ALERT_LEVELS)}
+    return sorted(found, key=lambda a: order.get(_level_of(a), 9))
+
+
+def _level_of(alert: Alert) -> str:
+    for level, label in LEVEL_LABELS.items():
+        if alert.level.startswith(label):
+            return level
+    return "warn"
+
+
+def chart_summary(actor: Actor, chart: PatientChart) -> ChartSummary | None:
+    """The patient chart's section at the top of the page, for practitioners: the active
+    alerts of the open episodes' current screenings and each open episode's position in
+    its course. The chart's selector checked access and audited the read."""
+    if not chart.clinical:
+        return None
+    open_episodes = [e for e in chart.episodes if e.status != "discharged"]
+    progress = chart_progress(open_episodes)
+    assessments = current_by_episode(open_episodes)
+    alerts = [a for e in open_episodes for a in _alerts(e, assessments.get(e.pk))]
+    return ChartSummary(
+        alerts,
+        [EpisodeSummary(progress[e.pk], f"summary-chart-{i}") for i, e in enumerate(open_episodes)],
+    )
 
 
 def plan_progress(plan: Any) -> Progress:
