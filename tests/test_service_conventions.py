@@ -4,11 +4,13 @@ in a transaction."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
 ROOT = Path(__file__).resolve().parent.parent / "acucare"
 MODULES = sorted(
@@ -64,5 +66,25 @@ def test_services_are_atomic(function):
     name = f"{inspect.unwrap(function).__module__}.{function.__name__}"
     if name in NOT_ATOMIC:
         return
-    # transaction.atomic used as a decorator leaves the original in __wrapped__.
-    assert hasattr(function, "__wrapped__"), f"{name} is not decorated with @transaction.atomic"
+    assert is_atomic(function), f"{name} is not decorated with @transaction.atomic"
+
+
+def is_atomic(function) -> bool:
+    """Whether the outermost wrapper is `transaction.atomic`'s: Django's `Atomic` is a
+    `ContextDecorator`, whose wrapper keeps the `Atomic` instance in its closure (any other
+    decorator made with `functools.wraps` has a `__wrapped__` too, but no `Atomic`)."""
+    cells = getattr(function, "__closure__", None) or ()
+    return any(isinstance(cell.cell_contents, transaction.Atomic) for cell in cells)
+
+
+def test_the_atomic_check_tells_atomic_from_any_other_wrapper():
+    def service(*, actor):
+        return actor
+
+    @functools.wraps(service)
+    def logged(*args, **kwargs):
+        return service(*args, **kwargs)
+
+    assert is_atomic(transaction.atomic(service))
+    assert not is_atomic(logged)
+    assert not is_atomic(service)

@@ -91,6 +91,26 @@ class Tracked(models.Model):
     class Meta:
         abstract = True
 
+    def stamp(self, user: User) -> None:
+        """Record a change by `user`, now. Services call it before saving an edited row."""
+        self.updated_by = user
+        self.updated_at = timezone.now()
+
+
+class Versioned(Tracked):
+    """A tracked row that counts its changes (optimistic concurrency): an edit based on an
+    older version is refused, not merged."""
+
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+    def stamp(self, user: User) -> None:
+        """Record a change by `user`, now, as the next version."""
+        self.version += 1
+        super().stamp(user)
+
 
 class Clinic(models.Model):
     """The one settings row of this installation (primary key 1)."""

@@ -11,14 +11,8 @@ from django.db import IntegrityError, transaction
 
 from acucare.accounts.models import Submission
 from acucare.core.actor import Actor
+from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import ConflictError
-
-
-class DuplicateSubmission(Exception):  # noqa: N818 -- an outcome, not a fault
-    def __init__(self, object_type: str, object_id: uuid.UUID) -> None:
-        super().__init__(f"this {object_type} form was already submitted")
-        self.object_type = object_type
-        self.object_id = object_id
 
 
 def claim(*, actor: Actor, key: uuid.UUID | None, object_type: str) -> Submission | None:

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from acucare.assessments.models import Assessment
 from acucare.core.actor import Actor
+from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
 from acucare.patients.access import visible_patients
 
@@ -23,10 +24,10 @@ def access_assessment(actor: Actor, public_id: uuid.UUID | str, *, write: bool) 
     require_patient_staff(actor)
     if not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
+    key = parse_public_id(public_id, "assessment")
     try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
         return Assessment.objects.select_related("episode__patient", "created_by").get(
             public_id=key, episode__patient__in=visible_patients(actor)
         )
-    except (ValueError, Assessment.DoesNotExist) as exc:
+    except Assessment.DoesNotExist as exc:
         raise Http404("No such assessment.") from exc

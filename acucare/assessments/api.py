@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.assessments import selectors, services
 from acucare.assessments.models import Assessment, Decision, FindingAcknowledgement
 from acucare.assessments.services import NOTE_MAX_LENGTH
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.once import created_once
 
 router = Router(tags=["assessments"])
 
@@ -159,19 +159,18 @@ def create_assessment(
     based_on: Annotated[str | None, Query(description=BASED_ON, pattern=BASED_ON_PATTERN)] = None,
 ) -> Status[AssessmentOut]:
     actor = actor_from_request(request, "api")
-    try:
-        assessment = services.assessment_create(
+    return created_once(
+        lambda: services.assessment_create(
             actor=actor,
             episode_id=episode_id,
             intake_document=payload.model_dump(exclude_unset=True),
             based_on=None if based_on in (None, "none") else UUID(based_on),
             check_based_on=based_on is not None,
             submission=idempotency_key,
-        )
-    except DuplicateSubmission as duplicate:
-        first = selectors.assessment_detail(actor=actor, assessment_id=duplicate.object_id)
-        return Status(200, assessment_out(first))
-    return Status(201, assessment_out(assessment))
+        ),
+        first=lambda public_id: selectors.assessment_detail(actor=actor, assessment_id=public_id),
+        out=assessment_out,
+    )
 
 
 @router.get(

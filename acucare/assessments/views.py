@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.assessments import body_map, selectors, services
 from acucare.assessments.forms import IntakeForm, initial_from, intake_instruments
 from acucare.assessments.models import Assessment
@@ -26,6 +25,7 @@ from acucare.assessments.presentation import (
 )
 from acucare.assessments.questions import HISTORY_LABELS, LIMB_LABELS, MODALITY_LABELS
 from acucare.core.actor import actor_from_request
+from acucare.core.once import DuplicateSubmission
 from acucare.core.roles import require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors

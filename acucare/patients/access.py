@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from acucare.core.actor import Actor
+from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
 from acucare.patients.models import Episode, Patient
 
@@ -30,13 +31,6 @@ def visible_patients(actor: Actor) -> QuerySet[Patient]:
             Q(primary_practitioner=actor.user) | Q(shares__practitioner=actor.user)
         ).distinct()
     return patients
-
-
-def _parse(public_id: uuid.UUID | str) -> uuid.UUID:
-    try:
-        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404("No such patient.") from exc
 
 
 def access_patient(
@@ -56,7 +50,7 @@ def access_patient(
         return (
             visible_patients(actor)
             .select_related("primary_practitioner")
-            .get(public_id=_parse(public_id))
+            .get(public_id=parse_public_id(public_id, "patient"))
         )
     except Patient.DoesNotExist as exc:
         raise Http404("No such patient.") from exc
@@ -70,7 +64,7 @@ def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> 
         raise PermissionDenied("Clinical content is for practitioners only.")
     try:
         return Episode.objects.select_related("patient").get(
-            public_id=_parse(public_id), patient__in=visible_patients(actor)
+            public_id=parse_public_id(public_id, "episode"), patient__in=visible_patients(actor)
         )
     except Episode.DoesNotExist as exc:
         raise Http404("No such episode.") from exc

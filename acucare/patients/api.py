@@ -10,9 +10,9 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.once import created_once
 from acucare.core.roles import require_practitioner
 from acucare.patients import selectors, services
 from acucare.patients.conditions import ConditionOption, search_conditions
@@ -211,21 +211,16 @@ def create_patient(
     ] = None,
 ) -> Status[PatientOut]:
     actor = actor_from_request(request, "api")
-    try:
-        patient = services.patient_create(
+    return created_once(
+        lambda: services.patient_create(
             actor=actor,
             demographics=_demographics(payload),
             primary_practitioner=payload.primary_practitioner,
             submission=idempotency_key,
-        )
-    except DuplicateSubmission as duplicate:
-        return Status(
-            200,
-            patient_out(
-                selectors.patient_chart(actor=actor, patient_id=duplicate.object_id).patient
-            ),
-        )
-    return Status(201, patient_out(patient))
+        ),
+        first=lambda public_id: selectors.patient_chart(actor=actor, patient_id=public_id).patient,
+        out=patient_out,
+    )
 
 
 @router.get(
@@ -280,8 +275,8 @@ def create_episode(
     ] = None,
 ) -> Status[EpisodeOut]:
     actor = actor_from_request(request, "api")
-    try:
-        episode = services.episode_create(
+    return created_once(
+        lambda: services.episode_create(
             actor=actor,
             patient_id=patient_id,
             complaint=payload.complaint,
@@ -290,11 +285,10 @@ def create_episode(
                 services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions
             ],
             submission=idempotency_key,
-        )
-    except DuplicateSubmission as duplicate:
-        first = selectors.episode_detail(actor=actor, episode_id=duplicate.object_id)
-        return Status(200, episode_out(first))
-    return Status(201, episode_out(episode))
+        ),
+        first=lambda public_id: selectors.episode_detail(actor=actor, episode_id=public_id),
+        out=episode_out,
+    )
 
 
 @router.get(

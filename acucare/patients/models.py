@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from acucare.accounts.models import Tracked
+from acucare.accounts.models import Versioned
 from acucare.patients.conditions import CodeReading, read_code
 
 
@@ -21,7 +21,7 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Not known"
 
 
-class Patient(Tracked):
+class Patient(Versioned):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -34,8 +34,6 @@ class Patient(Tracked):
     primary_practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="primary_patients"
     )
-    # Optimistic concurrency: an edit based on an older version is refused, not merged.
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = (
@@ -90,7 +88,7 @@ class EpisodeStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
 
 
-class Episode(Tracked):
+class Episode(Versioned):
     """One episode of care for one complaint."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -101,7 +99,6 @@ class Episode(Tracked):
     )
     started_on = models.DateField(default=timezone.localdate)
     ended_on = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = (

@@ -177,9 +177,7 @@ def patient_update(
         changed.append("primary_practitioner")
     for name, value in values.items():
         setattr(patient, name, value)
-    patient.version += 1
-    patient.updated_by = actor.user
-    patient.updated_at = timezone.now()
+    patient.stamp(actor.user)
     patient.save()
     audit_record(
         actor=actor,
@@ -360,9 +358,7 @@ def episode_update(
     episode.complaint = complaint
     episode.status = status
     episode.ended_on = ended_on
-    episode.version += 1
-    episode.updated_by = actor.user
-    episode.updated_at = timezone.now()
+    episode.stamp(actor.user)
     episode.save()
     audit_record(
         actor=actor,

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
+from acucare.core.once import DuplicateSubmission
 from acucare.core.roles import require_patient_staff, require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from acucare.core.actor import Actor
+from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
 from acucare.patients.access import visible_patients
 from acucare.scheduling.models import Appointment
@@ -34,12 +35,12 @@ def access_appointment(actor: Actor, public_id: uuid.UUID | str, *, write: bool)
     """The appointment, or Http404 if the actor may not see it (or it does not exist).
     What a role may change is decided by the services; `write` states the intent."""
     del write
+    key = parse_public_id(public_id, "appointment")
     try:
-        key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
         return (
             visible_appointments(actor).select_related("patient", "practitioner").get(public_id=key)
         )
-    except (ValueError, Appointment.DoesNotExist) as exc:
+    except Appointment.DoesNotExist as exc:
         raise Http404("No such appointment.") from exc
 
 

@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.once import created_once
 from acucare.domain.errors import InputError
 from acucare.scheduling import selectors, services
 from acucare.scheduling.access import require_reception
@@ -145,8 +145,8 @@ def book_appointment(
     ] = None,
 ) -> Status[AppointmentOut]:
     actor = actor_from_request(request, "api")
-    try:
-        appointment = services.appointment_book(
+    return created_once(
+        lambda: services.appointment_book(
             actor=actor,
             patient_id=payload.patient,
             booking=services.Booking(
@@ -157,11 +157,10 @@ def book_appointment(
                 note=payload.note,
             ),
             submission=idempotency_key,
-        )
-    except DuplicateSubmission as duplicate:
-        first = selectors.appointment_detail(actor=actor, appointment_id=duplicate.object_id)
-        return Status(200, appointment_out(first))
-    return Status(201, appointment_out(appointment))
+        ),
+        first=lambda public_id: selectors.appointment_detail(actor=actor, appointment_id=public_id),
+        out=appointment_out,
+    )
 
 
 @router.get(

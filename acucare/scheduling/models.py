@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from acucare.accounts.models import Tracked
+from acucare.accounts.models import Versioned
 from acucare.patients.models import Patient
 
 MIN_MINUTES = 15
@@ -34,7 +34,7 @@ class AppointmentStatus(models.TextChoices):
 HOLDS_TIME = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
 
 
-class Appointment(Tracked):
+class Appointment(Versioned):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     practitioner = models.ForeignKey(
@@ -52,7 +52,6 @@ class Appointment(Tracked):
         "Booking note (no clinical details)", max_length=NOTE_MAX_LENGTH, blank=True
     )
     cancel_reason = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ("start", "id")

@@ -206,9 +206,7 @@ def _locked(actor: Actor, appointment_id: uuid.UUID | str, version: int) -> Appo
 
 
 def _save(appointment: Appointment, actor: Actor) -> None:
-    appointment.version += 1
-    appointment.updated_by = actor.user
-    appointment.updated_at = timezone.now()
+    appointment.stamp(actor.user)
     appointment.save()
 
 

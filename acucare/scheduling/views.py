@@ -17,9 +17,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
+from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
 from acucare.scheduling import selectors, services

@@ -10,16 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from acucare.core.actor import Actor
+from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
 from acucare.patients.access import visible_patients
 from acucare.treatment.models import TreatmentPlan, TreatmentSession
-
-
-def _parse(public_id: uuid.UUID | str, what: str) -> uuid.UUID:
-    try:
-        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404(f"No such {what}.") from exc
 
 
 def _require_clinical(actor: Actor) -> None:
@@ -34,7 +28,10 @@ def access_plan(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Tre
     try:
         return TreatmentPlan.objects.select_related(
             "episode__patient", "assessment", "approved_by", "created_by"
-        ).get(public_id=_parse(public_id, "plan"), episode__patient__in=visible_patients(actor))
+        ).get(
+            public_id=parse_public_id(public_id, "plan"),
+            episode__patient__in=visible_patients(actor),
+        )
     except TreatmentPlan.DoesNotExist as exc:
         raise Http404("No such plan.") from exc
 
@@ -46,7 +43,7 @@ def access_session(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> 
         return TreatmentSession.objects.select_related(
             "plan__episode__patient", "created_by", "signed_by"
         ).get(
-            public_id=_parse(public_id, "session"),
+            public_id=parse_public_id(public_id, "session"),
             plan__episode__patient__in=visible_patients(actor),
         )
     except TreatmentSession.DoesNotExist as exc:

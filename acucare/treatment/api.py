@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
 from acucare.accounts.models import User
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.once import created_once
 from acucare.domain.errors import InputError
 from acucare.treatment import selectors, services
 from acucare.treatment.charting import (
@@ -258,15 +258,13 @@ def create_plan(
     ] = None,
 ) -> Status[PlanOut]:
     actor = actor_from_request(request, "api")
-    try:
-        record = services.plan_generate(
+    return created_once(
+        lambda: services.plan_generate(
             actor=actor, episode_id=episode_id, submission=idempotency_key
-        )
-    except DuplicateSubmission as duplicate:
-        return Status(
-            200, plan_out(selectors.plan_detail(actor=actor, plan_id=duplicate.object_id))
-        )
-    return Status(201, plan_out(record))
+        ),
+        first=lambda public_id: selectors.plan_detail(actor=actor, plan_id=public_id),
+        out=plan_out,
+    )
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **errors(403, 404)}, summary="One plan")
@@ -349,14 +347,13 @@ def create_session(
     """The session is checked against the patient's current screening; a session with a
     blocked point, pair or modality is refused whole (422)."""
     actor = actor_from_request(request, "api")
-    try:
-        session = services.session_create(
+    return created_once(
+        lambda: services.session_create(
             actor=actor, plan_id=plan_id, record=payload, submission=idempotency_key
-        )
-    except DuplicateSubmission as duplicate:
-        first = selectors.session_detail(actor=actor, session_id=duplicate.object_id)
-        return Status(200, session_out(first))
-    return Status(201, session_out(session))
+        ),
+        first=lambda public_id: selectors.session_detail(actor=actor, session_id=public_id),
+        out=session_out,
+    )
 
 
 @router.get(

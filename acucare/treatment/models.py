@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from acucare.accounts.models import Tracked
+from acucare.accounts.models import Versioned
 from acucare.patients.models import Episode
 
 
@@ -20,7 +20,7 @@ class PlanStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded"
 
 
-class TreatmentPlan(Tracked):
+class TreatmentPlan(Versioned):
     """One care plan (`acucare.plan/1` document) for an episode, from one assessment.
 
     The document is the planner's output; a practitioner may add or remove points
@@ -47,7 +47,6 @@ class TreatmentPlan(Tracked):
         blank=True,
         related_name="+",
     )
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -81,7 +80,7 @@ class SessionStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
-class TreatmentSession(Tracked):
+class TreatmentSession(Versioned):
     """One treatment session, charted against an approved plan.
 
     Per-point details, electro pairs and co-interventions are stored as validated JSON
@@ -120,7 +119,6 @@ class TreatmentSession(Tracked):
         blank=True,
         related_name="+",
     )
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ("number", "id")

@@ -90,7 +90,7 @@ def test_a_stale_form_is_refused_instead_of_replacing_a_newer_intake(episode):
 
 
 def test_double_submission_creates_one_assessment(episode):
-    from acucare.accounts.submissions import DuplicateSubmission
+    from acucare.core.once import DuplicateSubmission
 
     key = uuid.uuid4()
     first = services.assessment_create(

@@ -326,7 +326,7 @@ def test_an_episode_is_discharged_with_an_end_date_and_conflicts_are_refused():
 def test_a_resent_create_form_makes_one_record():
     import uuid
 
-    from acucare.accounts.submissions import DuplicateSubmission
+    from acucare.core.once import DuplicateSubmission
 
     doc = make_practitioner()
     key = uuid.uuid4()

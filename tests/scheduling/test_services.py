@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.audit.models import AuditEvent
+from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
 from acucare.scheduling import services
 from acucare.scheduling.models import Appointment

@@ -236,7 +236,7 @@ def test_a_double_submit_creates_one_session(plan):
     first = services.session_create(
         actor=who, plan_id=plan.public_id, record=session_document(), submission=key
     )
-    from acucare.accounts.submissions import DuplicateSubmission
+    from acucare.core.once import DuplicateSubmission
 
     with pytest.raises(DuplicateSubmission) as duplicate:
         services.session_create(

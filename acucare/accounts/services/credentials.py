@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from acucare.accounts.models import (
     BaseProfession,
@@ -91,8 +90,7 @@ def profile_update(*, actor: Actor, credentials: Credentials) -> PractitionerPro
     profile.scope_restrictions = plain_text(
         credentials.scope_restrictions, "scope_restrictions", max_length=2000, multiline=True
     )
-    profile.updated_by = actor.user
-    profile.updated_at = timezone.now()
+    profile.stamp(actor.user)
     profile.save()
     audit_record(
         actor=actor,

@@ -3,15 +3,12 @@ discharged episode takes no new treatment, and version stamping."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, parse_intake
 from acucare.kb import registry
 from acucare.patients.models import Episode, EpisodeStatus
 from acucare.treatment import assessments
-from acucare.treatment.models import TreatmentPlan, TreatmentSession
 
 
 def assessment_for(actor: Actor, episode: Episode) -> assessments.AssessmentLike:
@@ -35,12 +32,6 @@ def require_open(episode: Episode) -> None:
             "This episode is discharged: reopen it (change its status) before planning or "
             "charting treatment.",
         )
-
-
-def touch(record: TreatmentPlan | TreatmentSession, actor: Actor) -> None:
-    record.version += 1
-    record.updated_by = actor.user
-    record.updated_at = timezone.now()
 
 
 # --- Plans ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from acucare.treatment.access import access_plan
 from acucare.treatment.charting import parse_point_edit
 from acucare.treatment.checks import blocking_messages, check_plan_points
 from acucare.treatment.models import PlanStatus, TreatmentPlan
-from acucare.treatment.services._shared import assessment_for, current_intake, require_open, touch
+from acucare.treatment.services._shared import assessment_for, current_intake, require_open
 
 
 def _locked_plan(actor: Actor, plan_id: uuid.UUID | str, version: int | None) -> TreatmentPlan:
@@ -272,7 +272,7 @@ def _save_point_edit(
         },
     )
     _reopen(record)
-    touch(record, actor)
+    record.stamp(actor.user)
     record.save()
     audit_record(
         actor=actor,
@@ -357,7 +357,7 @@ def plan_approve(*, actor: Actor, plan_id: uuid.UUID | str, version: int) -> Tre
     record.status = PlanStatus.APPROVED
     record.approved_by = actor.user
     record.approved_at = timezone.now()
-    touch(record, actor)
+    record.stamp(actor.user)
     record.save()
     audit_record(
         actor=actor,

@@ -39,7 +39,7 @@ from acucare.treatment.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from acucare.treatment.services._shared import assessment_for, current_intake, require_open, touch
+from acucare.treatment.services._shared import assessment_for, current_intake, require_open
 
 
 def _refuse_control_characters(value: object, path: str) -> None:
@@ -196,7 +196,7 @@ def session_sign(
     session.status = SessionStatus.SIGNED
     session.signed_by = actor.user
     session.signed_at = timezone.now()
-    touch(session, actor)
+    session.stamp(actor.user)
     session.save()
     audit_record(
         actor=actor,
