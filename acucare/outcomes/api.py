@@ -11,9 +11,9 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import InputErrorBody, errors
+from acucare.core.once import created_once
 from acucare.domain.errors import InputError
 from acucare.outcomes import selectors, services
 from acucare.outcomes.models import (
@@ -245,8 +245,8 @@ def create_measurement(
     ] = None,
 ) -> Status[MeasurementOut]:
     actor = actor_from_request(request, "api")
-    try:
-        record = services.measurement_record(
+    return created_once(
+        lambda: services.measurement_record(
             actor=actor,
             episode_id=episode_id,
             kind=payload.kind,
@@ -255,12 +255,10 @@ def create_measurement(
             medications=[m.model_dump() for m in payload.medications],
             date=payload.date,
             submission=idempotency_key,
-        )
-    except DuplicateSubmission as duplicate:
-        return Status(
-            200, measurement_out(_find(request, episode_id, duplicate.object_id, "measurement"))
-        )
-    return Status(201, measurement_out(record))
+        ),
+        first=lambda public_id: _find(request, episode_id, public_id, "measurement"),
+        out=measurement_out,
+    )
 
 
 @router.post(
@@ -277,17 +275,17 @@ def create_review(
     ] = None,
 ) -> Status[ReviewOut]:
     actor = actor_from_request(request, "api")
-    try:
-        record = services.review_record(
+    return created_once(
+        lambda: services.review_record(
             actor=actor,
             episode_id=episode_id,
             decision=payload.decision,
             reason=payload.reason,
             submission=idempotency_key,
-        )
-    except DuplicateSubmission as duplicate:
-        return Status(200, review_out(_find(request, episode_id, duplicate.object_id, "review")))
-    return Status(201, review_out(record))
+        ),
+        first=lambda public_id: _find(request, episode_id, public_id, "review"),
+        out=review_out,
+    )
 
 
 @router.post(
@@ -304,17 +302,15 @@ def create_discharge(
     ] = None,
 ) -> Status[DischargeOut]:
     actor = actor_from_request(request, "api")
-    try:
-        record = services.discharge_record(
+    return created_once(
+        lambda: services.discharge_record(
             actor=actor,
             episode_id=episode_id,
             reason=payload.reason,
             advice=payload.advice,
             date=payload.date,
             submission=idempotency_key,
-        )
-    except DuplicateSubmission as duplicate:
-        return Status(
-            200, discharge_out(_find(request, episode_id, duplicate.object_id, "discharge"))
-        )
-    return Status(201, discharge_out(record))
+        ),
+        first=lambda public_id: _find(request, episode_id, public_id, "discharge"),
+        out=discharge_out,
+    )

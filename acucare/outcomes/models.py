@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from acucare.accounts.models import Tracked
+from acucare.accounts.models import Versioned
 from acucare.patients.models import Episode
 
 
@@ -22,7 +22,7 @@ class Payer(models.TextChoices):
     MEDICARE = "medicare", "US Medicare"
 
 
-class MeasurementSchedule(Tracked):
+class MeasurementSchedule(Versioned):
     """A practitioner's edit of the schedule the engine derives for an approved plan.
 
     Without a row the plan follows the derived schedule; with one, `timepoints` (the same
@@ -35,7 +35,6 @@ class MeasurementSchedule(Tracked):
     timepoints = models.JSONField(default=list)
     payer = models.CharField(max_length=12, choices=Payer.choices, blank=True, default="")
     kb_version = models.CharField(max_length=64)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = (

@@ -231,9 +231,7 @@ def schedule_update(
     row.timepoints = timepoints
     row.payer = payer
     row.kb_version = registry().version
-    row.version += 1
-    row.updated_by = actor.user
-    row.updated_at = timezone.now()
+    row.stamp(actor.user)
     row.save()
     audit_record(
         actor=actor,

@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.core.actor import actor_from_request
+from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import ConflictError, InputError
 from acucare.outcomes import engine, selectors, services
 from acucare.outcomes.forms import (

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from acucare.accounts.submissions import DuplicateSubmission
 from acucare.audit.models import AuditEvent
+from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import InputError
 from acucare.outcomes import services
 from acucare.outcomes.models import Measurement
