@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from acucare.assessments.questions import LEVEL_LABELS
-from acucare.assessments.selectors import current_by_episode
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
@@ -22,7 +21,7 @@ from acucare.treatment import selectors as treatment
 
 
 def _rows(
-    episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]]
+    episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]], *, discharged: bool = True
 ) -> tuple[
     dict[int, list[Measurement]],
     dict[int, list[CourseReview]],
@@ -36,10 +35,15 @@ def _rows(
     reviews: dict[int, list[CourseReview]] = {i: [] for i in ids}
     for r in CourseReview.objects.filter(episode_id__in=ids).select_related("signed_by"):
         reviews[r.episode_id].append(r)
-    discharges = {
-        d.episode_id: d
-        for d in Discharge.objects.filter(episode_id__in=ids).select_related("signed_by")
-    }
+    # Open episodes (the chart summary) have no discharge: no need to look.
+    discharges = (
+        {
+            d.episode_id: d
+            for d in Discharge.objects.filter(episode_id__in=ids).select_related("signed_by")
+        }
+        if discharged
+        else {}
+    )
     plan_ids = [p.pk for found in plans.values() for p in found]
     schedules = {s.plan_id: s for s in MeasurementSchedule.objects.filter(plan_id__in=plan_ids)}
     return measurements, reviews, discharges, schedules
@@ -75,7 +79,10 @@ def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
 
 
 def chart_progress(
-    episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]] | None = None
+    episodes: Sequence[Episode],
+    plans: Mapping[int, Sequence[Any]] | None = None,
+    *,
+    discharged: bool = True,
 ) -> dict[int, Progress]:
     """Each episode's progress for the patient chart (which checked access and audited),
     in a fixed number of queries whatever the number of episodes and sessions."""
@@ -83,7 +90,7 @@ def chart_progress(
         return {}
     if plans is None:
         plans = treatment.plans_by_episode(list(episodes))
-    measurements, reviews, discharges, schedules = _rows(episodes, plans)
+    measurements, reviews, discharges, schedules = _rows(episodes, plans, discharged=discharged)
     return {
         e.pk: build(
             e,
@@ -116,7 +123,6 @@ class EpisodeSummary:
 
 @dataclass(frozen=True)
 class ChartSummary:
-    alerts: list[Alert]
     episodes: list[EpisodeSummary]
 
 
@@ -157,13 +163,20 @@ def chart_summary(actor: Actor, chart: PatientChart) -> ChartSummary | None:
     if not chart.clinical:
         return None
     open_episodes = [e for e in chart.episodes if e.status != "discharged"]
-    progress = chart_progress(open_episodes)
-    assessments = current_by_episode(open_episodes)
-    alerts = [a for e in open_episodes for a in _alerts(e, assessments.get(e.pk))]
+    progress = chart_progress(open_episodes, discharged=False)
     return ChartSummary(
-        alerts,
         [EpisodeSummary(progress[e.pk], f"summary-chart-{i}") for i, e in enumerate(open_episodes)],
     )
+
+
+def chart_alerts(summary: ChartSummary, assessments: Mapping[int, Any]) -> list[Alert]:
+    """The active alerts of the open episodes, from the current assessments the chart's
+    "assessments" section has already read (with their acknowledgements): no query."""
+    return [
+        a
+        for item in summary.episodes
+        for a in _alerts(item.progress.episode, assessments.get(item.progress.episode.pk))
+    ]
 
 
 def plan_progress(plan: Any) -> Progress:

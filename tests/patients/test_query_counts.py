@@ -19,9 +19,9 @@ LIST_QUERIES = 9
 # session, user, clinic, patient, episodes, their conditions, shares, colleagues for the
 # share form, the current assessment of every episode and its acknowledgements, the audit
 # insert, the appointments with their practitioners; and the session refresh with its
-# savepoint pair; the chart summary's plans with their sessions, measurements, reviews,
-# discharges and schedules of the open episodes (six, however many episodes).
-CHART_QUERIES = 21
+# savepoint pair; the chart summary's plans with their sessions, measurements, reviews
+# and schedules of the open episodes (five, however many episodes).
+CHART_QUERIES = 20
 
 
 @pytest.fixture

@@ -48,6 +48,13 @@ def add_list(first: object, second: object) -> list[Any]:
 
 
 @register.filter
+def chart_alerts(summary: Any, assessments: Any) -> list[Any]:
+    if summary is None or not isinstance(assessments, dict):
+        return []
+    return selectors.chart_alerts(summary, assessments)
+
+
+@register.filter
 def citation_entries(ids: Sequence[str]) -> list[Citation]:
     citations = registry().of(Citation)
     return [citations[i] for i in dict.fromkeys(ids) if i in citations]
