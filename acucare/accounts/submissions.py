@@ -6,10 +6,12 @@ requests racing each other are serialised by the key's unique index."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from acucare.accounts.models import Submission
+from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.once import DuplicateSubmission
 from acucare.domain.errors import ConflictError
@@ -55,3 +57,25 @@ def complete(submission: Submission | None, object_id: uuid.UUID) -> None:
     if submission is not None:
         submission.object_id = object_id
         submission.save(update_fields=["object_id"])
+
+
+def created(
+    claimed: Submission | None,
+    *,
+    actor: Actor,
+    object_type: str,
+    object_id: uuid.UUID,
+    patient_id: uuid.UUID | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The end of every once-only create, in its transaction: the form key now names what
+    was created (a resend finds it), and the create is audited."""
+    complete(claimed, object_id)
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        detail=detail,
+    )

@@ -100,10 +100,9 @@ def assessment_create(
     if previous is not None:
         previous.superseded_by = assessment
         previous.save(update_fields=["superseded_by"])
-    submissions.complete(claimed, assessment.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="assessment",
         object_id=assessment.public_id,
         patient_id=episode.patient.public_id,

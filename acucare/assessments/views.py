@@ -25,7 +25,7 @@ from acucare.assessments.presentation import (
 )
 from acucare.assessments.questions import HISTORY_LABELS, LIMB_LABELS, MODALITY_LABELS
 from acucare.core.actor import actor_from_request
-from acucare.core.once import DuplicateSubmission
+from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.core.roles import require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
@@ -76,8 +76,12 @@ def intake(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 form.add_error(None, error.message)
                 status = 409
             except DuplicateSubmission as duplicate:
-                messages.info(request, "This intake was already sent; it was saved once.")
-                return redirect("assessments:detail", public_id=duplicate.object_id)
+                return already_sent(
+                    request,
+                    "the intake was saved",
+                    "assessments:detail",
+                    public_id=duplicate.object_id,
+                )
             else:
                 messages.success(request, "Intake saved and screened.")
                 return redirect("assessments:detail", public_id=assessment.public_id)

@@ -136,10 +136,9 @@ def patient_create(
         created_at=now,
         updated_at=now,
     )
-    submissions.complete(claimed, patient.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="patient",
         object_id=patient.public_id,
         patient_id=patient.public_id,
@@ -311,10 +310,9 @@ def episode_create(
         )
         for i, c in enumerate(cleaned)
     )
-    submissions.complete(claimed, episode.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="episode",
         object_id=episode.public_id,
         patient_id=patient.public_id,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
-from acucare.core.once import DuplicateSubmission
+from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.core.roles import require_patient_staff, require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services
@@ -88,8 +88,12 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         except ConflictError as error:
             form.add_error(None, error.message)
         except DuplicateSubmission as duplicate:
-            messages.info(request, "This form was already sent; the patient was registered once.")
-            return redirect("patients:chart", public_id=duplicate.object_id)
+            return already_sent(
+                request,
+                "the patient was registered",
+                "patients:chart",
+                public_id=duplicate.object_id,
+            )
         else:
             messages.success(request, f"{patient.full_name} is registered.")
             return redirect("patients:chart", public_id=patient.public_id)
@@ -209,8 +213,9 @@ def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 submission=data.get("submission"),
             )
         except DuplicateSubmission:
-            messages.info(request, "This form was already sent; the episode was opened once.")
-            return redirect("patients:chart", public_id=public_id)
+            return already_sent(
+                request, "the episode was opened", "patients:chart", public_id=public_id
+            )
         except ConflictError as error:
             form.add_error(None, error.message)
         except InputError as error:

@@ -177,10 +177,9 @@ def appointment_book(
         created_at=now,
         updated_at=now,
     )
-    submissions.complete(claimed, appointment.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="appointment",
         object_id=appointment.public_id,
         patient_id=patient.public_id,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
-from acucare.core.once import DuplicateSubmission
+from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
 from acucare.scheduling import selectors, services
@@ -154,8 +154,12 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         except ConflictError as error:
             form.add_error(None, error.message)
         except DuplicateSubmission as duplicate:
-            messages.info(request, "This form was already sent; the appointment was booked once.")
-            return redirect("scheduling:detail", public_id=duplicate.object_id)
+            return already_sent(
+                request,
+                "the appointment was booked",
+                "scheduling:detail",
+                public_id=duplicate.object_id,
+            )
         else:
             messages.success(request, f"Booked: {patient.full_name}, {_when(appointment)}.")
             return redirect(_diary_url(appointment))

@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acucare.core.actor import actor_from_request
-from acucare.core.once import DuplicateSubmission
+from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.core.roles import require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.treatment import checks, selectors, services, session_form
@@ -64,8 +64,9 @@ def plan_generate(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
             submission=_submission(request.POST.get("submission")),
         )
     except DuplicateSubmission as duplicate:
-        messages.info(request, "This form was already sent; the plan was generated once.")
-        return redirect("treatment:plan", plan_id=duplicate.object_id)
+        return already_sent(
+            request, "the plan was generated", "treatment:plan", plan_id=duplicate.object_id
+        )
     except (InputError, ConflictError) as error:
         messages.error(request, error.message)
         return redirect("treatment:episode", episode_id=episode_id)
@@ -321,8 +322,9 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
             submission=_submission(state.submission),
         )
     except DuplicateSubmission as duplicate:
-        messages.info(request, "This form was already sent; the session was charted once.")
-        return redirect("treatment:session", session_id=duplicate.object_id)
+        return already_sent(
+            request, "the session was charted", "treatment:session", session_id=duplicate.object_id
+        )
     except ConflictError as error:
         state.general_error = error.message
         status = 409

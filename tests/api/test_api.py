@@ -221,7 +221,7 @@ def test_admin_exports_the_audit_log_as_csv_over_the_api():
         f"/api/v1/audit/export.csv?patient_id={patient.public_id}"
     )
     assert response["Content-Type"].startswith("text/csv")
-    lines = b"".join(response.streaming_content).decode().splitlines()
+    lines = response.getvalue().decode().splitlines()
     assert lines[0].startswith("at,actor,action")
     assert len(lines) == 2
     assert ",read,patient," in lines[1]

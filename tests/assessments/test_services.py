@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,7 @@ def test_invalid_intake_saves_nothing_and_names_the_field(episode):
             actor=owner(episode), episode_id=episode.public_id, intake_document=bad
         )
     assert caught.value.field == "history[1]"
+    assert caught.value.allowed is not None
     assert "diabetes" in caught.value.allowed
     assert not Assessment.objects.exists()
     assert not AuditEvent.objects.filter(object_type="assessment").exists()
@@ -154,7 +156,11 @@ def test_acknowledgement_refusals(episode, rule, note, field):
 
 def test_a_finding_is_acknowledged_once(episode):
     assessment = make_assessment(episode, **URGENT_AND_REFER)
-    kwargs = {"assessment_id": assessment.public_id, "rule": "cauda_equina", "note": "Sent to A&E."}
+    kwargs: dict[str, Any] = {
+        "assessment_id": assessment.public_id,
+        "rule": "cauda_equina",
+        "note": "Sent to A&E.",
+    }
     services.finding_acknowledge(actor=owner(episode), **kwargs)
     with pytest.raises(InputError, match="already"):
         services.finding_acknowledge(actor=owner(episode), **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,11 +19,12 @@ SPEC = {
 }  # fmt: skip
 
 
-def _only_json_error(result) -> dict:  # type: ignore[no-untyped-def]
+def _only_json_error(result: Any) -> dict[str, Any]:
     assert result.exit_code == 2, result.stdout + result.stderr
     assert result.stderr == ""
     assert len(result.stdout.strip().splitlines()) == 1, "one JSON object on one line"
-    return result.json()["error"]
+    error: dict[str, Any] = result.json()["error"]
+    return error
 
 
 def test_scores_from_a_file(run_cli) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -110,7 +111,7 @@ def test_no_safe_depth_is_claimed(registry: Registry) -> None:
     assert [p.code for p in _points(registry) if p.max_depth_mm is not None] == []
 
 
-def _caution(registry: Registry, code: str, kind: str) -> list:
+def _caution(registry: Registry, code: str, kind: str) -> list[Any]:
     return [c for c in registry.of(Acupoint)[code].cautions if c.kind == kind]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -19,7 +20,7 @@ def knowledge_copy(tmp_path: Path) -> Path:
     return target
 
 
-def _edit(path: Path, change: Callable[[list[dict]], None]) -> None:
+def _edit(path: Path, change: Callable[[list[dict[str, Any]]], object]) -> None:
     records = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(records)
     path.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -72,7 +73,7 @@ def test_duplicate_id(knowledge_copy: Path) -> None:
 def test_unresolved_citation(knowledge_copy: Path) -> None:
     path = knowledge_copy / "acupoints" / "lu.yaml"
 
-    def cite_nothing(records: list[dict]) -> None:
+    def cite_nothing(records: list[dict[str, Any]]) -> None:
         records[0]["citations"] = [{"id": "nobody1999", "evidence": "verified"}]
 
     _edit(path, cite_nothing)
@@ -118,7 +119,7 @@ def test_unknown_point_code_in_a_rule(knowledge_copy: Path) -> None:
 def test_unverified_fact_used_by_a_rule(knowledge_copy: Path) -> None:
     path = knowledge_copy / "safety_rules" / "pregnancy.yaml"
 
-    def unverify(records: list[dict]) -> None:
+    def unverify(records: list[dict[str, Any]]) -> None:
         for ref in records[0]["citations"]:
             ref["evidence"] = "unverified"
 

@@ -142,6 +142,7 @@ def test_the_kind_must_be_known(clinic):
             booking=booking(doc, at(1, 10), kind="massage"),
         )
     assert caught.value.field == "kind"
+    assert caught.value.allowed is not None
     assert set(caught.value.allowed) == {"initial_assessment", "treatment", "review"}
 
 

@@ -13,8 +13,8 @@ from acucare.treatment.models import TreatmentPlan, TreatmentSession
 from tests.assessments.factories import make_assessment
 from tests.factories import actor, make_episode, make_patient, make_practitioner
 
-PREGNANT = {"pregnancy": {"pregnant": True, "weeks": 20}}
-REFER = {"red_flags": ["hot_swollen_joint"]}
+PREGNANT: dict[str, Any] = {"pregnancy": {"pregnant": True, "weeks": 20}}
+REFER: dict[str, Any] = {"red_flags": ["hot_swollen_joint"]}
 
 
 def episode_with_assessment(

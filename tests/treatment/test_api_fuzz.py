@@ -4,6 +4,7 @@ session is charted (once), or a 4xx with the documented error shape and nothing 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -46,7 +47,7 @@ PATHS = [
 values = anything | text | st.integers(min_value=-(10**12), max_value=10**12)
 
 
-def mutated(path: tuple, value: object) -> dict:
+def mutated(path: tuple[str | int, ...], value: object) -> dict[str, Any]:
     document = session_document()
     target: object = document
     for step in path[:-1]:
@@ -64,7 +65,7 @@ session_bodies = (
 )
 
 
-def _apply(changes: list) -> dict:
+def _apply(changes: list[Any]) -> dict[str, Any]:
     document = session_document()
     for (key,), value in changes:
         document[key] = value

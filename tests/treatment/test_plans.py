@@ -234,6 +234,7 @@ def test_the_plan_page_shows_the_guideline_courses_of_a_headache_plan():
     episode = make_episode(make_patient(practitioner), "G43.909", complaint="Migraine")
     make_assessment(episode, conditions=[{"icd10": "G43.909", "duration_weeks": 100}])
     plan = make_plan(episode)
+    assert plan.acupuncture is not None
     courses = plan.acupuncture["guideline_courses"]
     assert courses
     response = signed_in(practitioner).get(f"/treatment/plans/{plan.public_id}/")
@@ -367,7 +368,7 @@ def test_the_point_picker_adds_a_result_to_the_plan():
     client = signed_in(episode.patient.primary_practitioner)
     results = client.get(
         "/treatment/points/",
-        {"q": "Quchi", "plan": str(plan.public_id), "version": plan.version},
+        {"q": "Quchi", "plan": str(plan.public_id), "version": str(plan.version)},
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert f'action="/treatment/plans/{plan.public_id}/points/add/"' in results

@@ -50,7 +50,9 @@ def test_a_session_is_charted_with_its_check_and_adverse_events(plan):
     assert make_session(plan).number == 2
     audit = AuditEvent.objects.filter(object_type="treatment_session", action="create")
     assert audit.count() == 2
-    assert audit.first().detail["adverse_events"] == ["haematoma"]
+    first = audit.first()
+    assert first is not None
+    assert first.detail["adverse_events"] == ["haematoma"]
 
 
 def test_sessions_need_an_approved_plan():

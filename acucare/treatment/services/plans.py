@@ -85,10 +85,9 @@ def plan_generate(
         created_at=now,
         updated_at=now,
     )
-    submissions.complete(claimed, record.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="treatment_plan",
         object_id=record.public_id,
         patient_id=episode.patient.public_id,

@@ -134,10 +134,9 @@ def session_create(
         AdverseEvent(session=session, created_by=actor.user, created_at=now, **event.model_dump())
         for event in charted.adverse_events
     )
-    submissions.complete(claimed, session.public_id)
-    audit_record(
+    submissions.created(
+        claimed,
         actor=actor,
-        action="create",
         object_type="treatment_session",
         object_id=session.public_id,
         patient_id=plan_row.episode.patient.public_id,
