@@ -18,6 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--path", type=Path, default=None, help="a knowledge folder other than the shipped one"
     )
+    docs = sub.add_parser("docs", help="print a generated document (docs/safety.md's rule list)")
+    docs.add_argument("document", choices=["safety"], help="which document")
+    docs.add_argument(
+        "--write",
+        type=Path,
+        default=None,
+        help="replace the generated part of this file (below its marker line) instead",
+    )
     points = sub.add_parser("points", help="the acupoint catalogue")
     points.add_argument("--meridian", default=None, help="only this channel, e.g. BL or EX-B")
     points.add_argument("--json", action="store_true", help="a JSON array instead of a table")
@@ -26,7 +34,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.kb_command == "check":
         return _check(args.path)
+    if args.kb_command == "docs":
+        return _docs(args.write)
     return _points(args.meridian, args.json)
+
+
+def _docs(path: Path | None) -> int:
+    from acucare.kb import registry
+    from acucare.kb.safety_docs import render, write
+
+    if path is None:
+        sys.stdout.write(render(registry()))
+        return 0
+    if not path.is_file():
+        raise InputError(field="--write", message=f"no file at {path}")
+    try:
+        write(registry(), path)
+    except ValueError as error:
+        raise InputError(field="--write", message=str(error)) from None
+    return 0
 
 
 def _check(path: Path | None) -> int:

@@ -371,7 +371,18 @@ def clause_holds(clause: Clause, facts: Facts) -> bool:  # noqa: C901 - one bran
         return False
     if clause.any_skin_lesion and not facts.skin_lesion_sites:
         return False
+    if clause.medicines_in_classes is not None and (
+        len(_entries_in(clause.medicines_in_classes.classes, facts))
+        < clause.medicines_in_classes.at_least
+    ):
+        return False
     return not (clause.consent_not_from and facts.consent_given_by in clause.consent_not_from)
+
+
+def _entries_in(classes: Iterable[str], facts: Facts) -> tuple[str, ...]:
+    """The intake's medication entries that fall in any of these classes, each once."""
+    entries = (entry for c in classes for entry in facts.medication_classes.get(c, ()))
+    return tuple(dict.fromkeys(entries))
 
 
 def rule_blocks(rule: SafetyRule, facts: Facts, index: SafetyIndex) -> Blocked:
@@ -418,6 +429,8 @@ def _detail(rule: SafetyRule, facts: Facts) -> str:
             continue
         for class_id in clause.medication_classes:
             parts.extend(facts.medication_classes.get(class_id, ()))
+        if clause.medicines_in_classes is not None:
+            parts.extend(_entries_in(clause.medicines_in_classes.classes, facts))
         if clause.unrecognised_medication:
             parts.extend(facts.unrecognised_medications)
         if clause.any_limb_at_risk:

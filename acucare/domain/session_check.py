@@ -2,10 +2,11 @@
 
 The session document (spec: session check) names a modality, points with a side, and
 electroacupuncture pairs; acucare also accepts a ``depth`` per point (``superficial``,
-``standard``, ``deep``, ``intra_articular``) and an ``electro_intensity`` (``mild``,
-``moderate``, ``strong``) so that technique blocks can be checked. Pairs make the session
-an electroacupuncture session whatever its modality, and each electrode is checked as a
-point.
+``standard``, ``deep``, ``intra_articular``), an ``angle`` (``perpendicular``, ``oblique``,
+``transverse``), a spinal ``level`` for points coded by level (EX-B2), an
+``electro_intensity`` (``mild``, ``moderate``, ``strong``) and a ``cupping_kind`` (``dry``,
+``wet``) so that technique and site rules can be checked. Pairs make the session an
+electroacupuncture session whatever its modality, and each electrode is checked as a point.
 
 The result lists the screening's findings about the patient, then one finding per session
 element a rule is about (with a ``subject``). ``allowed`` is false when a finding blocks a
@@ -16,8 +17,8 @@ to refer before treatment.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Annotated, Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,7 +34,8 @@ from acucare.domain.screening import (
     facts_of,
     screen_facts,
 )
-from acucare.kb.records.acupoints import Acupoint, resolve_point_code
+from acucare.kb.records.acupoints import Acupoint, Caution, resolve_point_code
+from acucare.kb.records.base import acts_on
 from acucare.kb.records.safety_rules import (
     Clause,
     PairCriterion,
@@ -43,10 +45,14 @@ from acucare.kb.records.safety_rules import (
 )
 from acucare.kb.registry import Registry
 from acucare.kb.vocabulary import (
+    UNDECLARED,
+    CuppingKind,
     ElectroIntensity,
     Modality,
+    NeedleAngle,
     NeedleDepth,
     Side,
+    SpinalLevel,
 )
 
 SESSION_CHECK_FORMAT = "acucare.session-check/1"
@@ -54,16 +60,28 @@ ELECTRO = "electroacupuncture"
 _REFERRAL_DECISIONS = ("refer_before_treatment", "urgent_referral")
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+# The allowed values an error names, for the session's closed vocabularies.
+_SESSION_VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "modality": get_args(Modality),
+    "side": get_args(Side),
+    "depth": get_args(NeedleDepth),
+    "angle": get_args(NeedleAngle),
+    "level": get_args(SpinalLevel),
+    "electro_intensity": get_args(ElectroIntensity),
+    "cupping_kind": get_args(CuppingKind),
+}
 
 
 class _Electrode(BaseModel):
     model_config = _STRICT
     code: Annotated[str, Field(min_length=1)]
     side: Side
+    level: SpinalLevel | None = None
 
 
 class _SessionPoint(_Electrode):
     depth: NeedleDepth | None = None
+    angle: NeedleAngle | None = None
 
 
 class _SessionDocument(BaseModel):
@@ -72,6 +90,7 @@ class _SessionDocument(BaseModel):
     points: list[_SessionPoint] = []
     electro_pairs: list[Annotated[list[_Electrode], Field(min_length=2, max_length=2)]] = []
     electro_intensity: ElectroIntensity | None = None
+    cupping_kind: CuppingKind | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +99,28 @@ class Needle:
     side: str
     depth: str | None
     place: PointPlace
+    angle: str | None = None
+    level: str | None = None  # spinal level, for points coded by level
+    # The regions the needle lies in (one, unless a levelled point has no level: then all).
+    regions: frozenset[str] = frozenset()
+    # The point's acting cautions that apply at this needle (all levels, without a level).
+    cautions: tuple[Caution, ...] = ()
+    electrode: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.code} ({self.side})"
+        level = f" {self.level}" if self.level else ""
+        return f"{self.code}{level} ({self.side})"
+
+    @property
+    def caution_kinds(self) -> frozenset[str]:
+        return frozenset(c.kind for c in self.cautions)
 
     def as_subject(self) -> dict[str, str]:
-        return {"code": self.code, "side": self.side}
+        subject = {"code": self.code, "side": self.side}
+        if self.level is not None:
+            subject["level"] = self.level
+        return subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +129,7 @@ class Session:
     needles: tuple[Needle, ...]  # every point used, electrodes included, once per side
     pairs: tuple[tuple[Needle, Needle], ...]
     electro_intensity: str | None
+    cupping_kind: str | None = None
 
     @property
     def modalities(self) -> tuple[str, ...]:
@@ -136,50 +171,74 @@ def parse_session(document: object, registry: Registry, *, prefix: str = "sessio
     try:
         parsed = _SessionDocument.model_validate(document)
     except ValidationError as exc:
-        raise input_error(exc, prefix, _SessionDocument, prefix.rstrip(".") or "session") from None
+        error = input_error(exc, prefix, _SessionDocument, prefix.rstrip(".") or "session")
+        name = error.field.rsplit(".", 1)[-1]
+        if error.allowed is None and name in _SESSION_VOCABULARIES:
+            error = InputError(error.field, error.message, list(_SESSION_VOCABULARIES[name]))
+        raise error from None
     index: SafetyIndex = registry.index("safety")
-    needles: dict[tuple[str, str], Needle] = {}
+    needles: dict[tuple[str, str, str | None], Needle] = {}
     for i, point in enumerate(parsed.points):
-        needle = _needle(
-            point.code, point.side, point.depth, f"{prefix}points[{i}]", registry, index
-        )
-        key = (needle.code, needle.side)
+        path = f"{prefix}points[{i}]"
+        needle = _needle(point, path, registry, index)
+        key = (needle.code, needle.side, needle.level)
         seen = needles.get(key)
-        if seen is None or _deeper(needle.depth, seen.depth):
+        if seen is None or _riskier(needle, seen):
             needles[key] = needle
     pairs: list[tuple[Needle, Needle]] = []
     for i, pair in enumerate(parsed.electro_pairs):
         ends = []
         for j, electrode in enumerate(pair):
             path = f"{prefix}electro_pairs[{i}][{j}]"
-            needle = _needle(electrode.code, electrode.side, None, path, registry, index, True)
-            known = needles.setdefault((needle.code, needle.side), needle)
-            ends.append(known)
+            needle = _needle(electrode, path, registry, index, electrode=True)
+            # The electrode sits on a needle of the session: take its depth and angle.
+            key = (needle.code, needle.side, needle.level)
+            known = needles.get(key) or needles.get((needle.code, "bilateral", needle.level))
+            if known is not None:
+                needle = replace(needle, depth=known.depth, angle=known.angle)
+            needles[key] = needle
+            ends.append(needle)
         if ends[0].code == ends[1].code and ends[0].side == ends[1].side:
             raise InputError(
                 field=f"{prefix}electro_pairs[{i}]",
                 message="the two electrodes of a pair must be on different needles",
             )
         pairs.append((ends[0], ends[1]))
-    return Session(parsed.modality, tuple(needles.values()), tuple(pairs), parsed.electro_intensity)
+    # An electrode replaced its needle above; keep the pairs' ends and the needles in step.
+    pairs = [(needles[_key(a)], needles[_key(b)]) for a, b in pairs]
+    return Session(
+        parsed.modality,
+        tuple(needles.values()),
+        tuple(pairs),
+        parsed.electro_intensity,
+        parsed.cupping_kind,
+    )
+
+
+def _key(needle: Needle) -> tuple[str, str, str | None]:
+    return (needle.code, needle.side, needle.level)
 
 
 _DEPTH_RANK = {None: 0, "superficial": 1, "standard": 2, "deep": 3, "intra_articular": 4}
+_ANGLE_RANK = {None: 0, "transverse": 1, "oblique": 2, "perpendicular": 3}
 
 
-def _deeper(depth: str | None, than: str | None) -> bool:
-    return _DEPTH_RANK[depth] > _DEPTH_RANK[than]
+def _riskier(needle: Needle, than: Needle) -> bool:
+    """The same point listed twice is checked as the deeper (then steeper) of the two."""
+    return (_DEPTH_RANK[needle.depth], _ANGLE_RANK[needle.angle]) > (
+        _DEPTH_RANK[than.depth],
+        _ANGLE_RANK[than.angle],
+    )
 
 
 def _needle(
-    text: str,
-    side: str,
-    depth: str | None,
+    given: _Electrode,
     path: str,
     registry: Registry,
     index: SafetyIndex,
     electrode: bool = False,
 ) -> Needle:
+    text, side = given.code, given.side
     code = resolve_point_code(registry, text)
     if code is None or code not in index.points:
         raise InputError(
@@ -188,6 +247,7 @@ def _needle(
             allowed=list(registry.of(Acupoint)),
         )
     place = index.points[code]
+    point = registry.of(Acupoint)[code]
     allowed = _sides_for(place.laterality, electrode)
     if side not in allowed:
         where = "a midline point" if place.laterality == "midline" else "a point on both sides"
@@ -197,7 +257,21 @@ def _needle(
         if electrode and side == "bilateral":
             reason = "an electrode sits on one needle, so its side is left, right or midline"
         raise InputError(field=f"{path}.side", message=reason, allowed=list(allowed))
-    return Needle(code, side, depth, place)
+    levels = point.levels or {}
+    if given.level is not None and given.level not in levels:
+        message = f"{code} is not coded by spinal level; leave out the level"
+        if levels:
+            message = f"{code} has no point at {given.level}"
+        raise InputError(field=f"{path}.level", message=message, allowed=list(levels))
+    acting = [c for c in point.cautions if c.kind in place.cautions and acts_on(c.citations)]
+    if given.level is not None:
+        regions = frozenset({levels[given.level]})
+        acting = [c for c in acting if not c.levels or given.level in c.levels]
+    else:  # without a level, the needle may lie at any of them: fail closed
+        regions = place.regions or frozenset({place.region})
+    depth = given.depth if isinstance(given, _SessionPoint) else None
+    angle = given.angle if isinstance(given, _SessionPoint) else None
+    return Needle(code, side, depth, place, angle, given.level, regions, tuple(acting), electrode)
 
 
 def _sides_for(laterality: str, electrode: bool) -> tuple[str, ...]:
@@ -329,22 +403,60 @@ def _technique_of(depth: str | None) -> str | None:
 def _session_rules(
     index: SafetyIndex, facts: Facts, session: Session, registry: Registry
 ) -> Iterator[Finding]:
-    """Findings of the rules that look at single points and electrode pairs."""
+    """Findings of the rules that look at single points, electrode pairs or the session."""
     catalogue = registry.of(Acupoint)
     for rule in index.session_rules:
-        clauses = [c for c in rule.trigger if clause_holds(c, facts)]
+        clauses = [c for c in rule.trigger if clause_holds(c, facts) and _session_holds(c, session)]
         if not clauses:
             continue
+        whole = [c for c in clauses if not c.point_level and c.electro_pair is None]
+        if whole:
+            yield _session_finding(rule, session, whole)
         for needle in session.needles:
-            matching = [c for c in clauses if _point_matches(c, needle)]
+            matching = [c for c in clauses if c.point_level and _point_matches(c, needle)]
             if matching:
-                kinds: set[str] = {kind for c in matching for kind in c.point_cautions}
-                yield _point_finding(rule, needle, kinds, catalogue[needle.code])
+                kinds: set[str] = {
+                    kind for c in matching for kind in (*c.point_cautions, *c.caution_breached)
+                }
+                technique = any(c.caution_breached or c.needle_depths for c in matching)
+                yield _point_finding(rule, needle, kinds, catalogue[needle.code], technique)
         for pair in session.pairs:
             if any(
                 c.electro_pair is not None and _pair_matches(c.electro_pair, pair) for c in clauses
             ):
                 yield _pair_finding(rule, pair)
+
+
+def _session_holds(clause: Clause, session: Session) -> bool:
+    """Whether the criteria of a clause about the whole session hold."""
+    if clause.session_modalities and not set(session.modalities) & set(clause.session_modalities):
+        return False
+    if clause.electro_intensities and session.electro_intensity not in clause.electro_intensities:
+        return False
+    kind = session.cupping_kind or UNDECLARED
+    return not (clause.cupping_kinds and kind not in clause.cupping_kinds)
+
+
+def _session_finding(rule: SafetyRule, session: Session, clauses: list[Clause]) -> Finding:
+    subject: dict[str, Any] = {"modalities": list(session.modalities)}
+    if "cupping" in session.modalities:
+        subject["cupping_kind"] = session.cupping_kind or UNDECLARED
+    named = {m for c in clauses for m in c.session_modalities}
+    modalities = frozenset(m for m in session.modalities if not named or m in named)
+    what = ", ".join(m.replace("_", " ") for m in session.modalities)
+    if session.cupping_kind is not None and "cupping" in session.modalities:
+        what += f" ({session.cupping_kind} cupping)"
+    return Finding(
+        rule=rule.id,
+        version=rule.version,
+        level=rule.level,
+        message=f"{what.capitalize()}: {rule.message}",
+        action=rule.action,
+        citations=tuple(dict.fromkeys(r.id for r in rule.citations)),
+        blocks=Blocked(modalities=modalities) if rule.blocks.session_element else EMPTY_BLOCKED,
+        referral=rule.referral,
+        subject=subject,
+    )
 
 
 def _pair_finding(rule: SafetyRule, pair: tuple[Needle, Needle]) -> Finding:
@@ -370,22 +482,45 @@ def _pair_key(pair: tuple[Needle, Needle]) -> tuple[tuple[str, str], tuple[str, 
 
 def _point_matches(clause: Clause, needle: Needle) -> bool:
     """Whether a point of the session meets a clause's point criteria."""
-    if clause.electro_pair is not None or not (clause.point_cautions or clause.session_points):
+    if clause.point_cautions and not needle.caution_kinds.intersection(clause.point_cautions):
         return False
-    if clause.point_cautions and not needle.place.cautions.intersection(clause.point_cautions):
+    if clause.session_points and needle.code not in clause.session_points:
         return False
-    return not (clause.session_points and needle.code not in clause.session_points)
+    if clause.point_regions and not needle.regions.intersection(clause.point_regions):
+        return False
+    if clause.caution_breached and not any(
+        c.kind in clause.caution_breached and c.breached_by(needle.depth, needle.angle)
+        for c in needle.cautions
+    ):
+        return False
+    if clause.needle_depths and (needle.depth or UNDECLARED) not in clause.needle_depths:
+        return False
+    return not (clause.electrode and not needle.electrode)
 
 
-def _point_finding(rule: SafetyRule, needle: Needle, kinds: set[str], point: Acupoint) -> Finding:
-    cautions = [c for c in point.cautions if c.kind in kinds and c.kind in needle.place.cautions]
+def _declared(needle: Needle) -> str:
+    parts = [needle.depth or "depth not declared"]
+    if needle.angle is not None:
+        parts.append(needle.angle)
+    return ", ".join(p.replace("_", "-") for p in parts)
+
+
+def _point_finding(
+    rule: SafetyRule, needle: Needle, kinds: set[str], point: Acupoint, technique: bool = False
+) -> Finding:
+    cautions = [c for c in needle.cautions if c.kind in kinds]
     citations = [r.id for r in rule.citations]
+    where = f"{needle.code} {point.pinyin}"
+    if needle.level is not None:
+        where += f" at {needle.level}"
+    where += f" ({needle.side}"
+    where += f"; {_declared(needle)})" if technique else ")"
     if cautions:
         detail = " ".join(f"{c.structure.capitalize()}: {c.handling}" for c in cautions)
-        message = f"{needle.code} {point.pinyin} ({needle.side}): {rule.message} {detail}"
-        citations.extend(r.id for c in cautions for r in c.citations)
+        message = f"{where}: {rule.message} {detail}"
+        citations.extend(r.id for c in cautions for r in c.citations if acts_on((r,)))
     else:
-        message = f"{needle.code} {point.pinyin} ({needle.side}): {rule.message}"
+        message = f"{where}: {rule.message}"
     return Finding(
         rule=rule.id,
         version=rule.version,
@@ -400,20 +535,27 @@ def _point_finding(rule: SafetyRule, needle: Needle, kinds: set[str], point: Acu
 
 
 def _pair_matches(criterion: PairCriterion, pair: tuple[Needle, Needle]) -> bool:
+    """Whether a pair meets the criterion. A needle without its spinal level may lie in
+    any of its levels' regions, and the pair matches if any placement does (fail closed)."""
     first, second = pair
     if criterion.sides == "opposite" and {first.side, second.side} != {"left", "right"}:
         return False
-    regions = (first.place.region, second.place.region)
-    if criterion.both_in and not all(r in criterion.both_in for r in regions):
+    if criterion.either_points and not {first.code, second.code} & set(criterion.either_points):
+        return False
+    return any(
+        _regions_match(criterion, a, b)
+        for a in sorted(first.regions or {first.place.region})
+        for b in sorted(second.regions or {second.place.region})
+    )
+
+
+def _regions_match(criterion: PairCriterion, a: str, b: str) -> bool:
+    if criterion.both_in and not (a in criterion.both_in and b in criterion.both_in):
         return False
     if criterion.either_in:
         if criterion.other_in:
-            a, b = regions
-            crossing = (a in criterion.either_in and b in criterion.other_in) or (
+            return (a in criterion.either_in and b in criterion.other_in) or (
                 b in criterion.either_in and a in criterion.other_in
             )
-            if not crossing:
-                return False
-        elif not any(r in criterion.either_in for r in regions):
-            return False
+        return a in criterion.either_in or b in criterion.either_in
     return True

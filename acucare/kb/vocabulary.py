@@ -70,6 +70,16 @@ Technique = Literal["deep_needling", "intra_articular_needling", "strong_electro
 # Depth a session may declare for a needle (acucare's extension of the session document).
 NeedleDepth = Literal["superficial", "standard", "deep", "intra_articular"]
 ElectroIntensity = Literal["mild", "moderate", "strong"]
+# Angle of insertion a session may declare for a needle (STRICTA item 2; an extension).
+NeedleAngle = Literal["perpendicular", "oblique", "transverse"]
+# Kind of cupping a session may declare: dry, or wet (after the skin is pricked to bleed).
+CuppingKind = Literal["dry", "wet"]
+# Spinal levels, for points coded by level (EX-B2 Jiaji lies beside T1 to L5).
+SpinalLevel = Literal[
+    "C1", "C2", "C3", "C4", "C5", "C6", "C7",
+    "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12",
+    "L1", "L2", "L3", "L4", "L5",
+]  # fmt: skip
 
 SEXES: tuple[str, ...] = get_args(Sex)
 STYLES: tuple[str, ...] = get_args(Style)
@@ -82,6 +92,11 @@ SIDES: tuple[str, ...] = get_args(Side)
 TECHNIQUES: tuple[str, ...] = get_args(Technique)
 NEEDLE_DEPTHS: tuple[str, ...] = get_args(NeedleDepth)
 ELECTRO_INTENSITIES: tuple[str, ...] = get_args(ElectroIntensity)
+NEEDLE_ANGLES: tuple[str, ...] = get_args(NeedleAngle)
+CUPPING_KINDS: tuple[str, ...] = get_args(CuppingKind)
+SPINAL_LEVELS: tuple[str, ...] = get_args(SpinalLevel)
+# A session element a rule may ask about when the session does not declare it.
+UNDECLARED = "undeclared"
 # Modalities that put a needle through the skin.
 NEEDLING_MODALITIES: tuple[str, ...] = (
     "manual_acupuncture",

@@ -77,6 +77,8 @@ def session_check_document(
         entry: dict[str, Any] = {"code": code, "side": point.side}
         if point.depth_tissue is not None:
             entry["depth"] = TISSUE_DEPTH[point.depth_tissue]
+        if point.angle is not None:  # a caution may forbid an angle (GB21: perpendicular)
+            entry["angle"] = point.angle
         points.append(entry)
     pairs = []
     for i, pair in enumerate(record.electro_pairs):

@@ -33,7 +33,7 @@ def test_saving_an_intake_stores_the_screening_with_kb_version_and_rule_ids(epis
     assert assessment.screening_document["kb_version"] == registry().version
     assert assessment.decision == "proceed_with_precautions"
     assert "vasovagal_risk@1" in assessment.rules_applied
-    assert "anticoagulant_vitamin_k_antagonist@1" in assessment.rules_applied
+    assert "anticoagulant_vitamin_k_antagonist@2" in assessment.rules_applied
     assert assessment.rules_applied == assessment.screening_document["rules_applied"]
     assert assessment.intake_document["format"] == "acucare.intake/1"
     assert assessment.intake_document["medications"] == ["warfarin"]

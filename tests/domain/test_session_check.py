@@ -14,6 +14,7 @@ from acucare.domain.session_check import check_session
 from acucare.kb import Registry
 from acucare.kb import registry as shipped_registry
 from acucare.kb.records.acupoints import Acupoint
+from acucare.kb.records.base import acts_on
 from acucare.kb.records.body_sites import BodyRegion
 from acucare.kb.records.safety_examples import SafetyExample
 from acucare.kb.records.safety_rules import SafetyRule
@@ -166,24 +167,149 @@ def test_a_midline_point_lists_midline_as_its_only_side(registry: Registry) -> N
 
 
 def _site_of(registry: Registry, code: str, side: str) -> set[str]:
+    """The body sites a point may lie on (a point coded by level: every level's site)."""
     point = registry.of(Acupoint)[code]
-    region = registry.of(BodyRegion)[point.region]
-    if not region.sided:
-        return {region.sites["midline"]}
-    sides = ("left", "right") if side in ("bilateral", "midline") else (side,)
-    return {region.sites[s] for s in sides}  # type: ignore[index]
+    sites: set[str] = set()
+    for region_id in {point.region, *(point.levels or {}).values()}:
+        region = registry.of(BodyRegion)[region_id]
+        if not region.sided:
+            sites.add(region.sites["midline"])
+            continue
+        sides = ("left", "right") if side in ("bilateral", "midline") else (side,)
+        sites.update(region.sites[s] for s in sides)  # type: ignore[index]
+    return sites
+
+
+def _regions(registry: Registry, needle: dict[str, Any]) -> set[str]:
+    point = registry.of(Acupoint)[needle["code"]]
+    levels = point.levels or {}
+    if needle.get("level"):
+        return {levels[needle["level"]]}
+    return {point.region, *levels.values()}
+
+
+def _acting_cautions(registry: Registry, needle: dict[str, Any]) -> list[Any]:
+    point = registry.of(Acupoint)[needle["code"]]
+    return [
+        c
+        for c in point.cautions
+        if acts_on(c.citations)
+        and not (needle.get("level") and c.levels and needle["level"] not in c.levels)
+    ]
+
+
+_DEPTHS = [None, "superficial", "standard", "deep", "intra_articular"]
+_ANGLES = [None, "transverse", "oblique", "perpendicular"]
+
+
+def _needles(session: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each needle once, as the session check reads it: a point listed twice at its riskier
+    depth and angle; an electrode on a listed point with that point's depth and angle."""
+    needles: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for point in session["points"]:
+        key = (point["code"], point["side"], point.get("level"))
+        seen = needles.get(key)
+        rank = (_DEPTHS.index(point.get("depth")), _ANGLES.index(point.get("angle")))
+        if seen is None or rank > (
+            _DEPTHS.index(seen.get("depth")),
+            _ANGLES.index(seen.get("angle")),
+        ):
+            needles[key] = dict(point)
+    for pair in session["electro_pairs"]:
+        for electrode in pair:
+            key = (electrode["code"], electrode["side"], electrode.get("level"))
+            known = (
+                needles.get(key)
+                or needles.get((electrode["code"], "bilateral", electrode.get("level")))
+                or {}
+            )
+            needles[key] = {
+                **electrode,
+                "depth": known.get("depth"),
+                "angle": known.get("angle"),
+                "electrode": True,
+            }
+    return list(needles.values())
+
+
+def _breached(caution: Any, needle: dict[str, Any]) -> bool:
+    depth, angle = needle.get("depth"), needle.get("angle")
+    return depth in caution.depths or (angle in caution.angles and depth != "superficial")
+
+
+def _whole_session_holds(clause: Any, session: dict[str, Any], modalities: set[str]) -> bool:
+    if clause.session_modalities and not modalities & set(clause.session_modalities):
+        return False
+    if clause.electro_intensities and (
+        session.get("electro_intensity") not in clause.electro_intensities
+    ):
+        return False
+    kind = session.get("cupping_kind") or "undeclared"
+    return not (clause.cupping_kinds and kind not in clause.cupping_kinds)
+
+
+def _needle_holds(registry: Registry, clause: Any, needle: dict[str, Any]) -> bool:
+    cautions = _acting_cautions(registry, needle)
+    checks = [
+        not clause.point_cautions or bool({c.kind for c in cautions} & set(clause.point_cautions)),
+        not clause.session_points or needle["code"] in clause.session_points,
+        not clause.point_regions or bool(_regions(registry, needle) & set(clause.point_regions)),
+        not clause.caution_breached
+        or any(c.kind in clause.caution_breached and _breached(c, needle) for c in cautions),
+        not clause.needle_depths or (needle.get("depth") or "undeclared") in clause.needle_depths,
+        not clause.electrode or bool(needle.get("electrode")),
+    ]
+    return all(checks)
+
+
+def _session_rule_blocks(registry: Registry, intake: Intake, session: dict[str, Any]) -> bool:
+    """The acting session rules that refuse, read again straight from their records."""
+    from acucare.domain.screening import clause_holds, facts_of
+
+    facts = facts_of(intake, registry)
+    modalities = {session["modality"]} | (
+        {"electroacupuncture"} if session["electro_pairs"] else set()
+    )
+    needles = _needles(session)
+    for rule in registry.of(SafetyRule).values():
+        if not rule.acts or rule.level not in ("block", "refer", "urgent"):
+            continue
+        for clause in rule.trigger:
+            if not clause.is_session or clause.electro_pair is not None:
+                continue
+            if not clause_holds(clause, facts):
+                continue
+            if not _whole_session_holds(clause, session, modalities):
+                continue
+            if not clause.point_level:
+                return True
+            if any(_needle_holds(registry, clause, needle) for needle in needles):
+                return True
+    return False
 
 
 def _sides(side: str) -> tuple[str, ...]:
     return ("left", "right") if side in ("bilateral", "midline") else (side,)
 
 
+def _placement_matches(criterion: Any, a: str, b: str) -> bool:
+    if criterion.both_in and not {a, b} <= set(criterion.both_in):
+        return False
+    if criterion.other_in:
+        return (a in criterion.either_in and b in criterion.other_in) or (
+            b in criterion.either_in and a in criterion.other_in
+        )
+    return not criterion.either_in or bool({a, b} & set(criterion.either_in))
+
+
 def _pair_rule_blocks(registry: Registry, pair: list[dict[str, str]]) -> bool:
-    """The acting electrode-pair rules, read again straight from their records."""
-    regions = [registry.of(Acupoint)[e["code"]].region for e in pair]
+    """The acting electrode-pair rules, read again straight from their records. A point
+    coded by level without one may lie in any level's region: any placement counts."""
     sides = {e["side"] for e in pair}
+    codes = {e["code"] for e in pair}
+    placements = [(a, b) for a in _regions(registry, pair[0]) for b in _regions(registry, pair[1])]
     for rule in registry.of(SafetyRule).values():
-        if not rule.acts:
+        if not rule.acts or rule.level not in ("block", "refer", "urgent"):
             continue
         for clause in rule.trigger:
             criterion = clause.electro_pair
@@ -191,18 +317,10 @@ def _pair_rule_blocks(registry: Registry, pair: list[dict[str, str]]) -> bool:
                 continue
             if criterion.sides == "opposite" and sides != {"left", "right"}:
                 continue
-            if criterion.both_in and not set(regions) <= set(criterion.both_in):
+            if criterion.either_points and not codes & set(criterion.either_points):
                 continue
-            if criterion.other_in:
-                a, b = regions
-                if not (
-                    (a in criterion.either_in and b in criterion.other_in)
-                    or (b in criterion.either_in and a in criterion.other_in)
-                ):
-                    continue
-            elif criterion.either_in and not set(regions) & set(criterion.either_in):
-                continue
-            return True
+            if any(_placement_matches(criterion, a, b) for a, b in placements):
+                return True
     return False
 
 
@@ -252,7 +370,9 @@ def _something_blocked(registry: Registry, intake: Intake, session: dict[str, An
         )
     ):
         return True
-    return any(_pair_rule_blocks(registry, pair) for pair in session["electro_pairs"])
+    if any(_pair_rule_blocks(registry, pair) for pair in session["electro_pairs"]):
+        return True
+    return _session_rule_blocks(registry, intake, session)
 
 
 def _sides_for(point: Acupoint, electrode: bool) -> list[str]:
@@ -268,12 +388,15 @@ def sessions(draw: st.DrawFn, points: list[Acupoint]) -> dict[str, Any]:
     def needle(electrode: bool) -> dict[str, str]:
         point = draw(st.sampled_from(points))
         chosen = {"code": point.code, "side": draw(st.sampled_from(_sides_for(point, electrode)))}
+        if point.levels and draw(st.booleans()):
+            chosen["level"] = draw(st.sampled_from(sorted(point.levels)))
         if not electrode:
-            depth = draw(
-                st.sampled_from([None, "superficial", "standard", "deep", "intra_articular"])
-            )
+            depth = draw(st.sampled_from(_DEPTHS))
             if depth is not None:
                 chosen["depth"] = depth
+            angle = draw(st.sampled_from(_ANGLES))
+            if angle is not None:
+                chosen["angle"] = angle
         return chosen
 
     pairs = []
@@ -289,6 +412,9 @@ def sessions(draw: st.DrawFn, points: list[Acupoint]) -> dict[str, Any]:
     intensity = draw(st.sampled_from([None, "mild", "strong"]))
     if intensity is not None:
         session["electro_intensity"] = intensity
+    cupping = draw(st.sampled_from([None, "dry", "wet"]))
+    if cupping is not None:
+        session["cupping_kind"] = cupping
     return session
 
 
@@ -302,3 +428,111 @@ def test_never_allowed_with_anything_blocked(data: st.DataObject) -> None:
     result = check_session(intake, session, registry)
     blocked = _something_blocked(registry, intake, session)
     assert result.allowed is not blocked
+
+
+# --- Issue 9: a declared depth, angle, site or pair that a rule forbids is never allowed ---
+
+
+def _breaching_needles(registry: Registry) -> list[dict[str, Any]]:
+    """Every (point, level, depth, angle) that a caution the refusing rule names forbids."""
+    rule = registry.of(SafetyRule)["danger_point_deep_needling"]
+    kinds = {kind for clause in rule.trigger for kind in clause.caution_breached}
+    found: list[dict[str, Any]] = []
+    for point in registry.of(Acupoint).values():
+        for caution in point.cautions:
+            if caution.kind not in kinds or not acts_on(caution.citations):
+                continue
+            side = "midline" if point.laterality == "midline" else "left"
+            if point.laterality == "right":
+                side = "right"
+            base: dict[str, Any] = {"code": point.code, "side": side}
+            if caution.levels:
+                base["level"] = caution.levels[0]
+            found.extend({**base, "depth": depth} for depth in caution.depths)
+            found.extend(
+                {**base, "depth": depth, "angle": angle}
+                for angle in caution.angles
+                for depth in ("standard", "deep")
+            )
+    return found
+
+
+def test_every_danger_point_of_the_issue_is_covered(registry: Registry) -> None:
+    """The points issue 9 names as "never deep" are refused when declared deep."""
+    named = {"GB21", "LU1", "BL13", "SI14", "TE15", "LI16", "GV15", "GV16", "GB20",
+             "ST9", "HT1", "SP12", "ST30", "CV14", "CV15", "LR13", "EX-B2"}  # fmt: skip
+    covered = {needle["code"] for needle in _breaching_needles(registry)}
+    assert named <= covered, named - covered
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_forbidden_depth_or_angle_is_never_allowed(data: st.DataObject) -> None:
+    registry = shipped_registry()
+    document = data.draw(intakes(body_sites(registry), red_flags=False), label="intake")
+    intake = parse_intake(document, registry)
+    breach = data.draw(st.sampled_from(_breaching_needles(registry)), label="needle")
+    others = data.draw(sessions(list(registry.of(Acupoint).values())), label="rest")
+    session = {**others, "points": [*others["points"], breach]}
+    result = check_session(intake, session, registry)
+    assert result.allowed is False
+    assert "danger_point_deep_needling" in {f.rule for f in result.session_findings}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_more_risk_never_turns_a_refused_session_into_an_allowed_one(
+    data: st.DataObject,
+) -> None:
+    from tests.domain.test_screening import _add, added_risks
+
+    registry = shipped_registry()
+    sites = body_sites(registry)
+    document = data.draw(intakes(sites, red_flags=False), label="intake")
+    risk = data.draw(added_risks(sites), label="added risk")
+    session = data.draw(sessions(list(registry.of(Acupoint).values())), label="session")
+    before = check_session(parse_intake(document, registry), session, registry)
+    after = check_session(parse_intake(_add(document, risk), registry), session, registry)
+    if not before.allowed:
+        assert not after.allowed
+    refusing = ("urgent", "refer", "block")
+    assert {f.rule for f in before.session_findings if f.level in refusing} <= {
+        f.rule for f in after.session_findings if f.level in refusing
+    }
+
+
+def test_a_level_is_only_for_points_coded_by_level(registry: Registry) -> None:
+    error = _rejects(
+        registry,
+        {
+            "modality": "manual_acupuncture",
+            "points": [{"code": "LI4", "side": "left", "level": "T4"}],
+        },
+    )
+    assert error.field == "session.points[0].level"
+    error = _rejects(
+        registry,
+        {
+            "modality": "manual_acupuncture",
+            "points": [{"code": "EX-B2", "side": "left", "level": "C3"}],
+        },
+    )
+    assert error.field == "session.points[0].level"
+    assert error.allowed is not None
+    assert "T1" in error.allowed
+    assert "L5" in error.allowed
+
+
+def test_an_unknown_angle_or_cupping_kind_names_the_field(registry: Registry) -> None:
+    error = _rejects(
+        registry,
+        {
+            "modality": "manual_acupuncture",
+            "points": [{"code": "LI4", "side": "left", "angle": "sideways"}],
+        },
+    )
+    assert error.field == "session.points[0].angle"
+    assert error.allowed == ["perpendicular", "oblique", "transverse"]
+    error = _rejects(registry, {"modality": "cupping", "cupping_kind": "fire", "points": []})
+    assert error.field == "session.cupping_kind"
+    assert error.allowed == ["dry", "wet"]

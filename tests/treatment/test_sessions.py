@@ -79,6 +79,20 @@ def test_a_session_with_a_blocked_point_is_not_saved():
     assert not AdverseEvent.objects.exists()
 
 
+def test_a_charted_angle_the_point_forbids_is_not_saved(plan):
+    """GB21 needled perpendicular into muscle breaches its caution (issue 9, item 1)."""
+    points = [
+        {"code": "BL23", "side": "bilateral"},
+        {"code": "GB21", "side": "left", "depth_tissue": "muscle", "angle": "perpendicular"},
+    ]
+    with pytest.raises(InputError) as refused:
+        make_session(plan, points=points)
+    assert refused.value.field == "points[1].code"
+    assert not TreatmentSession.objects.exists()
+    points[1]["angle"] = "oblique"
+    assert make_session(plan, points=points).check_document["allowed"] is True
+
+
 def test_an_electro_pair_across_the_chest_is_not_saved(plan):
     pair = {
         "electrodes": [{"code": "LI4", "side": "left"}, {"code": "LI4", "side": "right"}],

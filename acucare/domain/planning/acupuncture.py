@@ -19,7 +19,7 @@ from acucare.domain.planning.points import (
 from acucare.domain.planning.prescription import acupuncture_document
 from acucare.domain.planning.protocol_choice import NEEDLE_SPARING_FLAGS, choice_why, protocol_order
 from acucare.domain.planning.reviews import guideline_courses
-from acucare.domain.planning.techniques import technique_limits
+from acucare.domain.planning.techniques import caution_site_limits, technique_limits
 from acucare.domain.planning.terms import AURICULAR, ELECTRO, MANUAL
 from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.body_sites import BodyRegion
@@ -194,6 +194,7 @@ def build_acupuncture(
     if modality == ELECTRO:
         electro_off, pairs, pairs_why = _mark_electro(selection, blocks, picker, points)
     limits = technique_limits(selection, blocks, picker, modality)
+    caution_site_limits(selection, picker)
     acupuncture = acupuncture_document(
         protocol,
         selection,

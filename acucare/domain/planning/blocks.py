@@ -11,7 +11,7 @@ acucare's extensions ``blocked_point_sides``, ``blocked_techniques`` and
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 SIDES = ("left", "right")
@@ -103,6 +103,8 @@ class Blocks:
     limbs: Mapping[str, Reason]
     modality_restrictions: tuple[Restriction, ...]
     techniques: tuple[Restriction, ...]
+    # Sites to prefer to avoid (diabetes: the lower legs and feet): a warning, not a block.
+    caution_sites: Mapping[str, Reason] = field(default_factory=dict)
 
     @classmethod
     def from_screening(  # noqa: C901 - one branch per kind of block a screening finding carries
@@ -114,6 +116,7 @@ class Blocks:
         limbs: dict[str, Reason] = {}
         modality_restrictions: list[Restriction] = []
         techniques: list[Restriction] = []
+        cautions: dict[str, Reason] = {}
 
         def gather(blocks: Mapping[str, Any], reason: Reason, prefix: str) -> None:
             for modality in blocks.get(f"{prefix}modalities") or ():
@@ -154,6 +157,10 @@ class Blocks:
                 citations=tuple(str(c) for c in finding.get("citations") or ()),
             )
             gather(finding.get("blocks") or {}, reason, "")
+            for site in finding.get("caution_sites") or ():
+                cautions.setdefault(str(site), reason)
+        for site in screening.get("caution_sites") or ():
+            cautions.setdefault(str(site), Reason("screening", "a caution site", ()))
         # The top-level lists are authoritative: a block listed there that no finding
         # explains still blocks (fail closed), with a generic reason.
         gather(screening, Reason("screening", "blocked by the safety screening", ()), "blocked_")
@@ -161,8 +168,18 @@ class Blocks:
         for modality in declined_modalities:
             modalities.setdefault(str(modality), declined)
         return cls(
-            modalities, points, sites, limbs, tuple(modality_restrictions), tuple(techniques)
+            modalities,
+            points,
+            sites,
+            limbs,
+            tuple(modality_restrictions),
+            tuple(techniques),
+            cautions,
         )
+
+    def caution_at(self, site: str | None) -> Reason | None:
+        """Why a site is one to prefer to avoid, or None."""
+        return self.caution_sites.get(site) if site is not None else None
 
     def modality(self, modality: str) -> Reason | None:
         return self.modalities.get(modality)

@@ -16,6 +16,9 @@ The rules, in the order they are applied:
    such change is recorded as a substitution with its reason and sources.
 5. The needle count stays within the protocol's range; needle-sparing plans (needle
    phobia) take the pools' minimum.
+6. Distal points on a caution site of the screening (diabetes: the lower legs and feet)
+   come after the rest of their list, so they are used only when nothing else fits; a
+   planned point on a caution site carries the caution among its limits.
 """
 
 from __future__ import annotations
@@ -207,6 +210,15 @@ class PointPicker:
         if record.sided:
             return record.sites.get(side)  # type: ignore[call-overload, no-any-return]
         return record.sites.get("midline")
+
+    def cautioned(self, code: str, sides: Sequence[str]) -> Reason | None:
+        """Why a point lies on a site to prefer to avoid (on any of these sides), or None."""
+        region = self.catalogue[code].region
+        for side in sides:
+            reason = self.blocks.caution_at(self.site(region, side))
+            if reason is not None:
+                return reason
+        return None
 
     def _block(self, code: str, side: str) -> Reason | None:
         point = self.catalogue[code]
@@ -563,6 +575,7 @@ class PointPicker:
         """Distal points from the pool, then replacements for fixed points that were blocked."""
         pool = self.protocol.pool("distal")
         queue = self._candidates(pool) if pool is not None else []
+        queue.sort(key=lambda entry: self.cautioned(entry.code, BOTH) is not None)
         skipped: list[tuple[str, Reason]] = []
 
         def take(purpose: str) -> PlannedPoint | None:

@@ -20,6 +20,17 @@ TECHNIQUE_WORDS = {
 }
 
 
+def caution_site_limits(selection: Selection, picker: PointPicker) -> None:
+    """Mark each planned point that lies on a caution site (diabetes: lower legs, feet)."""
+    marked: list[PlannedPoint] = []
+    for point in selection.points:
+        reason = picker.cautioned(point.code, point.sides)
+        if reason is not None:
+            point = replace(point, limits=(*point.limits, f"caution site: {reason.text()}"))
+        marked.append(point)
+    selection.points = marked
+
+
 def technique_limits(
     selection: Selection, blocks: Blocks, picker: PointPicker, modality: str
 ) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from acucare.kb.records.base import (
     acts_on,
 )
 from acucare.kb.records.body_sites import BodyRegion, Limb
+from acucare.kb.vocabulary import NeedleAngle, NeedleDepth, SpinalLevel
 
 if TYPE_CHECKING:
     from acucare.kb.registry import Registry
@@ -64,6 +65,15 @@ CautionKind = Literal[
     "pregnancy",
 ]
 PointKind = Literal["meridian", "extra", "auricular"]
+# Cautions about a structure beneath the point: each says which depths and angles it blocks.
+ANATOMICAL_CAUTIONS: tuple[str, ...] = (
+    "pneumothorax",
+    "major_vessel",
+    "brainstem_spinal_cord",
+    "organ",
+    "eye",
+    "full_bladder",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +86,19 @@ class Caution:
     structure: NonEmptyStr  # what is at risk, e.g. "lung apex"
     handling: NonEmptyStr  # e.g. "shallow oblique insertion; never deep or perpendicular"
     citations: tuple[CitationRef, ...]
+    # What the caution forbids, as a session declares it: a needle at one of these depths,
+    # or at one of these angles unless it is declared superficial. Every anatomical caution
+    # states its depths (kb check); the safety rules say what level a breach is.
+    depths: tuple[NeedleDepth, ...] = ()
+    angles: tuple[NeedleAngle, ...] = ()
+    # For a point coded by spinal level: the levels the caution applies to (empty: all).
+    levels: tuple[SpinalLevel, ...] = ()
+
+    def breached_by(self, depth: str | None, angle: str | None) -> bool:
+        """Whether a needle declared at this depth and angle does what the caution forbids."""
+        if depth is not None and depth in self.depths:
+            return True
+        return angle is not None and angle in self.angles and depth != "superficial"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +121,9 @@ class Acupoint:
     citations: tuple[CitationRef, ...]  # sources of the code and names
     cautions: tuple[Caution, ...] = ()
     aliases: tuple[str, ...] = ()  # other names in use, e.g. "Huatuojiaji", "Yintang"
+    # A point family coded by spinal level (EX-B2 Jiaji, T1 to L5): level -> body region.
+    # A session names the level; the point lies in that level's region.
+    levels: dict[SpinalLevel, NonEmptyStr] | None = None
     # Left empty on purpose: no per-point safe depth in millimetres has been verified.
     max_depth_mm: float | None = None
 
@@ -201,6 +227,13 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
             # A caution citing only unverified sources is stored but inert (see acts_on).
             if not caution.citations:
                 yield Problem(where, f"cautions[{index}] has no citation")
+            yield from _caution_problems(where, index, caution, point)
+        for level, region_id in (point.levels or {}).items():
+            level_region = regions.get(region_id)
+            if level_region is None:
+                yield Problem(where, f"levels.{level} names unknown region '{region_id}'")
+            elif level_region.limb != point.limb:
+                yield Problem(where, f"levels.{level} region '{region_id}' is on another limb")
     yield from _check_aliases(registry, points)
     for family, expected in {**WHO_MERIDIAN_COUNTS, **WHO_EXTRA_COUNTS}.items():
         numbers = counted.get(family, set())
@@ -213,6 +246,20 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
             if extra:
                 detail += f"; not in WHO {', '.join(f'{family}{n}' for n in extra[:10])}"
             yield Problem(f"knowledge/acupoints: {family}", f"wrong point count: {detail}")
+
+
+def _caution_problems(
+    where: str, index: int, caution: Caution, point: Acupoint
+) -> Iterator[Problem]:
+    if caution.kind in ANATOMICAL_CAUTIONS and not caution.depths:
+        yield Problem(
+            where, f"cautions[{index}] ({caution.kind}) must say which depths it blocks (depths)"
+        )
+    if "deep" in caution.depths and "intra_articular" not in caution.depths:
+        yield Problem(where, f"cautions[{index}] blocks deep but not intra_articular needling")
+    unknown = [level for level in caution.levels if level not in (point.levels or {})]
+    if unknown:
+        yield Problem(where, f"cautions[{index}] names levels the point does not have: {unknown}")
 
 
 def _check_aliases(registry: Registry, points: Mapping[str, Acupoint]) -> Iterator[Problem]:

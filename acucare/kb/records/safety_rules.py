@@ -42,9 +42,12 @@ from acucare.kb.records.base import (
 from acucare.kb.records.body_sites import BodyRegion
 from acucare.kb.vocabulary import (
     ConsentGiver,
+    CuppingKind,
+    ElectroIntensity,
     HistoryFlag,
     LimbAtRisk,
     Modality,
+    NeedleDepth,
     RedFlag,
     Technique,
 )
@@ -85,6 +88,22 @@ class PairCriterion:
     either_in: tuple[NonEmptyStr, ...] = ()
     other_in: tuple[NonEmptyStr, ...] = ()
     both_in: tuple[NonEmptyStr, ...] = ()
+    either_points: tuple[NonEmptyStr, ...] = ()  # at least one electrode is one of these points
+
+
+@dataclass(frozen=True, slots=True)
+class MedicineCount:
+    """At least ``at_least`` medication entries of the intake fall in these classes."""
+
+    __pydantic_config__ = STRICT
+
+    classes: Annotated[tuple[NonEmptyStr, ...], MinLen(1)]
+    at_least: Annotated[int, Ge(2)]
+
+
+# What a session may leave out; a rule may ask for it explicitly (fail closed).
+DeclaredDepth = NeedleDepth | Literal["undeclared"]
+DeclaredCuppingKind = CuppingKind | Literal["undeclared"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +128,40 @@ class Clause:
     any_skin_lesion: bool = False
     # Holds while consent has not been recorded as given by one of these.
     consent_not_from: tuple[ConsentGiver, ...] = ()
+    medicines_in_classes: MedicineCount | None = None
     # Session criteria, checked per point or per pair of a session.
     point_cautions: tuple[CautionKind, ...] = ()  # the point carries one of these cautions
     session_points: tuple[NonEmptyStr, ...] = ()  # the point is one of these
+    point_regions: tuple[NonEmptyStr, ...] = ()  # the point lies in one of these regions
+    # The needle's declared depth or angle is one that a caution of these kinds blocks.
+    caution_breached: tuple[CautionKind, ...] = ()
+    needle_depths: tuple[DeclaredDepth, ...] = ()  # the needle's declared depth is one of these
+    electrode: bool = False  # the needle carries an electrode
     electro_pair: PairCriterion | None = None
+    # Criteria about the whole session (checked with the point criteria, or once alone).
+    session_modalities: tuple[Modality, ...] = ()  # the session uses one of these
+    electro_intensities: tuple[ElectroIntensity, ...] = ()
+    cupping_kinds: tuple[DeclaredCuppingKind, ...] = ()
+
+    @property
+    def point_level(self) -> bool:
+        """Whether the clause is checked for each needle of a session."""
+        return bool(
+            self.point_cautions
+            or self.session_points
+            or self.point_regions
+            or self.caution_breached
+            or self.needle_depths
+            or self.electrode
+        )
+
+    @property
+    def session_wide(self) -> bool:
+        return bool(self.session_modalities or self.electro_intensities or self.cupping_kinds)
 
     @property
     def is_session(self) -> bool:
-        return bool(self.point_cautions or self.session_points or self.electro_pair)
+        return self.point_level or self.session_wide or self.electro_pair is not None
 
     @property
     def is_empty(self) -> bool:
@@ -216,6 +261,8 @@ class PointPlace:
     laterality: str
     cautions: frozenset[str]
     order: int  # catalogue order, for stable listings
+    # Every region the point can lie in: its own, and those of its spinal levels (EX-B2).
+    regions: frozenset[str] = frozenset()
 
 
 PointSide = tuple[str, str]  # (WHO code, "left" | "right")
@@ -260,8 +307,9 @@ def _point_places(registry: Registry) -> dict[str, PointPlace]:
     places: dict[str, PointPlace] = {}
     for order, point in enumerate(points):
         acting = frozenset(c.kind for c in point.cautions if acts_on(c.citations))
+        regions = frozenset({point.region, *(point.levels or {}).values()})
         places[point.code] = PointPlace(
-            point.code, point.region, point.limb, point.laterality, acting, order
+            point.code, point.region, point.limb, point.laterality, acting, order, regions
         )
     return places
 
@@ -271,7 +319,8 @@ def _site_points(
 ) -> dict[str, PointSet]:
     by_region: dict[str, list[PointPlace]] = {}
     for place in places.values():
-        by_region.setdefault(place.region, []).append(place)
+        for region_id in place.regions or {place.region}:
+            by_region.setdefault(region_id, []).append(place)
     result: dict[str, PointSet] = {}
     for region in regions.values():
         members = by_region.get(region.id, [])
@@ -316,7 +365,7 @@ def expand_blocks(
     for place in places.values():
         if place.code in excluded:
             continue
-        if place.region in regions or place.cautions & cautions:
+        if (place.regions or {place.region}) & regions or place.cautions & cautions:
             codes.add(place.code)
     result = PointSet(frozenset(codes))
     for site in blocks.sites:
@@ -395,16 +444,32 @@ def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[
     for flag in clause.questionnaire_flags:
         if instruments is not None and flag.instrument not in instruments:
             yield f"{path} names unknown instrument '{flag.instrument}'"
+    if clause.medicines_in_classes is not None:
+        for class_id in clause.medicines_in_classes.classes:
+            if class_id not in classes:
+                yield f"{path}.medicines_in_classes names unknown medication class '{class_id}'"
     points = registry.of(Acupoint)
+    regions = registry.of(BodyRegion)
     for code in clause.session_points:
         if code not in points:
             yield f"{path} names unknown point '{code}'"
+    for name in clause.point_regions:
+        if name not in regions:
+            yield f"{path} names unknown body region '{name}'"
+    if clause.cupping_kinds and "cupping" not in clause.session_modalities:
+        yield f"{path} asks for cupping_kinds without `session_modalities: [cupping]`"
+    if clause.electro_intensities and not (clause.electrode or clause.electro_pair):
+        yield f"{path} asks for electro_intensities without an electrode or a pair"
     if clause.electro_pair is not None:
         pair = clause.electro_pair
-        regions = registry.of(BodyRegion)
+        if clause.point_level:
+            yield f"{path} mixes point criteria with an electro_pair; split the clause"
         for name in (*pair.either_in, *pair.other_in, *pair.both_in):
             if name not in regions:
                 yield f"{path}.electro_pair names unknown body region '{name}'"
+        for code in pair.either_points:
+            if code not in points:
+                yield f"{path}.electro_pair names unknown point '{code}'"
         if pair.other_in and not pair.either_in:
             yield f"{path}.electro_pair uses other_in without either_in"
 
