@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "screen": "acucare.commands.screen",
     "check-session": "acucare.commands.check_session",
     "plan": "acucare.commands.plan",
+    "review": "acucare.commands.review",
 }
 
 

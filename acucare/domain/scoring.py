@@ -122,7 +122,7 @@ def score(
     `instrument_field` names the instrument in the error for an unknown instrument.
     """
     table = _table(registry, instrument_id, instrument_field)
-    if not isinstance(answers, Mapping):
+    if type(answers) is not dict and not isinstance(answers, Mapping):
         raise InputError(
             field=field,
             message=(
@@ -415,11 +415,13 @@ def classify_change(
 ) -> ChangeResult:
     """Classify the change from `baseline` to `follow_up` (two totals of one instrument).
 
-    much_better / better: the improvement reaches a threshold of that tier (points or
-    percent of the baseline; any acting threshold of the tier suffices, and the first
-    one met, in the record's order, is reported). worse: the score moved the wrong way
-    by at least a "better" threshold. Otherwise no_important_change. An instrument
-    without a verified threshold gives category None and only the raw change.
+    much_better / better / minimally_better: the improvement reaches a threshold of that
+    tier (points, or percent of a baseline in the validated range; the first one met, in
+    the record's order, is reported). worse: the score moved the wrong way by at least
+    an improvement threshold. A change smaller than the instrument's absolute minimal
+    important difference is no_important_change whatever its percentage (NRS 2 → 1 is
+    not a substantial improvement, 1 → 2 not a worsening). An instrument without a
+    verified threshold gives category None and only the raw change.
     """
     table = _table(registry, instrument_id, "instrument")
     if table.method == "category":
@@ -475,27 +477,49 @@ def _checked_score(
     return number
 
 
-def _meets(threshold: CompiledThreshold, baseline: float, amount: float) -> bool:
-    """Whether a change of `amount` (in the threshold's direction) reaches it."""
+def _meets(
+    threshold: CompiledThreshold, table: ScoringTable, baseline: float, amount: float
+) -> bool:
+    """Whether a change of `amount` (in the threshold's direction) reaches it.
+
+    A percentage counts only from a baseline where it was validated (the record's
+    `percent_from_baseline`): below it, only the points thresholds speak.
+    """
     if threshold.kind == "points":
         return amount >= threshold.value - _EPSILON
-    if baseline == 0:
-        return False  # a percentage of nothing is undefined
+    if baseline == 0 or abs(baseline) < table.percent_floor - _EPSILON:
+        return False  # a percentage of nothing is undefined; of too little, not validated
     return amount * 100 >= threshold.value * abs(baseline) - _EPSILON
+
+
+_IMPROVEMENT_TIERS: tuple[ChangeCategory, ...] = ("much_better", "better", "minimally_better")
 
 
 def _categorise(
     table: ScoringTable, baseline: float, improvement: float
 ) -> tuple[ChangeCategory | None, ChangeThresholdUsed | None]:
+    """The category of a change, from the record's acting thresholds.
+
+    Floor rules (Dworkin 2008; issue 9 item 10): a change smaller than the instrument's
+    absolute minimal important difference is no important change either way, whatever its
+    percentage; percentage tiers apply only from the baseline where they were validated.
+    An improvement takes the highest tier any of whose thresholds it reaches; a worsening
+    is important when it reaches an improvement threshold in the wrong direction.
+    """
     if not table.thresholds:
         return None, None
-    for tier in ("much_better", "better"):
+    if abs(improvement) < table.mid - _EPSILON or improvement == 0:
+        return "no_important_change", None
+    if improvement > 0:
+        for tier in _IMPROVEMENT_TIERS:
+            for threshold in table.thresholds:
+                if threshold.tier == tier and _meets(threshold, table, baseline, improvement):
+                    return threshold.tier, _used(threshold)
+        return "no_important_change", None
+    for tier in reversed(_IMPROVEMENT_TIERS):
         for threshold in table.thresholds:
-            if threshold.tier == tier and _meets(threshold, baseline, improvement):
-                return threshold.tier, _used(threshold)
-    for threshold in table.thresholds:
-        if threshold.tier == "better" and _meets(threshold, baseline, -improvement):
-            return "worse", _used(threshold)
+            if threshold.tier == tier and _meets(threshold, table, baseline, -improvement):
+                return "worse", _used(threshold)
     return "no_important_change", None
 
 
@@ -523,15 +547,18 @@ def _change_message(
             f"the score changed by {_rounded(delta):g}. Compare the bands instead."
         )
     if category == "no_important_change":
-        smallest = [_describe(_used(t)) for t in table.thresholds if t.tier == "better"]
+        smallest = [_describe(_used(t)) for t in table.thresholds if t.kind == "points"]
+        if not smallest:
+            smallest = [_describe(_used(t)) for t in table.thresholds]
         return (
             f"No clinically important change on {name}: the change of {_rounded(delta):g} "
-            f"is below the smallest important change ({' or '.join(smallest)})."
+            f"does not reach the smallest important change ({' or '.join(smallest)})."
         )
     assert used is not None
     words = {
         "much_better": "Substantial improvement",
         "better": "Clinically important improvement",
+        "minimally_better": "Minimally important improvement",
         "worse": "Clinically important worsening",
     }[category]
     return f"{words} on {name}: the change reached {_describe(used)}."

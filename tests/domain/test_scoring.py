@@ -5,6 +5,7 @@ Each `golden/scoring/<id>.yaml` cites the manual or paper its expected values co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import yaml
 from acucare.domain.errors import InputError
 from acucare.domain.scoring import ScoreResult, classify_change, score
 from acucare.kb import Registry
-from acucare.kb.records.instruments import Instrument
+from acucare.kb.records.instruments import Instrument, compile_instrument
 
 GOLDEN = Path(__file__).parent / "golden" / "scoring"
 
@@ -203,10 +204,17 @@ def test_self_harm_flag_whatever_the_total(registry: Registry) -> None:
 
 
 def test_unverified_thresholds_never_act(registry: Registry) -> None:
-    """PHQ-9's 5-point change is stored with an unverified source: it must stay inert."""
+    """A change threshold whose sources are all unverified is stored but inert."""
     instrument = registry.of(Instrument)["phq9"]
     assert instrument.change is not None
     assert instrument.change.thresholds
-    result = classify_change(registry, "phq9", 20, 5)
-    assert result.category is None
-    assert result.threshold is None
+    assert classify_change(registry, "phq9", 20, 5).category == "better"  # Löwe 2004, verified
+    unverified = tuple(
+        replace(t, citations=tuple(replace(c, evidence="unverified") for c in t.citations))
+        for t in instrument.change.thresholds
+    )
+    record = replace(instrument, change=replace(instrument.change, thresholds=unverified))
+    table = compile_instrument(record)
+    assert table.thresholds == ()
+    assert table.inert_thresholds == len(unverified)
+    assert table.mid == 0

@@ -249,10 +249,17 @@ def test_broken_records_are_reported(registry: Registry, case: str) -> None:
 
 def test_inert_parts_are_not_compiled(registry: Registry) -> None:
     phq9 = registry.of(Instrument)["phq9"]
-    table = compile_instrument(phq9)
+    assert phq9.change is not None
+    unverified = (CitationRef(id="kroenke2001", evidence="unverified"),)
+    change = dataclasses.replace(
+        phq9.change,
+        thresholds=tuple(
+            dataclasses.replace(t, citations=unverified) for t in phq9.change.thresholds
+        ),
+    )
+    table = compile_instrument(dataclasses.replace(phq9, change=change))
     assert table.thresholds == ()
     assert table.inert_thresholds == 1
-    unverified = (CitationRef(id="kroenke2001", evidence="unverified"),)
     inert_bands = compile_instrument(dataclasses.replace(phq9, band_citations=unverified))
     assert inert_bands.bands == ()
 

@@ -17,6 +17,7 @@ scorer reads without building anything per call (the registry cache keeps it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -50,8 +51,12 @@ ScoringMethod = Literal["sum", "mean", "percent_of_maximum", "category"]
 # none_allowed: any unanswered item leaves the total empty (the default wherever no
 # rule is published); prorate: the published rule scales the answered items up.
 MissingRule = Literal["none_allowed", "prorate"]
-ChangeCategory = Literal["much_better", "better", "no_important_change", "worse"]
-ImprovementTier = Literal["much_better", "better"]
+# much_better: substantial; better: moderately important (clinically important);
+# minimally_better: minimally important (IMMPACT's "minimal"); worse: an important worsening.
+ChangeCategory = Literal[
+    "much_better", "better", "minimally_better", "no_important_change", "worse"
+]  # fmt: skip
+ImprovementTier = Literal["much_better", "better", "minimally_better"]
 FlagKind = Literal["score_at_least", "item_at_least", "item_unanswered", "band_is"]
 
 TOTAL = "total"
@@ -175,11 +180,22 @@ class ChangeThreshold:
 
 @dataclass(frozen=True, slots=True)
 class ChangeRule:
+    """How a change on the instrument is read.
+
+    The smallest acting `points` threshold is the instrument's absolute minimal important
+    difference: a change smaller than it, either way, is never important, whatever its
+    percentage (a pain score of 2 that falls to 1 is not a substantial improvement).
+    `percent_from_baseline`: percentage thresholds apply only from a baseline at least
+    this high, the range where they were validated (IMMPACT pain tiers: 4 on 0–10).
+    """
+
     __pydantic_config__ = STRICT
 
     direction: Literal["lower_is_better", "higher_is_better"]
     thresholds: tuple[ChangeThreshold, ...]
     note: str = ""
+    percent_from_baseline: Annotated[float, Gt(0)] | None = None
+    percent_from_baseline_citations: tuple[CitationRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +289,9 @@ def _problems(instrument: Instrument) -> Iterator[str]:  # noqa: C901 - a flat l
         for index, threshold in enumerate(instrument.change.thresholds):
             if not threshold.citations:
                 yield f"change.thresholds[{index}]: a threshold must cite its source"
+        rule = instrument.change
+        if rule.percent_from_baseline is not None and not rule.percent_from_baseline_citations:
+            yield "change.percent_from_baseline: the floor must cite its source"
     if instrument.loinc is not None and not acts_on(instrument.loinc.citations):
         yield "loinc: a code is stored only with a verified or secondary source"
     if not instrument.licence_citations and instrument.licence != "free":
@@ -441,6 +460,11 @@ class ScoringTable:
     report_percent: bool
     direction: Literal["lower_is_better", "higher_is_better"] | None
     thresholds: tuple[CompiledThreshold, ...]  # acting thresholds only, in record order
+    # The absolute minimal important difference (smallest acting points threshold), 0 if none.
+    mid: float
+    # Percentage thresholds act only from a baseline at least this high (0: any baseline;
+    # infinity when the stated floor has no acting source: fail closed, points only).
+    percent_floor: float
     inert_thresholds: int  # thresholds stored but not acted upon (unverified)
     loinc: str | None
 
@@ -474,6 +498,11 @@ def compile_instrument(instrument: Instrument) -> ScoringTable:
     change_rule = instrument.change
     acting = [t for t in change_rule.thresholds if acts_on(t.citations)] if change_rule else []
     low, high = total_range(instrument)
+    points = [t.value for t in acting if t.kind == "points"]
+    floor = 0.0
+    if change_rule is not None and change_rule.percent_from_baseline is not None:
+        sourced = acts_on(change_rule.percent_from_baseline_citations)
+        floor = change_rule.percent_from_baseline if sourced else math.inf
     return ScoringTable(
         instrument=instrument.id,
         version=instrument.version,
@@ -501,6 +530,8 @@ def compile_instrument(instrument: Instrument) -> ScoringTable:
             for t in acting
         ),
         inert_thresholds=(len(change_rule.thresholds) - len(acting)) if change_rule else 0,
+        mid=min(points) if points else 0.0,
+        percent_floor=floor,
         loinc=instrument.loinc.code if instrument.loinc else None,
     )
 
