@@ -22,7 +22,7 @@ PAINS = ((7, 5), (6, 4), (6, 4), (5, 3), (4, 3), (3, 2))
 
 
 def overflows(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
 
 
 def chart_six_sessions(page, plan) -> list[str]:

@@ -162,6 +162,7 @@ def test_courses_are_charted_against_the_plan_and_signed():
             assert pain == sorted(pain, reverse=True), spec.given
             assert pain[-1] < pain[0], spec.given
         # Coherent dates: intake, then the plan, then the sessions it authorises.
+        assert plan.approved_at is not None
         assert plan.assessment.created_at < plan.approved_at
         assert plan.approved_at.date() < sessions[0].date
         for session in sessions:

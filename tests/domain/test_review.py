@@ -90,7 +90,9 @@ def test_every_review_rule_decides_some_golden_case(registry: Registry) -> None:
         case = _load(path)
         if "course" in case and "error" not in case:
             document = review_document(case["course"], registry)
-            deciding.add(document["recommendation"]["rule"])
+            recommendation = document["recommendation"]
+            assert isinstance(recommendation, dict)
+            deciding.add(recommendation["rule"])
     missing = {rule.ref for rule in ordered_rules(registry)} - deciding - {"otherwise_review@1"}
     assert not missing, f"review rules without a golden case: {sorted(missing)}"
 
