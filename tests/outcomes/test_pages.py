@@ -47,11 +47,12 @@ def test_the_chart_summary_shows_the_current_screenings_alerts_and_the_course():
     from tests.assessments.factories import make_assessment
 
     world = make_course()
-    make_assessment(world.episode, history=["metal_allergy"], medications=["warfarin"])
+    make_assessment(world.episode, history=["metal_allergy", "diabetes"], medications=["warfarin"])
     html = signed_in(world.practitioner).get(f"/patients/{world.episode.patient.public_id}/")
     text = html.content.decode()
     assert "At a glance" in text
     assert "Allergy:" in text
-    assert "Caution:" in text
+    assert "Caution:" in text  # diabetes: care with needling the feet
+    assert "Blocks:" in text  # warfarin
     assert "Session 6 of" in text
     assert "Pain at each session" in text
