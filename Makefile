@@ -11,7 +11,7 @@ DEMO_DB := var/demo.sqlite3
 PYTEST_WORKERS ?= 2
 export PYTEST_WORKERS
 
-.PHONY: install demo test lint typecheck kbcheck migrations-check pytest pytest-sqlite pytest-postgres browser-deps bench clean lock
+.PHONY: install demo serve worker deploy-check test lint typecheck kbcheck migrations-check pytest pytest-sqlite pytest-postgres browser-deps bench clean lock
 
 install: $(STAMP)
 
@@ -27,11 +27,23 @@ $(STAMP): requirements/lock.txt requirements/bootstrap.txt pyproject.toml
 
 demo: install
 	@mkdir -p var
-	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/python manage.py migrate --noinput -v 0
-	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/python manage.py load_demo
+	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) ACUCARE_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
+	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) ACUCARE_DEBUG=1 $(BIN)/python manage.py load_demo
 	@ACUCARE_DATABASE_URL=sqlite:///$(DEMO_DB) ACUCARE_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install lint typecheck kbcheck migrations-check browser-deps pytest
+# The production server: gunicorn (config/gunicorn.py) with whitenoise, DEBUG off. It needs
+# ACUCARE_SECRET_KEY, ACUCARE_ALLOWED_HOSTS and ACUCARE_DATABASE_URL (docs/operations.md);
+# the settings refuse to start without them. Migrates and collects static files first.
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	exec $(BIN)/gunicorn --config config/gunicorn.py config.wsgi
+
+# The background-job worker that goes with `make serve` (same environment).
+worker: install
+	exec $(BIN)/python manage.py worker
+
+test: install lint typecheck kbcheck migrations-check deploy-check browser-deps pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,7 +57,11 @@ kbcheck: install
 	$(BIN)/acucare kb check
 
 migrations-check: install
-	ACUCARE_DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.test_settings ACUCARE_DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Django's deployment checklist against the production settings, warnings are failures.
+deploy-check: install
+	@bash scripts/deploy-check.sh
 
 browser-deps:
 	@bash scripts/ensure-chromium.sh

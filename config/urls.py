@@ -6,6 +6,7 @@ from acucare.api import api
 
 urlpatterns = [
     path("", include("acucare.clinic_site.urls")),
+    path("", include("acucare.operations.urls")),
     path("", include("acucare.accounts.urls")),
     path("patients/", include("acucare.patients.urls")),
     path("assessments/", include("acucare.assessments.urls")),

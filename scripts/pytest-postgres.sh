@@ -13,5 +13,6 @@ if ! .venv/bin/python scripts/pg_ready.py "$url"; then
   echo "################################################################"
   exit 0
 fi
-# The browser tests run once, in the SQLite half (make pytest-sqlite).
-ACUCARE_DATABASE_URL="$url" .venv/bin/pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" -m "not browser"
+# The browser tests and the production-server test (which makes its own PostgreSQL
+# database) run once, in the SQLite half (make pytest-sqlite).
+ACUCARE_DATABASE_URL="$url" .venv/bin/pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" -m "not browser and not server"

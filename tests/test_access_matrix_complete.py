@@ -21,6 +21,8 @@ from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRI
 PUBLIC_ROUTES = {
     "/": "the home page: a summary of the knowledge base, no patient data",
     "/healthz": "liveness for a load balancer: reads nothing",
+    "/readyz": "readiness for a load balancer: says whether the database and the job queue "
+    "answer, nothing more",
     "/sign-in/": "signing in",
     "/sign-in/code/": "the two-factor step of signing in (it needs the password step first)",
     "/sign-out/": "signing out",

@@ -42,10 +42,19 @@ def _at(document: Any, path: str) -> Any:
     return value
 
 
+CASE_KEYS = {"name", "sources", "course", "expect", "error"}
+
+
 def test_there_are_enough_cited_cases() -> None:
+    """At least 30 cases, each citing its sources; keys checked (a typo must not pass).
+
+    `expect` keys are dotted paths read with `_at`, so a misspelt path fails loudly.
+    """
     assert len(CASES) >= 30
     for path in CASES:
         case = _load(path)
+        assert set(case) <= CASE_KEYS, (path.name, sorted(set(case) - CASE_KEYS))
+        assert case["name"], path.name
         assert case["sources"], path.name
         assert ("expect" in case) != ("error" in case), path.name
 
@@ -89,10 +98,8 @@ def test_every_review_rule_decides_some_golden_case(registry: Registry) -> None:
     for path in CASES:
         case = _load(path)
         if "course" in case and "error" not in case:
-            document = review_document(case["course"], registry)
-            recommendation = document["recommendation"]
-            assert isinstance(recommendation, dict)
-            deciding.add(recommendation["rule"])
+            document: dict[str, Any] = review_document(case["course"], registry)
+            deciding.add(document["recommendation"]["rule"])
     missing = {rule.ref for rule in ordered_rules(registry)} - deciding - {"otherwise_review@1"}
     assert not missing, f"review rules without a golden case: {sorted(missing)}"
 

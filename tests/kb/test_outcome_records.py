@@ -71,10 +71,10 @@ def test_a_continue_rule_without_primary_states_is_refused(
 
 
 def test_the_last_rule_must_always_hold(knowledge_problems: KnowledgeProblems) -> None:
-    def drop_last(records: list[dict[str, Any]]) -> None:
+    def edit(records: list[dict[str, Any]]) -> None:
         records.pop()
 
-    problems = knowledge_problems(RULES, drop_last)
+    problems = knowledge_problems(RULES, edit)
     assert any("must hold for every course" in p for p in problems), problems
 
 

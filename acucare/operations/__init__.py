@@ -1,0 +1,1 @@
+"""Running acucare in production: request logs, health and readiness, backups."""

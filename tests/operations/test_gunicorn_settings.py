@@ -1,0 +1,59 @@
+"""config/gunicorn.py: what `make serve`, the image and the systemd unit run with."""
+
+from __future__ import annotations
+
+import importlib
+import logging.config
+import multiprocessing
+from types import ModuleType
+
+import pytest
+
+
+def load(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
+    for name in ("ACUCARE_BIND", "ACUCARE_WEB_WORKERS", "ACUCARE_WEB_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    import config.gunicorn
+
+    return importlib.reload(config.gunicorn)
+
+
+def test_workers_come_from_the_cpu_count_and_the_access_log_is_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conf = load(monkeypatch)
+    assert conf.workers == multiprocessing.cpu_count() * 2 + 1
+    assert conf.threads == 1
+    assert conf.bind == "127.0.0.1:8000"
+    assert conf.accesslog is None
+    assert conf.preload_app is True
+    assert conf.max_requests > 0
+
+
+def test_the_environment_sets_address_workers_and_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = load(
+        monkeypatch,
+        ACUCARE_BIND="0.0.0.0:9000",
+        ACUCARE_WEB_WORKERS="3",
+        ACUCARE_WEB_THREADS="4",
+    )
+    assert (conf.bind, conf.workers, conf.threads) == ("0.0.0.0:9000", 3, 4)
+
+
+def test_gunicorn_logs_json_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = load(monkeypatch)
+    handlers = conf.logconfig_dict["handlers"]
+    assert {h["formatter"] for h in handlers.values()} == {"json"}
+    assert conf.logconfig_dict["loggers"]["gunicorn.access"]["level"] == "CRITICAL"
+    # The dictionary is one logging.config accepts (gunicorn hands it over as it is);
+    # the test's own logging is put back afterwards.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        logging.config.dictConfig({**conf.logconfig_dict, "disable_existing_loggers": False})
+        assert type(root.handlers[0].formatter).__name__ == "JsonFormatter"
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
