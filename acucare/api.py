@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -30,7 +30,11 @@ api = NinjaAPI(
     ),
     auth=API_AUTH,
     urls_namespace="api",
-    docs_url=None,
+    # The interactive documentation, served from django-ninja's own vendored Swagger UI
+    # files ("ninja" is an installed app), so it runs under the strict CSP: no CDN, no
+    # inline script. Public, like the OpenAPI document it reads.
+    docs=Swagger(settings={"persistAuthorization": False}),
+    docs_url="/docs",
 )
 api.add_router("", accounts_router)
 api.add_router("", patients_router)

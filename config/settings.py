@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "acucare.assessments",
     "acucare.treatment",
     "acucare.scheduling",
+    "acucare.today",
+    "ninja",  # its static files: the API documentation's vendored Swagger UI
     "acucare.demo",
     "django_tasks",
     "django_tasks_db",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("treatment/", include("acucare.treatment.urls")),
     path("outcomes/", include("acucare.outcomes.urls")),
     path("appointments/", include("acucare.scheduling.urls")),
+    path("today/", include("acucare.today.urls")),
     path("admin/audit/", include("acucare.audit.urls")),
     path("api/v1/", api.urls),
 ]

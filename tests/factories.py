@@ -59,7 +59,7 @@ def make_patient(practitioner: User, **fields: Any) -> Patient:
         # Cycle so that a long test run never makes a patient born in the future.
         "date_of_birth": dt.date(1950, 1, 1) + dt.timedelta(days=(number % 200) * 97),
         "sex": "female",
-        "phone": f"0700 900 {number:03d}",
+        "phone": f"020 7946 0{number % 1000:03d}",
     }
     values.update(fields)
     return Patient.objects.create(

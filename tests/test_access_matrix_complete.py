@@ -19,7 +19,8 @@ from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRI
 
 # Routes every visitor may use, signed in or not (each with why).
 PUBLIC_ROUTES = {
-    "/": "the home page: a summary of the knowledge base, no patient data",
+    "/": "where each visitor starts: signed out, sent to sign in; signed in, to their work",
+    "/api/v1/docs": "the API's interactive documentation, built from the public OpenAPI document",
     "/healthz": "liveness for a load balancer: reads nothing",
     "/readyz": "readiness for a load balancer: says whether the database and the job queue "
     "answer, nothing more",

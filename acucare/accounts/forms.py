@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from acucare.accounts.models import BaseProfession, Certification, Role
+from acucare.core.fields import ClinicDateField
 
 
 class LoginForm(forms.Form):
@@ -59,9 +60,7 @@ class CredentialsForm(forms.Form):
     licence_title = forms.CharField(max_length=40, required=False, help_text="e.g. L.Ac., R.Ac.")
     licence_number = forms.CharField(max_length=60, required=False)
     issuing_board = forms.CharField(max_length=200, required=False)
-    licence_expiry = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    licence_expiry = ClinicDateField(required=False)
     certifications = forms.MultipleChoiceField(
         choices=Certification.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -74,11 +73,7 @@ class CredentialsForm(forms.Form):
     indemnity_insurer = forms.CharField(
         max_length=200, required=False, label="Professional indemnity insurer"
     )
-    indemnity_expiry = forms.DateField(
-        required=False,
-        label="Indemnity cover ends",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    indemnity_expiry = ClinicDateField(required=False, label="Indemnity cover ends")
     premises_registration = forms.CharField(
         max_length=200, required=False, help_text="e.g. local-authority skin-piercing registration"
     )

@@ -24,6 +24,7 @@ from acucare.assessments.questions import (
     RED_FLAG_QUESTIONS,
     STYLE_LABELS,
 )
+from acucare.core.fields import ClinicDateField
 from acucare.domain.errors import InputError
 from acucare.domain.intake import AGE_RANGE, DURATION_WEEKS_RANGE, PREGNANCY_WEEKS_RANGE
 from acucare.kb import registry
@@ -310,3 +311,26 @@ def initial_from(document: dict[str, Any] | None, *, age: int, sex: str) -> dict
     # at every intake (a questionnaire's answers cover its own recall period).
     initial[WEEKS_BY_CODE] = {c["icd10"]: c["duration_weeks"] for c in document["conditions"]}
     return initial
+
+
+class OutcomeForm(forms.Form):
+    """The answer to a referral (acucare.domain.referrals): all fields at once."""
+
+    outcome = forms.ChoiceField(
+        label="What did the doctor decide?",
+        choices=[("cleared", "Cleared for treatment"), ("not_cleared", "Not cleared")],
+        widget=forms.RadioSelect,
+    )
+    clinician = forms.CharField(
+        label="Who assessed the patient",
+        max_length=200,
+        help_text="Name and role, e.g. “Dr A Patel, GP”.",
+    )
+    decided_on = ClinicDateField(label="Date of the decision")
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E.g. “blood tests and X-ray normal; letter scanned into the record”.",
+    )

@@ -119,3 +119,31 @@ class FindingAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} acknowledged"
+
+
+class ReferralOutcome(models.Model):
+    """The answer to the referral a `refer` finding asked for: cleared for treatment by
+    a named clinician on a date, or not cleared (`acucare.domain.referrals`). Rows are
+    only added; the latest for a finding is the one that counts, so a referral first
+    not cleared and cleared after tests keeps both answers in the record."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="referral_outcomes"
+    )
+    rule = models.CharField(max_length=100)
+    rule_version = models.PositiveIntegerField()
+    cleared = models.BooleanField()
+    clinician = models.CharField(max_length=200)
+    decided_on = models.DateField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {'cleared' if self.cleared else 'not cleared'}"

@@ -9,6 +9,7 @@ from typing import Any
 
 from acucare.assessments.models import ACKNOWLEDGED_LEVELS, Assessment, FindingAcknowledgement
 from acucare.assessments.questions import LEVEL_LABELS, REFERRAL_LABELS
+from acucare.domain import referrals
 from acucare.domain.errors import InputError
 from acucare.domain.scoring import ScoreResult, score
 from acucare.kb import registry
@@ -48,6 +49,9 @@ class FindingView:
     blocks: Mapping[str, Any]
     needs_acknowledgement: bool
     acknowledgement: FindingAcknowledgement | None = None
+    # A `refer` finding's referral can be answered (acucare.domain.referrals).
+    clearable: bool = False
+    outcome: referrals.ReferralOutcome | None = None
 
 
 def resolve_citation(citation_id: str) -> CitationView:
@@ -60,9 +64,13 @@ def resolve_citation(citation_id: str) -> CitationView:
     return CitationView(record.id, record.authors, record.year, record.title, url)
 
 
-def finding_views(assessment: Assessment) -> list[FindingView]:
-    """Every finding, most severe first, with its sources and acknowledgement."""
+def finding_views(
+    assessment: Assessment, outcomes: Mapping[str, referrals.ReferralOutcome] | None = None
+) -> list[FindingView]:
+    """Every finding, most severe first, with its sources, acknowledgement and the
+    outcome of its referral."""
     acknowledged = {a.rule: a for a in assessment.acknowledgements.all()}
+    outcomes = outcomes or {}
     views = [
         FindingView(
             rule=str(f["rule"]),
@@ -78,6 +86,10 @@ def finding_views(assessment: Assessment) -> list[FindingView]:
             blocks=f.get("blocks", {}),
             needs_acknowledgement=f["level"] in ACKNOWLEDGED_LEVELS,
             acknowledgement=acknowledged.get(str(f["rule"])),
+            clearable=f["level"] in referrals.CLEARABLE_LEVELS,
+            outcome=outcomes.get(str(f["rule"]))
+            if f["level"] in referrals.CLEARABLE_LEVELS
+            else None,
         )
         for f in assessment.findings
     ]

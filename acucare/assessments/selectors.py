@@ -14,9 +14,10 @@ from typing import Any
 from django.db.models import Prefetch
 
 from acucare.assessments.access import access_assessment
-from acucare.assessments.models import Assessment, FindingAcknowledgement
+from acucare.assessments.models import Assessment, FindingAcknowledgement, ReferralOutcome
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.domain import referrals
 from acucare.patients.access import access_episode
 from acucare.patients.models import Episode
 from acucare.patients.selectors import PatientChart
@@ -47,6 +48,21 @@ def unacknowledged_findings(*, assessment: Assessment) -> list[dict[str, Any]]:
     """The assessment's `urgent` and `refer` findings that nobody has acknowledged yet,
     most severe first. An empty list means a plan may be approved against it."""
     return assessment.unacknowledged()
+
+
+def referral_outcomes(*, assessment: Assessment) -> dict[str, referrals.ReferralOutcome]:
+    """The latest recorded outcome of each referral the assessment asked for, by rule.
+    The caller has reached `assessment` through the access helpers."""
+    latest: dict[str, referrals.ReferralOutcome] = {}
+    for row in ReferralOutcome.objects.filter(assessment=assessment).order_by("created_at", "id"):
+        latest[row.rule] = referrals.ReferralOutcome(
+            rule=row.rule,
+            cleared=row.cleared,
+            clinician=row.clinician,
+            decided_on=row.decided_on,
+            note=row.note,
+        )
+    return latest
 
 
 def _with_acknowledgements() -> Prefetch[Any]:

@@ -1,10 +1,13 @@
-"""Writes: saving an intake (which screens it) and acknowledging a finding. Each service
+"""Writes: saving an intake (which screens it), acknowledging a finding and recording a
+referral's outcome. Each service
 is atomic, keyword-only, takes the acting user, reaches the patient through
 `acucare.patients.access`, and appends exactly one audit event."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,9 +15,16 @@ from django.utils import timezone
 
 from acucare.accounts import submissions
 from acucare.assessments.access import access_assessment
-from acucare.assessments.models import ACKNOWLEDGED_LEVELS, Assessment, FindingAcknowledgement
+from acucare.assessments.models import (
+    ACKNOWLEDGED_LEVELS,
+    Assessment,
+    FindingAcknowledgement,
+    ReferralOutcome,
+)
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.domain import referrals
+from acucare.domain.dates import clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.intake import parse_intake
 from acucare.domain.screening import screen
@@ -170,4 +180,85 @@ def finding_acknowledge(
     return acknowledgement
 
 
-__all__ = ["assessment_create", "finding_acknowledge"]
+@dataclass(frozen=True)
+class OutcomeInput:
+    rule: str
+    cleared: bool | None
+    clinician: str
+    decided_on: dt.date | None
+    note: str = ""
+
+
+@transaction.atomic
+def referral_outcome_record(
+    *, actor: Actor, assessment_id: uuid.UUID | str, outcome: OutcomeInput
+) -> ReferralOutcome:
+    """Record the answer to the referral a `refer` finding asked for
+    (`acucare.domain.referrals`, rule referral_clearance@1). The intake's answers are
+    not touched; the screening shown and every plan generated afterwards follow it."""
+    assessment = access_assessment(actor, assessment_id, write=True)
+    if not assessment.is_current:
+        raise InputError(
+            "assessment",
+            "A newer intake has superseded this assessment; record the outcome on it instead.",
+        )
+    findings = {str(f["rule"]): f for f in assessment.findings}
+    finding = findings.get(outcome.rule)
+    clearable = sorted(
+        rule for rule, f in findings.items() if f.get("level") in referrals.CLEARABLE_LEVELS
+    )
+    if finding is not None and finding.get("level") == "urgent":
+        raise InputError(
+            "rule",
+            "An urgent finding is an emergency and cannot be cleared here: once it has been "
+            "dealt with, record a new intake of the patient as they are now.",
+            clearable,
+        )
+    if finding is None or finding.get("level") not in referrals.CLEARABLE_LEVELS:
+        raise InputError(
+            "rule", f"{outcome.rule!r} is not a referral finding of this assessment.", clearable
+        )
+    if outcome.cleared is None:
+        raise InputError(
+            "cleared",
+            "Say whether the doctor cleared the patient for treatment.",
+            ["cleared", "not_cleared"],
+        )
+    clinician = plain_text(outcome.clinician, "clinician", max_length=200)
+    if not clinician:
+        raise InputError(
+            "clinician", "Name the clinician who assessed the patient, e.g. “Dr A Patel, GP”."
+        )
+    if outcome.decided_on is None:
+        raise InputError("decided_on", "Give the date of the clinician's decision.")
+    decided_on = clinic_date(outcome.decided_on, "decided_on")
+    if decided_on > timezone.localdate():
+        raise InputError("decided_on", "The decision cannot be dated in the future.")
+    note = plain_text(outcome.note, "note", max_length=NOTE_MAX_LENGTH, multiline=True)
+    row = ReferralOutcome.objects.create(
+        assessment=assessment,
+        rule=outcome.rule,
+        rule_version=int(str(finding.get("version", 0))),
+        cleared=outcome.cleared,
+        clinician=clinician,
+        decided_on=decided_on,
+        note=note,
+        created_by=actor.user,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="referral_outcome",
+        object_id=row.public_id,
+        patient_id=assessment.episode.patient.public_id,
+        detail={
+            "assessment": str(assessment.public_id),
+            "rule": outcome.rule,
+            "cleared": outcome.cleared,
+            "clearance_rule": f"{referrals.CLEARANCE_RULE}@{referrals.CLEARANCE_VERSION}",
+        },
+    )
+    return row
+
+
+__all__ = ["OutcomeInput", "assessment_create", "finding_acknowledge", "referral_outcome_record"]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("score/<slug:instrument_id>/", views.score, name="score"),
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<uuid:public_id>/referral-outcome/", views.referral_outcome, name="referral_outcome"),
 ]

@@ -15,18 +15,21 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acucare.assessments import body_map, selectors, services
-from acucare.assessments.forms import IntakeForm, initial_from, intake_instruments
+from acucare.assessments.forms import IntakeForm, OutcomeForm, initial_from, intake_instruments
 from acucare.assessments.models import Assessment
 from acucare.assessments.presentation import (
     ScoreView,
     finding_views,
     intake_scores,
+    resolve_citation,
     score_view,
 )
 from acucare.assessments.questions import HISTORY_LABELS, LIMB_LABELS, MODALITY_LABELS
 from acucare.core.actor import actor_from_request
+from acucare.core.forms import apply_input_error
 from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.core.roles import require_practitioner
+from acucare.domain import referrals
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
 
@@ -124,11 +127,17 @@ def _detail_context(assessment: Assessment) -> dict[str, Any]:
     document = assessment.intake_document
     screening = assessment.screening_document
     labels = {s.name: s.label for s in body_map.sites()}
+    outcomes = selectors.referral_outcomes(assessment=assessment)
+    followed = referrals.apply_referral_outcomes(screening, outcomes)
     return {
         "assessment": assessment,
         "episode": assessment.episode,
         "patient": assessment.episode.patient,
-        "findings": finding_views(assessment),
+        "findings": finding_views(assessment, outcomes),
+        # The decision as the referral outcomes leave it (the stored screening is kept).
+        "decision": followed["decision"],
+        "outcome_form": OutcomeForm(),
+        "clearance_citations": [resolve_citation(c) for c in referrals.CLEARANCE_CITATIONS],
         "unacknowledged": selectors.unacknowledged_findings(assessment=assessment),
         "scores": intake_scores(document),
         "intake": document,
@@ -186,6 +195,52 @@ def acknowledge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return render(request, "assessments/detail.html", context, status=422)
     messages.success(request, "Finding acknowledged.")
     return redirect("assessments:detail", public_id=public_id)
+
+
+@login_required
+@require_POST
+def referral_outcome(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Record what the doctor decided about a referral: cleared for treatment or not."""
+    actor = actor_from_request(request)
+    rule = request.POST.get("rule", "")
+    form = OutcomeForm(request.POST)
+    error: InputError | None = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_outcome_record(
+                actor=actor,
+                assessment_id=public_id,
+                outcome=services.OutcomeInput(
+                    rule=rule,
+                    cleared={"cleared": True, "not_cleared": False}.get(data["outcome"]),
+                    clinician=data["clinician"],
+                    decided_on=data["decided_on"],
+                    note=data.get("note") or "",
+                ),
+            )
+        except InputError as caught:
+            error = caught
+        else:
+            cleared = data["outcome"] == "cleared"
+            messages.success(
+                request,
+                "Referral outcome recorded: cleared for treatment. Generate a new plan to "
+                "follow it."
+                if cleared
+                else "Referral outcome recorded: not cleared. No acupuncture is planned.",
+            )
+            return redirect("assessments:detail", public_id=public_id)
+    assessment = selectors.assessment_detail(actor=actor, assessment_id=public_id)
+    context = _detail_context(assessment)
+    if error is not None:
+        if error.field == "cleared":
+            form.add_error("outcome", error.message)
+        else:
+            apply_input_error(form, error)
+    context["outcome_form"] = form
+    context["outcome_rule"] = rule
+    return render(request, "assessments/detail.html", context, status=422)
 
 
 @login_required

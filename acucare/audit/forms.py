@@ -1,6 +1,7 @@
 from django import forms
 
 from acucare.audit.models import Action
+from acucare.core.fields import ClinicDateField
 
 
 class AuditFilterForm(forms.Form):
@@ -22,13 +23,5 @@ class AuditFilterForm(forms.Form):
         ],
     )
     patient_id = forms.UUIDField(required=False, label="Patient id")
-    since = forms.DateField(
-        required=False,
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    until = forms.DateField(
-        required=False,
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    since = ClinicDateField(required=False, label="From")
+    until = ClinicDateField(required=False, label="To")

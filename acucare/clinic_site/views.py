@@ -1,7 +1,8 @@
 """Site-wide pages."""
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from acucare.clinic_site.selectors import knowledge_summary
@@ -9,6 +10,16 @@ from acucare.clinic_site.selectors import knowledge_summary
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Where each visitor starts: signed out, the sign-in page; a practitioner, their
+    day; reception, the diary; the clinic admin, the knowledge base this clinic runs."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login("/")
+    role = getattr(user, "role", "")
+    if role == "practitioner":
+        return redirect("today:today")
+    if role == "reception":
+        return redirect("scheduling:diary")
     return render(request, "clinic_site/home.html", {"summary": knowledge_summary()})
 
 

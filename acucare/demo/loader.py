@@ -127,7 +127,7 @@ def _patients(users: dict[str, User], today: dt.date) -> int:
                 family_name=spec.family,
                 date_of_birth=spec.born,
                 sex=spec.sex,
-                phone=f"07700 900{index:03d}",
+                phone=f"020 7946 0{index % 1000:03d}",
                 email=spec.email,
                 address=f"{index * 7 % 97 + 1} {STREETS[index % len(STREETS)]}\nDemo Town",
             ),

@@ -183,6 +183,9 @@ class Intake:
     # instrument id -> the scored questionnaire, with its flags
     scores: Mapping[str, ScoreResult] = field(default_factory=lambda: MappingProxyType({}))
     format: str = INTAKE_FORMAT
+    # Not part of the document: the `refer` findings whose referral a doctor has since
+    # cleared (acucare.domain.referrals). The red-flag answers above stay as given.
+    cleared_referrals: frozenset[str] = frozenset()
 
     @property
     def primary_condition(self) -> IntakeCondition:

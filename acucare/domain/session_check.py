@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, input_error
+from acucare.domain.referrals import clear_referrals
 from acucare.domain.screening import (
     EMPTY_BLOCKED,
     Blocked,
@@ -289,7 +290,7 @@ def check_session(intake: Intake, session_document: object, registry: Registry) 
     """Screen the intake, then check every element of the session against the result."""
     session = parse_session(session_document, registry)
     facts = facts_of(intake, registry)
-    screening = screen_facts(facts, registry)
+    screening = clear_referrals(screen_facts(facts, registry), intake.cleared_referrals)
     findings = list(_screening_blocks(screening, session))
     findings.extend(_session_rules(screening.index, facts, session, registry))
     blocking = any(f.level in ("urgent", "refer", "block") for f in findings)

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 
+from acucare.core.fields import ClinicDateField
 from acucare.domain.errors import InputError
 from acucare.patients.conditions import normalise_icd10
 from acucare.patients.models import EpisodeStatus, Sex
@@ -16,9 +17,7 @@ class PatientForm(forms.Form):
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     preferred_name = forms.CharField(max_length=100, required=False)
-    date_of_birth = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), help_text="YYYY-MM-DD"
-    )
+    date_of_birth = ClinicDateField()
     sex = forms.ChoiceField(choices=Sex.choices)
     phone = forms.CharField(
         max_length=40,
@@ -48,9 +47,8 @@ class EpisodeForm(forms.Form):
         max_length=200, help_text="In the patient's words or a short clinical summary."
     )
     submission = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
-    started_on = forms.DateField(
+    started_on = ClinicDateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Leave empty for today.",
     )
 
@@ -97,9 +95,8 @@ class ShareForm(forms.Form):
 class EpisodeEditForm(forms.Form):
     complaint = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=EpisodeStatus.choices)
-    ended_on = forms.DateField(
+    ended_on = ClinicDateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="For a discharge; leave empty for today.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -3,6 +3,7 @@ the patients shown), because who looked at which record is part of the record.""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -167,3 +168,27 @@ def patient_shares(*, actor: Actor, patient_id: uuid.UUID | str) -> list[User]:
         patient_id=patient.public_id,
     )
     return shared
+
+
+def episode_is_discharged(episode: Episode) -> bool:
+    """A discharged episode takes no new plan or session until it is reopened; pages
+    say so instead of offering the actions."""
+    return bool(episode.status == EpisodeStatus.DISCHARGED)
+
+
+def possible_duplicates(
+    *, actor: Actor, given_name: str, family_name: str, date_of_birth: dt.date
+) -> list[Patient]:
+    """Patients the actor may see with the same name and date of birth (letter case and
+    surrounding spaces ignored): registering one of them again is usually a mistake.
+    Nothing is audited: nothing is shown but what the registering person typed, and the
+    names link to charts whose own reads are audited."""
+    return list(
+        visible_patients(actor)
+        .filter(
+            given_name__iexact=given_name.strip(),
+            family_name__iexact=family_name.strip(),
+            date_of_birth=date_of_birth,
+        )
+        .order_by("id")[:5]
+    )

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -20,10 +22,11 @@ from acucare.accounts import submissions
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.domain.dates import clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_episode, access_patient
-from acucare.patients.conditions import normalise_icd10
+from acucare.patients.conditions import normalise_icd10, read_code
 from acucare.patients.models import (
     Episode,
     EpisodeCondition,
@@ -67,6 +70,27 @@ _TEXT_LIMITS = {
 }
 
 
+# Numbers written without a country code are read as the clinic's country's.
+PHONE_REGION = "GB"
+
+
+def _phone(text: str) -> str:
+    """A phone number that can be dialled, checked with phonenumbers (Google's
+    libphonenumber metadata) and written in the international form."""
+    region = getattr(settings, "ACUCARE_PHONE_REGION", PHONE_REGION)
+    message = (
+        "Enter a phone number that can be dialled, e.g. 020 7946 0018 or, from abroad, "
+        "+1 202 555 0143."
+    )
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InputError("phone", message) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InputError("phone", message)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
 def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(data, name) for name in DEMOGRAPHIC_FIELDS}
     for name, limit in _TEXT_LIMITS.items():
@@ -79,6 +103,8 @@ def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
             validate_email(values["email"])
         except ValidationError as exc:
             raise InputError("email", "Enter a valid e-mail address, or leave it empty.") from exc
+    if values["phone"]:
+        values["phone"] = _phone(values["phone"])
     if values["sex"] not in Sex.values:
         raise InputError("sex", f"'{values['sex']}' is not a recognised value.", list(Sex.values))
     born: dt.date = values["date_of_birth"]
@@ -259,6 +285,16 @@ def _clean_conditions(conditions: Sequence[ConditionInput]) -> list[ConditionInp
     seen: set[str] = set()
     for index, condition in enumerate(conditions):
         code = normalise_icd10(condition.icd10, field=f"conditions[{index}].icd10")
+        if read_code(code).condition_id is None:
+            # The intake screens and plans only for conditions the knowledge base groups
+            # (acucare.domain.intake refuses any other), so an episode opened with such a
+            # code could never be assessed: refuse it here, with the reason.
+            raise InputError(
+                f"conditions[{index}].icd10",
+                f"{code} is a valid ICD-10-CM code, but the knowledge base has no condition "
+                "group for it, so acucare cannot screen or plan for it. Choose a code from "
+                "the look-up below.",
+            )
         if code in seen:
             raise InputError(f"conditions[{index}].icd10", f"{code} is listed twice.")
         seen.add(code)
@@ -289,7 +325,7 @@ def episode_create(
     if not complaint:
         raise InputError("complaint", "Describe the complaint in a few words.")
     today = timezone.localdate()
-    started_on = started_on or today
+    started_on = clinic_date(started_on or today, "started_on")
     if started_on > today:
         raise InputError("started_on", "An episode cannot start in the future.")
     cleaned = _clean_conditions(conditions)
@@ -347,7 +383,7 @@ def episode_update(
             "status", f"'{status}' is not an episode status.", list(EpisodeStatus.values)
         )
     if status == EpisodeStatus.DISCHARGED:
-        ended_on = ended_on or timezone.localdate()
+        ended_on = clinic_date(ended_on or timezone.localdate(), "ended_on")
         if ended_on < episode.started_on:
             raise InputError("ended_on", "The episode cannot end before it started.")
     else:

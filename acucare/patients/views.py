@@ -27,6 +27,7 @@ from acucare.patients.forms import (
     PatientForm,
     ShareForm,
 )
+from acucare.patients.models import Patient
 
 
 @login_required
@@ -75,6 +76,22 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         practitioners=selectors.active_practitioners(),
         show_practitioner=actor.is_reception,
     )
+    duplicates: list[Patient] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not request.POST.get("not_a_duplicate"):
+            duplicates = selectors.possible_duplicates(
+                actor=actor,
+                given_name=str(data["given_name"]),
+                family_name=str(data["family_name"]),
+                date_of_birth=data["date_of_birth"],
+            )
+    if duplicates:
+        return render(
+            request,
+            "patients/form.html",
+            {"form": form, "patient": None, "duplicates": duplicates},
+        )
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_create(
@@ -195,6 +212,11 @@ def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     require_practitioner(actor)
     patient = selectors.patient_for_edit(actor=actor, patient_id=public_id, clinical=True)
+    # "Search" is the form's first button, so Enter in any field presses it: only a
+    # typed query makes it a look-up; otherwise the episode is opened as asked.
+    looking_up = "lookup" in request.POST and request.POST.get("q", "").strip()
+    if request.method == "POST" and (looking_up or "use_code" in request.POST):
+        return _episode_lookup(request, patient)
     form = EpisodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -230,6 +252,35 @@ def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     status = 422 if form.errors else 200
     return render(
         request, "patients/episode_form.html", {"form": form, "patient": patient}, status=status
+    )
+
+
+def _episode_lookup(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The look-up inside the new-episode form, without JavaScript: "Search" sends the
+    whole form back with the query, "Use" with the chosen code, which fills the first
+    empty condition row (or the last one when all are taken). Nothing is saved and what
+    was typed is kept."""
+    values = {
+        key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
+    }
+    code = request.POST.get("use_code", "").strip()
+    if code:
+        rows = [f"icd10_{i}" for i in range(MAX_CONDITIONS)]
+        free = next((name for name in rows if not values.get(name)), rows[-1])
+        values[free] = code
+        values["q"] = ""  # the look-up is done; Enter now opens the episode
+    form = EpisodeForm(initial=values)
+    query = values.get("q", "")
+    return render(
+        request,
+        "patients/episode_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "query": query,
+            "results": search_conditions(query) if query and not code else [],
+            "used": code,
+        },
     )
 
 
@@ -277,6 +328,8 @@ def condition_search(request: HttpRequest) -> HttpResponse:
         if request.headers.get("HX-Request")
         else "patients/condition_search.html"
     )
-    response = render(request, template, {"query": query, "results": results})
+    # `pick`: the results sit inside the new-episode form, each with a "Use" button.
+    pick = request.GET.get("pick") == "1"
+    response = render(request, template, {"query": query, "results": results, "pick": pick})
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -3,7 +3,9 @@
 - reception reaches every appointment (demographic-level content only);
 - a practitioner reaches the appointments booked with them and every appointment of a
   patient they may see (`acucare.patients.access.visible_patients`); any other is 404;
-- the clinic admin reaches none (403).
+- the clinic admin reaches none (403);
+- reception books, moves and cancels any appointment; a practitioner those of the
+  patients they may see.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def access_appointment(actor: Actor, public_id: uuid.UUID | str, *, write: bool)
         raise Http404("No such appointment.") from exc
 
 
-def require_reception(actor: Actor) -> None:
-    """Booking, moving and cancelling are the front desk's work."""
-    if not actor.is_reception or not actor.user.is_active:
-        raise PermissionDenied("Reception books, moves and cancels appointments.")
+def require_booking(actor: Actor) -> None:
+    """Reception books, moves and cancels appointments, and so does a practitioner for
+    the patients they may see (a solo practitioner books their own follow-ups); which
+    patients is decided by `access_patient` in the services. The clinic admin reaches
+    no patient, so books none."""
+    if actor.role not in {"reception", "practitioner"} or not actor.user.is_active:
+        raise PermissionDenied("Reception and practitioners book, move and cancel appointments.")

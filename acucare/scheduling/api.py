@@ -15,7 +15,7 @@ from acucare.core.api_errors import errors
 from acucare.core.once import created_once
 from acucare.domain.errors import InputError
 from acucare.scheduling import selectors, services
-from acucare.scheduling.access import require_reception
+from acucare.scheduling.access import require_booking
 from acucare.scheduling.models import (
     MAX_MINUTES,
     MIN_MINUTES,
@@ -204,7 +204,7 @@ def update_appointment(
         )
     if not given:
         raise InputError("body", "Nothing to change.", ["status", *BOOKING_FIELDS])
-    require_reception(actor)
+    require_booking(actor)
     current = selectors.appointment_detail(actor=actor, appointment_id=appointment_id)
     appointment = services.appointment_update(
         actor=actor,

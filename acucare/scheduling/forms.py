@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
+from acucare.core.fields import ClinicDateField
 from acucare.scheduling.models import MAX_MINUTES, MIN_MINUTES, NOTE_MAX_LENGTH, AppointmentKind
 
 NOTE_HELP = (
@@ -17,7 +18,7 @@ NOTE_HELP = (
 
 class AppointmentForm(forms.Form):
     practitioner = forms.ChoiceField()
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = ClinicDateField()
     time = forms.TimeField(
         widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
         help_text="24-hour clock, clinic time.",

@@ -1,7 +1,8 @@
 """Writes to appointments. Each service is atomic, keyword-only, takes the acting
 user, reaches records through the access helpers and appends exactly one audit event.
 
-Reception books, moves and cancels appointments; practitioners and reception record
+Reception books, moves and cancels appointments, and so does a practitioner for the
+patients they may see; practitioners and reception record
 what happened (arrived, did not attend), and the practitioner completes the visit.
 Double booking is refused inside the transaction: the practitioner's row is locked
 and then the patient's (`SELECT … FOR UPDATE` on PostgreSQL; SQLite lets one writer
@@ -25,11 +26,12 @@ from acucare.accounts import submissions
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.domain.dates import clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_patient
 from acucare.patients.models import Patient
-from acucare.scheduling.access import access_appointment, require_reception
+from acucare.scheduling.access import access_appointment, require_booking
 from acucare.scheduling.models import (
     HOLDS_TIME,
     MAX_MINUTES,
@@ -93,6 +95,7 @@ def _clean(booking: Booking, *, now: dt.datetime, check_past: bool) -> tuple[dt.
         raise InputError("start", "Give the date and time of the appointment.")
     if timezone.is_naive(start):
         raise InputError("start", "Give the time with its time zone (e.g. 2026-11-23T09:30Z).")
+    clinic_date(start.date(), "start")  # 9999-12-31 23:45 + 30 minutes would overflow
     if check_past and start < now:
         raise InputError("start", "This time has already passed; choose a time from now on.")
     minutes = booking.duration_minutes
@@ -154,8 +157,9 @@ def appointment_book(
     booking: Booking,
     submission: uuid.UUID | None = None,
 ) -> Appointment:
-    """Reception books a patient with a practitioner who looks after them."""
-    require_reception(actor)
+    """Reception, or a practitioner who may see the patient, books the patient with a
+    practitioner who looks after them."""
+    require_booking(actor)
     patient = access_patient(actor, patient_id, clinical=False, write=True)
     claimed = submissions.claim(actor=actor, key=submission, object_type="appointment")
     now = timezone.now()
@@ -214,8 +218,9 @@ def appointment_update(
     *, actor: Actor, appointment_id: uuid.UUID | str, version: int, booking: Booking
 ) -> Appointment:
     """Move a booked appointment, or change its practitioner, length, kind or note."""
-    require_reception(actor)
+    require_booking(actor)
     appointment = _locked(actor, appointment_id, version)
+    access_patient(actor, appointment.patient.public_id, clinical=False, write=True)
     if appointment.status != S.BOOKED:
         raise InputError(
             "status",
@@ -263,8 +268,9 @@ def appointment_cancel(
     *, actor: Actor, appointment_id: uuid.UUID | str, version: int, reason: str = ""
 ) -> Appointment:
     """Cancel a booked appointment. The record stays, with its reason, for the history."""
-    require_reception(actor)
+    require_booking(actor)
     appointment = _locked(actor, appointment_id, version)
+    access_patient(actor, appointment.patient.public_id, clinical=False, write=True)
     if appointment.status != S.BOOKED:
         raise InputError(
             "status",

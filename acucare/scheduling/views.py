@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
 from acucare.core.once import DuplicateSubmission, already_sent
+from acucare.domain.dates import parse_clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
 from acucare.scheduling import selectors, services
-from acucare.scheduling.access import require_reception, visible_appointments
+from acucare.scheduling.access import require_booking, visible_appointments
 from acucare.scheduling.forms import AppointmentForm, CancelForm, MarkForm
 from acucare.scheduling.models import Appointment, AppointmentStatus
 
@@ -34,11 +35,15 @@ class DiaryDay:
     appointments: list[Appointment]
 
 
-def _day(value: str | None) -> dt.date:
+def _day(value: str | None) -> tuple[dt.date, str]:
+    """The day asked for, or today with the reason the asked-for one was refused
+    (a date that is not one, or one outside the clinic's span of dates)."""
+    if not value:
+        return timezone.localdate(), ""
     try:
-        return dt.date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+        return parse_clinic_date(value, "date"), ""
+    except InputError as error:
+        return timezone.localdate(), error.message
 
 
 @login_required
@@ -48,7 +53,7 @@ def diary(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     visible_appointments(actor)  # the admin is refused here, before anything else
     view = "week" if request.GET.get("view") == "week" else "day"
-    day = _day(request.GET.get("date"))
+    day, date_error = _day(request.GET.get("date"))
     first = day - dt.timedelta(days=day.weekday()) if view == "week" else day
     last = first + dt.timedelta(days=6 if view == "week" else 0)
     chosen = request.GET.get("practitioner")
@@ -73,6 +78,7 @@ def diary(request: HttpRequest) -> HttpResponse:
     context = {
         "view": view,
         "day": day,
+        "date_error": date_error,
         "days": days,
         "first": first,
         "last": last,
@@ -85,6 +91,7 @@ def diary(request: HttpRequest) -> HttpResponse:
         "here": request.get_full_path(),
     }
     partial = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "diary"
+    context["partial"] = bool(partial)
     template = "scheduling/_diary.html" if partial else "scheduling/diary.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
@@ -126,18 +133,20 @@ def _booking(form: AppointmentForm) -> services.Booking:
 @require_http_methods(["GET", "POST"])
 def appointment_book(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
-    require_reception(actor)
+    require_booking(actor)
     patient_id = request.GET.get("patient", "")
     if not patient_id:
         return render(request, "scheduling/choose_patient.html")
     patient = patient_selectors.patient_for_edit(actor=actor, patient_id=patient_id)
     practitioners = selectors.bookable_practitioners(patient)
+    # A practitioner books with themselves first; reception with the primary practitioner.
+    default = actor.user if actor.user in practitioners else patient.primary_practitioner
     form = AppointmentForm(
         request.POST or None,
         practitioners=practitioners,
         editing=False,
         initial={
-            "practitioner": str(patient.primary_practitioner.public_id),
+            "practitioner": str(default.public_id),
             "date": request.GET.get("date") or timezone.localdate(),
         },
     )
@@ -197,7 +206,7 @@ def _only_booked(request: HttpRequest, appointment: Appointment) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
-    require_reception(actor)
+    require_booking(actor)
     appointment = selectors.appointment_detail(actor=actor, appointment_id=public_id)
     if appointment.status != AppointmentStatus.BOOKED:
         return _only_booked(request, appointment)
@@ -247,7 +256,7 @@ def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
-    require_reception(actor)
+    require_booking(actor)
     appointment = selectors.appointment_detail(actor=actor, appointment_id=public_id)
     if appointment.status != AppointmentStatus.BOOKED:
         return _only_booked(request, appointment)

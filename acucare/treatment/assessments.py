@@ -8,6 +8,8 @@ from typing import Any
 from acucare.assessments import selectors
 from acucare.assessments.models import Assessment
 from acucare.core.actor import Actor
+from acucare.domain import referrals
+from acucare.domain.screening import Screening
 from acucare.patients.models import Episode
 
 AssessmentLike = Assessment
@@ -15,6 +17,23 @@ AssessmentLike = Assessment
 
 def current_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
     return selectors.current_assessment(actor=actor, episode=episode)
+
+
+def screening_for_planning(
+    *, assessment: Assessment, screening: Screening
+) -> referrals.ScreeningWithOutcomes:
+    """The screening as the recorded referral outcomes leave it (a referral cleared by a
+    doctor no longer makes the plan `referral_required`; acucare.domain.referrals)."""
+    outcomes = selectors.referral_outcomes(assessment=assessment)
+    return referrals.ScreeningWithOutcomes(
+        referrals.apply_referral_outcomes(screening.as_document(), outcomes)
+    )
+
+
+def cleared_referrals(*, assessment: Assessment) -> frozenset[str]:
+    """The `refer` findings whose referral a doctor has cleared (latest answer counts)."""
+    outcomes = selectors.referral_outcomes(assessment=assessment)
+    return frozenset(rule for rule, outcome in outcomes.items() if outcome.cleared)
 
 
 def unacknowledged_findings(*, assessment: Assessment) -> list[dict[str, Any]]:

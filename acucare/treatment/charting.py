@@ -76,8 +76,10 @@ class PointRecord(BaseModel):
     depth_mm: Annotated[float, Ge(0), Le(MAX_DEPTH_MM)] | None = None
     depth_tissue: TissueLevel | None = None
     angle: Angle | None = None
-    de_qi: DeQi = "not_sought"
-    stimulation: Stimulation = "none"
+    # Left out means not recorded: a signed note never states a de qi or a stimulation
+    # the practitioner did not record (issue 15).
+    de_qi: DeQi | None = None
+    stimulation: Stimulation | None = None
 
 
 class NeedleRecord(BaseModel):
@@ -238,8 +240,18 @@ def path_of(loc: tuple[int | str, ...], prefix: str = "") -> str:
     return path
 
 
-def input_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> InputError:  # noqa: C901 - one branch per pydantic error type translated to a field error
-    error = exc.errors(include_url=False)[0]
+def input_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> InputError:
+    return _input_error(exc.errors(include_url=False)[0], model, prefix)
+
+
+def input_errors(
+    exc: ValidationError, model: type[BaseModel], prefix: str = ""
+) -> list[InputError]:
+    """Every error of the document at once, each naming its field (for the pages)."""
+    return [_input_error(error, model, prefix) for error in exc.errors(include_url=False)]
+
+
+def _input_error(error: Any, model: type[BaseModel], prefix: str) -> InputError:  # noqa: C901 - one branch per pydantic error type translated to a field error
     loc = tuple(part for part in error["loc"] if part != "function-after[_depth_given_once()]")
     kind = error["type"]
     if kind == "value_error" and "depth" in str(error.get("msg", "")):
@@ -282,6 +294,15 @@ def input_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") 
     if kind.startswith("bool"):
         return InputError(field, "Answer yes or no.", [True, False])
     return InputError(field, str(error.get("msg", "This value is not valid.")))
+
+
+def record_errors(document: object) -> list[InputError]:
+    """Every reason the session record is refused (empty when it parses)."""
+    try:
+        SessionRecord.model_validate(document)
+    except ValidationError as exc:
+        return input_errors(exc, SessionRecord)
+    return []
 
 
 def parse_session_record(document: object) -> SessionRecord:

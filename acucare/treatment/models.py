@@ -153,6 +153,11 @@ class TreatmentSession(Versioned):
     def adverse_events_at_charting(self) -> list[AdverseEvent]:
         return [e for e in self.adverse_events.all() if e.amendment_id is None]
 
+    @property
+    def adverse_events_reported_later(self) -> list[AdverseEvent]:
+        """Events added by amendments after signing (the page lists them too)."""
+        return [e for e in self.adverse_events.all() if e.amendment_id is not None]
+
 
 class Seriousness(models.TextChoices):
     # docs/treatment.md: MacPherson 2001 (serious), White 2001 (significant minor, minor),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -228,7 +229,11 @@ def plan_intake(*, actor: Actor, plan: TreatmentPlan) -> Intake:
             "assessment",
             "This episode has no current assessment: record the intake and screening first.",
         )
-    return parse_intake(found.intake_document, registry(), prefix="intake.")
+    intake = parse_intake(found.intake_document, registry(), prefix="intake.")
+    # The live checks follow the referrals a doctor has cleared, as charting does.
+    return dataclasses.replace(
+        intake, cleared_referrals=assessments.cleared_referrals(assessment=found)
+    )
 
 
 def point_names() -> dict[str, Any]:

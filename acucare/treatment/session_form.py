@@ -116,11 +116,14 @@ CHOICES: dict[str, list[str]] = {
     "mechanism": _choices(charting.Mechanism),
     "needed_treatment": ["no", "yes"],
     "avoidable": _choices(charting.Avoidable),
+    "reporter": _choices(charting.Reporter),
     "event_modality": _choices(charting.EventModality),
     "modality": _choices(charting.Modality),
     "material": _choices(charting.Material),
 }
-OPTIONAL_CHOICE = {"depth_tissue", "angle", "type_code"}
+# Every pick-list starts empty ("—"): nothing is recorded that was not chosen. The
+# adverse-event fields are still required once an event is chosen (the record says so).
+OPTIONAL_CHOICE = set(CHOICES)
 
 
 @dataclass
@@ -148,6 +151,14 @@ class SessionFormState:
     @property
     def main(self) -> list[Field]:
         return [self.fields[n] for n in SESSION_FIELDS]
+
+    @property
+    def error_count(self) -> int:
+        """How many fields show an error (the summary above the form says so)."""
+        rows = [*self.points, *self.pairs, *self.events]
+        every = [*self.fields.values(), *self.needle, *(f for row in rows for f in row)]
+        every.extend(detail for _kind, _chosen, detail in self.co)
+        return sum(1 for f in every if f.error)
 
 
 def _kind(name: str) -> str:

@@ -17,7 +17,8 @@ from acucare.core.actor import actor_from_request
 from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.core.roles import require_practitioner
 from acucare.domain.errors import ConflictError, InputError
-from acucare.treatment import checks, selectors, services, session_form
+from acucare.patients.selectors import episode_is_discharged
+from acucare.treatment import charting, checks, selectors, services, session_form
 from acucare.treatment.charting import parse_point_edit, parse_session_elements
 from acucare.treatment.models import TreatmentPlan
 
@@ -280,8 +281,6 @@ def _initial_points(record: TreatmentPlan) -> dict[str, str]:
     for i, point in enumerate(record.points):
         initial[f"point-{i}-code"] = point["code"]
         initial[f"point-{i}-side"] = point["side"]
-        initial[f"point-{i}-de_qi"] = "not_sought"
-        initial[f"point-{i}-stimulation"] = "none"
     acupuncture = record.acupuncture or {}
     for i, pair in enumerate((acupuncture.get("electro_pairs") or [])[: session_form.PAIR_ROWS]):
         for end, electrode in zip("ab", pair, strict=False):
@@ -303,6 +302,14 @@ def _rows(record: TreatmentPlan) -> int:
 def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     record = selectors.plan_detail(actor=actor, plan_id=plan_id)
+    if episode_is_discharged(record.episode):
+        # Said before the form is filled, not after (the service refuses it too).
+        messages.error(
+            request,
+            "This episode is discharged: reopen it (set its status to active) before "
+            "charting a session.",
+        )
+        return redirect("treatment:plan", plan_id=record.public_id)
     rows = _rows(record)
     course = selectors.course_position(plan=record)
     if request.method == "GET":
@@ -314,6 +321,16 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
         )
     state = session_form.build_state(request.POST, point_rows=rows)
     parsed = session_form.to_record(state)
+    errors = charting.record_errors(parsed.record)
+    if errors:  # every field error at once, before the safety check
+        for error in errors:
+            session_form.show_error(state, parsed, error)
+        return render(
+            request,
+            "treatment/session_form.html",
+            {"plan": record, "state": state, "course": course},
+            status=422,
+        )
     try:
         session = services.session_create(
             actor=actor,

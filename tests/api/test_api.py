@@ -196,7 +196,7 @@ def test_a_stale_update_is_409_with_the_current_version():
     assert first.json()["version"] == 2
     second = client.put(
         url,
-        data=json.dumps({**NEW_PATIENT, "phone": "1", "version": 1}),
+        data=json.dumps({**NEW_PATIENT, "phone": "07911 123 001", "version": 1}),
         content_type="application/json",
     )
     assert second.status_code == 409

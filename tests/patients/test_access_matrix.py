@@ -121,6 +121,8 @@ CLINICAL = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "reception
 PRACTITIONERS = {"admin": 403, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
 ADMIN_ONLY = {"admin": OK, "owner": 403, "shared": 403, "stranger": 403, "reception": 403}
 RECEPTION_ONLY = {"admin": 403, "owner": 403, "shared": 403, "stranger": 403, "reception": OK}
+# Reception books for anyone, a practitioner for the patients they may see (issue 15).
+BOOKING = ONE_PATIENT
 
 
 def booking_form(world: World, role: str) -> dict[str, Any]:
@@ -193,6 +195,18 @@ MATRIX = [
         lambda w, r: form_data(w.episode, based_on=str(w.assessment.public_id)),
         **CLINICAL,
     ),
+    row(
+        PAGE,
+        "post",
+        "/assessments/{assessment}/referral-outcome/",
+        lambda w, r: {
+            "rule": "unexplained_weight_loss",
+            "outcome": "not_cleared",
+            "clinician": "Dr A Patel, GP",
+            "decided_on": timezone.localdate().isoformat(),
+        },
+        **CLINICAL,
+    ),
     row(PAGE, "get", "/assessments/score/phq9/?q_phq9_1=2", None, **PRACTITIONERS),
     row(PAGE, "get", "/assessments/{assessment}/", None, **CLINICAL),
     row(
@@ -232,21 +246,22 @@ MATRIX = [
     row(PAGE, "get", "/admin/clinic/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/today/", None, **PRACTITIONERS),
     row(PAGE, "get", "/appointments/", None, **PATIENT_STAFF),
     row(PAGE, "get", "/appointments/?view=week&practitioner=", None, **PATIENT_STAFF),
-    row(PAGE, "get", "/appointments/new/", None, **RECEPTION_ONLY),
-    row(PAGE, "get", "/appointments/new/?patient={patient}", None, **RECEPTION_ONLY),
-    row(PAGE, "post", "/appointments/new/?patient={patient}", booking_form, **RECEPTION_ONLY),
+    row(PAGE, "get", "/appointments/new/", None, **PATIENT_STAFF),
+    row(PAGE, "get", "/appointments/new/?patient={patient}", None, **BOOKING),
+    row(PAGE, "post", "/appointments/new/?patient={patient}", booking_form, **BOOKING),
     row(PAGE, "get", "/appointments/{appointment}/", None, **ONE_PATIENT),
-    row(PAGE, "get", "/appointments/{appointment}/edit/", None, **RECEPTION_ONLY),
-    row(PAGE, "post", "/appointments/{appointment}/edit/", booking_form, **RECEPTION_ONLY),
-    row(PAGE, "get", "/appointments/{appointment}/cancel/", None, **RECEPTION_ONLY),
+    row(PAGE, "get", "/appointments/{appointment}/edit/", None, **BOOKING),
+    row(PAGE, "post", "/appointments/{appointment}/edit/", booking_form, **BOOKING),
+    row(PAGE, "get", "/appointments/{appointment}/cancel/", None, **BOOKING),
     row(
         PAGE,
         "post",
         "/appointments/{appointment}/cancel/",
         lambda w, r: {"version": 1},
-        **RECEPTION_ONLY,
+        **BOOKING,
     ),
     row(
         PAGE,
@@ -302,7 +317,7 @@ MATRIX = [
     row(API, "get", "/api/v1/audit/events", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/audit/export.csv", None, **ADMIN_ONLY),
     row(API, "get", "/api/v1/appointments", None, **PATIENT_STAFF),
-    row(API, "post", "/api/v1/appointments", booking_json, **RECEPTION_ONLY),
+    row(API, "post", "/api/v1/appointments", booking_json, **BOOKING),
     row(API, "get", "/api/v1/appointments/{appointment}", None, **ONE_PATIENT),
     row(
         API,
@@ -316,14 +331,14 @@ MATRIX = [
         "patch",
         "/api/v1/appointments/{appointment}",
         lambda w, r: {"version": 1, "duration_minutes": 60},
-        **RECEPTION_ONLY,
+        **BOOKING,
     ),
     row(
         API,
         "post",
         "/api/v1/appointments/{appointment}/cancel",
         lambda w, r: {"version": 1},
-        **RECEPTION_ONLY,
+        **BOOKING,
     ),
 ]
 

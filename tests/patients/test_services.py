@@ -95,7 +95,7 @@ def test_an_edit_from_a_stale_form_is_refused_not_merged():
         actor=actor(doc),
         patient_id=patient.public_id,
         version=1,
-        demographics=services.Demographics(**{**vars(ADA), "phone": "0700 111 222"}),
+        demographics=services.Demographics(**{**vars(ADA), "phone": "07911 123 222"}),
     )
     assert first.version == 2
     with pytest.raises(ConflictError) as caught:
@@ -103,11 +103,11 @@ def test_an_edit_from_a_stale_form_is_refused_not_merged():
             actor=actor(doc),
             patient_id=patient.public_id,
             version=1,
-            demographics=services.Demographics(**{**vars(ADA), "phone": "0700 999 999"}),
+            demographics=services.Demographics(**{**vars(ADA), "phone": "07911 123 999"}),
         )
     assert caught.value.current_version == 2
     patient.refresh_from_db()
-    assert patient.phone == "0700 111 222"
+    assert patient.phone == "+44 7911 123222"
     update = AuditEvent.objects.get(action="update")
     assert "phone" in update.detail["fields"]
 
@@ -127,18 +127,18 @@ def test_two_editors_on_the_page_see_a_conflict_message():
     }
     assert (
         signed_in(doc)
-        .post(f"/patients/{patient.public_id}/edit/", {**form, "phone": "1"})
+        .post(f"/patients/{patient.public_id}/edit/", {**form, "phone": "07911 123 001"})
         .status_code
         == 302
     )
     late = signed_in(desk).post(
         f"/patients/{patient.public_id}/edit/",
-        {**form, "phone": "2", "primary_practitioner": str(doc.public_id)},
+        {**form, "phone": "07911 123 002", "primary_practitioner": str(doc.public_id)},
     )
     assert late.status_code == 409
     assert "Someone else changed this patient" in late.content.decode()
     patient.refresh_from_db()
-    assert patient.phone == "1"
+    assert patient.phone == "+44 7911 123001"
 
 
 def test_only_reception_reassigns_the_primary_practitioner():

@@ -463,7 +463,7 @@ def test_an_amendment_records_a_later_adverse_event(plan):
     assert event.amendment == amendment
     assert event.type_code == "retained_needle"
     html = signed_in(owner(plan)).get(f"/treatment/sessions/{session.public_id}/").content.decode()
-    assert "Adverse event reported later: <strong>retained_needle</strong>" in html
+    assert "Adverse event reported later: <strong>Retained needle</strong>" in html
     api = signed_in(owner(plan)).get(f"/api/v1/sessions/{session.public_id}").json()
     assert api["adverse_events"][0]["amendment_id"] == str(amendment.public_id)
     assert api["amendments"][0]["adverse_events"][0]["type_code"] == "retained_needle"

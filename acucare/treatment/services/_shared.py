@@ -3,6 +3,8 @@ discharged episode takes no new treatment, and version stamping."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, parse_intake
@@ -22,7 +24,12 @@ def assessment_for(actor: Actor, episode: Episode) -> assessments.AssessmentLike
 
 
 def current_intake(found: assessments.AssessmentLike) -> Intake:
-    return parse_intake(found.intake_document, registry(), prefix="intake.")
+    """The assessment's intake, with the referrals a doctor has cleared since
+    (acucare.domain.referrals): the session check follows them too."""
+    intake = parse_intake(found.intake_document, registry(), prefix="intake.")
+    return dataclasses.replace(
+        intake, cleared_referrals=assessments.cleared_referrals(assessment=found)
+    )
 
 
 def require_open(episode: Episode) -> None:

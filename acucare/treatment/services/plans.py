@@ -59,7 +59,10 @@ def plan_generate(
     knowledge = registry()
     intake = current_intake(found)
     try:
-        document = plan(intake, screen(intake, knowledge), knowledge).as_document()
+        screening = assessments.screening_for_planning(
+            assessment=found, screening=screen(intake, knowledge)
+        )
+        document = plan(intake, screening, knowledge).as_document()
     except PlanningError as exc:  # a planner fault: never store a plan the check refuses
         raise InputError("assessment", f"No safe plan could be made: {exc}") from exc
     acupuncture = document.get("acupuncture") or {}
