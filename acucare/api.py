@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from acucare.accounts.api import API_AUTH
@@ -98,3 +98,26 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return _error(
         request, 401, "unauthenticated", "Sign in, or send a valid personal access token."
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Errors ninja raises itself in the API's error documents: a body that is not JSON
+    (ninja's 400) as the input error naming `body`, and the CSRF check of the session
+    authentication (403)."""
+    if exc.status_code == 400:
+        return api.create_response(
+            request,
+            InputError("body", "The request body is not valid JSON.").as_document(),
+            status=422,
+        )
+    if exc.status_code == 403:
+        record_refusal(request, 403)
+        return _error(
+            request,
+            403,
+            "csrf_failed",
+            "The CSRF check failed: send the csrftoken cookie's value in X-CSRFToken, "
+            "or use a personal access token.",
+        )
+    return _error(request, exc.status_code, "error", str(exc.message))

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+
+def private_file(path: str) -> None:
+    """Create the SQLite database file readable by its owner only (0600) before SQLite
+    would create it world-readable (issue 14); SQLite gives its -wal and -shm files the
+    same mode. An existing file is left as it is."""
+    file = Path(path)
+    if file.exists() or not file.parent.is_dir():
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
@@ -14,6 +28,8 @@ def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if path != ":memory:" and not path.startswith("/"):
             path = f"{base_dir}/{path}"
+        if path != ":memory:":
+            private_file(path)
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,

@@ -10,8 +10,11 @@ written to disk. docs/operations.md lists every variable.
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from pathlib import Path
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_from_url
 from config.env import Environment
@@ -143,7 +146,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+# The clinic's time zone (an IANA name such as "Europe/London" or "America/New_York"):
+# "today", diary days, bookings, date checks and every time shown are in it. Times are
+# stored in UTC whatever it is.
+TIME_ZONE = env.string("ACUCARE_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as _error:
+    raise ImproperlyConfigured(
+        f"ACUCARE_TIME_ZONE: '{TIME_ZONE}' is not an IANA time zone name (e.g. Europe/London)."
+    ) from _error
 USE_I18N = True
 USE_TZ = True
 

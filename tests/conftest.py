@@ -18,6 +18,15 @@ from acucare.kb import registry as shipped_registry
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_purge_between_tests() -> None:
+    """SQLite's audit DELETE guard (audit migration 0005) lets the test suite empty the
+    database between transactional tests; tests of the guard switch it back off."""
+    from django.conf import settings
+
+    settings.ACUCARE_AUDIT_ALLOW_PURGE = True
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     """The shipped knowledge base, validated once for the session."""

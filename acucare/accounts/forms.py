@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from acucare.accounts.models import BaseProfession, Certification, Role
 from acucare.core.fields import ClinicDateField
@@ -21,6 +22,12 @@ class CodeForm(forms.Form):
         label="Six-digit code",
         min_length=6,
         max_length=7,
+        validators=[
+            RegexValidator(
+                r"^[0-9]{3} ?[0-9]{3}$",
+                "Enter the six digits (0 to 9) your authenticator app shows.",
+            )
+        ],
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",

@@ -4,6 +4,7 @@ enforcement of two-factor authentication."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from acucare.accounts.selectors import clinic_settings
 from acucare.accounts.services import logged_out
@@ -21,6 +23,9 @@ from acucare.core.actor import actor_from_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN = "acucare_last_seen"
+# When the session began; it ends SESSION_COOKIE_AGE (twelve hours) later however active
+# (issue 14: the documented cap did not hold while the session was in use).
+SIGNED_IN_AT = "acucare_signed_in_at"
 
 
 class ContentSecurityPolicyMiddleware:
@@ -33,6 +38,12 @@ class ContentSecurityPolicyMiddleware:
             "Content-Security-Policy", settings.ACUCARE_CONTENT_SECURITY_POLICY
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # Patient data must not stay in a browser's or a proxy's cache (issue 14): every
+        # page for a signed-in user and every API response.
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if (_is_api(request) or signed_in) and "no-store" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, no_store=True, private=True)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
@@ -54,31 +65,41 @@ class IdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = time.time()
+            started = request.session.setdefault(SIGNED_IN_AT, now)
+            if now - float(started) > settings.SESSION_COOKIE_AGE:
+                hours = settings.SESSION_COOKIE_AGE // 3600
+                return self._end(
+                    request,
+                    reason="expired",
+                    message=f"You were signed out {hours} hours after signing in. "
+                    "Sign in again to continue.",
+                    api_message=f"Signed out {hours} hours after signing in.",
+                )
             last = request.session.get(LAST_SEEN)
             limit = settings.ACUCARE_IDLE_TIMEOUT_MINUTES * 60
             if last is not None and now - float(last) > limit:
-                logged_out(actor=actor_from_request(request), reason="idle")
-                logout(request)
-                if _is_api(request):
-                    return JsonResponse(
-                        {
-                            "error": {
-                                "code": "session_expired",
-                                "message": "Signed out after inactivity.",
-                            }
-                        },
-                        status=401,
-                    )
-                messages.info(
+                return self._end(
                     request,
-                    f"You were signed out after {settings.ACUCARE_IDLE_TIMEOUT_MINUTES} minutes "
-                    "without activity. Sign in again to continue.",
+                    reason="idle",
+                    message=f"You were signed out after {settings.ACUCARE_IDLE_TIMEOUT_MINUTES} "
+                    "minutes without activity. Sign in again to continue.",
+                    api_message="Signed out after inactivity.",
                 )
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
             # Refresh the mark at most every 30 s so that not every request writes the session.
             if last is None or now - float(last) > 30:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _end(request: HttpRequest, *, reason: str, message: str, api_message: str) -> HttpResponse:
+        logged_out(actor=actor_from_request(request), reason=reason)
+        logout(request)
+        if _is_api(request):
+            return JsonResponse(
+                {"error": {"code": "session_expired", "message": api_message}}, status=401
+            )
+        messages.info(request, message)
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
 
 
 class HtmxSignInRedirectMiddleware:
@@ -135,6 +156,16 @@ class TwoFactorEnforcementMiddleware:
         return self.get_response(request)
 
 
+def _is_uuid(value: object) -> bool:
+    if isinstance(value, uuid.UUID):
+        return True
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def record_refusal(request: HttpRequest, status: int) -> None:
     """Audit a 403 or 404 raised by a view for a signed-in user (the pages' middleware
     below and the API's error handlers both call this)."""
@@ -142,9 +173,9 @@ def record_refusal(request: HttpRequest, status: int) -> None:
         return
     match = request.resolver_match
     kwargs = match.kwargs if match is not None else {}
-    target = next(
-        (str(kwargs[k]) for k in ("public_id", "patient_id", "episode_id") if k in kwargs), None
-    )
+    # The record asked for: the first id in the address, whatever its name (session_id,
+    # plan_id, …; issue 14: refusals of those left object_id empty).
+    target = next((str(v) for v in kwargs.values() if _is_uuid(v)), None)
     audit_denied(
         actor=actor_from_request(request, "api" if _is_api(request) else "web"),
         status=status,

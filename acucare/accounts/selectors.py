@@ -11,13 +11,23 @@ from django.http import Http404
 from django.utils import timezone
 
 from acucare.accounts.models import ApiToken, Clinic, LoginAttempt, PractitionerProfile, User
+from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
 
 
 def user_list(*, actor: Actor) -> QuerySet[User]:
+    """Every account, for the admin; the viewing is audited (issue 14)."""
     require_admin(actor)
+    audit_record(actor=actor, action="list", object_type="user")
     return get_user_model().objects.select_related("practitioner_profile").order_by("username")
+
+
+def user_view(*, actor: Actor, public_id: str) -> User:
+    """One account as the admin opens its page; the viewing is audited (issue 14)."""
+    user = user_get(actor=actor, public_id=public_id)
+    audit_record(actor=actor, action="read", object_type="user", object_id=user.public_id)
+    return user
 
 
 def user_get(*, actor: Actor, public_id: str) -> User:

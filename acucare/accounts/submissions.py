@@ -5,10 +5,13 @@ requests racing each other are serialised by the key's unique index."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
 from acucare.accounts.models import Submission
 from acucare.audit.services import audit_record
@@ -79,3 +82,20 @@ def created(
         patient_id=patient_id,
         detail=detail,
     )
+
+
+# Without an Idempotency-Key, identical creates by one user within this many seconds are
+# taken as one request sent twice (issue 14: 8 racing API posts made 8 patients).
+IMPLICIT_WINDOW_SECONDS = 10
+_IMPLICIT = uuid.UUID("6d1f3c1e-9a55-4a8e-8d2b-1f0c3e7a5b40")
+
+
+def request_key(request: HttpRequest, given: uuid.UUID | None) -> uuid.UUID:
+    """The once-only key of an API create: the client's Idempotency-Key, or one derived
+    from the user, the address (with its query), the body and a 10-second window."""
+    if given is not None:
+        return given
+    digest = hashlib.sha256(request.body).hexdigest()
+    window = int(time.time() // IMPLICIT_WINDOW_SECONDS)
+    user = getattr(request.user, "pk", "")
+    return uuid.uuid5(_IMPLICIT, f"{user}|{request.get_full_path()}|{digest}|{window}")

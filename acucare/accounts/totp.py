@@ -23,7 +23,9 @@ def matching_step(secret: str, code: str, *, after: int | None) -> int | None:
     """The time-step whose code matches (allowing one step of clock drift either way),
     provided it is later than `after`, the last step already used."""
     code = code.strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
+    # ASCII digits only: "١٢٣٤٥٦" is digits to str.isdigit but not to compare_digest,
+    # which raised a TypeError (a server error, issue 14).
+    if not (code.isascii() and code.isdigit()) or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(timezone.now())

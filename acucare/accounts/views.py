@@ -71,11 +71,16 @@ def _lock_message(until: Any) -> str:
 
 
 def _complete_login(
-    request: HttpRequest, user: User, *, two_factor: bool, next_url: str | None
+    request: HttpRequest,
+    user: User,
+    *,
+    two_factor: bool,
+    next_url: str | None,
+    attempt_id: int | None = None,
 ) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     actor = actor_from_request(request)
-    services.login_succeeded(actor=actor, two_factor=two_factor)
+    services.login_succeeded(actor=actor, two_factor=two_factor, attempt_id=attempt_id)
     profile = selectors.own_profile(actor=actor) if actor.is_practitioner else None
     if profile is not None and profile.licence_expired():
         messages.warning(
@@ -105,10 +110,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         ip = client_ip(request)
-        locked = selectors.login_locked_until(username=username, ip_address=ip)
-        if locked is not None:
-            services.login_refused_locked(username=username, ip_address=ip)
-            form.add_error(None, _lock_message(locked))
+        # Counted before the password is checked, so racing requests cannot exceed the limit.
+        attempt = services.login_attempt_start(username=username, ip_address=ip)
+        if attempt.locked_until is not None:
+            form.add_error(None, _lock_message(attempt.locked_until))
             status = 429
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
@@ -118,6 +123,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     ip_address=ip,
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     reason="password",
+                    attempt_id=attempt.attempt_id,
                 )
                 form.add_error(
                     None,
@@ -125,6 +131,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 )
                 status = 429 if locked else 200
             elif user.two_factor_enabled:
+                services.login_attempt_passed(attempt_id=attempt.attempt_id)
                 request.session.cycle_key()
                 request.session[PENDING] = {
                     "user": str(user.public_id),
@@ -133,7 +140,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("accounts:two_factor_verify")
             else:
-                return _complete_login(request, user, two_factor=False, next_url=next_url)
+                return _complete_login(
+                    request,
+                    user,
+                    two_factor=False,
+                    next_url=next_url,
+                    attempt_id=attempt.attempt_id,
+                )
     return render(
         request, "accounts/login.html", {"form": form, "next": next_url or ""}, status=status
     )
@@ -155,20 +168,27 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        locked = selectors.login_locked_until(username=user.username, ip_address=ip)
-        if locked is not None:
-            services.login_refused_locked(username=user.username, ip_address=ip)
-            form.add_error(None, _lock_message(locked))
+        # Counted before the code is checked, so racing requests cannot exceed the limit.
+        attempt = services.login_attempt_start(username=user.username, ip_address=ip)
+        if attempt.locked_until is not None:
+            form.add_error(None, _lock_message(attempt.locked_until))
             status = 429
         elif services.totp_verify(user=user, code=form.cleaned_data["code"]):
             del request.session[PENDING]
-            return _complete_login(request, user, two_factor=True, next_url=pending.get("next"))
+            return _complete_login(
+                request,
+                user,
+                two_factor=True,
+                next_url=pending.get("next"),
+                attempt_id=attempt.attempt_id,
+            )
         else:
             locked = services.login_failed(
                 username=user.username,
                 ip_address=ip,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 reason="two_factor_code",
+                attempt_id=attempt.attempt_id,
             )
             form.add_error(
                 "code",
@@ -177,6 +197,8 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 else "That code is not correct or was already used.",
             )
             status = 429 if locked else 200
+    elif request.method == "POST":
+        status = 422
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
 
 
@@ -198,6 +220,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     secret = request.session.get(PENDING_SECRET) or totp.new_secret()
     request.session[PENDING_SECRET] = secret
     form = CodeForm(request.POST or None)
+    status = 422 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_enrol(
@@ -218,6 +241,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/two_factor_enrol.html",
         {"enrolled": False, "form": form, "secret": grouped, "qr_svg": _qr_svg(uri)},
+        status=status,
     )
 
 
@@ -349,8 +373,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """One account; each form on the page posts an `action`."""
     actor = actor_from_request(request)
-    user = selectors.user_get(actor=actor, public_id=public_id)
     action = request.POST.get("action") if request.method == "POST" else None
+    user = (
+        selectors.user_view(actor=actor, public_id=public_id)
+        if action is None
+        else selectors.user_get(actor=actor, public_id=public_id)
+    )
     role_form = RoleForm(request.POST if action == "role" else None, initial={"role": user.role})
     password_form = SetPasswordForm(request.POST if action == "set_password" else None)
     context = {

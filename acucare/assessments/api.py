@@ -10,12 +10,15 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
+from acucare.accounts.submissions import request_key
 from acucare.assessments import selectors, services
 from acucare.assessments.models import Assessment, Decision, FindingAcknowledgement
+from acucare.assessments.questions import RED_FLAG_QUESTIONS
 from acucare.assessments.services import NOTE_MAX_LENGTH
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
 from acucare.core.once import created_once
+from acucare.domain.errors import InputError
 
 router = Router(tags=["assessments"])
 
@@ -51,7 +54,15 @@ class IntakeIn(BaseModel):
     history: Any = None
     limbs_at_risk: Any = None
     skin_lesion_sites: Any = None
-    red_flags: Any = None
+    red_flags: Any = Field(
+        description=(
+            "Required: the red-flag questions were asked. Either the list of flags answered "
+            "yes (`[]` when every answer was no), or an object answering every question "
+            '`{"saddle_anaesthesia": false, …}`. An intake without it is refused (422), '
+            "as the intake page refuses an unanswered question."
+        ),
+        examples=[[]],
+    )
     questionnaires: Any = None
     preferences: Any = None
     consent: Any = Field(None, examples=[{"given_by": "patient"}])
@@ -132,6 +143,36 @@ def assessment_out(assessment: Assessment) -> AssessmentOut:
     )
 
 
+def answered_red_flags(value: object) -> object:
+    """The flags answered yes, from either form of `red_flags`; InputError when the
+    questions were not asked (issue 14: a missing `red_flags` screened as proceed).
+    A list is passed on for the clinical core to check each flag."""
+    allowed = list(RED_FLAG_QUESTIONS)
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            raise InputError(f"red_flags.{unknown[0]}", "Not a red-flag question.", allowed)
+        missing = [flag for flag in allowed if flag not in value]
+        if missing:
+            raise InputError(
+                f"red_flags.{missing[0]}",
+                f"Answer every red-flag question ({len(missing)} unanswered): true or false.",
+                missing,
+            )
+        for flag in allowed:
+            if not isinstance(value[flag], bool):
+                raise InputError(f"red_flags.{flag}", "Answer true or false.", [True, False])
+        return [flag for flag in allowed if value[flag]]
+    raise InputError(
+        "red_flags",
+        "Required: ask every red-flag question; send the flags answered yes ([] for none) "
+        "or an object answering each question true or false.",
+        allowed,
+    )
+
+
 @router.get(
     "/episodes/{episode_id}/assessments",
     response={200: list[AssessmentOut], **errors(403, 404)},
@@ -159,14 +200,16 @@ def create_assessment(
     based_on: Annotated[str | None, Query(description=BASED_ON, pattern=BASED_ON_PATTERN)] = None,
 ) -> Status[AssessmentOut]:
     actor = actor_from_request(request, "api")
+    document = payload.model_dump(exclude_unset=True)
+    document["red_flags"] = answered_red_flags(document.get("red_flags"))
     return created_once(
         lambda: services.assessment_create(
             actor=actor,
             episode_id=episode_id,
-            intake_document=payload.model_dump(exclude_unset=True),
+            intake_document=document,
             based_on=None if based_on in (None, "none") else UUID(based_on),
             check_based_on=based_on is not None,
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         ),
         first=lambda public_id: selectors.assessment_detail(actor=actor, assessment_id=public_id),
         out=assessment_out,

@@ -13,19 +13,22 @@ from acucare.audit.selectors import AuditFilter, audit_csv_rows, audit_events
 from acucare.audit.services import audit_exported
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.api_types import IsoDate
 from acucare.core.roles import require_admin
 
 router = Router(tags=["audit"])
+# Beyond any real log; larger offsets overflowed the database integer (issue 14).
+MAX_OFFSET = 1_000_000_000
 
 
 class AuditQuery(Schema):
-    actor: str = ""
-    action: str = ""
-    object_type: str = ""
+    actor: Annotated[str, Field(max_length=150)] = ""
+    action: Annotated[str, Field(max_length=20)] = ""
+    object_type: Annotated[str, Field(max_length=40)] = ""
     patient_id: UUID | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-    offset: Annotated[int, Field(ge=0)] = 0
+    since: IsoDate | None = None
+    until: IsoDate | None = None
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
 
     def as_filter(self) -> AuditFilter:

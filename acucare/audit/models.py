@@ -7,7 +7,7 @@ import uuid
 from typing import Any, NoReturn
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -21,6 +21,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def delete(self) -> NoReturn:
         raise AppendOnlyError("audit events cannot be deleted")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit events are chained one by one: use create()")
 
 
 class Action(models.TextChoices):
@@ -64,6 +67,10 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     channel = models.CharField(max_length=10, default="web")
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain (acucare.audit.chain): position, the previous event's hash, this one's.
+    seq = models.BigIntegerField(unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -81,7 +88,11 @@ class AuditEvent(models.Model):
         if not self._state.adding:
             raise AppendOnlyError("audit events cannot be updated")
         kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        from acucare.audit.chain import chain_event
+
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            chain_event(self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit events cannot be deleted")
@@ -97,3 +108,33 @@ class AuditEvent(models.Model):
                 parts.append(f"{key}: {value}")
         text = "; ".join(parts)
         return text if len(text) <= 160 else text[:159] + "…"
+
+
+class AuditChainHead(models.Model):
+    """One row: the newest event's sequence number and hash. Appends lock it, so the
+    chain never forks; verification compares it with the newest row."""
+
+    seq = models.BigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain at {self.seq}"
+
+
+class AuditVerification(models.Model):
+    """The result of one `audit_verify` run, shown to the clinic admin."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ok = models.BooleanField()
+    checked = models.BigIntegerField()
+    message = models.CharField(max_length=300)
+    first_bad_seq = models.BigIntegerField(null=True, blank=True)
+    first_bad_id = models.CharField(max_length=36, blank=True)
+    head_seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ("-at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'BROKEN'}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from acucare.audit.models import AuditEvent
+from acucare.audit.models import AuditEvent, AuditVerification
 from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
 from acucare.domain.errors import InputError
@@ -99,3 +99,9 @@ def audit_csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
             ]
         )
         yield flush()
+
+
+def last_verification(*, actor: Actor) -> AuditVerification | None:
+    """The newest `audit_verify` result, for the admin."""
+    require_admin(actor)
+    return AuditVerification.objects.order_by("-at", "-id").first()

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
-from acucare.audit.models import AuditEvent
+from acucare.audit.chain import verify_chain
+from acucare.audit.models import AuditEvent, AuditVerification
 from acucare.core.actor import Actor
 
 
@@ -49,6 +50,17 @@ def audit_exported(*, actor: Actor, filters: dict[str, Any]) -> AuditEvent:
 
 
 @transaction.atomic
+def audit_viewed(*, actor: Actor, filters: dict[str, Any], page: int) -> AuditEvent:
+    """Reading the log is itself recorded (who looked, with which filters)."""
+    return audit_record(
+        actor=actor,
+        action="list",
+        object_type="audit_log",
+        detail={"filters": filters, "page": page},
+    )
+
+
+@transaction.atomic
 def audit_denied(
     *, actor: Actor, status: int, method: str, path: str, target: str | None
 ) -> AuditEvent:
@@ -65,3 +77,24 @@ def audit_denied(
         object_id=asked_for,
         detail={"status": status, "method": method, "path": path[:300]},
     )
+
+
+@transaction.atomic
+def audit_verify_run(*, record: bool = True) -> AuditVerification:
+    """Verify the hash chain (anchored at the last good verification) and, unless
+    `record` is false, keep the result for the admin's audit log page."""
+    last_good = AuditVerification.objects.filter(ok=True).order_by("-at", "-id").first()
+    anchor = (last_good.head_seq, last_good.head_hash) if last_good and last_good.head_seq else None
+    verdict = verify_chain(anchor=anchor)
+    result = AuditVerification(
+        ok=verdict.ok,
+        checked=verdict.checked,
+        message=verdict.message[:300],
+        first_bad_seq=verdict.first_bad_seq,
+        first_bad_id=verdict.first_bad_id or "",
+        head_seq=verdict.head_seq,
+        head_hash=verdict.head_hash,
+    )
+    if record:
+        result.save()
+    return result

@@ -11,8 +11,13 @@ from django.views.decorators.http import require_GET
 
 from acucare.audit.forms import AuditFilterForm
 from acucare.audit.models import AuditEvent
-from acucare.audit.selectors import AuditFilter, audit_csv_rows, audit_events
-from acucare.audit.services import audit_exported
+from acucare.audit.selectors import (
+    AuditFilter,
+    audit_csv_rows,
+    audit_events,
+    last_verification,
+)
+from acucare.audit.services import audit_exported, audit_viewed
 from acucare.core.actor import actor_from_request
 from acucare.core.roles import require_admin
 
@@ -46,12 +51,18 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "audit/log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-        status=200 if filters else 422,
+    audit_viewed(
+        actor=actor,
+        filters={k: str(v) for k, v in vars(filters).items() if v} if filters else {},
+        page=page.number,
     )
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "verification": last_verification(actor=actor),
+    }
+    return render(request, "audit/log.html", context, status=200 if filters else 422)
 
 
 @login_required

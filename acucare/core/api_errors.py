@@ -48,5 +48,6 @@ _BY_STATUS: dict[int, type[Schema]] = {
 
 
 def errors(*statuses: int) -> dict[int, type[Schema]]:
-    """`response={200: Out, **errors(401, 403, 404)}`; 401 and 422 are always possible."""
-    return {status: _BY_STATUS[status] for status in sorted({401, 422, *statuses})}
+    """`response={200: Out, **errors(401, 403, 404)}`; 401, 403 (the CSRF check of a
+    session) and 422 are always possible."""
+    return {status: _BY_STATUS[status] for status in sorted({401, 403, 422, *statuses})}

@@ -53,6 +53,8 @@ PREGNANCY_WEEKS_RANGE = {"min": 0, "max": 45}
 # Up to a lifetime: the number only needs to be a plausible count of weeks.
 DURATION_WEEKS_RANGE = {"min": 0, "max": 6300}
 MEDICATION_MAX_LENGTH = 200
+# More than any real medication list (issue 14: an intake took 10,000 medications).
+MEDICATIONS_MAX_ITEMS = 60
 
 # --- The document's shape, validated by pydantic ----------------------------------------
 
@@ -101,7 +103,10 @@ class _IntakeDocument(BaseModel):
     pregnancy: _Pregnancy = _Pregnancy(pregnant=False)
     conditions: Annotated[list[_Condition], Field(min_length=1)]
     pain_sites: list[str] = []
-    medications: list[Annotated[_Text, StringConstraints(max_length=MEDICATION_MAX_LENGTH)]] = []
+    medications: Annotated[
+        list[Annotated[_Text, StringConstraints(max_length=MEDICATION_MAX_LENGTH)]],
+        Field(max_length=MEDICATIONS_MAX_ITEMS),
+    ] = []
     history: list[HistoryFlag] = []
     limbs_at_risk: list[LimbAtRisk] = []
     skin_lesion_sites: list[str] = []
@@ -400,6 +405,11 @@ def input_error(
         return InputError(field=path, message=f"{error['input']!r} is out of range", allowed=limits)
     if kind == "too_short":
         return InputError(field=path, message="needs at least one entry")
+    if kind == "too_long":
+        limit = (error.get("ctx") or {}).get("max_length")
+        return InputError(
+            field=path, message=f"at most {limit} entries", allowed={"min": 0, "max": limit}
+        )
     if kind in ("int_type", "int_from_float") and name in _RANGES:
         return InputError(field=path, message=_TYPE_MESSAGES[kind], allowed=_RANGES[name])
     if kind in ("literal_error", "string_type") and name in _VOCABULARIES:

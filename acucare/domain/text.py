@@ -38,7 +38,12 @@ def plain_text(value: object, field: str, *, max_length: int, multiline: bool = 
     return text
 
 
-def search_text(value: str, *, max_length: int = 100) -> str:
+# The longest search text any search box or query parameter takes (issue 14: unbounded
+# text reached a backtracking pattern). Pages cut longer text; the API refuses it.
+MAX_SEARCH_LENGTH = 100
+
+
+def search_text(value: str, *, max_length: int = MAX_SEARCH_LENGTH) -> str:
     """A search box's text: control characters dropped, trimmed, bounded (never an error)."""
     kept = "".join(
         c for c in value if c not in _BIDI_CONTROLS and unicodedata.category(c) not in {"Cc", "Cs"}

@@ -10,10 +10,12 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from acucare.accounts.submissions import request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
 from acucare.core.once import created_once
 from acucare.core.roles import require_practitioner
+from acucare.domain.text import MAX_SEARCH_LENGTH
 from acucare.patients import selectors, services
 from acucare.patients.conditions import ConditionOption, search_conditions
 from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient, Sex
@@ -173,7 +175,7 @@ def _demographics(payload: PatientIn) -> services.Demographics:
 
 
 class ListQuery(Schema):
-    q: str = ""
+    q: Annotated[str, Field(max_length=MAX_SEARCH_LENGTH)] = ""
     page: Annotated[int, Field(ge=1)] = 1
 
 
@@ -216,7 +218,7 @@ def create_patient(
             actor=actor,
             demographics=_demographics(payload),
             primary_practitioner=payload.primary_practitioner,
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         ),
         first=lambda public_id: selectors.patient_chart(actor=actor, patient_id=public_id).patient,
         out=patient_out,
@@ -284,7 +286,7 @@ def create_episode(
             conditions=[
                 services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions
             ],
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         ),
         first=lambda public_id: selectors.episode_detail(actor=actor, episode_id=public_id),
         out=episode_out,
@@ -320,7 +322,7 @@ def update_episode(request: HttpRequest, episode_id: UUID, payload: EpisodeUpdat
 
 
 class ConditionQuery(Schema):
-    q: Annotated[str, Field(min_length=1, max_length=100)]
+    q: Annotated[str, Field(min_length=1, max_length=MAX_SEARCH_LENGTH)]
 
 
 @router.get(

@@ -14,6 +14,8 @@ MAX_CONDITIONS = 4
 
 
 class PatientForm(forms.Form):
+    # The once-only key of the registration form (issue 14: racing posts, one patient each).
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     preferred_name = forms.CharField(max_length=100, required=False)

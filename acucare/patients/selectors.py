@@ -67,7 +67,13 @@ def patient_list(*, actor: Actor, query: str = "", page: int = 1) -> PatientPage
         actor=actor,
         action="list",
         object_type="patient",
-        detail={"query": query, "page": page, "patients": [str(p.public_id) for p in shown]},
+        # Whether a search was typed, not what: the text is names and phone numbers that
+        # the log's reader (the admin) may not see (issue 14). The patients shown are listed.
+        detail={
+            "searched": bool(query),
+            "page": page,
+            "patients": [str(p.public_id) for p in shown],
+        },
     )
     return PatientPage(shown, total, page, pages, query)
 

@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from acucare.accounts.submissions import request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
+from acucare.core.api_types import IsoDate
 from acucare.core.once import created_once
 from acucare.domain.errors import InputError
 from acucare.scheduling import selectors, services
@@ -105,8 +107,8 @@ def appointment_out(a: Appointment) -> AppointmentOut:
 
 class AppointmentQuery(Schema):
     practitioner: UUID | None = None
-    date_from: dt.date | None = Field(None, description="First day (clinic time); default today.")
-    date_to: dt.date | None = Field(
+    date_from: IsoDate | None = Field(None, description="First day (clinic time); default today.")
+    date_to: IsoDate | None = Field(
         None,
         description=(
             f"Last day, inclusive; default `date_from`; at most {selectors.MAX_RANGE_DAYS} days."
@@ -156,7 +158,7 @@ def book_appointment(
                 kind=payload.kind,
                 note=payload.note,
             ),
-            submission=idempotency_key,
+            submission=request_key(request, idempotency_key),
         ),
         first=lambda public_id: selectors.appointment_detail(actor=actor, appointment_id=public_id),
         out=appointment_out,

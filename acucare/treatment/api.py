@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 
 from acucare.accounts.models import User
+from acucare.accounts.submissions import request_key
 from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
 from acucare.core.once import created_once
@@ -260,7 +261,7 @@ def create_plan(
     actor = actor_from_request(request, "api")
     return created_once(
         lambda: services.plan_generate(
-            actor=actor, episode_id=episode_id, submission=idempotency_key
+            actor=actor, episode_id=episode_id, submission=request_key(request, idempotency_key)
         ),
         first=lambda public_id: selectors.plan_detail(actor=actor, plan_id=public_id),
         out=plan_out,
@@ -349,7 +350,10 @@ def create_session(
     actor = actor_from_request(request, "api")
     return created_once(
         lambda: services.session_create(
-            actor=actor, plan_id=plan_id, record=payload, submission=idempotency_key
+            actor=actor,
+            plan_id=plan_id,
+            record=payload,
+            submission=request_key(request, idempotency_key),
         ),
         first=lambda public_id: selectors.session_detail(actor=actor, session_id=public_id),
         out=session_out,
@@ -385,17 +389,32 @@ def sign_session(request: HttpRequest, session_id: UUID, payload: SignIn) -> Ses
 
 @router.post(
     "/sessions/{session_id}/amendments",
-    response={201: AmendmentOut, **errors(403, 404)},
+    response={200: AmendmentOut, 201: AmendmentOut, **errors(403, 404, 409)},
     summary="Amend a signed session",
 )
 def amend_session(
-    request: HttpRequest, session_id: UUID, payload: AmendmentIn
+    request: HttpRequest,
+    session_id: UUID,
+    payload: AmendmentIn,
+    idempotency_key: Annotated[
+        UUID | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY)
+    ] = None,
 ) -> Status[AmendmentOut]:
-    amendment = services.session_amend(
-        actor=actor_from_request(request, "api"),
-        session_id=session_id,
-        reason=payload.reason,
-        text=payload.text,
-        adverse_events=payload.adverse_events,
+    actor = actor_from_request(request, "api")
+
+    def first(public_id: UUID) -> SessionAmendment:
+        session = selectors.session_detail(actor=actor, session_id=session_id)
+        return next(a for a in session.amendments.all() if a.public_id == public_id)
+
+    return created_once(
+        lambda: services.session_amend(
+            actor=actor,
+            session_id=session_id,
+            reason=payload.reason,
+            text=payload.text,
+            adverse_events=payload.adverse_events,
+            submission=request_key(request, idempotency_key),
+        ),
+        first=first,
+        out=lambda amendment: amendment_out(amendment, amendment.session),
     )
-    return Status(201, amendment_out(amendment, amendment.session))

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Union
 from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from acucare.core.api_types import WholeNumber
 from acucare.domain.errors import InputError
 
 Side = Literal["left", "right", "bilateral", "midline"]
@@ -119,7 +120,7 @@ class AdverseEventRecord(BaseModel):
     type_code: EventType
     description: Annotated[str, Field(max_length=2000)] = ""
     needed_treatment: bool
-    duration_days: Annotated[int, Ge(0), Le(3650)] | None = None
+    duration_days: Annotated[WholeNumber, Ge(0), Le(3650)] | None = None
     avoidable: Avoidable
     modality: EventModality
     reporter: Reporter

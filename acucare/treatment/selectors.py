@@ -14,6 +14,7 @@ from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, parse_intake
+from acucare.domain.text import search_text
 from acucare.kb import registry
 from acucare.kb.records.acupoints import Acupoint, resolve_point_code
 from acucare.kb.records.citations import Citation
@@ -191,7 +192,7 @@ def _option(point: Acupoint) -> PointOption:
 
 def search_points(query: str, *, limit: int = 20) -> list[PointOption]:
     """Points by code or alias (`BL-23`, `UB23`, `Yintang`), pinyin or English name."""
-    text = " ".join(query.split()).lower()
+    text = " ".join(search_text(query).split()).lower()
     if not text:
         return []
     knowledge = registry()

@@ -429,6 +429,7 @@ def _session_page(
         "session": session,
         "amendments": selectors.session_amendments(session),
         "check": checks.findings_for_display(session.check_document),
+        "submission": (extra.get("amend_form") or {}).get("submission") or uuid.uuid4(),
         **extra,
     }
     return render(request, "treatment/session.html", context, status=status)
@@ -446,7 +447,11 @@ def session_amend(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             reason=request.POST.get("reason", ""),
             text=request.POST.get("text", ""),
             adverse_events=parsed.record["adverse_events"],
+            submission=_submission(request.POST.get("submission")),
         )
+    except DuplicateSubmission:
+        messages.info(request, "This amendment was already sent; it was added once.")
+        return redirect("treatment:session", session_id=session_id)
     except InputError as error:
         if error.field.startswith("adverse_events"):
             session_form.show_error(state, parsed, error)

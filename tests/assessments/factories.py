@@ -18,6 +18,7 @@ def intake(**changes: Any) -> dict[str, Any]:
         "patient": {"age": 54, "sex": "female"},
         "conditions": [{"icd10": "M54.50", "duration_weeks": 30}],
         "pain_sites": ["lower_back"],
+        "red_flags": [],
         "questionnaires": {"phq9": {str(i): 0 for i in range(1, 10)}},
     }
     document.update(changes)

@@ -121,14 +121,55 @@ def test_based_on_refuses_to_replace_a_newer_intake(episode):
     path = f"/api/v1/episodes/{episode.public_id}/assessments"
     first = post(client, f"{path}?based_on=none", intake())
     assert first.status_code == 201
-    again = post(client, f"{path}?based_on=none", intake())
+    # Different intakes each time: an identical request within seconds is a resend and
+    # is answered with what the first created (issue 14).
+    again = post(client, f"{path}?based_on=none", intake(pain_sites=["neck"]))
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "conflict"
-    second = post(client, f"{path}?based_on={first.json()['public_id']}", intake())
+    second = post(
+        client, f"{path}?based_on={first.json()['public_id']}", intake(pain_sites=["sacrum"])
+    )
     assert second.status_code == 201
-    stale = post(client, f"{path}?based_on={first.json()['public_id']}", intake())
+    stale = post(
+        client, f"{path}?based_on={first.json()['public_id']}", intake(pain_sites=["pelvis"])
+    )
     assert stale.status_code == 409
     bad = post(client, f"{path}?based_on=yesterday", intake())
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "based_on"
     assert episode.assessments.count() == 2
+
+
+class TestRedFlagsAreRequired:
+    """Issue 14: an intake posted without `red_flags` screened as proceed."""
+
+    def test_an_intake_without_red_flags_is_refused(self):
+        doc = make_practitioner()
+        episode = make_episode(make_patient(doc))
+        document = intake()
+        del document["red_flags"]
+        response = post(
+            signed_in(doc), f"/api/v1/episodes/{episode.public_id}/assessments", document
+        )
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["field"] == "red_flags"
+        assert not episode.assessments.exists()
+
+    def test_every_question_answered_true_or_false(self):
+        from acucare.assessments.questions import RED_FLAG_QUESTIONS
+
+        doc = make_practitioner()
+        episode = make_episode(make_patient(doc))
+        path = f"/api/v1/episodes/{episode.public_id}/assessments"
+        answers = dict.fromkeys(RED_FLAG_QUESTIONS, False)
+        answers["saddle_anaesthesia"] = True
+        partial = dict(answers)
+        del partial["thoracic_pain"]
+        refused = post(signed_in(doc), path, intake(red_flags=partial))
+        assert refused.status_code == 422
+        assert refused.json()["error"]["field"] == "red_flags.thoracic_pain"
+        saved = post(signed_in(doc), path, intake(red_flags=answers))
+        assert saved.status_code == 201
+        assert saved.json()["intake"]["red_flags"] == ["saddle_anaesthesia"]
+        assert saved.json()["decision"] == "urgent_referral"

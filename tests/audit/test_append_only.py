@@ -55,7 +55,7 @@ def test_the_database_refuses_a_raw_update(event):
 
 def test_postgresql_also_refuses_a_raw_delete(event):
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite guards UPDATE only (see migration audit 0002)")
+        pytest.skip("SQLite's DELETE guard is tested in test_chain (migration audit 0005)")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()

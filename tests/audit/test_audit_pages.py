@@ -131,3 +131,11 @@ def test_a_malformed_filter_shows_its_error_and_exports_nothing():
     export = admin.get("/admin/audit/export.csv?patient_id=not-a-uuid")
     assert export.status_code == 422
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_viewing_the_log_is_itself_audited():
+    admin = make_admin()
+    signed_in(admin).get("/admin/audit/?action=read")
+    seen = AuditEvent.objects.get(object_type="audit_log", action="list")
+    assert seen.actor_username == admin.username
+    assert seen.detail["filters"] == {"action": "read"}

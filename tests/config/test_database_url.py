@@ -41,3 +41,19 @@ def test_postgres_url_with_credentials() -> None:
 def test_unknown_scheme_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported scheme 'mysql'"):
         database_from_url("mysql://root@localhost/acucare", "/x")
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path) -> None:
+    """Issue 14: the database file was created 0644, readable by every local user."""
+    import sqlite3
+    import stat
+
+    path = tmp_path / "clinic.sqlite3"
+    database_from_url(f"sqlite:///{path}", "/x")
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE t (x)")
+        db.execute("INSERT INTO t VALUES (1)")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for extra in tmp_path.glob("clinic.sqlite3-*"):
+        assert stat.S_IMODE(extra.stat().st_mode) == 0o600, extra.name

@@ -11,10 +11,11 @@ pytestmark = pytest.mark.django_db
 # session, user, clinic settings, episode, plans, their sessions (with counts), the audit
 # insert; the outcomes panel's measurements, reviews, discharge and schedule (four); and at
 # most a session refresh with its savepoint pair.
-EPISODE_QUERIES = 14
+# (+1 since issue 14: each audit insert first reads the hash chain's head FOR UPDATE.)
+EPISODE_QUERIES = 15
 # session, user, clinic, plan, sessions, adverse events, amendments, the audit insert;
 # and the session refresh with its savepoint pair.
-API_LIST_QUERIES = 11
+API_LIST_QUERIES = 12
 
 
 @pytest.fixture

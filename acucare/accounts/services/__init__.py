@@ -8,7 +8,10 @@ from acucare.accounts.services.api_tokens import api_token_create, api_token_rev
 from acucare.accounts.services.clinic import clinic_update
 from acucare.accounts.services.credentials import Credentials, profile_update
 from acucare.accounts.services.sign_in import (
+    SignInAttempt,
     logged_out,
+    login_attempt_passed,
+    login_attempt_start,
     login_failed,
     login_refused_locked,
     login_succeeded,
@@ -25,10 +28,13 @@ from acucare.accounts.services.users import (
 
 __all__ = [
     "Credentials",
+    "SignInAttempt",
     "api_token_create",
     "api_token_revoke",
     "clinic_update",
     "logged_out",
+    "login_attempt_passed",
+    "login_attempt_start",
     "login_failed",
     "login_refused_locked",
     "login_succeeded",

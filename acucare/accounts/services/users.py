@@ -167,12 +167,14 @@ def user_set_password(*, actor: Actor, user_id: uuid.UUID | str, password: str) 
     user.set_password(password)
     touch(user, actor)
     user.save(update_fields=["password", "updated_at", "updated_by"])
+    # Whoever knew the old password may have made tokens with it (issue 14).
+    revoked = ApiToken.objects.filter(owner=user, revoked_at=None).update(revoked_at=timezone.now())
     audit_record(
         actor=actor,
         action="update",
         object_type="user",
         object_id=user.public_id,
-        detail={"change": "password set by admin"},
+        detail={"change": "password set by admin", "tokens_revoked": revoked},
     )
     return user
 

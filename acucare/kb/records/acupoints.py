@@ -130,7 +130,36 @@ class Acupoint:
 
 COLLECTION = CollectionSpec("acupoints", Acupoint, "code")
 
-_CODE_PATTERN = re.compile(r"^\s*([A-Za-z]+(?:[\s-]*[A-Za-z]+)*)[\s.\-_]*0*(\d+)\s*$")
+# The longest spelling a point is looked up by; anything longer is not a point.
+MAX_POINT_TEXT = 60
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_DIGITS = frozenset("0123456789")
+_SEPARATORS = frozenset(" \t.-_")
+
+
+def _split_code(text: str) -> tuple[str, int] | None:
+    """`"bl 23"`, `"UB-023"`, `"Du 20"` -> (channel letters, number), in linear time.
+
+    Letters (single spaces or hyphens may join words: `"Ren Mai 4"`), then separators
+    (space, `.`, `-`, `_`), then ASCII digits. A scan, not a regular expression: the
+    pattern used before had a nested repeat that backtracked exponentially on a long
+    run of letters (issue 14).
+    """
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_POINT_TEXT:
+        return None
+    end = len(stripped)
+    start = end
+    while start > 0 and stripped[start - 1] in _DIGITS:
+        start -= 1
+    if start == end:
+        return None
+    channel = stripped[:start].rstrip("".join(_SEPARATORS))
+    if not channel or channel[0] not in _LETTERS or channel[-1] not in _LETTERS:
+        return None
+    if any(ch not in _LETTERS and ch not in " \t-" for ch in channel):
+        return None
+    return channel, int(stripped[start:])
 
 
 def _normal(text: str) -> str:
@@ -182,11 +211,11 @@ def resolve_point_code(registry: Registry, text: str) -> str | None:
     direct = index.get(_normal(text))
     if direct is not None:
         return direct
-    match = _CODE_PATTERN.match(text)
-    if match is None:
+    parts = _split_code(text)
+    if parts is None:
         return None
-    channel = _normal(match.group(1))
-    number = int(match.group(2))
+    channel = _normal(parts[0])
+    number = parts[1]
     channel = MERIDIAN_ALIASES.get(channel, channel)
     if channel.startswith("EX") and not channel.startswith("EX-"):
         channel = "EX-" + channel[2:]

@@ -220,9 +220,12 @@ def session_amend(
     reason: str,
     text: str,
     adverse_events: Sequence[Mapping[str, Any] | AdverseEventRecord] = (),
+    submission: uuid.UUID | None = None,
 ) -> SessionAmendment:
     """Add to a signed note without changing it; adverse events reported later (by the
-    patient at the next visit, a needle found afterwards) are recorded with it."""
+    patient at the next visit, a needle found afterwards) are recorded with it.
+    `submission` is the once-only key: a resend creates neither the amendment nor its
+    adverse events again (issue 14: duplicates inflated adverse-event rates)."""
     session = access_session(actor, session_id, write=True)
     if not session.signed:
         raise InputError("status", "Sign the session before amending it.", ["signed"])
@@ -238,6 +241,7 @@ def session_amend(
         _refuse_control_characters(event.model_dump(mode="json"), f"adverse_events[{i}]")
     if not text and not events:
         raise InputError("text", "Write the amendment.")
+    claimed = submissions.claim(actor=actor, key=submission, object_type="session_amendment")
     amendment = SessionAmendment.objects.create(
         session=session, reason=reason, text=text, created_by=actor.user
     )
@@ -263,6 +267,7 @@ def session_amend(
             "adverse_events": [e.type_code for e in events],
         },
     )
+    submissions.complete(claimed, amendment.public_id)
     return amendment
 
 
