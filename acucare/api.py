@@ -14,6 +14,7 @@ from acucare.accounts.middleware import record_refusal
 from acucare.assessments.api import router as assessments_router
 from acucare.audit.api import router as audit_router
 from acucare.domain.errors import ConflictError, InputError
+from acucare.outcomes.api import router as outcomes_router
 from acucare.patients.api import router as patients_router
 from acucare.scheduling.api import router as scheduling_router
 from acucare.treatment.api import router as treatment_router
@@ -41,6 +42,7 @@ api.add_router("", assessments_router)
 api.add_router("", scheduling_router)
 api.add_router("", audit_router)
 api.add_router("", treatment_router)
+api.add_router("", outcomes_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django_rq",
     "acucare.jobs",
     "acucare.operations",
+    "acucare.outcomes",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/", include("acucare.patients.urls")),
     path("assessments/", include("acucare.assessments.urls")),
     path("treatment/", include("acucare.treatment.urls")),
+    path("outcomes/", include("acucare.outcomes.urls")),
     path("appointments/", include("acucare.scheduling.urls")),
     path("today/", include("acucare.today.urls")),
     path("admin/audit/", include("acucare.audit.urls")),

@@ -14,6 +14,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
 
 # Routes every visitor may use, signed in or not (each with why).
@@ -67,7 +68,11 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
     """(method, path) of the matrix's rows, ids and other path values as `x`."""
     return {
         (method, _PLACEHOLDER.sub("x", path.split("?")[0]))
-        for row_kind, method, path, _body, _expected in (*MATRIX, *TREATMENT_MATRIX)
+        for row_kind, method, path, _body, _expected in (
+            *MATRIX,
+            *TREATMENT_MATRIX,
+            *OUTCOMES_MATRIX,
+        )
         if row_kind == kind
     }
 

@@ -19,7 +19,7 @@ loader is given, so the demo looks the same whenever it is loaded.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +29,7 @@ from pydantic import ConfigDict
 from acucare.accounts.models import User
 from acucare.assessments import services as assessments
 from acucare.core.actor import Actor, system_actor
+from acucare.demo.outcomes import Response, pain_after, pain_before, record_discharge, record_review
 from acucare.patients import services as patients
 from acucare.patients.models import Episode, EpisodeStatus, Patient
 from acucare.treatment import services as treatment
@@ -90,6 +91,8 @@ class Course:
     retention_minutes: int
     bruise_at: int | None = None  # session with a bruise at BL23 (a minor adverse event)
     advice: str = ""
+    response: Response = "responder"  # the pain trajectory (acucare.demo.outcomes)
+    review_at: int | None = None  # the session after which the course was reviewed
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,7 @@ def build_stage(
         patients.patient_share(
             actor=clinician, patient_id=patient.public_id, practitioner=other.public_id
         )
+    started = dt.datetime.combine(episode.started_on, dt.time(9), tzinfo=dt.UTC)
     for intake in spec.intakes:
         assessment = assessments.assessment_create(
             actor=clinician,
@@ -230,11 +234,42 @@ def build_stage(
         return
     plan = treatment.plan_generate(actor=clinician, episode_id=episode.public_id)
     plan = treatment.plan_approve(actor=clinician, plan_id=plan.public_id, version=plan.version)
+    # Dated as the clinic worked: intake on the first day, the plan approved the next day,
+    # and every session after the plan that authorises it.
+    _backdate(episode, started, plan)
     if spec.course is None:
         return
-    last = _chart_course(clinician, plan, spec.course, episode.started_on)
+    _run_course(clinician, spec, spec.course, episode, plan)
+
+
+def _run_course(
+    clinician: Actor, spec: DemoPatient, course: Course, episode: Episode, plan: TreatmentPlan
+) -> None:
+    """Chart the sessions; record the review after its session and, for a discharged
+    patient, the discharge after the last one."""
+
+    def review(number: int, date: dt.date) -> None:
+        if number == course.review_at:
+            record_review(
+                clinician,
+                episode,
+                first=course.pain_first,
+                response=course.response,
+                at=number,
+                date=date,
+                signed=dt.datetime.combine(date, dt.time(17), tzinfo=dt.UTC),
+            )
+
+    last = _chart_course(clinician, plan, course, episode.started_on, after=review)
     if spec.stage == "discharged":
-        _set_status(clinician, episode, EpisodeStatus.DISCHARGED, ended_on=last)
+        record_discharge(
+            clinician,
+            episode,
+            first=course.pain_first,
+            response=course.response,
+            last=course.sessions,
+            date=last,
+        )
 
 
 def intake_document(spec: DemoPatient, intake: Intake, today: dt.date) -> dict[str, Any]:
@@ -262,6 +297,16 @@ def intake_document(spec: DemoPatient, intake: Intake, today: dt.date) -> dict[s
         "preferences": {"style": None, "declined_modalities": []},
         "consent": {"given_by": "patient"},
     }
+
+
+def _backdate(episode: Episode, started: dt.datetime, plan: TreatmentPlan) -> None:
+    from acucare.assessments.models import Assessment
+
+    Assessment.objects.filter(episode=episode).update(created_at=started)
+    approved = started + dt.timedelta(days=1)
+    TreatmentPlan.objects.filter(pk=plan.pk).update(
+        created_at=approved, updated_at=approved, approved_at=approved
+    )
 
 
 def _set_status(
@@ -317,8 +362,8 @@ def session_document(
                     "duration_minutes": course.retention_minutes,
                 }
             )
-    before = max(1, course.pain_first - (number - 1) * course.pain_first // (course.sessions + 2))
-    after = max(0, before - 2)
+    before = pain_before(course.pain_first, course.response, number)
+    after = pain_after(before, course.response, number)
     co_interventions = []
     if course.advice and number in (1, course.sessions):
         co_interventions.append({"kind": "exercise_advice", "detail": course.advice})
@@ -359,7 +404,13 @@ def _note(number: int, course: Course, before: int, after: int) -> str:
     return "Reports easier days since the last visit. Same points as planned."
 
 
-def _chart_course(actor: Actor, plan: TreatmentPlan, course: Course, started: dt.date) -> dt.date:
+def _chart_course(
+    actor: Actor,
+    plan: TreatmentPlan,
+    course: Course,
+    started: dt.date,
+    after: Callable[[int, dt.date], None] | None = None,
+) -> dt.date:
     first = started + dt.timedelta(days=2)
     date = first
     for number in range(1, course.sessions + 1):
@@ -370,6 +421,8 @@ def _chart_course(actor: Actor, plan: TreatmentPlan, course: Course, started: dt
             record=session_document(plan, course, number, date),
         )
         treatment.session_sign(actor=actor, session_id=session.public_id, version=session.version)
+        if after is not None:
+            after(number, date)
     return date
 
 

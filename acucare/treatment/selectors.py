@@ -239,3 +239,32 @@ def plan_intake(*, actor: Actor, plan: TreatmentPlan) -> Intake:
 
 def point_names() -> dict[str, Any]:
     return dict(registry().of(Acupoint))
+
+
+def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
+    """The plans of these episodes (newest first, each with `sessions_shown` and its
+    adverse-event counts, as in `episode_treatment`), in two queries.
+
+    For a page whose own selector has already checked access to these episodes and
+    recorded the read (the patient chart, the outcomes page), so no audit event here. The
+    sessions carry their number, date, pain scores and status only: not the charted
+    points and checks, which a course's trajectory does not need."""
+    ids = [e.pk for e in episodes]
+    if not ids:
+        return {}
+    sessions = TreatmentSession.objects.only(
+        "id", "public_id", "plan_id", "number", "date", "pain_before", "pain_after", "status"
+    ).annotate(
+        adverse_event_count=Count("adverse_events", distinct=True),
+        serious_event_count=Count(
+            "adverse_events", filter=Q(adverse_events__seriousness="serious"), distinct=True
+        ),
+    )
+    found: dict[int, list[TreatmentPlan]] = {i: [] for i in ids}
+    for plan in (
+        TreatmentPlan.objects.filter(episode_id__in=ids)
+        .select_related("assessment")
+        .prefetch_related(Prefetch("sessions", queryset=sessions, to_attr="sessions_shown"))
+    ):
+        found[plan.episode_id].append(plan)
+    return found

@@ -9,9 +9,10 @@ from tests.treatment.factories import episode_with_assessment, make_plan, make_s
 pytestmark = pytest.mark.django_db
 
 # session, user, clinic settings, episode, plans, their sessions (with counts), the audit
-# insert; and at most a session refresh with its savepoint pair.
+# insert; the outcomes panel's measurements, reviews, discharge and schedule (four); and at
+# most a session refresh with its savepoint pair.
 # (+1 since issue 14: each audit insert first reads the hash chain's head FOR UPDATE.)
-EPISODE_QUERIES = 11
+EPISODE_QUERIES = 15
 # session, user, clinic, plan, sessions, adverse events, amendments, the audit insert;
 # and the session refresh with its savepoint pair.
 API_LIST_QUERIES = 12

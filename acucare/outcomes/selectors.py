@@ -1,0 +1,185 @@
+"""Reads of outcomes. The episode page's read appends one audit event; the patient-chart
+summary and the due-measurement notes are built for pages whose own selector has
+already checked access and recorded the read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from acucare.assessments.questions import LEVEL_LABELS
+from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
+from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
+from acucare.outcomes.progress import Progress, build
+from acucare.patients.access import access_episode
+from acucare.patients.models import Episode
+from acucare.patients.selectors import PatientChart
+from acucare.treatment import selectors as treatment
+
+
+def _rows(
+    episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]], *, discharged: bool = True
+) -> tuple[
+    dict[int, list[Measurement]],
+    dict[int, list[CourseReview]],
+    dict[int, Discharge],
+    dict[int, MeasurementSchedule],
+]:
+    ids = [e.pk for e in episodes]
+    measurements: dict[int, list[Measurement]] = {i: [] for i in ids}
+    for m in Measurement.objects.filter(episode_id__in=ids):
+        measurements[m.episode_id].append(m)
+    reviews: dict[int, list[CourseReview]] = {i: [] for i in ids}
+    for r in CourseReview.objects.filter(episode_id__in=ids).select_related("signed_by"):
+        reviews[r.episode_id].append(r)
+    # Open episodes (the chart summary) have no discharge: no need to look.
+    discharges = (
+        {
+            d.episode_id: d
+            for d in Discharge.objects.filter(episode_id__in=ids).select_related("signed_by")
+        }
+        if discharged
+        else {}
+    )
+    plan_ids = [p.pk for found in plans.values() for p in found]
+    schedules = {s.plan_id: s for s in MeasurementSchedule.objects.filter(plan_id__in=plan_ids)}
+    return measurements, reviews, discharges, schedules
+
+
+def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
+    """One episode's outcomes: course, engine review, schedule, reviews, discharge and
+    charts, in a fixed number of queries whatever the number of sessions."""
+    episode = access_episode(actor, episode_id, write=False)
+    plans: Mapping[int, Sequence[Any]] = treatment.plans_by_episode([episode])
+    measurements, reviews, discharges, schedules = _rows([episode], plans)
+    progress = build(
+        episode,
+        plans=plans[episode.pk],
+        measurements=measurements[episode.pk],
+        reviews=reviews[episode.pk],
+        discharge=discharges.get(episode.pk),
+        schedules=schedules,
+    )
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="episode_outcomes",
+        object_id=episode.public_id,
+        patient_id=episode.patient.public_id,
+        detail={
+            "sessions": [s.public_id for s in progress.course.sessions],
+            "measurements": [str(m.public_id) for m in progress.measurements],
+            "reviews": [str(r.public_id) for r in progress.reviews],
+        },
+    )
+    return progress
+
+
+def chart_progress(
+    episodes: Sequence[Episode],
+    plans: Mapping[int, Sequence[Any]] | None = None,
+    *,
+    discharged: bool = True,
+) -> dict[int, Progress]:
+    """Each episode's progress for the patient chart (which checked access and audited),
+    in a fixed number of queries whatever the number of episodes and sessions."""
+    if not episodes:
+        return {}
+    if plans is None:
+        plans = treatment.plans_by_episode(list(episodes))
+    measurements, reviews, discharges, schedules = _rows(episodes, plans, discharged=discharged)
+    return {
+        e.pk: build(
+            e,
+            plans=plans.get(e.pk, []),
+            measurements=measurements[e.pk],
+            reviews=reviews[e.pk],
+            discharge=discharges.get(e.pk),
+            schedules=schedules,
+        )
+        for e in episodes
+    }
+
+
+# Alerts the chart summary shows from a current screening, most severe first.
+ALERT_LEVELS = ("urgent", "refer", "block", "warn")
+
+
+@dataclass(frozen=True)
+class Alert:
+    level: str
+    text: str
+    episode: str
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    progress: Progress
+    chart_id: str
+
+
+@dataclass(frozen=True)
+class ChartSummary:
+    episodes: list[EpisodeSummary]
+
+
+def _alerts(episode: Any, assessment: Any) -> list[Alert]:
+    if assessment is None:
+        return []
+    pending = {str(f.get("rule")) for f in assessment.unacknowledged()}
+    found: list[Alert] = []
+    for finding in assessment.findings:
+        level = str(finding.get("level"))
+        if level not in ALERT_LEVELS:
+            continue
+        if level in ("urgent", "refer") and str(finding.get("rule")) not in pending:
+            continue  # acknowledged: acted on
+        label = LEVEL_LABELS.get(level, level)
+        if level in ("urgent", "refer"):
+            label = f"{label} (not acknowledged)"
+        elif level == "warn":
+            label = "Caution"
+        if "allerg" in str(finding.get("rule", "")):
+            label = "Allergy"
+        found.append(Alert(label, str(finding.get("message", "")), episode.complaint))
+    order = {lvl: i for i, lvl in enumerate(ALERT_LEVELS)}
+    return sorted(found, key=lambda a: order.get(_level_of(a), 9))
+
+
+def _level_of(alert: Alert) -> str:
+    for level, label in LEVEL_LABELS.items():
+        if alert.level.startswith(label):
+            return level
+    return "warn"
+
+
+def chart_summary(actor: Actor, chart: PatientChart) -> ChartSummary | None:
+    """The patient chart's section at the top of the page, for practitioners: the active
+    alerts of the open episodes' current screenings and each open episode's position in
+    its course. The chart's selector checked access and audited the read."""
+    if not chart.clinical:
+        return None
+    open_episodes = [e for e in chart.episodes if e.status != "discharged"]
+    progress = chart_progress(open_episodes, discharged=False)
+    return ChartSummary(
+        [EpisodeSummary(progress[e.pk], f"summary-chart-{i}") for i, e in enumerate(open_episodes)],
+    )
+
+
+def chart_alerts(summary: ChartSummary, assessments: Mapping[int, Any]) -> list[Alert]:
+    """The active alerts of the open episodes, from the current assessments the chart's
+    "assessments" section has already read (with their acknowledgements): no query."""
+    return [
+        a
+        for item in summary.episodes
+        for a in _alerts(item.progress.episode, assessments.get(item.progress.episode.pk))
+    ]
+
+
+def plan_progress(plan: Any) -> Progress:
+    """The progress of the episode of a plan already read through the treatment selectors
+    (for the session form's due measurements: no audit event of its own)."""
+    return chart_progress([plan.episode])[plan.episode.pk]
