@@ -107,6 +107,10 @@ SESSION: dict[str, Any] = {
 # settings once per process).
 
 
+LONG_EPISODES = 10  # episodes charted to LONG_SESSIONS sessions, for the outcomes page
+LONG_SESSIONS = 100
+
+
 def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str, Any]:  # noqa: PLR0915 - sets up the whole benchmark clinic step by step
     import django
 
@@ -267,6 +271,26 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
                     TreatmentSession.objects.bulk_create(rows)
                     rows = []
         TreatmentSession.objects.bulk_create(rows)
+        # A few of my episodes run on to LONG_SESSIONS sessions, pain falling, for the
+        # outcomes page and its charts.
+        long_plans = [p for p in plans if p.episode.patient.primary_practitioner_id == me.pk][
+            :LONG_EPISODES
+        ]
+        rows = [
+            TreatmentSession(
+                plan=p,
+                number=number,
+                **{
+                    **copied,
+                    "pain_before": max(1, 8 - number // 15),
+                    "pain_after": max(0, 6 - number // 15),
+                },
+                **tracked(me.pk),
+            )
+            for p in long_plans
+            for number in range(sessions_per_plan + 1, LONG_SESSIONS + 1)
+        ]
+        TreatmentSession.objects.bulk_create(rows, batch_size=5000)
     seeded = time.perf_counter()
 
     _, token = account_services.api_token_create(actor=actor, name="bench")
@@ -290,6 +314,8 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
         "patients": [str(p.episode.patient.public_id) for p in mine],
         "episodes": [str(p.episode.public_id) for p in mine],
         "plans": [str(p.public_id) for p in mine],
+        "long_episodes": [str(p.episode.public_id) for p in long_plans],
+        "long_extra": len(long_plans) * max(0, LONG_SESSIONS - sessions_per_plan),
     }
 
 
@@ -575,7 +601,10 @@ def seed_database(env: dict[str, str], args: argparse.Namespace) -> dict[str, An
         sys.exit(f"seeding failed:\n{seeded.stderr[-4000:]}")
     data: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
     counts = data["counts"]
-    wanted = {"patients": args.patients, "sessions": args.patients * args.sessions_per_plan}
+    wanted = {
+        "patients": args.patients,
+        "sessions": args.patients * args.sessions_per_plan + data["long_extra"],
+    }
     if any(counts[kind] != number for kind, number in wanted.items()):
         sys.exit(f"seeding made {counts}, not the {wanted} asked for")
     print(
@@ -602,6 +631,12 @@ def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]
     def chart(i: int) -> Request:
         return Request("GET", f"/patients/{patients[i % len(patients)]}/", page_headers)
 
+    long_episodes = data["long_episodes"]
+
+    def outcomes(i: int) -> Request:
+        path = f"/outcomes/episodes/{long_episodes[i % len(long_episodes)]}/"
+        return Request("GET", path, page_headers)
+
     def treatment(i: int) -> Request:
         return Request("GET", f"/treatment/episodes/{episodes[i % len(episodes)]}/", page_headers)
 
@@ -615,6 +650,7 @@ def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]
         ("GET /healthz (floor)", healthz),
         ("GET /patients/<id>/ (chart)", chart),
         ("GET /treatment/episodes/<id>/", treatment),
+        (f"GET /outcomes/episodes/<id>/ ({LONG_SESSIONS})", outcomes),
         ("POST /api/v1/plans/<id>/sessions", save_session),
     ]
 

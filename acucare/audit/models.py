@@ -98,6 +98,11 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("audit events cannot be deleted")
 
     @property
+    def object_type_label(self) -> str:
+        """The record type in words ("Audit log", not audit_log) for the log page."""
+        return self.object_type.replace("_", " ").capitalize()
+
+    @property
     def detail_summary(self) -> str:
         """A short reading of `detail` for the log page (the export has it in full)."""
         parts = []

@@ -15,6 +15,7 @@ from acucare.core.actor import actor_from_request
 from acucare.core.api_errors import errors
 from acucare.core.api_types import IsoDate
 from acucare.core.once import created_once
+from acucare.domain.dates import clinic_date
 from acucare.domain.errors import InputError
 from acucare.scheduling import selectors, services
 from acucare.scheduling.access import require_booking
@@ -124,7 +125,9 @@ class AppointmentQuery(Schema):
 def list_appointments(
     request: HttpRequest, filters: Query[AppointmentQuery]
 ) -> list[AppointmentOut]:
-    first = filters.date_from or timezone.localdate()
+    first = clinic_date(filters.date_from or timezone.localdate(), "date_from")
+    if filters.date_to is not None:
+        clinic_date(filters.date_to, "date_to")
     shown = selectors.appointment_list(
         actor=actor_from_request(request, "api"),
         first_day=first,
