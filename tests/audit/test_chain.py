@@ -168,13 +168,51 @@ def test_the_admin_sees_the_last_verification():
     assert AuditVerification.objects.count() == 1
 
 
-def test_the_daily_job_verifies_and_records():
-    from acucare.audit.tasks import audit_verify_daily
+# The queue hears of a run when its transaction commits, so these tests commit.
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_job_is_queued_once_a_day_and_the_worker_verifies_and_records():
+    import datetime as dt
+    import io
+
+    from acucare.audit.tasks import enqueue_daily_audit_verify
+    from acucare.jobs.models import JobRun, RunStatus
 
     _events(2)
-    result = audit_verify_daily.call()
-    assert result["ok"] is True
+    out = io.StringIO()
+    call_command("audit_verify", "--enqueue", stdout=out)
+    assert "daily audit verification audit-verify:" in out.getvalue()
+    # The timer firing again the same day queues nothing new.
+    call_command("audit_verify", "--enqueue", stdout=io.StringIO())
+    assert JobRun.objects.count() == 1
+    assert AuditVerification.objects.count() == 0
+    call_command("worker", burst=True)
+    run = JobRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.result is not None
+    assert run.result["ok"] is True
     assert AuditVerification.objects.get().ok
+    # Another day is another run.
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert enqueue_daily_audit_verify(tomorrow).pk != run.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_job_records_a_broken_chain_without_retrying():
+    from acucare.audit.tasks import enqueue_daily_audit_verify
+    from acucare.jobs.models import RunStatus
+
+    events = _events(4)
+    with tampering(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    run = enqueue_daily_audit_verify()
+    call_command("worker", burst=True)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.attempts == 1
+    assert run.result is not None
+    assert run.result["ok"] is False
+    assert f"event {events[1].seq} was removed" in str(run.result["message"])
+    assert not AuditVerification.objects.get().ok
 
 
 @pytest.mark.postgres

@@ -113,6 +113,7 @@ def test_compose_runs_app_worker_postgres_and_redis_together() -> None:
         ("acucare.service", "gunicorn --config config/gunicorn.py config.wsgi"),
         ("acucare-worker.service", "manage.py worker"),
         ("acucare-backup.service", "manage.py backup --enqueue"),
+        ("acucare-audit-verify.service", "manage.py audit_verify --enqueue"),
     ],
 )
 def test_systemd_units_run_the_project_commands(name: str, runs: str) -> None:
@@ -126,14 +127,16 @@ def test_systemd_units_run_the_project_commands(name: str, runs: str) -> None:
         "gunicorn": ROOT / "config" / "gunicorn.py",
         "worker": ROOT / "acucare" / "jobs" / "management" / "commands" / "worker.py",
         "backup": ROOT / "acucare" / "operations" / "management" / "commands" / "backup.py",
+        "audit_verify": ROOT / "acucare" / "audit" / "management" / "commands" / "audit_verify.py",
     }
     for word, path in commands.items():
         if word in runs:
             assert path.is_file()
 
 
-def test_the_backup_timer_fires_daily_and_catches_up() -> None:
-    timer = unit("acucare-backup.timer")["Timer"]
+@pytest.mark.parametrize("name", ["acucare-backup.timer", "acucare-audit-verify.timer"])
+def test_the_daily_timers_fire_daily_and_catch_up(name: str) -> None:
+    timer = unit(name)["Timer"]
     assert timer["OnCalendar"].startswith("*-*-*")
     assert timer["Persistent"] == "true"
 

@@ -19,8 +19,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not keep the result for the admin's audit log page.",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue today's verification as a background job (once per day).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["enqueue"]:
+            from acucare.audit.tasks import enqueue_daily_audit_verify
+
+            run = enqueue_daily_audit_verify()
+            self.stdout.write(f"daily audit verification {run.key}: {run.get_status_display()}")
+            return
         result = audit_verify_run(record=not options["no_record"])
         if not result.ok:
             where = (
