@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from acucare.core.words import words
+
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove an audit event."""
@@ -99,8 +101,8 @@ class AuditEvent(models.Model):
 
     @property
     def object_type_label(self) -> str:
-        """The record type in words ("Audit log", not audit_log) for the log page."""
-        return self.object_type.replace("_", " ").capitalize()
+        """The record type in words ("Care plan", not treatment_plan) for the log page."""
+        return words(self.object_type)
 
     @property
     def detail_summary(self) -> str:
