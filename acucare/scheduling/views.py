@@ -93,7 +93,10 @@ def diary(request: HttpRequest) -> HttpResponse:
     partial = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "diary"
     context["partial"] = bool(partial)
     template = "scheduling/_diary.html" if partial else "scheduling/diary.html"
-    response = render(request, template, context)
+    # A refused date is a client error (400) that still shows today's diary with the
+    # field error; the htmx fragment stays 200 because htmx swaps only successful answers.
+    status = 400 if date_error and not partial else 200
+    response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 

@@ -96,7 +96,12 @@ def test_a_nonsense_date_or_practitioner_shows_today_for_everyone():
     response = signed_in(make_reception()).get(
         f"/appointments/?date=soon&practitioner={uuid.uuid4()}"
     )
-    assert response.status_code == 200
+    # The date is refused (400, with today's diary and the field error); the unknown
+    # practitioner simply shows everyone.
+    assert response.status_code == 400
+    assert response.context["date_error"]
+    assert response.context["chosen"] == ""
+    assert response.context["day"] == timezone.localdate()
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_booking_at_a_far_date_is_a_field_error(start):
 )
 def test_far_dates_in_the_diary_open_today_with_the_date_refused(query):
     response = signed_in(make_reception()).get(f"/appointments/?{query}")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["date_error"]
 
 

@@ -45,7 +45,7 @@ def test_the_span_ends_are_accepted():
 @pytest.mark.parametrize("text", [*FAR, "not-a-date", "2026-02-30"])
 def test_the_diary_shows_a_far_date_as_a_field_error(view, text):
     response = signed_in(make_reception()).get(f"/appointments/?date={text}&view={view}")
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert 'id="diary-date_error"' in html
     assert timezone.localdate().strftime("%Y-%m-%d") in html
