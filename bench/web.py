@@ -68,6 +68,8 @@ PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 INTAKE: dict[str, Any] = {
     "format": "acucare.intake/1",
     "patient": {"age": 54, "sex": "female"},
+    # Recorded, as the clinic must (an unrecorded status keeps the pregnancy blocks on).
+    "pregnancy": {"pregnant": False},
     "conditions": [{"icd10": "M54.50", "duration_weeks": 30}],
     "pain_sites": ["lower_back"],
     "questionnaires": {"phq9": {str(i): 0 for i in range(1, 10)}},
