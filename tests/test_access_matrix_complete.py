@@ -14,6 +14,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.documents.test_access_matrix import DOCUMENTS_MATRIX
 from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
 
@@ -72,6 +73,7 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *MATRIX,
             *TREATMENT_MATRIX,
             *OUTCOMES_MATRIX,
+            *DOCUMENTS_MATRIX,
         )
         if row_kind == kind
     }
