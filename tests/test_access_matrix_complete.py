@@ -15,6 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.documents.test_access_matrix import DOCUMENTS_MATRIX
+from tests.fhir.test_access_matrix import FHIR_MATRIX
 from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
 
@@ -30,6 +31,7 @@ PUBLIC_ROUTES = {
     "/sign-out/": "signing out",
     "/api/v1/": "the API's root (django-ninja's index of the API)",
     "/api/v1/openapi.json": "the API's description, the contract clients test against",
+    "/fhir/r4/metadata": "the FHIR server's CapabilityStatement: what it serves, no record",
 }
 API_PREFIX = "/api/v1/"
 
@@ -74,6 +76,7 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *TREATMENT_MATRIX,
             *OUTCOMES_MATRIX,
             *DOCUMENTS_MATRIX,
+            *FHIR_MATRIX,
         )
         if row_kind == kind
     }
