@@ -38,8 +38,11 @@ def test_a_referral_letter_is_previewed_signed_and_downloaded_on_a_phone(
     expect(page.locator(".document-preview")).to_contain_text("Unexplained weight loss.")
     found = {"preview": serious_violations(page)}
     assert not overflows(page)
-    page.get_by_role("button", name="Sign and store the PDF").click()
-    page.get_by_text("Referral letter signed and stored (version 1).").wait_for()
+    # Signing renders the PDF in the request: on a loaded machine that takes a while, and
+    # the test waits for the answer (so no request is still writing at teardown).
+    with page.expect_navigation(timeout=120_000):
+        page.get_by_role("button", name="Sign and store the PDF").click(timeout=120_000)
+    page.get_by_text("Referral letter signed and stored (version 1).").wait_for(timeout=120_000)
     assert not overflows(page)
     found["chart"] = serious_violations(page)
     link = page.get_by_role("link", name="Referral letter, version 1")
