@@ -86,7 +86,11 @@ INSTALLED_APPS = [
     "acucare.jobs",
     "acucare.operations",
     "acucare.outcomes",
+<<<<<<< HEAD
     "acucare.education",
+=======
+    "acucare.fhir",
+>>>>>>> main
 ]
 
 AUTH_USER_MODEL = "accounts.User"
