@@ -86,11 +86,8 @@ INSTALLED_APPS = [
     "acucare.jobs",
     "acucare.operations",
     "acucare.outcomes",
-<<<<<<< HEAD
     "acucare.education",
-=======
     "acucare.fhir",
->>>>>>> main
 ]
 
 AUTH_USER_MODEL = "accounts.User"
