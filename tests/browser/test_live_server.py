@@ -27,8 +27,8 @@ def test_parallel_chart_reads_each_get_their_own_audit_event(page, sign_in):
     before = AuditEvent.objects.count()
 
     def read_chart(_: int) -> int:
-        request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        request = urllib.request.Request(url, headers={"Cookie": cookie})
+        with urllib.request.urlopen(request, timeout=60) as response:
             return int(response.status)
 
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
