@@ -15,7 +15,8 @@ urlpatterns = [
     path("documents/", include("acucare.documents.urls")),
     path("appointments/", include("acucare.scheduling.urls")),
     path("today/", include("acucare.today.urls")),
+    path("portal/learn/", include("acucare.education.urls")),
     path("admin/audit/", include("acucare.audit.urls")),
     path("api/v1/", api.urls),
-    path("fhir/r4/", include("acucare.fhir.urls")),
+    path("fhir/", include("acucare.fhir.urls")),
 ]

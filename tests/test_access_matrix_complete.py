@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.documents.test_access_matrix import DOCUMENTS_MATRIX
-from tests.fhir.test_access_matrix import FHIR_MATRIX
+from tests.fhir.test_access_matrix import FHIR_MATRIX, RECORD_EXPORT_MATRIX
 from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
 
@@ -31,6 +31,8 @@ PUBLIC_ROUTES = {
     "/sign-out/": "signing out",
     "/api/v1/": "the API's root (django-ninja's index of the API)",
     "/api/v1/openapi.json": "the API's description, the contract clients test against",
+    "/portal/learn/": "patient education: general pages from the knowledge base, no patient data",
+    "/portal/learn/{}/": "one patient education page: knowledge-base content, no patient data",
     "/fhir/r4/metadata": "the FHIR server's CapabilityStatement: what it serves, no record",
 }
 API_PREFIX = "/api/v1/"
@@ -77,6 +79,7 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *OUTCOMES_MATRIX,
             *DOCUMENTS_MATRIX,
             *FHIR_MATRIX,
+            *RECORD_EXPORT_MATRIX,
         )
         if row_kind == kind
     }
