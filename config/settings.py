@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "acucare.jobs",
     "acucare.operations",
     "acucare.outcomes",
+    "acucare.portal",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -108,6 +109,8 @@ MIDDLEWARE = [
     "acucare.accounts.middleware.HtmxSignInRedirectMiddleware",
     "acucare.accounts.middleware.IdleTimeoutMiddleware",
     "acucare.accounts.middleware.TwoFactorEnforcementMiddleware",
+    # A patient's portal account stays in the portal (docs/portal.md).
+    "acucare.portal.middleware.PatientBoundaryMiddleware",
     "acucare.accounts.middleware.RefusalAuditMiddleware",
 ]
 
