@@ -7,7 +7,11 @@ class PortalConfig(AppConfig):
     verbose_name = "Patient portal"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from acucare.patients.chart_sections import register_chart_section
+        from acucare.portal.crisis import check_crisis_resources
         from acucare.portal.selectors import chart_portal
 
         register_chart_section("portal", chart_portal)
+        checks.register(check_crisis_resources)

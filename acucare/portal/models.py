@@ -56,3 +56,41 @@ class Invitation(models.Model):
         """Neither used, withdrawn nor expired."""
         moment = now or timezone.now()
         return self.used_at is None and self.withdrawn_at is None and self.expires_at > moment
+
+
+class AlertKind(models.TextChoices):
+    SELF_HARM = "self_harm", "Thoughts of self-harm reported (PHQ-9 item 9)"
+    SERIOUS_ADVERSE_EVENT = "serious_adverse_event", "Serious after-effect reported"
+
+
+class PortalAlert(models.Model):
+    """Something a patient reported in the portal that a practitioner must see and
+    acknowledge: it stays on the chart and the practitioner's day until then."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="portal_alerts")
+    episode = models.ForeignKey(
+        "patients.Episode", on_delete=models.PROTECT, related_name="portal_alerts"
+    )
+    kind = models.CharField(max_length=30, choices=AlertKind.choices)
+    # What raised it, for the practitioner (never shown to the patient): e.g. the answer.
+    detail = models.JSONField(default=dict)
+    # The record it came from (a measurement's public id), if any.
+    source_id = models.UUIDField(null=True, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now, editable=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledgement = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-raised_at", "-id")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in AlertKind]), name="portal_alert_kind"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.raised_at:%Y-%m-%d})"

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -16,13 +19,25 @@ from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
+from acucare.domain.text import plain_text
 from acucare.jobs.framework import enqueue_job
+from acucare.kb import registry
+from acucare.kb.records.instruments import Instrument
+from acucare.outcomes import services as outcomes
+from acucare.outcomes.models import Measurement, MeasurementKind
 from acucare.patients.access import access_patient
-from acucare.patients.models import Patient
+from acucare.patients.models import Episode, Patient
 from acucare.portal import tokens
 from acucare.portal.emails import send_invitation
-from acucare.portal.models import Invitation, PortalAccount
-from acucare.portal.selectors import invitation_for_token, invitation_problem
+from acucare.portal.models import AlertKind, Invitation, PortalAccount, PortalAlert
+from acucare.portal.selectors import (
+    DueQuestionnaire,
+    alert_for_acknowledgement,
+    invitation_for_token,
+    invitation_problem,
+    questionnaire_due,
+    questionnaire_resent,
+)
 
 # How long an invitation link stays usable.
 INVITATION_DAYS = 7
@@ -156,3 +171,109 @@ def invitation_accept(
         detail={"invitation": str(invitation.public_id), "change": "password"},
     )
     return user
+
+
+# --- Questionnaires -------------------------------------------------------------------
+
+# PHQ-9 item 9 ("thoughts that you would be better off dead, or of hurting yourself"):
+# any answer above 0 needs a clinician's review of suicide risk (Simon 2013; Louzon 2016:
+# a 0 is not reassurance either), which the alert asks for.
+SELF_HARM_ITEM = ("phq9", "9")
+
+
+@dataclass(frozen=True)
+class QuestionnaireResult:
+    measurement: Measurement
+    alert: PortalAlert | None
+
+
+def _complete(due: DueQuestionnaire, scores: Mapping[str, Mapping[str, Any]]) -> None:
+    """A patient answers every item of each questionnaire asked (a half-answered one
+    would be scored as something it is not)."""
+    known = registry().of(Instrument)
+    for instrument_id in due.instruments:
+        instrument = known.get(instrument_id)
+        if instrument is None or instrument_id == "pgic":
+            continue
+        answers = scores.get(instrument_id) or {}
+        for item in instrument.items:
+            if str(item.number) not in answers:
+                raise InputError(
+                    f"scores.{instrument_id}.{item.number}",
+                    f"Answer question {item.number} of the {instrument.short_name}.",
+                )
+
+
+@transaction.atomic
+def questionnaire_submit(
+    *,
+    actor: Actor,
+    episode_id: uuid.UUID | str,
+    kind: str,
+    scores: Mapping[str, Mapping[str, Any]],
+    pgic: int | None = None,
+    submission: uuid.UUID | None = None,
+) -> QuestionnaireResult:
+    """A patient's answers to a due questionnaire: checked complete and scored (by the
+    scorer, through `outcomes.measurement_store`), stored as the timepoint's measurement
+    the review engine and charts read; an answer above 0 to PHQ-9 item 9 raises an alert
+    a practitioner must acknowledge. All or nothing."""
+    if submission is not None:
+        # A resend: the first send answered it, so it is no longer due; say it was saved.
+        questionnaire_resent(actor=actor, key=str(submission))
+    due = questionnaire_due(actor=actor, episode_id=episode_id, kind=kind)
+    episode = Episode.objects.select_for_update().select_related("patient").get(pk=due.episode.pk)
+    _complete(due, scores)
+    measurement = outcomes.measurement_store(
+        actor=actor,
+        episode=episode,
+        kind=kind,
+        scores={k: v for k, v in scores.items() if k in due.instruments},
+        pgic=pgic if kind != MeasurementKind.BASELINE else None,
+        submission=submission,
+    )
+    instrument, item = SELF_HARM_ITEM
+    answer = int(measurement.scores.get(instrument, {}).get(item, 0))
+    alert = None
+    if answer > 0:
+        alert = PortalAlert.objects.create(
+            patient=episode.patient,
+            episode=episode,
+            kind=AlertKind.SELF_HARM,
+            detail={"instrument": instrument, "item": int(item), "answer": answer},
+            source_id=measurement.public_id,
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="portal_alert",
+            object_id=alert.public_id,
+            patient_id=episode.patient.public_id,
+            detail={"kind": alert.kind, "measurement": str(measurement.public_id)},
+        )
+    return QuestionnaireResult(measurement, alert)
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID | str, note: str) -> PortalAlert:
+    """A practitioner acknowledges a patient's alert, saying what they did."""
+    found = alert_for_acknowledgement(actor=actor, alert_id=alert_id)
+    alert = PortalAlert.objects.select_for_update().get(pk=found.pk)
+    note = plain_text(note, "note", max_length=2000, multiline=True)
+    if not note:
+        raise InputError("note", "Say what you did about it (for example, called the patient).")
+    if alert.acknowledged_at is not None:
+        raise InputError("alert", "This alert was already acknowledged.")
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = actor.user
+    alert.acknowledgement = note
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement"])
+    audit_record(
+        actor=actor,
+        action="acknowledge",
+        object_type="portal_alert",
+        object_id=alert.public_id,
+        patient_id=found.patient.public_id,
+        detail={"kind": alert.kind},
+    )
+    return alert

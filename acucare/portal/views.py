@@ -3,6 +3,8 @@ inviting a patient from the chart."""
 
 from __future__ import annotations
 
+import uuid
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -19,10 +21,12 @@ from acucare.accounts.views import home_for, sign_in_page
 from acucare.core.actor import actor_from_request, client_ip
 from acucare.core.forms import apply_input_error
 from acucare.core.ids import parse_public_id
+from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.domain.errors import InputError
 from acucare.portal import selectors, services
+from acucare.portal.crisis import crisis_resources
 from acucare.portal.emails import invitation_link
-from acucare.portal.forms import SetPasswordForm, SignInForm
+from acucare.portal.forms import QuestionnaireForm, SetPasswordForm, SignInForm
 
 
 @never_cache
@@ -114,3 +118,66 @@ def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
         "portal/invited.html",
         {"invitation": made, "link": link, "qr_svg": _qr_svg(link), "patient": made.patient},
     )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def questionnaire(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> HttpResponse:
+    """A due questionnaire on the phone. Answers that show thoughts of self-harm bring up
+    the crisis resources at once, on the page that answers the send."""
+    actor = actor_from_request(request)
+    if request.method == "POST":
+        try:
+            # A resend: the first send answered it, so it is no longer due.
+            selectors.questionnaire_resent(actor=actor, key=request.POST.get("submission"))
+        except DuplicateSubmission:
+            return already_sent(request, "your answers were saved", "portal:home")
+    due = selectors.questionnaire_due(actor=actor, episode_id=episode_id, kind=kind)
+    form = QuestionnaireForm(
+        request.POST or None,
+        instruments=due.instruments,
+        pgic=kind != "baseline",
+        initial={"submission": uuid.uuid4()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.questionnaire_submit(
+                actor=actor,
+                episode_id=episode_id,
+                kind=kind,
+                scores=form.scores(),
+                pgic=form.pgic(),
+                submission=form.cleaned_data.get("submission"),
+            )
+        except DuplicateSubmission:
+            return already_sent(request, "your answers were saved", "portal:home")
+        except InputError as error:
+            form.show(error)
+        else:
+            if result.alert is not None:
+                return render(request, "portal/crisis.html", {"crisis": crisis_resources()})
+            messages.success(request, "Thank you: your answers are saved.")
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/questionnaire.html",
+        {"due": due, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, alert_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    alert = selectors.alert_for_acknowledgement(actor=actor, alert_id=alert_id)
+    try:
+        services.alert_acknowledge(
+            actor=actor, alert_id=alert_id, note=request.POST.get("note", "")
+        )
+    except InputError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The alert is acknowledged.")
+    return redirect("patients:chart", alert.patient.public_id)

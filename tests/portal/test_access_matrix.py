@@ -16,10 +16,13 @@ from django.test import Client
 
 from acucare.accounts.models import User
 from acucare.audit.models import AuditEvent
-from acucare.patients.models import Patient
+from acucare.kb import registry
+from acucare.kb.records.instruments import Instrument
+from acucare.outcomes.models import Measurement
+from acucare.patients.models import Episode, Patient
 from acucare.portal.middleware import PATIENT_PAGES
-from acucare.portal.models import Invitation
-from tests.factories import make_admin, make_practitioner, make_reception, signed_in
+from acucare.portal.models import Invitation, PortalAlert
+from tests.factories import make_admin, make_episode, make_practitioner, make_reception, signed_in
 from tests.portal.factories import make_portal_patient
 from tests.test_access_matrix_complete import (
     API_PREFIX,
@@ -35,15 +38,39 @@ OK, LOGIN = "ok", "login"
 ACTORS = ("anonymous", "admin", "owner", "stranger", "reception", "patient", "other_patient")
 STAFF_REDIRECTED = {"admin": OK, "owner": OK, "stranger": OK, "reception": OK}
 INVITING = {"admin": 403, "owner": OK, "stranger": 404, "reception": OK, "patient": 403}
+# The patient's own pages: another patient's ids are not found; staff are refused.
+OWN = {"admin": 403, "owner": 403, "stranger": 403, "reception": 403, "patient": OK}
+ACKNOWLEDGING = {
+    "admin": 403,
+    "owner": OK,
+    "stranger": 404,
+    "reception": 403,
+    "patient": 403,
+    "other_patient": 403,
+}
+
+
+def _baseline(world: World, actor: str) -> dict[str, str]:
+    data = {"submission": str(uuid.uuid4())}
+    for instrument in ("nrs", "phq9", "gad7"):
+        for item in registry().of(Instrument)[instrument].items:
+            data[f"q_{instrument}_{item.number}"] = "0"
+    return data
 
 
 @dataclass
 class World:
     users: dict[str, User]
     patient: Patient
+    episode: Episode
+    alert: PortalAlert
 
     def ids(self) -> dict[str, str]:
-        return {"patient": str(self.patient.public_id)}
+        return {
+            "patient": str(self.patient.public_id),
+            "episode": str(self.episode.public_id),
+            "alert": str(self.alert.public_id),
+        }
 
 
 @pytest.fixture
@@ -59,7 +86,11 @@ def world() -> World:
         "patient": patient_user,
         "other_patient": other_user,
     }
-    return World(users, patient)
+    episode = make_episode(patient)
+    alert = PortalAlert.objects.create(
+        patient=patient, episode=episode, kind="self_harm", detail={"answer": 1}
+    )
+    return World(users, patient, episode, alert)
 
 
 def row(kind: str, method: str, path: str, body: Any, **expected: Any):
@@ -85,6 +116,22 @@ PORTAL_MATRIX = [
         other_patient=403,
         **INVITING,
     ),
+    row(PAGE, "get", "/portal/questionnaires/{episode}/baseline/", None, other_patient=404, **OWN),
+    row(
+        PAGE,
+        "post",
+        "/portal/questionnaires/{episode}/baseline/",
+        _baseline,
+        other_patient=404,
+        **OWN,
+    ),
+    row(
+        PAGE,
+        "post",
+        "/portal/staff/alerts/{alert}/acknowledge/",
+        lambda w, a: {"note": "Called the patient."},
+        **ACKNOWLEDGING,
+    ),
 ]
 
 
@@ -94,7 +141,10 @@ def test_portal_access(world, actor, kind, method, path, body, expected_by):
     expected = expected_by.get(actor, LOGIN)
     client = Client() if actor == "anonymous" else signed_in(world.users[actor])
     invitations = Invitation.objects.count()
-    response = getattr(client, method)(path.format(**world.ids()), body or {})
+    measurements = Measurement.objects.count()
+    acknowledged = PortalAlert.objects.exclude(acknowledged_at=None).count()
+    payload = body(world, actor) if callable(body) else body
+    response = getattr(client, method)(path.format(**world.ids()), payload or {})
     status = response.status_code
     if expected == OK:
         assert status in {200, 201, 302}, (status, response.content[:500])
@@ -106,6 +156,8 @@ def test_portal_access(world, actor, kind, method, path, body, expected_by):
     else:
         assert status == expected
         assert Invitation.objects.count() == invitations
+        assert Measurement.objects.count() == measurements
+        assert PortalAlert.objects.exclude(acknowledged_at=None).count() == acknowledged
 
 
 def test_the_portal_sends_staff_to_their_own_work(world):
