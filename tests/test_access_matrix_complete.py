@@ -14,6 +14,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.fhir.test_access_matrix import FHIR_MATRIX
 from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
 
@@ -31,6 +32,7 @@ PUBLIC_ROUTES = {
     "/api/v1/openapi.json": "the API's description, the contract clients test against",
     "/portal/invitation/{}/": "a patient's invitation link: its 256-bit single-use token is the "
     "credential (tests/portal/test_invitations.py)",
+    "/fhir/r4/metadata": "the FHIR server's CapabilityStatement: what it serves, no record",
 }
 API_PREFIX = "/api/v1/"
 
@@ -75,6 +77,7 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *TREATMENT_MATRIX,
             *OUTCOMES_MATRIX,
             *_portal_matrix(),
+            *FHIR_MATRIX,
         )
         if row_kind == kind
     }
