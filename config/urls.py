@@ -17,5 +17,5 @@ urlpatterns = [
     path("portal/", include("acucare.portal.urls")),
     path("admin/audit/", include("acucare.audit.urls")),
     path("api/v1/", api.urls),
-    path("fhir/r4/", include("acucare.fhir.urls")),
+    path("fhir/", include("acucare.fhir.urls")),
 ]
