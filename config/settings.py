@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "acucare.operations",
     "acucare.outcomes",
     "acucare.portal",
+    "acucare.education",
     "acucare.fhir",
 ]
 

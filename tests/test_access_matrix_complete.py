@@ -32,6 +32,8 @@ PUBLIC_ROUTES = {
     "/api/v1/openapi.json": "the API's description, the contract clients test against",
     "/portal/invitation/{}/": "a patient's invitation link: its 256-bit single-use token is the "
     "credential (tests/portal/test_invitations.py)",
+    "/portal/learn/": "patient education: general pages from the knowledge base, no patient data",
+    "/portal/learn/{}/": "one patient education page: knowledge-base content, no patient data",
     "/fhir/r4/metadata": "the FHIR server's CapabilityStatement: what it serves, no record",
 }
 API_PREFIX = "/api/v1/"
