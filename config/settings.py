@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "acucare.jobs",
     "acucare.operations",
     "acucare.outcomes",
+    "acucare.education",
     "acucare.fhir",
 ]
 

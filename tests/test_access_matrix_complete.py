@@ -30,6 +30,8 @@ PUBLIC_ROUTES = {
     "/sign-out/": "signing out",
     "/api/v1/": "the API's root (django-ninja's index of the API)",
     "/api/v1/openapi.json": "the API's description, the contract clients test against",
+    "/portal/learn/": "patient education: general pages from the knowledge base, no patient data",
+    "/portal/learn/{}/": "one patient education page: knowledge-base content, no patient data",
     "/fhir/r4/metadata": "the FHIR server's CapabilityStatement: what it serves, no record",
 }
 API_PREFIX = "/api/v1/"
