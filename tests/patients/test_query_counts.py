@@ -24,8 +24,9 @@ LIST_QUERIES = 10
 # FOR UPDATE); the chart summary's plans with their sessions, measurements, reviews and
 # schedules of the open episodes (five, however many episodes); the full-record
 # archives being prepared (acucare.fhir's chart section, one); the patient portal's
-# section (acucare.portal: the account, the latest invitation, the open alerts).
-CHART_QUERIES = 22
+# section (acucare.portal: the account, the latest invitation, the open alerts); the
+# signed letters and reports of every episode (acucare.documents' chart section, one).
+CHART_QUERIES = 23
 
 
 @pytest.fixture
