@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from acucare.accounts.selectors import signing_refusal
 from acucare.core.actor import actor_from_request
 from acucare.core.once import DuplicateSubmission, already_sent
 from acucare.core.roles import require_practitioner
@@ -430,6 +431,9 @@ def _session_page(
         "amendments": selectors.session_amendments(session),
         "check": checks.findings_for_display(session.check_document),
         "submission": (extra.get("amend_form") or {}).get("submission") or uuid.uuid4(),
+        "signing_refusal": None
+        if session.signed
+        else signing_refusal(actor=actor_from_request(request)),
         **extra,
     }
     return render(request, "treatment/session.html", context, status=status)
