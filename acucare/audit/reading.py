@@ -36,7 +36,7 @@ def _capital(text: str) -> str:
 
 
 def label(key: str) -> str:
-    return KEY_LABELS.get(key) or words(key).lower()
+    return KEY_LABELS.get(key) or key.replace("_", " ").strip()
 
 
 def _text(value: str) -> str:
