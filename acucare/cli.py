@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "check-session": "acucare.commands.check_session",
     "plan": "acucare.commands.plan",
     "review": "acucare.commands.review",
+    "fhir": "acucare.commands.fhir",
 }
 
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "acucare.jobs",
     "acucare.operations",
     "acucare.outcomes",
+    "acucare.fhir",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -14,6 +14,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.fhir.test_access_matrix import FHIR_MATRIX
 from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
 
@@ -29,6 +30,7 @@ PUBLIC_ROUTES = {
     "/sign-out/": "signing out",
     "/api/v1/": "the API's root (django-ninja's index of the API)",
     "/api/v1/openapi.json": "the API's description, the contract clients test against",
+    "/fhir/r4/metadata": "the FHIR server's CapabilityStatement: what it serves, no record",
 }
 API_PREFIX = "/api/v1/"
 
@@ -72,6 +74,7 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *MATRIX,
             *TREATMENT_MATRIX,
             *OUTCOMES_MATRIX,
+            *FHIR_MATRIX,
         )
         if row_kind == kind
     }

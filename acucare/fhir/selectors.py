@@ -1,0 +1,136 @@
+"""Reads of the clinic record as FHIR. Access is the API's (`acucare.patients.access`):
+a patient the actor may not see is 404, clinical content reception or the admin may not
+see is 403; each read appends one audit event naming what was read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+from django.db.models import Prefetch, QuerySet
+
+from acucare.audit.services import audit_record
+from acucare.core.actor import Actor
+from acucare.fhir.mapping import (
+    PatientRecord,
+    Resource,
+    measurement_resources,
+    pain_observations,
+    patient_resource,
+    record_resources,
+)
+from acucare.outcomes.models import Measurement
+from acucare.patients.access import access_patient
+from acucare.patients.models import Episode, EpisodeCondition, Patient
+from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
+
+# Stored documents of a patient as DocumentReference resources: the documents app plugs
+# in here (AppConfig.ready), as apps plug chart sections into the patient chart.
+DocumentSource = Callable[[Patient], list[Resource]]
+_DOCUMENT_SOURCES: list[DocumentSource] = []
+
+
+def register_document_source(source: DocumentSource) -> None:
+    if source not in _DOCUMENT_SOURCES:
+        _DOCUMENT_SOURCES.append(source)
+
+
+def _episodes(patients: QuerySet[Patient] | list[Patient]) -> QuerySet[Episode]:
+    return (
+        Episode.objects.filter(patient__in=patients)
+        .prefetch_related(
+            Prefetch("conditions", queryset=EpisodeCondition.objects.order_by("position"))
+        )
+        .order_by("started_on", "id")
+    )
+
+
+def load_records(patients: list[Patient]) -> Iterator[PatientRecord]:
+    """The rows of each patient's record: six queries for the whole batch, whatever its
+    size (the export reads patients in batches; `$everything` reads a batch of one)."""
+    by_patient = {p.pk: p for p in patients}
+    records = {p.pk: PatientRecord(p, [], [], [], [], [], []) for p in patients}
+    episode_patient: dict[int, int] = {}
+    for episode in _episodes(patients):
+        episode.patient = by_patient[episode.patient_id]
+        episode_patient[episode.pk] = episode.patient_id
+        records[episode.patient_id].episodes.append(episode)
+    for plan in (
+        TreatmentPlan.objects.filter(episode_id__in=episode_patient)
+        .select_related("created_by", "approved_by")
+        .order_by("created_at", "id")
+    ):
+        records[episode_patient[plan.episode_id]].plans.append(plan)
+    plans = {plan.pk: plan for r in records.values() for plan in r.plans}
+    session_patient: dict[int, int] = {}
+    for session in (
+        TreatmentSession.objects.filter(plan_id__in=plans)
+        .select_related("created_by", "signed_by")
+        .order_by("date", "number", "id")
+    ):
+        session.plan = plans[session.plan_id]
+        patient_pk = episode_patient[session.plan.episode_id]
+        session_patient[session.pk] = patient_pk
+        records[patient_pk].sessions.append(session)
+    for event in (
+        AdverseEvent.objects.filter(session_id__in=session_patient)
+        .select_related("created_by")
+        .order_by("id")
+    ):
+        records[session_patient[event.session_id]].adverse_events.append(event)
+    for measurement in (
+        Measurement.objects.filter(episode_id__in=episode_patient)
+        .select_related("created_by")
+        .order_by("date", "session", "created_at", "id")
+    ):
+        records[episode_patient[measurement.episode_id]].measurements.append(measurement)
+    for patient in patients:
+        record = records[patient.pk]
+        for source in _DOCUMENT_SOURCES:
+            record.documents.extend(source(patient))
+        yield record
+
+
+def _audit(actor: Actor, patient: Patient, read: str, count: int) -> None:
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="patient",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+        detail={"fhir": read, "resources": count},
+    )
+
+
+def fhir_patient(*, actor: Actor, patient_id: uuid.UUID | str) -> Resource:
+    """`Patient/{id}`: demographics, for everyone who may see the patient's chart."""
+    patient = access_patient(actor, patient_id, clinical=False, write=False)
+    _audit(actor, patient, "Patient", 1)
+    return patient_resource(patient)
+
+
+def fhir_everything(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Resource]:
+    """`Patient/{id}/$everything`: the patient's whole record; practitioners only."""
+    patient = access_patient(actor, patient_id, clinical=True, write=False)
+    record = next(load_records([patient]))
+    resources = list(record_resources(record))
+    _audit(actor, patient, "Patient/$everything", len(resources))
+    return resources
+
+
+def fhir_observations(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Resource]:
+    """`Observation?patient={id}`: scores and session pain ratings; practitioners only."""
+    patient = access_patient(actor, patient_id, clinical=True, write=False)
+    record = next(load_records([patient]))
+    episodes = {e.pk: e for e in record.episodes}
+    found: list[Resource] = []
+    for session in record.sessions:
+        found.extend(pain_observations(session, episodes[session.plan.episode_id]))
+    for measurement in record.measurements:
+        found.extend(
+            r
+            for r in measurement_resources(measurement, episodes[measurement.episode_id])
+            if r["resourceType"] == "Observation"
+        )
+    _audit(actor, patient, "Observation?patient", len(found))
+    return found
