@@ -14,7 +14,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.fhir.test_access_matrix import FHIR_MATRIX
+from tests.fhir.test_access_matrix import FHIR_MATRIX, RECORD_EXPORT_MATRIX
 from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
 
@@ -75,6 +75,7 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *TREATMENT_MATRIX,
             *OUTCOMES_MATRIX,
             *FHIR_MATRIX,
+            *RECORD_EXPORT_MATRIX,
         )
         if row_kind == kind
     }

@@ -199,7 +199,7 @@ def parse_session(document: object, registry: Registry, *, prefix: str = "sessio
                 needle = replace(needle, depth=known.depth, angle=known.angle)
             needles[key] = needle
             ends.append(needle)
-        if ends[0].code == ends[1].code and ends[0].side == ends[1].side:
+        if _key(ends[0]) == _key(ends[1]):
             raise InputError(
                 field=f"{prefix}electro_pairs[{i}]",
                 message="the two electrodes of a pair must be on different needles",
@@ -380,15 +380,22 @@ def _screening_blocks(screening: Screening, session: Session) -> Iterator[Findin
                     {"point": needle.as_subject(), "depth": needle.depth},
                     _needle_blocks(needle),
                 )
+        # Electroacupuncture that does not say how strong it is counts as strong (fail closed).
         if (
             session.pairs
-            and session.electro_intensity == "strong"
+            and session.electro_intensity in ("strong", None)
             and blocked.blocks_technique("strong_electroacupuncture")
         ):
+            declared = session.electro_intensity or UNDECLARED
+            what = (
+                "Strong electroacupuncture"
+                if declared == "strong"
+                else "Electroacupuncture of undeclared strength (counted as strong)"
+            )
             yield _element(
                 finding,
-                f"Strong electroacupuncture is blocked: {finding.message}",
-                {"electro_intensity": "strong"},
+                f"{what} is blocked: {finding.message}",
+                {"electro_intensity": declared},
                 EMPTY_BLOCKED,
             )
 
@@ -432,7 +439,8 @@ def _session_holds(clause: Clause, session: Session) -> bool:
     """Whether the criteria of a clause about the whole session hold."""
     if clause.session_modalities and not set(session.modalities) & set(clause.session_modalities):
         return False
-    if clause.electro_intensities and session.electro_intensity not in clause.electro_intensities:
+    intensity = session.electro_intensity or UNDECLARED
+    if clause.electro_intensities and intensity not in clause.electro_intensities:
         return False
     kind = session.cupping_kind or UNDECLARED
     return not (clause.cupping_kinds and kind not in clause.cupping_kinds)

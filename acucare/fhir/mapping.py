@@ -57,8 +57,10 @@ EVENT_WORDS = {
 }
 
 
+@lru_cache(maxsize=8192)
 def derived_id(parent: uuid.UUID, part: str) -> str:
-    """A stable id for a resource that has no row of its own."""
+    """A stable id for a resource that has no row of its own (cached: a session's
+    encounter id is asked for by each resource that refers to it)."""
     return str(uuid.uuid5(parent, part))
 
 
@@ -421,6 +423,8 @@ def procedure_resource(session: TreatmentSession, episode: Episode) -> Resource:
         ],
         "note": [{"text": needling_summary(session)}],
     }
+    if session.notes.strip():
+        resource["note"].append({"text": session.notes.strip()})
     if session.co_interventions:
         resource["usedCode"] = [
             {"text": str(c.get("kind", "other")).replace("_", " ")}
@@ -429,10 +433,17 @@ def procedure_resource(session: TreatmentSession, episode: Episode) -> Resource:
     return resource
 
 
+@lru_cache(maxsize=8)
+def _pain_code(version: str) -> Resource:
+    del version
+    loinc = registry().of(Instrument)["nrs"].loinc
+    assert loinc is not None
+    return {"system": codes.LOINC, "code": loinc.code, "display": loinc.display}
+
+
 def pain_observations(session: TreatmentSession, episode: Episode) -> Iterator[Resource]:
     """The session's pain ratings (0–10) before and after needling, LOINC 72514-3."""
-    nrs = registry().of(Instrument)["nrs"].loinc
-    assert nrs is not None
+    nrs = _pain_code(registry().version)
     for moment, value in (("before", session.pain_before), ("after", session.pain_after)):
         if value is None:
             continue
@@ -442,7 +453,7 @@ def pain_observations(session: TreatmentSession, episode: Episode) -> Iterator[R
             "status": "final" if session.signed else "preliminary",
             "category": [_survey()],
             "code": {
-                "coding": [{"system": codes.LOINC, "code": nrs.code, "display": nrs.display}],
+                "coding": [nrs],
                 "text": f"Pain {moment} the session (0–10)",
             },
             "subject": ref("Patient", episode.patient.public_id),

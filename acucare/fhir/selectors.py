@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.core.ids import parse_public_id
 from acucare.fhir.mapping import (
     PatientRecord,
     Resource,
@@ -19,6 +23,7 @@ from acucare.fhir.mapping import (
     patient_resource,
     record_resources,
 )
+from acucare.jobs.models import JobRun, RunStatus
 from acucare.outcomes.models import Measurement
 from acucare.patients.access import access_patient
 from acucare.patients.models import Episode, EpisodeCondition, Patient
@@ -52,7 +57,8 @@ def load_records(patients: list[Patient]) -> Iterator[PatientRecord]:
     records = {p.pk: PatientRecord(p, [], [], [], [], [], []) for p in patients}
     episode_patient: dict[int, int] = {}
     for episode in _episodes(patients):
-        episode.patient = by_patient[episode.patient_id]
+        # Prime the relation caches rather than assign (no descriptor work per row).
+        Episode.patient.field.set_cached_value(episode, by_patient[episode.patient_id])
         episode_patient[episode.pk] = episode.patient_id
         records[episode.patient_id].episodes.append(episode)
     for plan in (
@@ -66,10 +72,13 @@ def load_records(patients: list[Patient]) -> Iterator[PatientRecord]:
     for session in (
         TreatmentSession.objects.filter(plan_id__in=plans)
         .select_related("created_by", "signed_by")
+        # What the record does not show: the check as charted (rebuilt from the points).
+        .defer("check_document", "kb_version")
         .order_by("date", "number", "id")
     ):
-        session.plan = plans[session.plan_id]
-        patient_pk = episode_patient[session.plan.episode_id]
+        plan = plans[session.plan_id]
+        TreatmentSession.plan.field.set_cached_value(session, plan)
+        patient_pk = episode_patient[plan.episode_id]
         session_patient[session.pk] = patient_pk
         records[patient_pk].sessions.append(session)
     for event in (
@@ -91,14 +100,23 @@ def load_records(patients: list[Patient]) -> Iterator[PatientRecord]:
         yield record
 
 
-def _audit(actor: Actor, patient: Patient, read: str, count: int) -> None:
+def audit_patient(
+    actor: Actor, patient: Patient, *, action: str, kind: str, detail: dict[str, object]
+) -> None:
+    """One audit event about the patient's record (`kind`: patient, patient_record)."""
     audit_record(
         actor=actor,
-        action="read",
-        object_type="patient",
+        action=action,
+        object_type=kind,
         object_id=patient.public_id,
         patient_id=patient.public_id,
-        detail={"fhir": read, "resources": count},
+        detail=detail,
+    )
+
+
+def _audit(actor: Actor, patient: Patient, read: str, count: int) -> None:
+    audit_patient(
+        actor, patient, action="read", kind="patient", detail={"fhir": read, "resources": count}
     )
 
 
@@ -134,3 +152,50 @@ def fhir_observations(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Reso
         )
     _audit(actor, patient, "Observation?patient", len(found))
     return found
+
+
+# --------------------------------------------------------------------------- full record
+
+
+@dataclass(frozen=True)
+class RecordExportSection:
+    """The chart's "Full record export" section: the button, and recent archives."""
+
+    patient: Patient
+    runs: list[JobRun]
+
+
+def record_export_runs(patient: Patient) -> list[JobRun]:
+    """The patient's background archives, newest first (the chart lists five)."""
+    from acucare.fhir.record_export import RECORD_EXPORT_PREFIX
+
+    return list(
+        JobRun.objects.filter(
+            key__startswith=f"{RECORD_EXPORT_PREFIX}{patient.public_id}:"
+        ).order_by("-created_at", "-id")[:5]
+    )
+
+
+def record_export_file(*, actor: Actor, run_id: uuid.UUID | str) -> tuple[str, Path]:
+    """A finished background archive, for a practitioner with access to its patient;
+    each download is audited."""
+    from acucare.fhir.record_export import RECORD_EXPORT_PREFIX, export_folder
+
+    run = JobRun.objects.filter(
+        public_id=parse_public_id(run_id, "export"), key__startswith=RECORD_EXPORT_PREFIX
+    ).first()
+    if run is None:
+        raise Http404("No such export.")
+    patient = access_patient(actor, str(run.params.get("patient")), clinical=True, write=False)
+    name = str((run.result or {}).get("file", ""))
+    path = export_folder() / name
+    if run.status != RunStatus.SUCCEEDED or not name or not path.is_file():
+        raise Http404("The archive is not ready.")
+    audit_patient(
+        actor,
+        patient,
+        action="export",
+        kind="patient_record",
+        detail={"archive": name, "downloaded": True},
+    )
+    return name, path

@@ -13,16 +13,25 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
 
 from acucare.accounts.api import API_AUTH
 from acucare.accounts.middleware import record_refusal
 from acucare.core.actor import actor_from_request
 from acucare.fhir import capability
 from acucare.fhir.mapping import Resource
-from acucare.fhir.selectors import fhir_everything, fhir_observations, fhir_patient
+from acucare.fhir.selectors import (
+    fhir_everything,
+    fhir_observations,
+    fhir_patient,
+    record_export_file,
+)
+from acucare.fhir.services import record_export_start as record_export_start_service
 from acucare.fhir.terminology import questionnaire_for
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -142,3 +151,33 @@ def questionnaire_read(request: HttpRequest, questionnaire_id: str) -> HttpRespo
     if resource is None:
         raise Http404
     return fhir_response(resource)
+
+
+# --------------------------------------------------------------------------- full record
+
+
+@login_required
+@require_POST
+def record_export_start(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Export a patient's full record: the archive at once, or a job for a large one."""
+    actor = actor_from_request(request)
+    export = record_export_start_service(
+        actor=actor, patient_id=patient_id, base_url=request.build_absolute_uri("/fhir/r4/")
+    )
+    if export.content is not None:
+        response = HttpResponse(export.content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{export.name}"'
+        return response
+    messages.info(
+        request,
+        "The record is large, so the archive is being prepared in the background. "
+        "It will be listed under “Full record export” when it is ready.",
+    )
+    return redirect("patients:chart", patient_id)
+
+
+@login_required
+@require_GET
+def record_export_download(request: HttpRequest, run_id: str) -> FileResponse:
+    name, path = record_export_file(actor=actor_from_request(request), run_id=run_id)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)

@@ -184,6 +184,9 @@ def _rule_section(rule: SafetyRule) -> Iterator[str]:
     if rule.caution_sites:
         yield f"- Caution sites: {_codes(rule.caution_sites)}."
     yield f"- Sources: {_sources(rule.citations)}."
+    for default in rule.safety_defaults:
+        why = " ".join(default.why.split())
+        yield f"- Safety default (acucare's cautious choice, no source): {default.choice}. {why}"
     yield ""
     yield " ".join(rule.rationale.split())
     yield ""

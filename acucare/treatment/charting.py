@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from acucare.core.api_types import WholeNumber
 from acucare.domain.errors import InputError
+from acucare.kb.vocabulary import CuppingKind, SpinalLevel
 
 Side = Literal["left", "right", "bilateral", "midline"]
 ElectrodeSide = Literal["left", "right", "midline"]
@@ -74,6 +75,8 @@ class PointRecord(BaseModel):
     model_config = _CONFIG
     code: Annotated[str, Field(min_length=1, max_length=20)]
     side: Side
+    # For a point coded by spinal level (EX-B2 Jiaji): which level; the check reads it.
+    level: SpinalLevel | None = None
     depth_mm: Annotated[float, Ge(0), Le(MAX_DEPTH_MM)] | None = None
     depth_tissue: TissueLevel | None = None
     angle: Angle | None = None
@@ -96,6 +99,7 @@ class Electrode(BaseModel):
     model_config = _CONFIG
     code: Annotated[str, Field(min_length=1, max_length=20)]
     side: ElectrodeSide
+    level: SpinalLevel | None = None  # for a point coded by spinal level (EX-B2)
 
 
 class ElectroPair(BaseModel):
@@ -111,6 +115,15 @@ class CoInterventionRecord(BaseModel):
     model_config = _CONFIG
     kind: CoIntervention
     detail: Annotated[str, Field(max_length=500)] = ""
+    # Cupping only: dry, or wet (the skin pricked to bleed). Left out, the safety check
+    # counts the cupping as wet (fail closed).
+    cupping_kind: CuppingKind | None = None
+
+    @model_validator(mode="after")
+    def _kind_only_for_cupping(self) -> CoInterventionRecord:
+        if self.cupping_kind is not None and self.kind != "cupping":
+            raise ValueError("cupping_kind")
+        return self
 
 
 class AdverseEventRecord(BaseModel):
@@ -164,6 +177,7 @@ class SessionElements(BaseModel):
     modality: Modality = "manual_acupuncture"
     points: Annotated[list[PointRecord], Field(min_length=1, max_length=60)]
     electro_pairs: Annotated[list[ElectroPair], Field(max_length=20)] = []
+    co_interventions: Annotated[list[CoInterventionRecord], Field(max_length=10)] = []
 
 
 def parse_session_elements(document: object) -> SessionElements:
@@ -253,12 +267,17 @@ def input_errors(
 
 
 def _input_error(error: Any, model: type[BaseModel], prefix: str) -> InputError:  # noqa: C901 - one branch per pydantic error type translated to a field error
-    loc = tuple(part for part in error["loc"] if part != "function-after[_depth_given_once()]")
+    loc = tuple(part for part in error["loc"] if not str(part).startswith("function-after["))
     kind = error["type"]
     if kind == "value_error" and "depth" in str(error.get("msg", "")):
         return InputError(
             path_of(("points",), prefix),
             "Give a point's depth in millimetres or as a tissue level, not both.",
+        )
+    if kind == "value_error" and "cupping_kind" in str(error.get("msg", "")):
+        return InputError(
+            path_of((*loc, "cupping_kind"), prefix),
+            "A cupping kind (dry or wet) belongs only to cupping.",
         )
     field = path_of(loc, prefix) or prefix or "body"
     info = _annotation_at(model, loc)

@@ -12,7 +12,7 @@ from acucare.domain.intake import Intake
 from acucare.domain.session_check import SessionCheck, check_session
 from acucare.kb import registry
 from acucare.kb.records.acupoints import resolve_point_code
-from acucare.treatment.charting import SessionElements, SessionRecord
+from acucare.treatment.charting import PointRecord, SessionElements, SessionRecord
 
 BLOCKING_LEVELS = ("urgent", "refer", "block")
 
@@ -61,25 +61,28 @@ def check_plan_points(
     return check_session(intake, plan_session_document(acupuncture, points), registry())
 
 
+def _point_entry(point: PointRecord, path: str) -> dict[str, Any]:
+    code = resolve_point_code(registry(), point.code)
+    if code is None:
+        raise InputError(
+            f"{path}.code", f"'{point.code}' is not a known acupoint: use a WHO code such as LI4."
+        )
+    entry: dict[str, Any] = {"code": code, "side": point.side}
+    if point.level is not None:  # a point coded by spinal level (EX-B2)
+        entry["level"] = point.level
+    if point.depth_tissue is not None:
+        entry["depth"] = TISSUE_DEPTH[point.depth_tissue]
+    if point.angle is not None:  # a caution may forbid an angle (GB21: perpendicular)
+        entry["angle"] = point.angle
+    return entry
+
+
 def session_check_document(
     record: SessionRecord | SessionElements, prefix: str = ""
 ) -> dict[str, Any]:
     """The session-check input for a charted session (codes resolved, fields named)."""
     knowledge = registry()
-    points = []
-    for i, point in enumerate(record.points):
-        code = resolve_point_code(knowledge, point.code)
-        if code is None:
-            raise InputError(
-                f"{prefix}points[{i}].code",
-                f"'{point.code}' is not a known acupoint: use a WHO code such as LI4.",
-            )
-        entry: dict[str, Any] = {"code": code, "side": point.side}
-        if point.depth_tissue is not None:
-            entry["depth"] = TISSUE_DEPTH[point.depth_tissue]
-        if point.angle is not None:  # a caution may forbid an angle (GB21: perpendicular)
-            entry["angle"] = point.angle
-        points.append(entry)
+    points = [_point_entry(point, f"{prefix}points[{i}]") for i, point in enumerate(record.points)]
     pairs = []
     for i, pair in enumerate(record.electro_pairs):
         ends = []
@@ -90,7 +93,10 @@ def session_check_document(
                     f"{prefix}electro_pairs[{i}].electrodes[{j}].code",
                     f"'{electrode.code}' is not a known acupoint.",
                 )
-            ends.append({"code": code, "side": electrode.side})
+            end = {"code": code, "side": electrode.side}
+            if electrode.level is not None:
+                end["level"] = electrode.level
+            ends.append(end)
         pairs.append(ends)
     document: dict[str, Any] = {"modality": record.modality, "points": points}
     if pairs:
@@ -102,10 +108,43 @@ def session_check_document(
     return document
 
 
+# Co-interventions that are modalities of their own: the check runs for each as well.
+CHECKED_CO_INTERVENTIONS = ("moxibustion", "cupping")
+
+
+def co_intervention_documents(record: SessionRecord | SessionElements) -> list[dict[str, Any]]:
+    """A session-check input for each co-intervention the safety rules know as a modality.
+
+    The record does not say where the cups or the moxa went, so no points are named: the
+    rules about the whole session act (wet cupping with a bleeding risk, cupping of
+    undeclared kind counted as wet, a modality the screening blocks outright).
+    """
+    documents = []
+    for co in record.co_interventions:
+        if co.kind not in CHECKED_CO_INTERVENTIONS:
+            continue
+        document: dict[str, Any] = {"modality": co.kind, "points": []}
+        if co.cupping_kind is not None:
+            document["cupping_kind"] = co.cupping_kind
+        documents.append(document)
+    return documents
+
+
+def _together(first: SessionCheck, second: SessionCheck) -> SessionCheck:
+    """One check of a session and its co-interventions: allowed only if each is."""
+    extra = tuple(f for f in second.session_findings if f not in first.session_findings)
+    return SessionCheck(
+        first.allowed and second.allowed, first.screening, first.session_findings + extra
+    )
+
+
 def run_session_check(*, intake: Intake, record: SessionRecord | SessionElements) -> SessionCheck:
     document = session_check_document(record)
     try:
-        return check_session(intake, document, registry())
+        check = check_session(intake, document, registry())
+        for extra in co_intervention_documents(record):
+            check = _together(check, check_session(intake, extra, registry()))
+        return check
     except InputError as error:
         field = re.sub(
             r"electro_pairs\[(\d+)\]\[(\d+)\]",
@@ -129,6 +168,9 @@ def blocked_field(check: SessionCheck, record: SessionRecord) -> str:
             for i, (code, side) in enumerate(codes):
                 if (code, side) == key or (code == key[0] and "bilateral" in (side, key[1])):
                     return f"points[{i}].code"
+        field = _co_intervention_field(subject.get("modalities"), record)
+        if field is not None:
+            return field
         if "pair" in subject:
             pairs = [
                 [(resolve_point_code(knowledge, e.code), e.side) for e in p.electrodes]
@@ -140,6 +182,16 @@ def blocked_field(check: SessionCheck, record: SessionRecord) -> str:
                     return f"electro_pairs[{i}].electrodes[0].code"
             return "electro_pairs"
     return "points"
+
+
+def _co_intervention_field(modalities: object, record: SessionRecord) -> str | None:
+    """The field of a co-intervention a whole-session finding is about (cupping: its kind)."""
+    if not isinstance(modalities, list):
+        return None
+    for i, co in enumerate(record.co_interventions):
+        if co.kind in modalities:
+            return f"co_interventions[{i}]" + (".cupping_kind" if co.kind == "cupping" else "")
+    return None
 
 
 def findings_for_display(document: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -13,14 +13,26 @@ from typing import Any
 from django.http import QueryDict
 
 from acucare.domain.errors import InputError
+from acucare.kb.vocabulary import CuppingKind, SpinalLevel
 from acucare.treatment import charting
 
-POINT_FIELDS = ("code", "side", "depth_mm", "depth_tissue", "angle", "de_qi", "stimulation")
+POINT_FIELDS = (
+    "code",
+    "side",
+    "level",
+    "depth_mm",
+    "depth_tissue",
+    "angle",
+    "de_qi",
+    "stimulation",
+)
 PAIR_FIELDS = (
     "a_code",
     "a_side",
+    "a_level",
     "b_code",
     "b_side",
+    "b_level",
     "frequency_hz",
     "waveform",
     "intensity",
@@ -61,6 +73,7 @@ _ROW_KEY = re.compile(r"^(?P<table>point|pair|event)-(?P<index>\d{1,3})-")
 LABELS = {
     "code": "Point",
     "side": "Side",
+    "level": "Spinal level (Jiaji)",
     "depth_mm": "Depth (mm)",
     "depth_tissue": "or tissue level",
     "angle": "Angle",
@@ -68,8 +81,10 @@ LABELS = {
     "stimulation": "Stimulation",
     "a_code": "Electrode 1",
     "a_side": "side",
+    "a_level": "level",
     "b_code": "Electrode 2",
     "b_side": "side",
+    "b_level": "level",
     "frequency_hz": "Frequency (Hz)",
     "waveform": "Waveform",
     "intensity": "Intensity",
@@ -92,6 +107,7 @@ LABELS = {
     "pain_before": "Pain before (0–10)",
     "pain_after": "Pain after (0–10)",
     "notes": "Notes",
+    "cupping_kind": "Cupping kind",
     "gauge_mm": "Needle gauge (mm)",
     "length_mm": "Needle length (mm)",
     "material": "Material",
@@ -109,6 +125,10 @@ CHOICES: dict[str, list[str]] = {
     "side": _choices(charting.Side),
     "a_side": _choices(charting.ElectrodeSide),
     "b_side": _choices(charting.ElectrodeSide),
+    "level": _choices(SpinalLevel),
+    "a_level": _choices(SpinalLevel),
+    "b_level": _choices(SpinalLevel),
+    "cupping_kind": _choices(CuppingKind),
     "depth_tissue": _choices(charting.TissueLevel),
     "angle": _choices(charting.Angle),
     "de_qi": _choices(charting.DeQi),
@@ -150,6 +170,8 @@ class SessionFormState:
     events: list[list[Field]]
     co: list[tuple[str, bool, Field]]
     submission: str
+    # Beside the cupping co-intervention: dry or wet (the safety check reads it).
+    cupping_kind: Field
     general_error: str = ""
 
     @property
@@ -162,6 +184,7 @@ class SessionFormState:
         rows = [*self.points, *self.pairs, *self.events]
         every = [*self.fields.values(), *self.needle, *(f for row in rows for f in row)]
         every.extend(detail for _kind, _chosen, detail in self.co)
+        every.append(self.cupping_kind)
         return sum(1 for f in every if f.error)
 
 
@@ -267,11 +290,20 @@ def build_state(
         for kind in CO_KINDS
     ]
     key = submission or str(get("submission", "") or uuid.uuid4())
-    return SessionFormState(fields, needle, points, pairs, events, co, key)
+    cupping = _field("co-cupping-kind", "cupping_kind", str(get("co-cupping-kind", "") or ""))
+    return SessionFormState(fields, needle, points, pairs, events, co, key, cupping)
 
 
 def _value(f: Field) -> str | None:
     return f.value.strip() or None
+
+
+def _electrode(values: dict[str, str | None], end: str) -> dict[str, str]:
+    electrode = {"code": values[f"{end}_code"] or "", "side": values[f"{end}_side"] or ""}
+    level = values[f"{end}_level"]
+    if level is not None:
+        electrode["level"] = level
+    return electrode
 
 
 @dataclass
@@ -306,12 +338,7 @@ def to_record(state: SessionFormState) -> Parsed:  # noqa: C901 - one branch per
         if not values["a_code"] and not values["b_code"]:
             continue
         pair_rows.append(i)
-        pair: dict[str, Any] = {
-            "electrodes": [
-                {"code": values["a_code"] or "", "side": values["a_side"] or ""},
-                {"code": values["b_code"] or "", "side": values["b_side"] or ""},
-            ]
-        }
+        pair: dict[str, Any] = {"electrodes": [_electrode(values, "a"), _electrode(values, "b")]}
         for name in ("frequency_hz", "waveform", "intensity", "duration_minutes"):
             if values[name] is not None:
                 pair[name] = values[name]
@@ -331,6 +358,10 @@ def to_record(state: SessionFormState) -> Parsed:  # noqa: C901 - one branch per
         for kind, chosen, detail in state.co
         if chosen
     ]
+    cupping_kind = _value(state.cupping_kind)
+    for co in record["co_interventions"]:
+        if co["kind"] == "cupping" and cupping_kind is not None:
+            co["cupping_kind"] = cupping_kind
     return Parsed(record, point_rows, pair_rows, event_rows, co_kinds)
 
 
@@ -354,7 +385,7 @@ def show_error(state: SessionFormState, parsed: Parsed, error: InputError) -> No
             target = next((f for f in row if f.name.endswith(f"-{rest}")), row[0])
         elif group == "electro_pairs" and index < len(parsed.pair_rows):
             row = state.pairs[parsed.pair_rows[index]]
-            sub = re.match(r"electrodes\[(\d)\]\.(code|side)", rest)
+            sub = re.match(r"electrodes\[(\d)\]\.(code|side|level)", rest)
             name = f"{'ab'[int(sub.group(1))]}_{sub.group(2)}" if sub else rest
             target = next((f for f in row if f.name.endswith(f"-{name}")), row[0])
         elif group == "adverse_events" and index < len(parsed.event_rows):
@@ -363,6 +394,8 @@ def show_error(state: SessionFormState, parsed: Parsed, error: InputError) -> No
         elif group == "co_interventions" and index < len(parsed.co_kinds):
             kind = parsed.co_kinds[index]
             target = next(d for k, _c, d in state.co if k == kind)
+            if rest == "cupping_kind":
+                target = state.cupping_kind
     elif path == "points" and state.points:
         target = state.points[parsed.point_rows[0] if parsed.point_rows else 0][0]
     message = error.message

@@ -246,7 +246,7 @@ def _whole_session_holds(clause: Any, session: dict[str, Any], modalities: set[s
     if clause.session_modalities and not modalities & set(clause.session_modalities):
         return False
     if clause.electro_intensities and (
-        session.get("electro_intensity") not in clause.electro_intensities
+        (session.get("electro_intensity") or "undeclared") not in clause.electro_intensities
     ):
         return False
     kind = session.get("cupping_kind") or "undeclared"
@@ -369,7 +369,7 @@ def _something_blocked(registry: Registry, intake: Intake, session: dict[str, An
                 return True
     if (
         session["electro_pairs"]
-        and session.get("electro_intensity") == "strong"
+        and session.get("electro_intensity") in ("strong", None)
         and any(
             t["technique"] == "strong_electroacupuncture" for t in screening["blocked_techniques"]
         )
@@ -464,8 +464,9 @@ def _breaching_needles(registry: Registry) -> list[dict[str, Any]]:
 
 def test_every_danger_point_of_the_issue_is_covered(registry: Registry) -> None:
     """The points issue 9 names as "never deep" are refused when declared deep."""
-    named = {"GB21", "LU1", "BL13", "SI14", "TE15", "LI16", "GV15", "GV16", "GB20",
-             "ST9", "HT1", "SP12", "ST30", "CV14", "CV15", "LR13", "EX-B2"}  # fmt: skip
+    named = {"GB21", "LU1", "LU2", "BL13", "SI14", "TE15", "LI16", "GV15", "GV16", "GB20",
+             "BL10", "ST9", "HT1", "SP11", "SP12", "ST30", "CV14", "CV15", "LR13",
+             "EX-B2"}  # fmt: skip
     covered = {needle["code"] for needle in _breaching_needles(registry)}
     assert named <= covered, named - covered
 

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from acucare.accounts.services import api_token_create
+from acucare.jobs.models import JobRun, RunStatus
 from tests.factories import (
     actor,
     make_admin,
@@ -37,6 +38,11 @@ FHIR_MATRIX: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     (PAGE, "get", "/fhir/r4/Patient/{patient}/$everything", None, CLINICAL),
     (PAGE, "get", "/fhir/r4/Observation?patient={patient}", None, CLINICAL),
     (PAGE, "get", "/fhir/r4/Questionnaire/phq9", None, STAFF),
+]
+# The full-record export's pages (signed-in browser session; anonymous → sign-in page).
+RECORD_EXPORT_MATRIX: list[tuple[str, str, str, Any, dict[str, Any]]] = [
+    (PAGE, "post", "/fhir/record-export/patients/{patient}/", {}, CLINICAL),
+    (PAGE, "get", "/fhir/record-export/{run}/", None, CLINICAL),
 ]
 
 
@@ -91,3 +97,34 @@ def test_a_wrong_token_is_401():
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
     assert response.json()["issue"][0]["code"] == "login"
+
+
+@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize(("kind", "method", "path", "body", "expected_by"), RECORD_EXPORT_MATRIX)
+def test_record_export_access(
+    world, settings, tmp_path, who, kind, method, path, body, expected_by
+):
+    del kind
+    settings.MEDIA_ROOT = tmp_path
+    patient = world["patient"]
+    name = "record.zip"
+    (tmp_path / "record-exports").mkdir()
+    (tmp_path / "record-exports" / name).write_bytes(b"PK")
+    run = JobRun.objects.create(
+        key=f"record-export:{patient.public_id}:202612050100",
+        task_path="acucare.fhir.jobs.record_export",
+        params={"patient": str(patient.public_id)},
+        status=RunStatus.SUCCEEDED,
+        result={"file": name},
+    )
+    client = Client() if who == "anonymous" else signed_in(world["users"][who])
+    url = path.format(patient=patient.public_id, run=run.public_id)
+    response = getattr(client, method)(url, **({"data": body} if body is not None else {}))
+    expected = expected_by.get(who, "login")
+    if expected == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/sign-in/")
+    elif expected == OK:
+        assert response.status_code == 200, response.content[:300]
+    else:
+        assert response.status_code == expected

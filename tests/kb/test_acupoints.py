@@ -185,8 +185,6 @@ def test_pregnancy_points(registry: Registry) -> None:
 
 
 def test_unverified_cautions_are_stored_but_inert(registry: Registry) -> None:
-    (lu2,) = _caution(registry, "LU2", "pneumothorax")
-    assert not acts_on(lu2.citations)
     trachea = [c for c in _caution(registry, "CV22", "organ") if "trachea" in c.structure]
     assert len(trachea) == 1
     assert not acts_on(trachea[0].citations)
@@ -280,7 +278,7 @@ def test_ear_genito_urinary_and_endocrine_points_are_avoided_in_pregnancy(
 def test_kb_check_lists_the_inert_cautions(run_cli) -> None:
     result = run_cli("kb", "check")
     assert result.exit_code == 0, result.stdout
-    assert "stored but not acted upon (unverified): acupoints LU2 cautions[0]" in result.stdout
+    assert "stored but not acted upon (unverified): acupoints CV22 cautions[1]" in result.stdout
 
 
 def test_kb_points_json_lists_the_whole_catalogue(run_cli, registry: Registry) -> None:
@@ -298,8 +296,21 @@ def test_kb_points_json_lists_the_whole_catalogue(run_cli, registry: Registry) -
     assert set(kinds) == {"pneumothorax", "pregnancy"}
     assert kinds["pneumothorax"]["active"] is True
     assert kinds["pneumothorax"]["citations"] == ["aacp2017", "nzasa"]
-    lu2 = next(p for p in points if p["code"] == "LU2")
-    assert [c["active"] for c in lu2["cautions"]] == [False]
+    cv22 = next(p for p in points if p["code"] == "CV22")
+    assert [c["active"] for c in cv22["cautions"]] == [True, False]  # the trachea is unverified
+
+
+def test_cautions_that_act_once_a_source_was_checked(registry: Registry) -> None:
+    """BL10, SP11 and LU2 were inert until a secondary source naming each point was read."""
+    for code, kind, source in [
+        ("BL10", "brainstem_spinal_cord", "nalaayan_points"),
+        ("SP11", "major_vessel", "woodley_points_notebook"),
+        ("LU2", "pneumothorax", "woodley_points_notebook"),
+    ]:
+        (caution,) = _caution(registry, code, kind)
+        assert acts_on(caution.citations), code
+        assert source in {r.id for r in caution.citations if r.evidence == "secondary"}
+        assert "deep" in caution.depths
 
 
 @pytest.mark.parametrize("meridian", ["BL", "UB", "bl", "Bladder"])

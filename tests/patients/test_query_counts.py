@@ -22,7 +22,8 @@ LIST_QUERIES = 10
 # insert, the appointments with their practitioners; and the session refresh with its
 # savepoint pair (+1 since issue 14: each audit insert first reads the hash chain's head
 # FOR UPDATE); the chart summary's plans with their sessions, measurements, reviews and
-# schedules of the open episodes (five, however many episodes).
+# schedules of the open episodes (five, however many episodes); the full-record
+# archives being prepared (acucare.fhir's chart section, one).
 CHART_QUERIES = 21
 
 

@@ -512,3 +512,83 @@ def test_the_form_says_where_the_session_falls_in_the_course(plan):
     assert f"Chart session {number}" in html
     assert f"of {plan.document['acupuncture']['sessions']} planned" in html
     assert f"Review due after session {number}:" in html
+
+
+# --- Issue 9: the charting page records what the safety rules read ---------------------------
+
+
+def test_the_page_records_a_jiaji_level_and_the_check_reads_it(plan):
+    """EX-B2 at T4 lies over the lung (deep is refused); at L4 the same depth is charted."""
+    client = signed_in(owner(plan))
+    url = f"/treatment/plans/{plan.public_id}/sessions/new/"
+    page = client.get(url).content.decode()
+    assert 'name="point-0-level"' in page
+    assert 'name="pair-0-a_level"' in page
+    jiaji = {
+        "point-1-code": "EX-B2",
+        "point-1-side": "left",
+        "point-1-level": "T4",
+        "point-1-depth_tissue": "periosteum",
+    }
+    refused = client.post(url, _form(**jiaji))
+    assert refused.status_code == 422
+    assert 'id="id_point-1-code_error"' in refused.content.decode()
+    assert not TreatmentSession.objects.exists()
+    saved = client.post(url, _form(**{**jiaji, "point-1-level": "L4"}))
+    assert saved.status_code == 302
+    point = TreatmentSession.objects.get().points[1]
+    assert (point["code"], point["level"]) == ("EX-B2", "L4")
+
+
+def test_a_jiaji_pair_across_the_spine_at_chest_level_is_not_saved(plan):
+    client = signed_in(owner(plan))
+    url = f"/treatment/plans/{plan.public_id}/sessions/new/"
+    pair = {
+        "point-1-code": "EX-B2",
+        "point-1-side": "bilateral",
+        "point-1-level": "T6",
+        "pair-0-a_code": "EX-B2",
+        "pair-0-a_side": "left",
+        "pair-0-a_level": "T6",
+        "pair-0-b_code": "EX-B2",
+        "pair-0-b_side": "right",
+        "pair-0-b_level": "T6",
+        "pair-0-frequency_hz": "2",
+        "pair-0-waveform": "continuous",
+        "pair-0-intensity": "mild",
+        "pair-0-duration_minutes": "20",
+    }
+    refused = client.post(url, _form(**pair))
+    assert refused.status_code == 422
+    assert 'id="id_pair-0-a_code_error"' in refused.content.decode()
+    assert not TreatmentSession.objects.exists()
+
+
+def test_the_cupping_kind_is_charted_and_wet_cupping_on_warfarin_is_refused():
+    episode, _ = episode_with_assessment(medications=["warfarin"])
+    plan = make_plan(episode, approve=True)
+    client = signed_in(owner(plan))
+    url = f"/treatment/plans/{plan.public_id}/sessions/new/"
+    assert 'name="co-cupping-kind"' in client.get(url).content.decode()
+    cupping = {"co_kind": ["cupping"], "co-cupping-detail": "Cups on the low back"}
+    for kind in ("wet", ""):  # a cupping kind left out counts as wet
+        refused = client.post(url, _form(**cupping, **{"co-cupping-kind": kind}))
+        assert refused.status_code == 422, kind
+        assert "Wet cupping" in refused.content.decode()
+        assert 'id="id_co-cupping-kind_error"' in refused.content.decode()
+    assert not TreatmentSession.objects.exists()
+    saved = client.post(url, _form(**cupping, **{"co-cupping-kind": "dry"}))
+    assert saved.status_code == 302
+    session = TreatmentSession.objects.get()
+    assert session.co_interventions == [
+        {"kind": "cupping", "detail": "Cups on the low back", "cupping_kind": "dry"}
+    ]
+    rules = {f["rule"] for f in session.check_document["findings"]}
+    assert "dry_cupping_bleeding_risk" in rules
+
+
+def test_a_cupping_kind_belongs_only_to_cupping(plan):
+    co = [{"kind": "moxibustion", "detail": "", "cupping_kind": "dry"}]
+    with pytest.raises(InputError) as refused:
+        make_session(plan, co_interventions=co)
+    assert refused.value.field == "co_interventions[0].cupping_kind"

@@ -105,6 +105,7 @@ class MedicineCount:
 # What a session may leave out; a rule may ask for it explicitly (fail closed).
 DeclaredDepth = NeedleDepth | Literal["undeclared"]
 DeclaredCuppingKind = CuppingKind | Literal["undeclared"]
+DeclaredIntensity = ElectroIntensity | Literal["undeclared"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,7 @@ class Clause:
     electro_pair: PairCriterion | None = None
     # Criteria about the whole session (checked with the point criteria, or once alone).
     session_modalities: tuple[Modality, ...] = ()  # the session uses one of these
-    electro_intensities: tuple[ElectroIntensity, ...] = ()
+    electro_intensities: tuple[DeclaredIntensity, ...] = ()
     cupping_kinds: tuple[DeclaredCuppingKind, ...] = ()
 
     @property
@@ -229,6 +230,21 @@ class Blocks:
 
 
 @dataclass(frozen=True, slots=True)
+class SafetyDefault:
+    """A choice inside a rule that no checked source settles, made on the cautious side.
+
+    A rule without a source is a defect; a documented conservative default is acceptable
+    only as a safety default, and the record says which of its figures is one (a threshold,
+    a window, an urgency) and why the cautious side was taken.
+    """
+
+    __pydantic_config__ = STRICT
+
+    choice: NonEmptyStr  # what acucare chose, e.g. "ages 12 to 55 count as could be pregnant"
+    why: NonEmptyStr  # why this is the cautious side, and what the sources do and do not say
+
+
+@dataclass(frozen=True, slots=True)
 class SafetyRule:
     __pydantic_config__ = STRICT
 
@@ -245,6 +261,8 @@ class SafetyRule:
     referral: Referral = "none"
     # Sites where the practitioner should prefer not to needle (a warning, not a block).
     caution_sites: tuple[NonEmptyStr, ...] = ()
+    # Figures of the rule that are acucare's cautious choice rather than a source's.
+    safety_defaults: tuple[SafetyDefault, ...] = ()
 
     @property
     def ref(self) -> str:

@@ -120,7 +120,10 @@ def session_create(
         needles_in=charted.needles_in,
         needles_out=charted.needles_out,
         needle_count_explanation=explanation,
-        co_interventions=data["co_interventions"],
+        # A cupping kind is stored only when one was recorded (the other kinds have none).
+        co_interventions=[
+            co.model_dump(mode="json", exclude_none=True) for co in charted.co_interventions
+        ],
         pain_before=charted.pain_before,
         pain_after=charted.pain_after,
         notes=notes,

@@ -1,0 +1,181 @@
+"""A patient's full record in one archive (right of access; docs/fhir.md).
+
+The archive (ZIP) holds:
+
+- `record.fhir.json`: the whole record as a FHIR R4 Bundle (as `$everything` gives it);
+- `summary.html`: the same record for a person to read, in the clinic's words;
+- `documents/…`: every stored document (the documents app plugs its files in here);
+- `README.txt`: what each file is.
+
+Practitioners with access to the patient make it from the chart. A small record is
+built while they wait and downloaded at once; a large one is built by a background job
+(`record_export` in `acucare.fhir.jobs`) and listed on the chart until downloaded.
+Making an archive and downloading one are each audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from acucare.domain.scoring import score
+from acucare.fhir.mapping import (
+    EVENT_WORDS,
+    PatientRecord,
+    Resource,
+    needling_summary,
+    record_resources,
+)
+from acucare.kb import registry
+from acucare.kb.records.instruments import Instrument
+from acucare.patients.models import Patient
+
+# The documents app adds (file name, bytes) for every stored document of a patient.
+DocumentFiles = Callable[[Patient], list[tuple[str, bytes]]]
+_FILE_SOURCES: list[DocumentFiles] = []
+
+# Above this many sessions and measurements the archive is made by a background job.
+INLINE_LIMIT = 200
+# Background archives: job keys start with this; files live in export_folder().
+RECORD_EXPORT_PREFIX = "record-export:"
+
+
+def export_folder() -> Path:
+    return Path(settings.MEDIA_ROOT) / "record-exports"
+
+
+def register_document_files(source: DocumentFiles) -> None:
+    if source not in _FILE_SOURCES:
+        _FILE_SOURCES.append(source)
+
+
+def record_size(record: PatientRecord) -> int:
+    return len(record.sessions) + len(record.measurements)
+
+
+def collection_bundle(resources: list[Resource], base: str) -> Resource:
+    """The record as a `collection` Bundle whose entries' fullUrls make every
+    `ResourceType/id` reference resolve inside it."""
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": timezone.now().isoformat(timespec="seconds"),
+        "entry": [
+            {"fullUrl": f"{base}{r['resourceType']}/{r['id']}", "resource": r} for r in resources
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    date: dt.date
+    timepoint: str
+    instrument: str
+    total: str
+    band: str
+
+
+def _scores(record: PatientRecord) -> list[ScoreLine]:
+    instruments = registry().of(Instrument)
+    lines = []
+    for measurement in record.measurements:
+        for instrument_id, answers in sorted(measurement.scores.items()):
+            instrument = instruments.get(instrument_id)
+            if instrument is None:
+                continue
+            result = score(registry(), instrument_id, answers)
+            lines.append(
+                ScoreLine(
+                    measurement.date,
+                    measurement.get_kind_display(),
+                    instrument.short_name,
+                    "not scored (items missing)" if result.total is None else f"{result.total:g}",
+                    result.band_label or "",
+                )
+            )
+    return lines
+
+
+def summary_html(record: PatientRecord, documents: list[str]) -> str:
+    """The human-readable summary: who, what was wrong, what was planned and done, how
+    it went, what went wrong, and the documents."""
+    episodes = {e.pk: e for e in record.episodes}
+    events: dict[int, list[str]] = {}
+    for event in record.adverse_events:
+        words = EVENT_WORDS.get(event.type_code, "Adverse event")
+        text = f"{words} ({event.get_seriousness_display().lower()})"
+        events.setdefault(event.session_id, []).append(
+            f"{text}: {event.description}" if event.description else text
+        )
+    sessions = [
+        {
+            "session": s,
+            "episode": episodes[s.plan.episode_id],
+            "summary": needling_summary(s),
+            "events": events.get(s.pk, []),
+        }
+        for s in record.sessions
+    ]
+    return render_to_string(
+        "fhir/record_summary.html",
+        {
+            "patient": record.patient,
+            "record": record,
+            "sessions": sessions,
+            "scores": _scores(record),
+            "documents": documents,
+            "made": timezone.localtime(),
+        },
+    )
+
+
+README = """\
+Full record of {name}, made {made} by {clinic_user}.
+
+summary.html       the record to read: details, episodes and conditions, care plans,
+                   sessions (points, needles, pain before and after), questionnaire
+                   scores, adverse events, documents.
+record.fhir.json   the same record as a FHIR R4 Bundle (HL7 FHIR, https://hl7.org/fhir/R4B),
+                   for another clinic's system to import.
+documents/         the stored documents (letters, reports), as they were signed.
+"""
+
+
+def build_archive(record: PatientRecord, *, base: str, made_by: str) -> bytes:
+    """The archive's bytes. Deterministic apart from the time it was made."""
+    resources = list(record_resources(record))
+    files: list[tuple[str, bytes]] = []
+    for source in _FILE_SOURCES:
+        files.extend(source(record.patient))
+    buffer = io.BytesIO()
+    made = timezone.localtime()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "README.txt",
+            README.format(
+                name=record.patient.full_name,
+                made=f"{made:%d %B %Y %H:%M}",
+                clinic_user=made_by,
+            ),
+        )
+        archive.writestr("summary.html", summary_html(record, [name for name, _ in files]))
+        archive.writestr(
+            "record.fhir.json",
+            json.dumps(collection_bundle(resources, base), ensure_ascii=False, indent=1),
+        )
+        for name, content in files:
+            archive.writestr(f"documents/{name}", content)
+    return buffer.getvalue()
+
+
+def archive_name(patient: Patient, when: dt.datetime) -> str:
+    return f"record-{patient.public_id}-{when:%Y%m%d-%H%M}.zip"
