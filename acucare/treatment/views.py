@@ -307,9 +307,9 @@ def _plan_pairs(record: TreatmentPlan) -> list[Any]:
 
 def _state(record: TreatmentPlan, data: Any) -> session_form.SessionFormState:
     """The form with a row for each of the plan's points and one empty row, the plan's
-    pairs, one adverse-event row, and whatever rows the practitioner added."""
+    pairs (or one empty pair), one adverse-event row, and whatever rows were added."""
     points, pairs, events = session_form.row_counts(
-        data, points=len(record.points) + 1, pairs=len(_plan_pairs(record)), events=1
+        data, points=len(record.points) + 1, pairs=max(len(_plan_pairs(record)), 1), events=1
     )
     return session_form.build_state(data, point_rows=points, pair_rows=pairs, event_rows=events)
 

@@ -44,7 +44,7 @@ TEXT_VALUES = {
 # Routes the walker does not open, each with why. Prefixes: one line covers a family.
 SKIPPED = {
     "/api/v1/": "the JSON API (its interactive documentation, /api/v1/docs, is walked)",
-    "/fhir/r4/": "the FHIR API: JSON resources for other systems, not pages",
+    "/fhir/": "the FHIR API and its export downloads: files for other systems, not pages",
     "/sign-out/": "signing out ends the walk's session (a POST-only form anyway)",
     "/admin/audit/export.csv": "a CSV download, not a page",
     "/assessments/score/": "an htmx fragment (a questionnaire's live score) of the intake "
