@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "acucare.jobs",
     "acucare.operations",
     "acucare.outcomes",
+    "acucare.portal",
+    "acucare.education",
     "acucare.fhir",
 ]
 
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "acucare.accounts.middleware.HtmxSignInRedirectMiddleware",
     "acucare.accounts.middleware.IdleTimeoutMiddleware",
     "acucare.accounts.middleware.TwoFactorEnforcementMiddleware",
+    # A patient's portal account stays in the portal (docs/portal.md).
+    "acucare.portal.middleware.PatientBoundaryMiddleware",
     "acucare.accounts.middleware.RefusalAuditMiddleware",
 ]
 
@@ -187,6 +191,12 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions end after ACUCARE_IDLE_TIMEOUT_MINUTES without a request (IdleTimeoutMiddleware)
 # and in any case when the browser closes or after twelve hours.
 ACUCARE_IDLE_TIMEOUT_MINUTES = env.integer("ACUCARE_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
+
+# The crisis resources the patient portal shows when a patient reports thoughts of
+# self-harm (docs/portal.md): the locale picks an entry of the shipped list, and a clinic
+# may supply its own YAML file of the same shape, which replaces or adds locales.
+ACUCARE_CRISIS_LOCALE = env.string("ACUCARE_CRISIS_LOCALE", "en-gb")
+ACUCARE_CRISIS_RESOURCES_FILE = env.string("ACUCARE_CRISIS_RESOURCES_FILE", "")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 12 * 60 * 60
 # Sign-in throttling: this many failures for one username from one address within the

@@ -14,6 +14,8 @@ urlpatterns = [
     path("outcomes/", include("acucare.outcomes.urls")),
     path("appointments/", include("acucare.scheduling.urls")),
     path("today/", include("acucare.today.urls")),
+    path("portal/learn/", include("acucare.education.urls")),
+    path("portal/", include("acucare.portal.urls")),
     path("admin/audit/", include("acucare.audit.urls")),
     path("api/v1/", api.urls),
     path("fhir/", include("acucare.fhir.urls")),

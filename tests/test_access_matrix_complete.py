@@ -30,6 +30,10 @@ PUBLIC_ROUTES = {
     "/sign-out/": "signing out",
     "/api/v1/": "the API's root (django-ninja's index of the API)",
     "/api/v1/openapi.json": "the API's description, the contract clients test against",
+    "/portal/invitation/{}/": "a patient's invitation link: its 256-bit single-use token is the "
+    "credential (tests/portal/test_invitations.py)",
+    "/portal/learn/": "patient education: general pages from the knowledge base, no patient data",
+    "/portal/learn/{}/": "one patient education page: knowledge-base content, no patient data",
     "/fhir/r4/metadata": "the FHIR server's CapabilityStatement: what it serves, no record",
 }
 API_PREFIX = "/api/v1/"
@@ -74,11 +78,19 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *MATRIX,
             *TREATMENT_MATRIX,
             *OUTCOMES_MATRIX,
+            *_portal_matrix(),
             *FHIR_MATRIX,
             *RECORD_EXPORT_MATRIX,
         )
         if row_kind == kind
     }
+
+
+def _portal_matrix() -> list[tuple[str, str, str, object, object]]:
+    # Imported late: the portal's matrix module imports this one for its route walks.
+    from tests.portal.test_access_matrix import PORTAL_MATRIX
+
+    return PORTAL_MATRIX
 
 
 def matches(route: str, path: str) -> bool:

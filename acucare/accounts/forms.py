@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import RegexValidator
 
-from acucare.accounts.models import BaseProfession, Certification, Role
+from acucare.accounts.models import STAFF_ROLE_CHOICES, BaseProfession, Certification
 from acucare.core.fields import ClinicDateField
 
 
@@ -44,7 +44,7 @@ class UserCreateForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=STAFF_ROLE_CHOICES)
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 12 characters, not a common password. Give it to the user in person.",
@@ -52,7 +52,7 @@ class UserCreateForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=STAFF_ROLE_CHOICES)
 
 
 class ClinicForm(forms.Form):

@@ -123,8 +123,9 @@ class HtmxSignInRedirectMiddleware:
 
 
 class TwoFactorEnforcementMiddleware:
-    """When the clinic requires two-factor authentication, a signed-in user who has not
-    enrolled can reach only the enrolment page, sign-out and static files."""
+    """When the clinic requires two-factor authentication, a signed-in member of staff who
+    has not enrolled can reach only the enrolment page, sign-out and static files.
+    Patients' portal accounts are exempt: for them two-factor is their choice (issue 11)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -134,6 +135,7 @@ class TwoFactorEnforcementMiddleware:
         if (
             user.is_authenticated
             and not user.two_factor_enabled
+            and user.role != "patient"
             and not request.path.startswith(f"/{settings.STATIC_URL}")
             and request.path
             not in {reverse("accounts:two_factor_enrol"), reverse("accounts:logout")}

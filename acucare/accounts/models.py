@@ -17,6 +17,14 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Clinic admin"
     PRACTITIONER = "practitioner", "Practitioner"
     RECEPTION = "reception", "Reception"
+    # A patient's own portal account (acucare.portal): it reaches only that patient's
+    # portal pages, never a staff page (docs/portal.md).
+    PATIENT = "patient", "Patient"
+
+
+# The roles the clinic admin gives and manages; patient accounts are made by invitation.
+STAFF_ROLES = (Role.ADMIN, Role.PRACTITIONER, Role.RECEPTION)
+STAFF_ROLE_CHOICES = [(r.value, r.label) for r in STAFF_ROLES]
 
 
 class StaffManager(UserManager["User"]):
@@ -30,7 +38,8 @@ class StaffManager(UserManager["User"]):
 
 
 class User(AbstractUser):
-    """A member of clinic staff. `public_id` is the only identifier that leaves the database."""
+    """A member of clinic staff, or a patient's portal account (role `patient`).
+    `public_id` is the only identifier that leaves the database."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     role = models.CharField(max_length=20, choices=Role.choices)

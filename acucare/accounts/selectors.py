@@ -10,17 +10,30 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from acucare.accounts.models import ApiToken, Clinic, LoginAttempt, PractitionerProfile, User
+from acucare.accounts.models import (
+    ApiToken,
+    Clinic,
+    LoginAttempt,
+    PractitionerProfile,
+    Role,
+    User,
+)
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
 
 
 def user_list(*, actor: Actor) -> QuerySet[User]:
-    """Every account, for the admin; the viewing is audited (issue 14)."""
+    """Every staff account, for the admin; the viewing is audited (issue 14). Patients'
+    portal accounts are not staff: they are opened and renewed from the chart."""
     require_admin(actor)
     audit_record(actor=actor, action="list", object_type="user")
-    return get_user_model().objects.select_related("practitioner_profile").order_by("username")
+    return (
+        get_user_model()
+        .objects.exclude(role=Role.PATIENT)
+        .select_related("practitioner_profile")
+        .order_by("username")
+    )
 
 
 def user_view(*, actor: Actor, public_id: str) -> User:
@@ -33,7 +46,7 @@ def user_view(*, actor: Actor, public_id: str) -> User:
 def user_get(*, actor: Actor, public_id: str) -> User:
     require_admin(actor)
     try:
-        return get_user_model().objects.get(public_id=public_id)
+        return get_user_model().objects.exclude(role=Role.PATIENT).get(public_id=public_id)
     except (get_user_model().DoesNotExist, ValueError) as exc:
         raise Http404("No such user.") from exc
 

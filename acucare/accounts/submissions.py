@@ -26,7 +26,7 @@ def claim(*, actor: Actor, key: uuid.UUID | None, object_type: str) -> Submissio
         return None
     # Look first: a resend that arrives after the first request committed (the usual
     # double click, since each write transaction takes the write lock) is found here.
-    _refuse_if_claimed(actor=actor, key=key, object_type=object_type)
+    refuse_if_claimed(actor=actor, key=key, object_type=object_type)
     try:
         with transaction.atomic():
             return Submission.objects.create(key=key, user=actor.user, object_type=object_type)
@@ -38,11 +38,13 @@ def claim(*, actor: Actor, key: uuid.UUID | None, object_type: str) -> Submissio
                 "This form was sent twice at the same moment and has been saved once; "
                 "reload the page to see it."
             ) from None
-        _refuse_if_claimed(actor=actor, key=key, object_type=object_type)
+        refuse_if_claimed(actor=actor, key=key, object_type=object_type)
         raise
 
 
-def _refuse_if_claimed(*, actor: Actor, key: uuid.UUID, object_type: str) -> None:
+def refuse_if_claimed(*, actor: Actor, key: uuid.UUID, object_type: str) -> None:
+    """A resend of a form that was saved raises `DuplicateSubmission` (for a service that
+    must know before it reads what the form was for: the first send may have changed it)."""
     first = Submission.objects.filter(key=key).first()
     if first is None:
         return

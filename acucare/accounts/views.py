@@ -48,8 +48,11 @@ PENDING_SECONDS = 300
 
 
 def home_for(user: Any) -> str:
-    if getattr(user, "role", None) == Role.ADMIN:
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
         return reverse("accounts:users")
+    if role == Role.PATIENT:
+        return reverse("portal:home")
     return reverse("patients:list")
 
 
@@ -102,10 +105,19 @@ def _complete_login(
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    return sign_in_page(request, template="accounts/login.html", form_class=LoginForm)
+
+
+def sign_in_page(
+    request: HttpRequest, *, template: str, form_class: type[LoginForm] | type[Any]
+) -> HttpResponse:
+    """The sign-in step (password, then the code if enrolled), with its throttling; the
+    staff page and the patient portal's sign-in page differ only in `template` and the
+    form's labels (`form_class`: the fields `username` and `password`)."""
     if request.user.is_authenticated:
         return redirect(home_for(request.user))
     next_url = _next_url(request, request.POST.get("next") or request.GET.get("next"))
-    form = LoginForm(request.POST or None)
+    form = form_class(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
@@ -147,9 +159,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     next_url=next_url,
                     attempt_id=attempt.attempt_id,
                 )
-    return render(
-        request, "accounts/login.html", {"form": form, "next": next_url or ""}, status=status
-    )
+    return render(request, template, {"form": form, "next": next_url or ""}, status=status)
 
 
 @never_cache

@@ -11,7 +11,8 @@ from acucare.clinic_site.selectors import knowledge_summary
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Where each visitor starts: signed out, the sign-in page; a practitioner, their
-    day; reception, the diary; the clinic admin, the knowledge base this clinic runs."""
+    day; reception, the diary; a patient, their portal; the clinic admin, the knowledge
+    base this clinic runs."""
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login("/")
@@ -20,6 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("today:today")
     if role == "reception":
         return redirect("scheduling:diary")
+    if role == "patient":
+        return redirect("portal:home")
     return render(request, "clinic_site/home.html", {"summary": knowledge_summary()})
 
 

@@ -16,6 +16,7 @@ from acucare.accounts.models import PractitionerProfile, Role, User
 from acucare.accounts.services import Credentials, credentials_verify, profile_update
 from acucare.core.actor import system_actor
 from acucare.demo import clinic as demo_clinic
+from acucare.demo import portal as demo_portal
 from acucare.patients import services
 from acucare.patients.models import Patient
 from acucare.scheduling import services as scheduling
@@ -235,3 +236,11 @@ def load_demo() -> tuple[dict[str, str], int]:
     _credentials(users)
     _appointments(users)
     return passwords, created
+
+
+@transaction.atomic
+def load_portal_accounts() -> list[demo_portal.PortalSignIn]:
+    """The demo patients with portal accounts, with fresh passwords (after `load_demo`)."""
+    reception = get_user_model().objects.get(username="reception")
+    demo = list(Patient.objects.filter(email__endswith=f"@{DEMO_MARKER}"))
+    return demo_portal.portal_accounts(reception, demo)

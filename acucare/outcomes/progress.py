@@ -396,3 +396,23 @@ def _charts(progress: Progress) -> None:
         for name, total in _totals(point).items():
             series.setdefault(name, []).append(charts.DomainValue(label, point.session, total))
     progress.domain_charts = charts.domain_charts(series)
+
+
+def instruments_for(progress: Progress, kind: str) -> list[str]:
+    """The questionnaires the schedule asks for at this kind of timepoint now (the staff
+    measurement form and the patient portal ask the same)."""
+    for due in progress.due:
+        if due.kind == kind:
+            return list(due.instruments)
+    matching = [t for t in progress.schedule if t["kind"] == kind]
+    if kind == "review" and matching:
+        current = [t for t in matching if t["session"] == progress.next_review]
+        return list((current or matching)[0]["instruments"])
+    if matching:
+        return list(matching[0]["instruments"])
+    baseline = [t for t in progress.schedule if t["kind"] == "baseline"]
+    return list(baseline[0]["instruments"]) if baseline else list(DEFAULT_BASELINE)
+
+
+# Asked at baseline before a plan (and its schedule) exists: pain, mood and anxiety.
+DEFAULT_BASELINE = ("nrs", "phq9", "gad7")

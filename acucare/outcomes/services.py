@@ -72,7 +72,34 @@ def measurement_record(
 ) -> Measurement:
     """Record the questionnaires of one timepoint (baseline, review, discharge or a
     follow-up after discharge)."""
-    episode = _locked_episode(actor, episode_id)
+    return measurement_store(
+        actor=actor,
+        episode=_locked_episode(actor, episode_id),
+        kind=kind,
+        scores=scores,
+        pgic=pgic,
+        medications=medications,
+        date=date,
+        submission=submission,
+    )
+
+
+@transaction.atomic
+def measurement_store(
+    *,
+    actor: Actor,
+    episode: Episode,
+    kind: str,
+    scores: Mapping[str, Any],
+    pgic: object = None,
+    medications: object = (),
+    date: dt.date | None = None,
+    submission: uuid.UUID | None = None,
+) -> Measurement:
+    """`measurement_record` for an episode the caller has already reached and locked:
+    a practitioner through `access_episode` (above), a patient through their own portal
+    account (`acucare.portal`). The answers are validated by the scorer, the record is
+    audited, and the review engine and the charts read it like any other."""
     claimed = submissions.claim(actor=actor, key=submission, object_type="measurement")
     if kind not in MeasurementKind.values:
         raise InputError("kind", f"'{kind}' is not a timepoint.", list(MeasurementKind.values))

@@ -24,7 +24,7 @@ from acucare.outcomes.forms import (
     schedule_initial,
 )
 from acucare.outcomes.models import DischargeReason, MeasurementKind
-from acucare.outcomes.progress import Progress, timepoint_label
+from acucare.outcomes.progress import Progress, instruments_for, timepoint_label
 from acucare.treatment import selectors as treatment
 
 KIND_TITLES = {
@@ -35,21 +35,6 @@ KIND_TITLES = {
 }
 # What a discharge reason follows from, for the form's first suggestion.
 DECISION_REASONS = {"stop": "no_response", "refer": "referred", "discharge": "goals_met"}
-
-
-def _instruments(progress: Progress, kind: str) -> list[str]:
-    """The questionnaires the schedule asks for at this kind of timepoint now."""
-    for due in progress.due:
-        if due.kind == kind:
-            return list(due.instruments)
-    matching = [t for t in progress.schedule if t["kind"] == kind]
-    if kind == "review" and matching:
-        current = [t for t in matching if t["session"] == progress.next_review]
-        return list((current or matching)[0]["instruments"])
-    if matching:
-        return list(matching[0]["instruments"])
-    baseline = [t for t in progress.schedule if t["kind"] == "baseline"]
-    return list(baseline[0]["instruments"]) if baseline else ["nrs", "phq9", "gad7"]
 
 
 def _context(progress: Progress, **extra: Any) -> dict[str, Any]:
@@ -72,7 +57,7 @@ def episode_outcomes(request: HttpRequest, episode_id: uuid.UUID) -> HttpRespons
 def _measurement_form(progress: Progress, kind: str, data: Any = None) -> MeasurementForm:
     return MeasurementForm(
         data,
-        instruments=_instruments(progress, kind),
+        instruments=instruments_for(progress, kind),
         pgic=kind != "baseline",
         initial={"submission": uuid.uuid4()},
         prefix="m",

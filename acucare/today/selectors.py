@@ -20,6 +20,8 @@ from acucare.core.actor import Actor
 from acucare.core.roles import require_practitioner
 from acucare.patients.access import visible_patients
 from acucare.patients.models import Episode, EpisodeStatus
+from acucare.portal.models import PortalAlert
+from acucare.portal.selectors import open_alerts
 from acucare.scheduling import selectors as scheduling
 from acucare.scheduling.models import Appointment
 from acucare.treatment.models import PlanStatus, SessionStatus, TreatmentPlan, TreatmentSession
@@ -56,6 +58,8 @@ class Today:
     unsigned: list[TreatmentSession]
     findings: list[PendingFindings]
     alerts: list[str] = field(default_factory=list)
+    # What patients reported in the portal that waits for acknowledgement (issue 11).
+    patient_alerts: list[PortalAlert] = field(default_factory=list)
 
 
 def _plans_by_episode(episodes: list[Episode]) -> dict[int, TreatmentPlan]:
@@ -199,6 +203,7 @@ def practitioner_today(*, actor: Actor) -> Today:
         count = assessment.unacknowledged_count
         if count:
             pending.append(PendingFindings(assessment, count))
+    reported = list(open_alerts(actor=actor))
     audit_record(
         actor=actor,
         action="list",
@@ -206,6 +211,7 @@ def practitioner_today(*, actor: Actor) -> Today:
         detail={
             "sessions": [str(s.public_id) for s in unsigned],
             "assessments": [str(p.assessment.public_id) for p in pending],
+            "portal_alerts": [str(a.public_id) for a in reported],
         },
     )
     return Today(
@@ -214,4 +220,5 @@ def practitioner_today(*, actor: Actor) -> Today:
         unsigned=unsigned,
         findings=pending,
         alerts=_alerts(actor, today),
+        patient_alerts=reported,
     )

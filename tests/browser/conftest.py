@@ -44,6 +44,30 @@ def _require_chromium() -> None:
     pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (run `make browser-deps`)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def serial_live_server() -> Iterator[None]:
+    """Serve the browser one request at a time.
+
+    The test database is in-memory SQLite, and the live server's threads all share its
+    one connection: two requests served at once interleave their transactions on it (seen
+    as two audit events given the same sequence number, and as an update that found no
+    row). A clinic's server gives each request its own connection, so this is the test
+    harness's problem, not the application's. A server without threads closes each
+    connection after its response, so Chromium's parallel requests simply queue."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        # The live server thread has already taken the shared connections over
+        # (LiveServerThread.run); without threads there is nothing more to hand on.
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", SerialWSGIServer)
+        yield
+
+
 @pytest.fixture
 def live_settings(settings: Any) -> Any:
     """Settings for a browser talking plain HTTP to the live server."""

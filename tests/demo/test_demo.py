@@ -343,3 +343,20 @@ def test_the_courses_have_realistic_trajectories_reviews_and_discharges():
             assert discharge.followups
         else:
             assert not Discharge.objects.filter(episode=episode).exists()
+
+
+def test_demo_patients_sign_in_to_their_portal_with_the_printed_passwords():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    printed = re.findall(r"^\s+(.+?):\s+(\S+@\S+)\s+(\S+)$", out.getvalue(), flags=re.M)
+    assert [name for name, _email, _password in printed] == ["Olu Osei", "Priya Petrov"]
+    _name, email, password = printed[0]
+    client = Client()
+    response = client.post("/portal/", {"username": email, "password": password})
+    assert response.status_code == 302
+    assert "Hello, Olu" in client.get("/portal/").content.decode()
+    events = AuditEvent.objects.count()
+    again = StringIO()
+    call_command("load_demo", stdout=again)
+    assert AuditEvent.objects.count() == events
+    assert password not in again.getvalue()

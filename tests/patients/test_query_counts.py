@@ -23,8 +23,9 @@ LIST_QUERIES = 10
 # savepoint pair (+1 since issue 14: each audit insert first reads the hash chain's head
 # FOR UPDATE); the chart summary's plans with their sessions, measurements, reviews and
 # schedules of the open episodes (five, however many episodes); the full-record
-# archives being prepared (acucare.fhir's chart section, one).
-CHART_QUERIES = 21
+# archives being prepared (acucare.fhir's chart section, one); the patient portal's
+# section (acucare.portal: the account, the latest invitation, the open alerts).
+CHART_QUERIES = 22
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from acucare.accounts.models import (
+    STAFF_ROLES,
     ApiToken,
     LoginAttempt,
     PractitionerProfile,
@@ -26,8 +27,10 @@ from acucare.domain.text import plain_text
 
 
 def _check_role(role: str) -> None:
-    if role not in Role.values:
-        raise InputError("role", f"'{role}' is not a role.", list(Role.values))
+    # Patient accounts are made by invitation from the chart (acucare.portal), never here.
+    staff = [r.value for r in STAFF_ROLES]
+    if role not in staff:
+        raise InputError("role", f"'{role}' is not a staff role.", staff)
 
 
 @transaction.atomic
@@ -81,6 +84,8 @@ def user_change_role(*, actor: Actor, user_id: uuid.UUID | str, role: str) -> Us
     require_admin(actor)
     _check_role(role)
     user = user_by_id(user_id)
+    if user.role == Role.PATIENT:
+        raise InputError("role", "A patient's portal account has no staff role.")
     if user.pk == actor.user.pk and role != Role.ADMIN:
         raise InputError("role", "You cannot remove your own admin role; ask another admin.")
     previous = user.role

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from acucare.accounts.models import Role
 from acucare.demo import clinic as demo_clinic
-from acucare.demo.loader import STAFF, load_demo
+from acucare.demo.loader import STAFF, load_demo, load_portal_accounts
 
 
 class Command(BaseCommand):
@@ -21,6 +21,11 @@ class Command(BaseCommand):
         for account in STAFF:
             label = f"{roles[account.role]} ({account.first_name} {account.last_name})"
             self.stdout.write(f"  {label:<36} {account.username:<10} {passwords[account.username]}")
+        portal = load_portal_accounts()
+        if portal:
+            self.stdout.write("Patients open http://127.0.0.1:8000/portal/ and sign in as:")
+            for sign_in in portal:
+                self.stdout.write(f"  {sign_in.name + ':':<24} {sign_in.email} {sign_in.password}")
         self.stdout.write("Passwords are generated afresh each time the demo starts.")
         self.stdout.write("")
         self.stdout.write("Patients by stage (Dr Chen and Dr Okafor each see their own):")

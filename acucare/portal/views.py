@@ -1,0 +1,183 @@
+"""The patient portal's pages: sign-in and home, the invitation link, and (for staff)
+inviting a patient from the chart."""
+
+from __future__ import annotations
+
+import uuid
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acucare.accounts import services as accounts
+from acucare.accounts.models import Role
+from acucare.accounts.views import home_for, sign_in_page
+from acucare.core.actor import actor_from_request, client_ip
+from acucare.core.forms import apply_input_error
+from acucare.core.ids import parse_public_id
+from acucare.core.once import DuplicateSubmission, already_sent
+from acucare.domain.errors import InputError
+from acucare.portal import selectors, services
+from acucare.portal.crisis import crisis_resources
+from acucare.portal.emails import invitation_link
+from acucare.portal.forms import QuestionnaireForm, SetPasswordForm, SignInForm
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed out, the patient's sign-in page; signed in, the patient's home."""
+    user = request.user
+    if not user.is_authenticated:
+        return sign_in_page(request, template="portal/sign_in.html", form_class=SignInForm)
+    if user.role != Role.PATIENT:
+        return redirect(home_for(user))
+    if request.method == "POST":
+        return redirect("portal:home")
+    page = selectors.portal_home(actor=actor_from_request(request))
+    return render(request, "portal/home.html", {"home": page})
+
+
+@never_cache
+@sensitive_post_parameters("password", "repeat_password")
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation link: choose a password, then the patient is signed in."""
+    found = selectors.invitation_for_token(token)
+    problem = selectors.invitation_problem(found)
+    if problem:
+        return render(
+            request,
+            "portal/invitation.html",
+            {"problem": problem},
+            status=404 if found is None else 410,
+        )
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password"],
+                repeat=form.cleaned_data["repeat_password"],
+                ip_address=client_ip(request),
+                user_agent=str(request.META.get("HTTP_USER_AGENT", "")),
+            )
+        except InputError as error:
+            if error.field == "invitation":
+                return render(
+                    request, "portal/invitation.html", {"problem": error.message}, status=410
+                )
+            apply_input_error(form, error)
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            accounts.login_succeeded(actor=actor_from_request(request), two_factor=False)
+            messages.success(request, "Your password is set. Welcome to your portal.")
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/invitation.html",
+        {"form": form, "email": found.email if found else ""},
+        status=422 if form.errors else 200,
+    )
+
+
+def _qr_svg(link: str) -> str:
+    # Plain SVG with presentation attributes only: the strict CSP allows it inline.
+    return segno.make(link, error="m").svg_inline(
+        scale=4, light="#fff", title="QR code of the invitation link"
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Staff invite a patient (or send a new link): the link and its QR code are shown
+    once, here; the e-mail goes out by a background job."""
+    actor = actor_from_request(request)
+    public_id = parse_public_id(patient_id, "patient")
+    try:
+        made, token = services.invitation_create(
+            actor=actor, patient_id=public_id, link_base=request.build_absolute_uri("/")
+        )
+    except InputError as error:
+        messages.error(request, error.message)
+        return redirect("patients:chart", public_id)
+    link = invitation_link(request.build_absolute_uri("/"), token)
+    return render(
+        request,
+        "portal/invited.html",
+        {"invitation": made, "link": link, "qr_svg": _qr_svg(link), "patient": made.patient},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def questionnaire(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> HttpResponse:
+    """A due questionnaire on the phone. Answers that show thoughts of self-harm bring up
+    the crisis resources at once, on the page that answers the send."""
+    actor = actor_from_request(request)
+    if request.method == "POST":
+        try:
+            # A resend: the first send answered it, so it is no longer due.
+            selectors.questionnaire_resent(actor=actor, key=request.POST.get("submission"))
+        except DuplicateSubmission:
+            return already_sent(request, "your answers were saved", "portal:home")
+    due = selectors.questionnaire_due(actor=actor, episode_id=episode_id, kind=kind)
+    form = QuestionnaireForm(
+        request.POST or None,
+        instruments=due.instruments,
+        pgic=kind != "baseline",
+        initial={"submission": uuid.uuid4()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.questionnaire_submit(
+                actor=actor,
+                episode_id=episode_id,
+                kind=kind,
+                scores=form.scores(),
+                pgic=form.pgic(),
+                submission=form.cleaned_data.get("submission"),
+            )
+        except DuplicateSubmission:
+            return already_sent(request, "your answers were saved", "portal:home")
+        except InputError as error:
+            form.show(error)
+        else:
+            if result.alert is not None:
+                return render(request, "portal/crisis.html", {"crisis": crisis_resources()})
+            messages.success(request, "Thank you: your answers are saved.")
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/questionnaire.html",
+        {"due": due, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, alert_id: uuid.UUID) -> HttpResponse:
+    actor = actor_from_request(request)
+    alert = selectors.alert_for_acknowledgement(actor=actor, alert_id=alert_id)
+    try:
+        services.alert_acknowledge(
+            actor=actor, alert_id=alert_id, note=request.POST.get("note", "")
+        )
+    except InputError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The alert is acknowledged.")
+    return redirect("patients:chart", alert.patient.public_id)
