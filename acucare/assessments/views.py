@@ -27,7 +27,7 @@ from acucare.assessments.presentation import (
 from acucare.assessments.questions import HISTORY_LABELS, LIMB_LABELS, MODALITY_LABELS
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
-from acucare.core.once import DuplicateSubmission, already_sent
+from acucare.core.once import resend_shows
 from acucare.core.roles import require_practitioner
 from acucare.domain import referrals
 from acucare.domain.errors import ConflictError, InputError
@@ -50,6 +50,7 @@ def _live_scores(form: IntakeForm) -> dict[str, ScoreView]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the intake was saved", "assessments:detail", record="public_id")
 def intake(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     episode = patient_selectors.episode_detail(actor=actor, episode_id=public_id)
@@ -78,13 +79,6 @@ def intake(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             except ConflictError as error:
                 form.add_error(None, error.message)
                 status = 409
-            except DuplicateSubmission as duplicate:
-                return already_sent(
-                    request,
-                    "the intake was saved",
-                    "assessments:detail",
-                    public_id=duplicate.object_id,
-                )
             else:
                 messages.success(request, "Intake saved and screened.")
                 return redirect("assessments:detail", public_id=assessment.public_id)

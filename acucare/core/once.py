@@ -6,13 +6,15 @@ request with the same key (a double click, a retry after a lost response) raises
 `DuplicateSubmission` naming what the first request created, and nothing new is made.
 `created_once` is the API's one translation of that: 201 with the new record, or 200 with
 the first request's record; `already_sent` is the pages' one: say so, and show the record.
+A page view declares it once with `@resend_shows(...)` rather than catching the exception.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +23,7 @@ from ninja import Status
 
 Record = TypeVar("Record")
 Out = TypeVar("Out")
+Params = ParamSpec("Params")
 
 
 class DuplicateSubmission(Exception):  # noqa: N818 -- an outcome, not a fault
@@ -51,3 +54,37 @@ def already_sent(request: HttpRequest, done: str, to: str, **kwargs: Any) -> Htt
     messages.info(request, f"This form was already sent; {done} once.")
     response: HttpResponse = redirect(to, **kwargs)
     return response
+
+
+def resend_shows(
+    done: str,
+    to: str | Callable[[HttpRequest], str],
+    *,
+    record: str | None = None,
+    route: Mapping[str, str] | None = None,
+) -> Callable[
+    [Callable[Params, HttpResponse]], Callable[Params, HttpResponse]
+]:  # fmt: skip
+    """A page view whose create service may raise `DuplicateSubmission` answers a resent
+    form with `already_sent`: the message `done`, and a redirect to the URL named `to` (or
+    chosen by `to(request)`) whose kwargs are the first send's record id (as `record`)
+    and the view's own URL kwargs named in `route` (redirect kwarg -> view kwarg)."""
+
+    def decorate(view: Callable[Params, HttpResponse]) -> Callable[Params, HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(*args: Params.args, **kwargs: Params.kwargs) -> HttpResponse:
+            try:
+                return view(*args, **kwargs)
+            except DuplicateSubmission as duplicate:
+                request = args[0]
+                assert isinstance(request, HttpRequest)
+                target: dict[str, Any] = {name: kwargs[key] for name, key in (route or {}).items()}
+                if record is not None:
+                    target[record] = duplicate.object_id
+                name = to if isinstance(to, str) else to(request)
+                return already_sent(request, done, name, **target)
+
+        wrapped.resend_shows = done  # type: ignore[attr-defined]  # read by the gate test
+        return wrapped
+
+    return decorate

@@ -140,7 +140,7 @@ def score(
         if index is None:
             raise InputError(
                 field=f"{field}.{key}",
-                message=f"{table.instrument} has no item {key!r}; items are numbered 1 to {count}",
+                message=f"{table.name} has no item {key!r}; items are numbered 1 to {count}",
                 allowed=list(table.item_numbers),
             )
         # type() rather than isinstance(): True and False are ints to Python, not codes.
@@ -159,9 +159,9 @@ def _bad_code(table: ScoringTable, field: str, key: str, index: int, code: objec
         else "one of " + ", ".join(str(c) for c in allowed)
     )
     if type(code) is int:
-        problem = f"{code} is not a response code of {table.instrument} item {key}"
+        problem = f"{code} is not a response code of {table.name} item {key}"
     else:
-        problem = f"{table.instrument} item {key} must be {described}, not {_json_type(code)}"
+        problem = f"{table.name} item {key} must be {described}, not {_json_type(code)}"
         return InputError(field=f"{field}.{key}", message=problem, allowed=_copy(allowed))
     return InputError(
         field=f"{field}.{key}", message=f"{problem}; use {described}", allowed=_copy(allowed)
@@ -427,7 +427,7 @@ def classify_change(
     if table.method == "category":
         raise InputError(
             field="instrument",
-            message=f"{table.instrument} rates change itself: read the category of one answer",
+            message=f"{table.name} rates change itself: read the category of one answer",
             allowed=sorted(k for k, t in instrument_tables(registry).items() if t.thresholds),
         )
     low, high = table.total_low, table.total_high
@@ -462,16 +462,14 @@ def _checked_score(
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(
             field=field,
-            message=(
-                f"{field} must be a {table.instrument} score (a number), not {_json_type(value)}"
-            ),
+            message=(f"{field} must be a {table.name} score (a number), not {_json_type(value)}"),
             allowed={"min": _rounded(low), "max": _rounded(high)},
         )
     number = float(value)
     if not low - _EPSILON <= number <= high + _EPSILON:
         raise InputError(
             field=field,
-            message=f"{value} is outside the {table.instrument} score range",
+            message=f"{value} is outside the {table.name} score range",
             allowed={"min": _rounded(low), "max": _rounded(high)},
         )
     return number
@@ -540,7 +538,7 @@ def _change_message(
     used: ChangeThresholdUsed | None,
     delta: float,
 ) -> str:
-    name = table.instrument
+    name = table.name
     if category is None:
         return (
             f"{name} has no verified threshold for a clinically important change; "

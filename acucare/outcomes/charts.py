@@ -196,9 +196,11 @@ class Chart:
             return _safe(
                 [_h('<tr><td colspan="{}">Nothing recorded yet.</td></tr>', len(self.columns))]
             )
+        # One f-string per row, every cell escaped: a hundred-session table is a few
+        # hundred cells, and a format call per cell was most of the page's chart cost.
         return _safe(
-            _h('<tr><th scope="row">{}</th>', row[0])
-            + "".join(_h("<td>{}</td>", cell) for cell in row[1:])
+            f'<tr><th scope="row">{_escape(row[0])}</th>'
+            + "".join([f"<td>{_escape(cell)}</td>" for cell in row[1:]])
             + "</tr>"
             for row in self.rows
         )
@@ -215,40 +217,28 @@ def _safe(parts: Iterable[str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every text in the parts went through _h
 
 
+def _escape(text: str) -> str:
+    return html.escape(text)
+
+
 def _marker(series: Series, p: Point) -> str:
     """A point's marker: a filled circle, an open square or a diamond (shape, not colour,
-    tells the series apart), with its value as a title."""
+    tells the series apart), with its value as a title. f-strings, not `_h`: there is one
+    per point, and the only texts (class and label) are escaped here."""
+    css, label, x, y = _escape(series.css), _escape(p.label), p.x, p.y
     if series.marker == "circle":
-        return _h(
-            '<circle class="marker-{}" cx="{:.1f}" cy="{:.1f}" r="3.5"><title>{}</title></circle>',
-            series.css,
-            p.x,
-            p.y,
-            p.label,
+        return (
+            f'<circle class="marker-{css}" cx="{x:.1f}" cy="{y:.1f}" r="3.5">'
+            f"<title>{label}</title></circle>"
         )
     if series.marker == "square":
-        return _h(
-            '<rect class="marker-{}" x="{:.1f}" y="{:.1f}" width="6" height="6">'
-            "<title>{}</title></rect>",
-            series.css,
-            p.x - 3,
-            p.y - 3,
-            p.label,
+        return (
+            f'<rect class="marker-{css}" x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6">'
+            f"<title>{label}</title></rect>"
         )
-    return _h(
-        '<polygon class="marker-{}" '
-        'points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}">'
-        "<title>{}</title></polygon>",
-        series.css,
-        p.x,
-        p.y - 5,
-        p.x + 5,
-        p.y,
-        p.x,
-        p.y + 5,
-        p.x - 5,
-        p.y,
-        p.label,
+    return (
+        f'<polygon class="marker-{css}" points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} '
+        f'{x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"><title>{label}</title></polygon>'
     )
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from acucare.core.actor import actor_from_request
-from acucare.core.once import DuplicateSubmission
+from acucare.core.once import resend_shows
 from acucare.domain.errors import ConflictError, InputError
 from acucare.outcomes import engine, selectors, services
 from acucare.outcomes.forms import (
@@ -64,14 +64,22 @@ def _measurement_form(progress: Progress, kind: str, data: Any = None) -> Measur
     )
 
 
+def _back_name(back: str) -> str:
+    return f"outcomes:{back}" if back in ("review", "discharge") else "outcomes:episode"
+
+
+def _back_to(request: HttpRequest) -> str:
+    """Where a measurement form returns: the review or discharge page it was opened from."""
+    return _back_name(request.POST.get("next") or request.GET.get("next") or "")
+
+
 def _back(back: str, episode_id: uuid.UUID) -> HttpResponse:
-    if back in ("review", "discharge"):
-        return redirect(f"outcomes:{back}", episode_id=episode_id)
-    return redirect("outcomes:episode", episode_id=episode_id)
+    return redirect(_back_name(back), episode_id=episode_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the measurements were saved", _back_to, route={"episode_id": "episode_id"})
 def measurement_create(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> HttpResponse:
     if kind not in MeasurementKind.values:
         raise Http404("No such timepoint.")
@@ -91,9 +99,6 @@ def measurement_create(request: HttpRequest, episode_id: uuid.UUID, kind: str) -
                 date=form.cleaned_data.get("date"),
                 submission=form.cleaned_data.get("submission"),
             )
-        except DuplicateSubmission:
-            messages.info(request, "This form was already sent; the measurements were saved once.")
-            return _back(back, episode_id)
         except ConflictError as error:
             form.add_error(None, error.message)
         except InputError as error:
@@ -112,6 +117,7 @@ def measurement_create(request: HttpRequest, episode_id: uuid.UUID, kind: str) -
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the review was signed", "outcomes:episode", route={"episode_id": "episode_id"})
 def review(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     progress = selectors.episode_progress(actor=actor, episode_id=episode_id)
@@ -128,9 +134,6 @@ def review(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 submission=form.cleaned_data.get("submission"),
             )
-        except DuplicateSubmission:
-            messages.info(request, "This form was already sent; the review was signed once.")
-            return redirect("outcomes:episode", episode_id=episode_id)
         except InputError as error:
             target = error.field if error.field in form.fields else None
             form.add_error(target, error.message)
@@ -173,6 +176,7 @@ def _after_review(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the episode was discharged", "outcomes:episode", route={"episode_id": "episode_id"})
 def discharge(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     progress = selectors.episode_progress(actor=actor, episode_id=episode_id)
@@ -194,9 +198,6 @@ def discharge(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
                 date=form.cleaned_data.get("date"),
                 submission=form.cleaned_data.get("submission"),
             )
-        except DuplicateSubmission:
-            messages.info(request, "This form was already sent; the episode was discharged once.")
-            return redirect("outcomes:episode", episode_id=episode_id)
         except (InputError, ConflictError) as error:
             field = getattr(error, "field", None)
             form.add_error(field if field in form.fields else None, error.message)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
-from acucare.core.once import DuplicateSubmission, already_sent
+from acucare.core.once import resend_shows
 from acucare.core.roles import require_patient_staff, require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors, services
@@ -68,6 +68,7 @@ def _practitioner_choice(data: dict[str, object]) -> uuid.UUID | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the patient was registered", "patients:chart", record="public_id")
 def patient_create(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     require_patient_staff(actor)
@@ -104,13 +105,6 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             apply_input_error(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
-        except DuplicateSubmission as duplicate:
-            return already_sent(
-                request,
-                "the patient was registered",
-                "patients:chart",
-                public_id=duplicate.object_id,
-            )
         else:
             messages.success(request, f"{patient.full_name} is registered.")
             return redirect("patients:chart", public_id=patient.public_id)
@@ -208,6 +202,7 @@ def patient_unshare(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the episode was opened", "patients:chart", route={"public_id": "public_id"})
 def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     require_practitioner(actor)
@@ -233,10 +228,6 @@ def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 started_on=data["started_on"],
                 conditions=conditions,
                 submission=data.get("submission"),
-            )
-        except DuplicateSubmission:
-            return already_sent(
-                request, "the episode was opened", "patients:chart", public_id=public_id
             )
         except ConflictError as error:
             form.add_error(None, error.message)

@@ -21,7 +21,7 @@ from acucare.accounts.views import home_for, sign_in_page
 from acucare.core.actor import actor_from_request, client_ip
 from acucare.core.forms import apply_input_error
 from acucare.core.ids import parse_public_id
-from acucare.core.once import DuplicateSubmission, already_sent
+from acucare.core.once import resend_shows
 from acucare.domain.errors import InputError
 from acucare.portal import selectors, services
 from acucare.portal.crisis import crisis_resources
@@ -123,16 +123,14 @@ def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("your answers were saved", "portal:home")
 def questionnaire(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> HttpResponse:
     """A due questionnaire on the phone. Answers that show thoughts of self-harm bring up
     the crisis resources at once, on the page that answers the send."""
     actor = actor_from_request(request)
     if request.method == "POST":
-        try:
-            # A resend: the first send answered it, so it is no longer due.
-            selectors.questionnaire_resent(actor=actor, key=request.POST.get("submission"))
-        except DuplicateSubmission:
-            return already_sent(request, "your answers were saved", "portal:home")
+        # A resend: the first send answered it, so it is no longer due.
+        selectors.questionnaire_resent(actor=actor, key=request.POST.get("submission"))
     due = selectors.questionnaire_due(actor=actor, episode_id=episode_id, kind=kind)
     form = QuestionnaireForm(
         request.POST or None,
@@ -150,8 +148,6 @@ def questionnaire(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> Htt
                 pgic=form.pgic(),
                 submission=form.cleaned_data.get("submission"),
             )
-        except DuplicateSubmission:
-            return already_sent(request, "your answers were saved", "portal:home")
         except InputError as error:
             form.show(error)
         else:

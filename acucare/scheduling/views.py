@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
-from acucare.core.once import DuplicateSubmission, already_sent
+from acucare.core.once import resend_shows
 from acucare.domain.dates import parse_clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
@@ -134,6 +134,7 @@ def _booking(form: AppointmentForm) -> services.Booking:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the appointment was booked", "scheduling:detail", record="public_id")
 def appointment_book(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     require_booking(actor)
@@ -165,13 +166,6 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
             _show(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
-        except DuplicateSubmission as duplicate:
-            return already_sent(
-                request,
-                "the appointment was booked",
-                "scheduling:detail",
-                public_id=duplicate.object_id,
-            )
         else:
             messages.success(request, f"Booked: {patient.full_name}, {_when(appointment)}.")
             return redirect(_diary_url(appointment))

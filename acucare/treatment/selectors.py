@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -241,30 +242,52 @@ def point_names() -> dict[str, Any]:
     return dict(registry().of(Acupoint))
 
 
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """What a course's trajectory needs of one session: a plain row, not a model."""
+
+    public_id: uuid.UUID
+    number: int
+    date: dt.date
+    pain_before: int | None
+    pain_after: int | None
+    status: str
+    adverse_event_count: int
+    serious_event_count: int
+
+
+_SUMMARY_COLUMNS = ("plan_id", "public_id", "number", "date", "pain_before", "pain_after", "status")
+
+
 def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
-    """The plans of these episodes (newest first, each with `sessions_shown` and its
-    adverse-event counts, as in `episode_treatment`), in two queries.
+    """The plans of these episodes (newest first), each with `sessions_shown`: its
+    sessions as `SessionSummary` rows with their adverse-event counts, in two queries.
 
     For a page whose own selector has already checked access to these episodes and
     recorded the read (the patient chart, the outcomes page), so no audit event here. The
     sessions carry their number, date, pain scores and status only: not the charted
-    points and checks, which a course's trajectory does not need."""
+    points and checks, which a course's trajectory does not need; and they come as plain
+    rows, as a hundred-session course builds a hundred model instances otherwise."""
     ids = [e.pk for e in episodes]
     if not ids:
         return {}
-    sessions = TreatmentSession.objects.only(
-        "id", "public_id", "plan_id", "number", "date", "pain_before", "pain_after", "status"
-    ).annotate(
-        adverse_event_count=Count("adverse_events", distinct=True),
-        serious_event_count=Count(
-            "adverse_events", filter=Q(adverse_events__seriousness="serious"), distinct=True
-        ),
+    plans = list(TreatmentPlan.objects.filter(episode_id__in=ids).select_related("assessment"))
+    shown: dict[int, list[SessionSummary]] = {p.pk: [] for p in plans}
+    rows = (
+        TreatmentSession.objects.filter(plan_id__in=shown)
+        .order_by("number", "id")
+        .values_list(*_SUMMARY_COLUMNS)
+        .annotate(
+            adverse=Count("adverse_events", distinct=True),
+            serious=Count(
+                "adverse_events", filter=Q(adverse_events__seriousness="serious"), distinct=True
+            ),
+        )
     )
+    for plan_id, *fields in rows:
+        shown[plan_id].append(SessionSummary(*fields))
     found: dict[int, list[TreatmentPlan]] = {i: [] for i in ids}
-    for plan in (
-        TreatmentPlan.objects.filter(episode_id__in=ids)
-        .select_related("assessment")
-        .prefetch_related(Prefetch("sessions", queryset=sessions, to_attr="sessions_shown"))
-    ):
+    for plan in plans:
+        plan.sessions_shown = shown[plan.pk]  # type: ignore[attr-defined]
         found[plan.episode_id].append(plan)
     return found

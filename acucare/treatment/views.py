@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acucare.accounts.selectors import signing_refusal
 from acucare.core.actor import actor_from_request
-from acucare.core.once import DuplicateSubmission, already_sent
+from acucare.core.once import resend_shows
 from acucare.core.roles import require_practitioner
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients.selectors import episode_is_discharged
@@ -58,6 +58,7 @@ def episode_treatment(request: HttpRequest, episode_id: uuid.UUID) -> HttpRespon
 
 @login_required
 @require_POST
+@resend_shows("the plan was generated", "treatment:plan", record="plan_id")
 def plan_generate(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     try:
@@ -65,10 +66,6 @@ def plan_generate(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
             actor=actor,
             episode_id=episode_id,
             submission=_submission(request.POST.get("submission")),
-        )
-    except DuplicateSubmission as duplicate:
-        return already_sent(
-            request, "the plan was generated", "treatment:plan", plan_id=duplicate.object_id
         )
     except (InputError, ConflictError) as error:
         messages.error(request, error.message)
@@ -316,6 +313,7 @@ def _state(record: TreatmentPlan, data: Any) -> session_form.SessionFormState:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@resend_shows("the session was charted", "treatment:session", record="session_id")
 def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     record = selectors.plan_detail(actor=actor, plan_id=plan_id)
@@ -355,10 +353,6 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
             plan_id=plan_id,
             record=parsed.record,
             submission=_submission(state.submission),
-        )
-    except DuplicateSubmission as duplicate:
-        return already_sent(
-            request, "the session was charted", "treatment:session", session_id=duplicate.object_id
         )
     except ConflictError as error:
         state.general_error = error.message
@@ -458,6 +452,7 @@ def _session_page(
 
 @login_required
 @require_POST
+@resend_shows("the amendment was added", "treatment:session", route={"session_id": "session_id"})
 def session_amend(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     state, parsed = _amend_event_form(request.POST)
@@ -470,9 +465,6 @@ def session_amend(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             adverse_events=parsed.record["adverse_events"],
             submission=_submission(request.POST.get("submission")),
         )
-    except DuplicateSubmission:
-        messages.info(request, "This amendment was already sent; it was added once.")
-        return redirect("treatment:session", session_id=session_id)
     except InputError as error:
         if error.field.startswith("adverse_events"):
             session_form.show_error(state, parsed, error)

@@ -130,3 +130,48 @@ def test_shapes_rejected(registry: Registry, document: object, field: str) -> No
     with pytest.raises(InputError) as caught:
         parse_course(document, registry)
     assert caught.value.field == field
+
+
+def test_messages_name_instruments_as_people_read_them(registry: Registry) -> None:
+    """Issue 10: a review reads "PHQ-9" and "PEG", never the ids "phq9" and "peg"."""
+    document: dict[str, Any] = review_document(_load(CASES[0])["course"], registry)
+    primary = document["primary"]["message"]
+    other = document["outcomes"][0]["message"]
+    assert primary.startswith("Clinically important improvement on PEG:"), primary
+    assert other == "PHQ-9 has not been measured again since baseline.", other
+    with pytest.raises(InputError) as caught:
+        parse_course(
+            {"format": "acucare.course/1", "primary": "phq9",
+             "timepoints": [{"kind": "baseline", "date": "2026-01-05",
+                             "scores": {"phq9": {"1": 1}}}]},
+            registry,
+        )  # fmt: skip
+    assert "complete PHQ-9 score" in caught.value.message
+
+
+def _medicare(*points: dict[str, Any]) -> dict[str, Any]:
+    baseline = {"kind": "baseline", "date": "2026-01-05", "scores": {"nrs": {"1": 8}}}
+    return {"format": "acucare.course/1", "condition": {"icd10": "M54.50"},
+            "payer": "medicare", "timepoints": [baseline, *points]}  # fmt: skip
+
+
+def test_medicare_window_comes_from_the_dates_not_the_counts(registry: Registry) -> None:
+    """NCD 30.3.3: 12 visits in 90 days. The same 8 sessions and the same improvement leave
+    4 initial visits while the 90 days from the first session run, and none once they have
+    passed (only the 8 for an improving patient remain)."""
+    first = {"kind": "session", "session": 1, "date": "2026-01-06"}
+    eighth = {"kind": "session", "session": 8, "date": "2026-03-30"}
+
+    def left(review_date: str) -> tuple[int, str]:
+        review = {"kind": "review", "session": 8, "date": review_date,
+                  "scores": {"nrs": {"1": 4}}}  # fmt: skip
+        document: dict[str, Any] = review_document(_medicare(first, eighth, review), registry)
+        payer = document["payer"]
+        return payer["covered_sessions_left"], payer["why"]
+
+    inside, why_inside = left("2026-04-05")  # day 90, counting the first session as day 1
+    after, why_after = left("2026-04-06")
+    assert inside == 4, why_inside
+    assert after == 8, why_after  # the 4 unused initial visits lapsed; 8 for improving
+    assert "run to 2026-04-05" in why_inside
+    assert "ended on 2026-04-05, with 8 visits known to fall in them" in why_after

@@ -411,7 +411,7 @@ def _primary(top: Mapping[str, object], baseline: Timepoint, registry: Registry)
         if found is None:
             raise InputError(
                 field="timepoints[0].scores",
-                message="the baseline must measure pain (nrs or peg), or name the primary",
+                message="the baseline must measure pain (NRS or PEG), or name the primary",
                 allowed=["nrs", "peg"],
             )
         primary = found
@@ -419,6 +419,9 @@ def _primary(top: Mapping[str, object], baseline: Timepoint, registry: Registry)
     if result is None or result.total is None:
         raise InputError(
             field=f"timepoints[0].scores.{primary}",
-            message=f"the baseline needs a complete {primary} score: it is the primary outcome",
+            message=(
+                f"the baseline needs a complete {instrument_tables(registry)[primary].name} "
+                "score: it is the primary outcome"
+            ),
         )
     return primary

@@ -96,6 +96,11 @@ def review_to_document(review: Review) -> dict[str, object]:
                 "name": review.payer.payer,
                 "policy": review.payer.policy,
                 "covered_sessions_left": review.payer.covered_sessions_left,
+                "initial_window_ends": (
+                    review.payer.initial_window_ends.isoformat()
+                    if review.payer.initial_window_ends
+                    else None
+                ),
                 "why": review.payer.why,
                 "citations": list(review.payer.citations),
             }

@@ -10,6 +10,7 @@ each instrument's minimal important difference, with the floor rules, through
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -28,6 +29,7 @@ from acucare.kb.records.review_rules import (
     ReviewCondition,
     ReviewRule,
     Tier,
+    TimepointKind,
     ordered_rules,
 )
 from acucare.kb.registry import Registry
@@ -109,6 +111,7 @@ class PayerLimits:
     why: str
     citations: tuple[str, ...]
     used_up: bool = False  # every visit the payer allows has been delivered
+    initial_window_ends: dt.date | None = None  # the last day of the initial visits' window
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +203,7 @@ def _outcome(course: Course, instrument: str, registry: Registry) -> Outcome | N
             change=None,
             percent_change=None,
             tier=None,
-            message=f"{table.instrument} has not been measured again since baseline.",
+            message=f"{table.name} has not been measured again since baseline.",
             citations=(),
             baseline_band=base.band,
         )
@@ -344,76 +347,148 @@ def _payer(
     condition = course.condition
     limits = condition.coverage("CMS") if condition is not None else None
     if limits is None:
-        name = condition.name if condition is not None else "this condition"
-        why = (
-            f"Medicare covers acupuncture only for chronic low back pain (NCD 30.3.3), "
-            f"not for {name.lower() if condition else name}."
-            if condition is not None
-            else "Give the condition's ICD-10-CM code: Medicare covers acupuncture only for "
-            "chronic low back pain (NCD 30.3.3)."
-        )
-        return PayerLimits(
-            "medicare",
-            "NCD 30.3.3",
-            0 if condition is not None else None,
-            why,
-            ("cms_ncd_30_3_3", "cms_ncd_30_3"),
-        )
+        return _not_covered(condition)
     cited = tuple(ref.id for ref in limits.citations if ref.evidence != "unverified")
     delivered = course.sessions_delivered
     regressing = primary.state == "worse" or (pgic is not None and pgic.tier == "worse")
     improving = primary.state in IMPROVING and not regressing
     judged = primary.state != "not_measured" and delivered >= review_point
-    # The 8 extra visits follow the first 12, and only for a patient who is improving.
-    allowed = limits.initial_visits
-    if delivered >= limits.initial_visits and improving:
+    window = _initial_window(course, limits.initial_window_days)
+    # The initial visits count only within the window; the 8 extra visits follow them (all
+    # used, or the window closed), and only for a patient who is improving.
+    initial = limits.initial_visits
+    if window.closed:
+        initial = min(initial, window.used)
+    allowed = initial
+    if (delivered >= limits.initial_visits or window.closed) and improving:
         allowed += limits.extension_visits
     allowed = min(allowed, limits.annual_max_visits)
-    stop = " or ".join(s.replace("_", " ") for s in limits.stop_when)
+    used_up = delivered >= allowed
     if regressing or (judged and not improving):
-        left = 0
+        stop = " or ".join(s.replace("_", " ") for s in limits.stop_when)
         why = (
             f"Medicare ({limits.policy}) requires treatment to stop when the patient is {stop}: "
             "no further visits are covered."
         )
-    else:
-        left = max(0, allowed - delivered)
+        return PayerLimits("medicare", limits.policy, 0, why, cited, used_up, window.ends)
+    why = (
+        f"{min(delivered, allowed)} of {allowed} covered visits used"
+        + (f" and {delivered - allowed} more delivered" if delivered > allowed else "")
+        + f": Medicare ({limits.policy}) covers up "
+        f"to {limits.initial_visits} visits in {limits.initial_window_days} days"
+        f"{window.describe(limits.initial_window_days)}, then "
+        f"{limits.extension_visits} more only for a patient who is improving"
+        + (" (this patient is, so far)" if improving else "")
+        + f"; no more than {limits.annual_max_visits} a year."
+    )
+    return PayerLimits(
+        "medicare",
+        limits.policy,
+        max(0, allowed - delivered),
+        why,
+        cited,
+        used_up,
+        window.ends,
+    )
+
+
+def _not_covered(condition: Condition | None) -> PayerLimits:
+    if condition is None:
         why = (
-            f"{delivered} of {allowed} covered visits used: Medicare ({limits.policy}) covers up "
-            f"to {limits.initial_visits} visits in {limits.initial_window_days} days, then "
-            f"{limits.extension_visits} more only for a patient who is improving"
-            + (" (this patient is, so far)" if improving else "")
-            + f"; no more than {limits.annual_max_visits} a year."
+            "Give the condition's ICD-10-CM code: Medicare covers acupuncture only for "
+            "chronic low back pain (NCD 30.3.3)."
         )
-    return PayerLimits("medicare", limits.policy, left, why, cited, delivered >= allowed)
+    else:
+        why = (
+            "Medicare covers acupuncture only for chronic low back pain (NCD 30.3.3), "
+            f"not for {condition.name.lower()}."
+        )
+    return PayerLimits(
+        "medicare",
+        "NCD 30.3.3",
+        0 if condition is not None else None,
+        why,
+        ("cms_ncd_30_3_3", "cms_ncd_30_3"),
+    )
 
 
-def _holds(
-    condition: ReviewCondition,
-    course: Course,
-    primary: PrimaryOutcome,
-    pgic: PgicOutcome | None,
-    flags: frozenset[str],
-    payer: PayerLimits | None,
-    early: bool,
-) -> bool:
-    if condition.flags and not flags.intersection(condition.flags):
-        return False
-    if condition.primary and primary.state not in condition.primary:
-        return False
-    if condition.pgic and (pgic is None or pgic.tier not in condition.pgic):
-        return False
-    if condition.latest_kind and course.latest.kind not in condition.latest_kind:
-        return False
-    if condition.payer is not None and course.payer != condition.payer:
-        return False
-    if condition.before_review_point is not None and early != condition.before_review_point:
-        return False
-    if condition.coverage_used_up is not None:
-        used_up = payer is not None and payer.used_up
-        if used_up != condition.coverage_used_up:
-            return False
-    return True
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """The payer's initial window (NCD 30.3.3: 12 visits in 90 days), read from the dates.
+
+    It opens on the first session's date. When the course does not date session 1 itself,
+    it opens on the last timepoint before any session (the earliest the first session can
+    have been): the narrower window, so that an unknown date never grants more visits.
+    """
+
+    opens: dt.date | None  # None: no session delivered yet
+    exact: bool  # the course dates the first session itself
+    ends: dt.date | None  # the window's last day
+    closed: bool  # the latest timepoint is after the window
+    used: int  # sessions known to be delivered within the window
+
+    def describe(self, days: int) -> str:
+        if self.opens is None or self.ends is None:
+            return " from the first session"
+        start = (
+            f"the first session on {self.opens.isoformat()}"
+            if self.exact
+            else f"{self.opens.isoformat()} (the first session is not dated: counted from the "
+            "last timepoint before it)"
+        )
+        if not self.closed:
+            return f"; the {days} days from {start} run to {self.ends.isoformat()}"
+        return (
+            f"; the {days} days from {start} ended on {self.ends.isoformat()}, "
+            f"with {self.used} visit{'s' if self.used != 1 else ''} known to fall in them"
+        )
+
+
+def _initial_window(course: Course, days: int) -> _Window:
+    points = course.timepoints
+    first = next((i for i, t in enumerate(points) if t.session >= 1), None)
+    if first is None:
+        return _Window(None, False, None, False, 0)
+    exact = points[first].kind == "session" and points[first].session == 1
+    opens = points[first].date if exact else points[first - 1].date
+    ends = opens + dt.timedelta(days=days - 1)
+    used = max((t.session for t in points if t.date <= ends), default=0)
+    return _Window(opens, exact, ends, course.latest.date > ends, used)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFacts:
+    """What the review-rule decision table reads about a course, and nothing else.
+
+    The review engine builds it from a course; the planner builds hypothetical ones to say,
+    from the same table, what a review will make of an outcome (one source of truth).
+    """
+
+    primary: PrimaryState
+    pgic: Tier | None = None
+    flags: frozenset[str] = frozenset()
+    latest_kind: TimepointKind = "review"
+    payer: str | None = None
+    early: bool = False  # fewer sessions than the review point
+    coverage_used_up: bool = False
+
+
+def _holds(condition: ReviewCondition, facts: ReviewFacts) -> bool:
+    checks = (
+        not condition.flags or bool(facts.flags.intersection(condition.flags)),
+        not condition.primary or facts.primary in condition.primary,
+        not condition.pgic or (facts.pgic is not None and facts.pgic in condition.pgic),
+        not condition.latest_kind or facts.latest_kind in condition.latest_kind,
+        condition.payer is None or facts.payer == condition.payer,
+        condition.before_review_point is None or facts.early == condition.before_review_point,
+        condition.coverage_used_up is None or facts.coverage_used_up == condition.coverage_used_up,
+    )
+    return all(checks)
+
+
+def decide(rules: tuple[ReviewRule, ...], facts: ReviewFacts) -> ReviewRule | None:
+    """The first rule of the decision table that holds for `facts` (None: none does)."""
+    return next((rule for rule in rules if any(_holds(c, facts) for c in rule.when)), None)
 
 
 def _recommend(
@@ -425,16 +500,24 @@ def _recommend(
     payer: PayerLimits | None,
     early: bool,
 ) -> Recommendation:
-    codes = frozenset(f.code for f in flags)
-    for rule in rules:
-        if any(_holds(c, course, primary, pgic, codes, payer, early) for c in rule.when):
-            return Recommendation(
-                rule.action,
-                rule.why,
-                tuple(ref.id for ref in rule.citations if ref.evidence != "unverified"),
-                rule.ref,
-            )
-    # `kb check` insists that the last rule always holds; fail closed if it ever did not.
+    facts = ReviewFacts(
+        primary=primary.state,
+        pgic=pgic.tier if pgic is not None else None,
+        flags=frozenset(f.code for f in flags),
+        latest_kind=course.latest.kind,
+        payer=course.payer,
+        early=early,
+        coverage_used_up=payer is not None and payer.used_up,
+    )
+    rule = decide(rules, facts)
+    if rule is None:
+        # `kb check` insists that the last rule always holds; fail closed if it ever did not.
+        return Recommendation(
+            "modify", "No review rule applied: review the plan with the patient.", (), "none"
+        )
     return Recommendation(
-        "modify", "No review rule applied: review the plan with the patient.", (), "none"
+        rule.action,
+        rule.why,
+        tuple(ref.id for ref in rule.citations if ref.evidence != "unverified"),
+        rule.ref,
     )

@@ -27,6 +27,7 @@ from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.conditions import Condition, condition_for_icd10
 from acucare.kb.records.instruments import Instrument
 from acucare.kb.records.protocols import Protocol
+from acucare.kb.records.review_rules import ordered_rules
 from acucare.kb.registry import Registry
 
 
@@ -184,8 +185,9 @@ def _treat(
         treated.outcome = _not_assessed("treatment cannot start (see cannot_start)")
         return treated
     if protocol is not None:
-        alternatives = [
-            pid
+        protocols = registry.of(Protocol)
+        alternatives = [  # by name: the review text is read by people, not by code
+            protocols[pid].name
             for pid in registry.index("protocols_by_condition").get(protocol.conditions[0], ())
             if pid != protocol.id
         ]
@@ -194,6 +196,7 @@ def _treat(
             condition,
             primary_measure(answers),
             registry.of(Instrument),
+            ordered_rules(registry),
             alternative=alternatives[0] if alternatives else None,
             chronic=chronic,
             pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),

@@ -1,9 +1,11 @@
 """Review points: when to judge the course, against what threshold, and what to do if not met.
 
 Thresholds are read from the knowledge base, never stated here: the pain threshold (IMMPACT
-30 %) from the NRS record's change rule, the PGIC answers that count as improvement from the
-PGIC record, the headache responder definition (50 % fewer days) from the condition's
-`meaningful_change`, and the payer's visit limits from the condition's `coverage_limits`.
+30 %) from the NRS record's change rule, the headache responder definition (50 % fewer days)
+from the condition's `meaningful_change`, and the payer's visit limits from the condition's
+`coverage_limits`. What a PGIC answer means at the review is asked of the review engine's
+own decision table (`acucare.domain.outcomes.review.decide`), so that the plan promises
+nothing the review would not do.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from acucare.domain.outcomes.review import TIER_OF_CATEGORY, ReviewFacts, decide
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.conditions import Condition, CoverageLimits, MeaningfulChange
 from acucare.kb.records.instruments import ChangeThreshold, Instrument
 from acucare.kb.records.protocols import Protocol
+from acucare.kb.records.review_rules import Action, ReviewRule, Tier
 
 HEADACHE_GROUPS = ("migraine", "tension_type_headache")
 
@@ -55,16 +59,58 @@ def pain_threshold(instruments: Mapping[str, Instrument]) -> ChangeThreshold | N
     return None
 
 
-def pgic_improved(instruments: Mapping[str, Instrument]) -> tuple[tuple[int, ...], tuple[Any, ...]]:
-    """PGIC answers that count as an important improvement, with the scale's sources."""
+# What the review does, in the words of a plan's review text.
+_ACTION_WORDS: dict[Action, str] = {
+    "continue": "the course continues as planned",
+    "modify": (
+        "the plan is reviewed with them (points, dose, the other components) rather than "
+        "continued unchanged"
+    ),
+    "stop": "acupuncture stops",
+    "refer": "they are referred",
+    "discharge": "they are discharged with the outcome recorded",
+}
+
+
+def pgic_at_review(
+    instruments: Mapping[str, Instrument], rules: tuple[ReviewRule, ...]
+) -> tuple[str, tuple[Any, ...]]:
+    """What the review does when the patient rates themselves improved on the PGIC while
+    pain has not fallen by an important amount, read from the review-rule decision table;
+    with the PGIC scale's sources. Empty when the PGIC has no acting improvement answers."""
     pgic = instruments.get("pgic")
     if pgic is None:
-        return (), ()
+        return "", ()
     for scale in pgic.scales:
-        codes = tuple(o.code for o in scale.options if o.change in ("better", "much_better"))
-        if codes and acts_on(scale.citations):
-            return tuple(sorted(codes)), scale.citations
-    return (), ()
+        if not acts_on(scale.citations):
+            continue
+        options = [o for o in scale.options if o.change in ("better", "much_better")]
+        if not options:
+            continue
+        actions = {
+            _action(rules, TIER_OF_CATEGORY[o.change]) for o in options if o.change is not None
+        }
+        if len(actions) != 1 or None in actions:
+            continue
+        (action,) = actions
+        assert action is not None
+        labels = " or ".join(
+            f"{o.label.lower()} (answer {o.code})" if o.label else f"answer {o.code}"
+            for o in options
+        )
+        text = (
+            f"A patient who rates themselves {labels} on the PGIC while pain has not fallen "
+            f"this much has not met it: {_ACTION_WORDS[action]}."
+        )
+        if action == "continue":
+            text = f"A patient who rates themselves {labels} on the PGIC has met it."
+        return text, scale.citations
+    return "", ()
+
+
+def _action(rules: tuple[ReviewRule, ...], pgic_tier: Tier) -> Action | None:
+    rule = decide(rules, ReviewFacts(primary="no_important_change", pgic=pgic_tier))
+    return rule.action if rule is not None else None
 
 
 def _change(condition: Condition | None, measure: str, *levels: str) -> MeaningfulChange | None:
@@ -98,6 +144,7 @@ def build_reviews(
     condition: Condition | None,
     baseline: Baseline,
     instruments: Mapping[str, Instrument],
+    rules: tuple[ReviewRule, ...],
     *,
     alternative: str | None,
     chronic: bool | None,
@@ -105,10 +152,10 @@ def build_reviews(
 ) -> list[dict[str, Any]]:
     course = protocol.course
     pain = pain_threshold(instruments)
-    pgic_codes, pgic_sources = pgic_improved(instruments)
+    pgic_text, pgic_sources = pgic_at_review(instruments, rules)
     reviews: list[dict[str, Any]] = []
     change_away = (
-        f"try the other protocol for this condition ({alternative})"
+        f"try the other protocol for this condition, {alternative}"
         if alternative
         else "re-examine the diagnosis and the point selection"
     )
@@ -122,12 +169,9 @@ def build_reviews(
             if target is not None and baseline.value is not None
             else " (record a baseline at the first session)"
         )
-        success = f"At least {_fmt(percent)} % less pain: {measured}"
-        if pgic_codes:
-            success += (
-                "; or the patient rates themselves much or very much improved on the PGIC"
-                f" (answer {' or '.join(str(c) for c in pgic_codes)})"
-            )
+        success = f"At least {_fmt(percent)} % less pain: {measured}."
+        if pgic_text:
+            success += " " + pgic_text
         reviews.append(
             {
                 "after_session": course.review_after_session,
@@ -136,7 +180,7 @@ def build_reviews(
                 "measure": baseline.measure,
                 "baseline": baseline.value,
                 "target": target,
-                "success": success + ".",
+                "success": success,
                 "if_not_met": (
                     "If pain has not improved, change approach — "
                     f"{change_away}, or give more weight to the other components of this plan — "

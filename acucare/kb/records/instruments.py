@@ -438,6 +438,7 @@ class ScoringTable:
 
     instrument: str
     version: str
+    name: str  # the instrument as a person reads it ("PHQ-9"), for messages
     method: ScoringMethod
     keys: dict[str, int]  # answer key "1".."N" -> item index
     item_numbers: tuple[str, ...]  # the allowed keys, in order
@@ -506,6 +507,7 @@ def compile_instrument(instrument: Instrument) -> ScoringTable:
     return ScoringTable(
         instrument=instrument.id,
         version=instrument.version,
+        name=instrument.short_name,
         method=scoring.method,
         keys={str(item.number): index for index, item in enumerate(items)},
         item_numbers=tuple(str(item.number) for item in items),
