@@ -11,7 +11,7 @@ DEMO_DB := var/demo.sqlite3
 PYTEST_WORKERS ?= 2
 export PYTEST_WORKERS
 
-.PHONY: install demo serve worker deploy-check test lint typecheck kbcheck migrations-check pytest pytest-sqlite pytest-postgres browser-deps bench clean lock
+.PHONY: install demo serve worker deploy-check test lint typecheck kbcheck migrations-check pytest pytest-sqlite pytest-postgres browser-deps document-deps bench clean lock
 
 install: $(STAMP)
 
@@ -43,7 +43,7 @@ serve: install
 worker: install
 	exec $(BIN)/python manage.py worker
 
-test: install lint typecheck kbcheck migrations-check deploy-check browser-deps pytest
+test: install lint typecheck kbcheck migrations-check deploy-check browser-deps document-deps pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -65,6 +65,10 @@ deploy-check: install
 
 browser-deps:
 	@bash scripts/ensure-chromium.sh
+
+# The document tests read the generated PDFs with Debian's poppler-utils.
+document-deps:
+	@bash scripts/ensure-poppler.sh
 
 pytest: pytest-sqlite pytest-postgres
 

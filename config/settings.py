@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "acucare.portal",
     "acucare.education",
     "acucare.fhir",
+    "acucare.documents",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -169,6 +170,13 @@ STATIC_ROOT: Path | None = Path(env.string("ACUCARE_STATIC_ROOT", str(VAR_DIR / 
 # Stored documents (exports, uploads): kept on disk here and included in backups.
 MEDIA_ROOT = Path(env.string("ACUCARE_DOCUMENTS_DIR", str(VAR_DIR / "documents")))
 MEDIA_URL = "documents/"
+# The letterhead of letters and reports (docs/documents.md); the clinic's name is the
+# clinic settings row's.
+ACUCARE_CLINIC_ADDRESS = env.string("ACUCARE_CLINIC_ADDRESS", "").replace("\\n", "\n")
+ACUCARE_CLINIC_PHONE = env.string("ACUCARE_CLINIC_PHONE", "")
+ACUCARE_CLINIC_EMAIL = env.string("ACUCARE_CLINIC_EMAIL", "")
+ACUCARE_DOCUMENT_LOGO = env.string("ACUCARE_DOCUMENT_LOGO", "")
+ACUCARE_DOCUMENT_COLOUR = env.string("ACUCARE_DOCUMENT_COLOUR", "#1f4e79")
 # whitenoise serves the collected static files with hashed names and gzip/brotli copies
 # (`manage.py collectstatic`, which `make serve` runs). A development checkout serves
 # them from the apps' folders as they are.

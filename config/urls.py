@@ -12,6 +12,7 @@ urlpatterns = [
     path("assessments/", include("acucare.assessments.urls")),
     path("treatment/", include("acucare.treatment.urls")),
     path("outcomes/", include("acucare.outcomes.urls")),
+    path("documents/", include("acucare.documents.urls")),
     path("appointments/", include("acucare.scheduling.urls")),
     path("today/", include("acucare.today.urls")),
     path("portal/learn/", include("acucare.education.urls")),

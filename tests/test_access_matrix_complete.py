@@ -14,6 +14,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.documents.test_access_matrix import DOCUMENTS_MATRIX
 from tests.fhir.test_access_matrix import FHIR_MATRIX, RECORD_EXPORT_MATRIX
 from tests.outcomes.test_access_matrix import OUTCOMES_MATRIX
 from tests.patients.test_access_matrix import API, MATRIX, PAGE, TREATMENT_MATRIX
@@ -78,6 +79,7 @@ def matrix_rows(kind: str) -> set[tuple[str, str]]:
             *MATRIX,
             *TREATMENT_MATRIX,
             *OUTCOMES_MATRIX,
+            *DOCUMENTS_MATRIX,
             *_portal_matrix(),
             *FHIR_MATRIX,
             *RECORD_EXPORT_MATRIX,

@@ -209,6 +209,7 @@ def build_stage(
         complaint=spec.complaint,
         started_on=today - dt.timedelta(days=spec.started_days_ago),
         conditions=[patients.ConditionInput(code, weeks) for code, weeks in spec.conditions],
+        referral=patients.Referral(source="gp"),
     )
     if spec.shared:
         other = next(

@@ -39,6 +39,20 @@ STAFF = (
     StaffAccount("dr.okafor", Role.PRACTITIONER, "Ngozi", "Okafor"),
     StaffAccount("reception", Role.RECEPTION, "Sam", "Rivera"),
 )
+DEMO_GPS = (
+    {
+        "gp_name": "Dr Helen Okafor",
+        "gp_practice": "Riverside Medical Practice",
+        "gp_address": "2 Riverside Walk\nDemo Town",
+        "gp_email": f"riverside.practice@{DEMO_MARKER}",
+    },
+    {
+        "gp_name": "Dr Samuel Price",
+        "gp_practice": "Orchard Health Centre",
+        "gp_address": "40 Orchard Close\nDemo Town",
+        "gp_email": f"orchard.health@{DEMO_MARKER}",
+    },
+)
 STREETS = ("Mill Lane", "Station Road", "Church Street", "Park Avenue", "Orchard Close")
 
 
@@ -149,6 +163,9 @@ def _patients(users: dict[str, User], today: dt.date) -> int:
                 phone=f"020 7946 0{index % 1000:03d}",
                 email=spec.email,
                 address=f"{index * 7 % 97 + 1} {STREETS[index % len(STREETS)]}\nDemo Town",
+                # Every demo patient has a GP at one of two demo practices, so letters and
+                # reports have someone to go to (docs/documents.md).
+                **DEMO_GPS[index % len(DEMO_GPS)],
             ),
         )
         demo_clinic.build_stage(spec, patient, users, today)

@@ -141,7 +141,7 @@ class Progress:
             if point is None:
                 continue
             when = _when(point)
-            for instrument, total in _totals(point).items():
+            for instrument, total in measurement_totals(point).items():
                 latest[instrument] = (
                     engine.instrument_names([instrument])[0],
                     f"{total:g}",
@@ -199,7 +199,8 @@ def _when(point: MeasurementPoint) -> str:
     return f"{KIND_LABELS[point.kind].lower()}, {point.date:%-d %b %Y}"
 
 
-def _totals(point: MeasurementPoint) -> dict[str, float]:
+def measurement_totals(point: MeasurementPoint) -> dict[str, float]:
+    """Each questionnaire's total at one measurement (unscorable answers left out)."""
     knowledge = registry()
     totals: dict[str, float] = {}
     for instrument, answers in point.scores.items():
@@ -393,7 +394,7 @@ def _charts(progress: Progress) -> None:
         if point is None:
             continue
         label = _when(point).split(",")[0].capitalize()
-        for name, total in _totals(point).items():
+        for name, total in measurement_totals(point).items():
             series.setdefault(name, []).append(charts.DomainValue(label, point.session, total))
     progress.domain_charts = charts.domain_charts(series)
 

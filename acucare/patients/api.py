@@ -18,7 +18,14 @@ from acucare.core.roles import require_practitioner
 from acucare.domain.text import MAX_SEARCH_LENGTH
 from acucare.patients import selectors, services
 from acucare.patients.conditions import ConditionOption, search_conditions
-from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient, Sex
+from acucare.patients.models import (
+    Episode,
+    EpisodeCondition,
+    EpisodeStatus,
+    Patient,
+    ReferralSource,
+    Sex,
+)
 
 router = Router(tags=["patients"])
 
@@ -32,6 +39,10 @@ class PatientIn(Schema):
     phone: Annotated[str, Field(max_length=40)] = ""
     email: Annotated[str, Field(max_length=254)] = ""
     address: str = ""
+    gp_name: Annotated[str, Field(max_length=200, description="The patient's GP")] = ""
+    gp_practice: Annotated[str, Field(max_length=200)] = ""
+    gp_address: str = ""
+    gp_email: Annotated[str, Field(max_length=254)] = ""
     primary_practitioner: UUID | None = Field(
         None, description="Required for reception; a practitioner registers their own patients."
     )
@@ -56,6 +67,10 @@ class PatientOut(Schema):
     phone: str
     email: str
     address: str
+    gp_name: str
+    gp_practice: str
+    gp_address: str
+    gp_email: str
     primary_practitioner: PractitionerRef
     version: int
     updated_at: dt.datetime
@@ -93,7 +108,28 @@ class ConditionOptionOut(Schema):
     condition_name: str
 
 
-class EpisodeIn(Schema):
+class ReferralIn(Schema):
+    referral_source: str = Field(
+        "self",
+        json_schema_extra={"enum": list(ReferralSource.values)},
+        description="self, gp (the GP on the patient's details) or clinician (named below)",
+    )
+    referrer_name: Annotated[str, Field(max_length=200)] = ""
+    referrer_practice: Annotated[str, Field(max_length=200)] = ""
+    referrer_address: str = ""
+    referrer_email: Annotated[str, Field(max_length=254)] = ""
+
+    def referral(self) -> services.Referral:
+        return services.Referral(
+            source=self.referral_source,
+            name=self.referrer_name,
+            practice=self.referrer_practice,
+            address=self.referrer_address,
+            email=self.referrer_email,
+        )
+
+
+class EpisodeIn(ReferralIn):
     complaint: Annotated[str, Field(min_length=1, max_length=200)]
     started_on: dt.date | None = None
     conditions: Annotated[list[ConditionIn], Field(min_length=1, max_length=10)]
@@ -104,6 +140,9 @@ class EpisodeUpdateIn(Schema):
     status: str = Field(json_schema_extra={"enum": list(EpisodeStatus.values)})
     ended_on: dt.date | None = None
     version: int = Field(description="The `version` you read; a stale version is refused with 409.")
+    referral: ReferralIn | None = Field(
+        None, description="Who referred the episode; leave it out to keep it as it is."
+    )
 
 
 class EpisodeOut(Schema):
@@ -115,6 +154,11 @@ class EpisodeOut(Schema):
     ended_on: dt.date | None
     version: int
     conditions: list[ConditionOut]
+    referral_source: str
+    referrer_name: str
+    referrer_practice: str
+    referrer_address: str
+    referrer_email: str
 
 
 def patient_out(patient: Patient) -> PatientOut:
@@ -128,6 +172,10 @@ def patient_out(patient: Patient) -> PatientOut:
         phone=patient.phone,
         email=patient.email,
         address=patient.address,
+        gp_name=patient.gp_name,
+        gp_practice=patient.gp_practice,
+        gp_address=patient.gp_address,
+        gp_email=patient.gp_email,
         primary_practitioner=PractitionerRef(
             public_id=patient.primary_practitioner.public_id,
             name=patient.primary_practitioner.display_name,
@@ -158,6 +206,11 @@ def episode_out(episode: Episode) -> EpisodeOut:
         ended_on=episode.ended_on,
         version=episode.version,
         conditions=[condition_out(c) for c in episode.conditions.all()],
+        referral_source=episode.referral_source,
+        referrer_name=episode.referrer_name,
+        referrer_practice=episode.referrer_practice,
+        referrer_address=episode.referrer_address,
+        referrer_email=episode.referrer_email,
     )
 
 
@@ -171,6 +224,10 @@ def _demographics(payload: PatientIn) -> services.Demographics:
         phone=payload.phone,
         email=payload.email,
         address=payload.address,
+        gp_name=payload.gp_name,
+        gp_practice=payload.gp_practice,
+        gp_address=payload.gp_address,
+        gp_email=payload.gp_email,
     )
 
 
@@ -283,6 +340,7 @@ def create_episode(
             patient_id=patient_id,
             complaint=payload.complaint,
             started_on=payload.started_on,
+            referral=payload.referral(),
             conditions=[
                 services.ConditionInput(c.icd10, c.duration_weeks) for c in payload.conditions
             ],
@@ -317,6 +375,7 @@ def update_episode(request: HttpRequest, episode_id: UUID, payload: EpisodeUpdat
         complaint=payload.complaint,
         status=payload.status,
         ended_on=payload.ended_on,
+        referral=payload.referral.referral() if payload.referral else None,
     )
     return episode_out(episode)
 

@@ -8,7 +8,8 @@ from django import forms
 from acucare.core.fields import ClinicDateField
 from acucare.domain.errors import InputError
 from acucare.patients.conditions import normalise_icd10
-from acucare.patients.models import EpisodeStatus, Sex
+from acucare.patients.models import EpisodeStatus, ReferralSource, Sex
+from acucare.patients.services import Referral
 
 MAX_CONDITIONS = 4
 
@@ -28,6 +29,17 @@ class PatientForm(forms.Form):
     )
     email = forms.EmailField(required=False)
     address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    gp_name = forms.CharField(
+        label="GP's name",
+        max_length=200,
+        required=False,
+        help_text="The patient's family doctor, to whom letters and reports are written.",
+    )
+    gp_practice = forms.CharField(label="GP practice", max_length=200, required=False)
+    gp_address = forms.CharField(
+        label="GP practice address", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    gp_email = forms.EmailField(label="GP's e-mail", required=False)
     primary_practitioner = forms.ChoiceField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -44,7 +56,55 @@ class PatientForm(forms.Form):
             del self.fields["primary_practitioner"]
 
 
-class EpisodeForm(forms.Form):
+class ReferralFields(forms.Form):
+    """Who referred the episode (new-episode and edit-episode forms)."""
+
+    referral_source = forms.ChoiceField(
+        label="Referred by",
+        choices=ReferralSource.choices,
+        initial=ReferralSource.SELF,
+        required=False,  # a form sent without it is a self-referral
+    )
+    referrer_name = forms.CharField(
+        label="Referring clinician's name",
+        max_length=200,
+        required=False,
+        help_text="Only when another clinician (not the patient's GP) referred the patient.",
+    )
+    referrer_practice = forms.CharField(
+        label="Referring clinician's practice", max_length=200, required=False
+    )
+    referrer_address = forms.CharField(
+        label="Referring clinician's address",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    referrer_email = forms.EmailField(label="Referring clinician's e-mail", required=False)
+
+    def referral(self) -> Referral:
+        data = self.cleaned_data
+        return Referral(
+            source=str(data.get("referral_source") or ReferralSource.SELF),
+            name=str(data.get("referrer_name") or ""),
+            practice=str(data.get("referrer_practice") or ""),
+            address=str(data.get("referrer_address") or ""),
+            email=str(data.get("referrer_email") or ""),
+        )
+
+    def referral_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in REFERRAL_FIELDS]
+
+
+REFERRAL_FIELDS = (
+    "referral_source",
+    "referrer_name",
+    "referrer_practice",
+    "referrer_address",
+    "referrer_email",
+)
+
+
+class EpisodeForm(ReferralFields):
     complaint = forms.CharField(
         max_length=200, help_text="In the patient's words or a short clinical summary."
     )
@@ -94,7 +154,8 @@ class ShareForm(forms.Form):
         ] + [(str(p.public_id), p.display_name) for p in practitioners]
 
 
-class EpisodeEditForm(forms.Form):
+class EpisodeEditForm(ReferralFields):
+    field_order = ("complaint", "status", "ended_on", *REFERRAL_FIELDS)
     complaint = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=EpisodeStatus.choices)
     ended_on = ClinicDateField(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -34,6 +35,12 @@ class Patient(Versioned):
     primary_practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="primary_patients"
     )
+    # The patient's general practitioner (family doctor): whom letters and reports go to
+    # when the episode names no other referrer (docs/documents.md).
+    gp_name = models.CharField("GP's name", max_length=200, blank=True)
+    gp_practice = models.CharField("GP practice", max_length=200, blank=True)
+    gp_address = models.TextField("GP practice address", blank=True)
+    gp_email = models.EmailField("GP's e-mail", blank=True)
 
     class Meta:
         ordering = (
@@ -88,6 +95,24 @@ class EpisodeStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """A clinician that letters are written to (name, practice, address, e-mail)."""
+
+    name: str
+    practice: str
+    address: str
+    email: str
+    # "referrer" (the clinician who referred the episode) or "gp" (the patient's GP).
+    role: str
+
+
+class ReferralSource(models.TextChoices):
+    SELF = "self", "Self-referred"
+    GP = "gp", "The patient's GP"
+    CLINICIAN = "clinician", "Another clinician"
+
+
 class Episode(Versioned):
     """One episode of care for one complaint."""
 
@@ -99,6 +124,15 @@ class Episode(Versioned):
     )
     started_on = models.DateField(default=timezone.localdate)
     ended_on = models.DateField(null=True, blank=True)
+    # Who referred this episode. A clinician other than the patient's GP is named here;
+    # a GP referral points at the GP on the patient's details.
+    referral_source = models.CharField(
+        max_length=10, choices=ReferralSource.choices, default=ReferralSource.SELF
+    )
+    referrer_name = models.CharField(max_length=200, blank=True)
+    referrer_practice = models.CharField(max_length=200, blank=True)
+    referrer_address = models.TextField(blank=True)
+    referrer_email = models.EmailField(blank=True)
 
     class Meta:
         ordering = (
@@ -110,10 +144,33 @@ class Episode(Versioned):
                 condition=models.Q(status__in=[s.value for s in EpisodeStatus]),
                 name="episode_status_known",
             ),
+            models.CheckConstraint(
+                condition=models.Q(referral_source__in=[s.value for s in ReferralSource]),
+                name="episode_referral_source_known",
+            ),
         )
 
     def __str__(self) -> str:
         return self.complaint
+
+    @property
+    def addressee(self) -> Addressee | None:
+        """Whom letters about this episode go to: the referring clinician, else the
+        patient's GP; None when neither is recorded."""
+        if self.referral_source == ReferralSource.CLINICIAN and self.referrer_name:
+            return Addressee(
+                self.referrer_name,
+                self.referrer_practice,
+                self.referrer_address,
+                self.referrer_email,
+                "referrer",
+            )
+        patient = self.patient
+        if patient.gp_name:
+            return Addressee(
+                patient.gp_name, patient.gp_practice, patient.gp_address, patient.gp_email, "gp"
+            )
+        return None
 
 
 class EpisodeCondition(models.Model):

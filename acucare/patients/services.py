@@ -33,6 +33,7 @@ from acucare.patients.models import (
     EpisodeStatus,
     Patient,
     PatientShare,
+    ReferralSource,
     Sex,
 )
 
@@ -45,6 +46,10 @@ DEMOGRAPHIC_FIELDS = (
     "phone",
     "email",
     "address",
+    "gp_name",
+    "gp_practice",
+    "gp_address",
+    "gp_email",
 )
 
 
@@ -58,6 +63,11 @@ class Demographics:
     phone: str = ""
     email: str = ""
     address: str = ""
+    # The patient's GP: whom letters and reports go to (docs/documents.md).
+    gp_name: str = ""
+    gp_practice: str = ""
+    gp_address: str = ""
+    gp_email: str = ""
 
 
 _TEXT_LIMITS = {
@@ -67,7 +77,21 @@ _TEXT_LIMITS = {
     "phone": 40,
     "email": 254,
     "address": 1000,
+    "gp_name": 200,
+    "gp_practice": 200,
+    "gp_address": 1000,
+    "gp_email": 254,
 }
+_MULTILINE = frozenset({"address", "gp_address"})
+
+
+def _email(value: str, field: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError as exc:
+            raise InputError(field, "Enter a valid e-mail address, or leave it empty.") from exc
+    return value
 
 
 # Numbers written without a country code are read as the clinic's country's.
@@ -94,15 +118,16 @@ def _phone(text: str) -> str:
 def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(data, name) for name in DEMOGRAPHIC_FIELDS}
     for name, limit in _TEXT_LIMITS.items():
-        values[name] = plain_text(values[name], name, max_length=limit, multiline=name == "address")
+        values[name] = plain_text(
+            values[name], name, max_length=limit, multiline=name in _MULTILINE
+        )
     for name in ("given_name", "family_name"):
         if not values[name]:
             raise InputError(name, "This field is required.")
-    if values["email"]:
-        try:
-            validate_email(values["email"])
-        except ValidationError as exc:
-            raise InputError("email", "Enter a valid e-mail address, or leave it empty.") from exc
+    _email(values["email"], "email")
+    _email(values["gp_email"], "gp_email")
+    if not values["gp_name"] and any(values[n] for n in ("gp_practice", "gp_address", "gp_email")):
+        raise InputError("gp_name", "Name the GP whose practice, address or e-mail you gave.")
     if values["phone"]:
         values["phone"] = _phone(values["phone"])
     if values["sex"] not in Sex.values:
@@ -271,6 +296,60 @@ def patient_unshare(
 
 
 @dataclass(frozen=True)
+class Referral:
+    """Who referred an episode. `name`, `practice`, `address` and `email` describe a
+    referring clinician (`source` "clinician"); a GP referral uses the patient's GP."""
+
+    source: str = ReferralSource.SELF
+    name: str = ""
+    practice: str = ""
+    address: str = ""
+    email: str = ""
+
+
+_REFERRER_LIMITS = {"name": 200, "practice": 200, "address": 1000, "email": 254}
+
+
+def _clean_referral(referral: Referral, patient: Patient) -> dict[str, str]:
+    """The episode's referral columns; errors name the API and form fields
+    (`referral_source`, `referrer_name`, …)."""
+    if referral.source not in ReferralSource.values:
+        raise InputError(
+            "referral_source",
+            f"'{referral.source}' is not a referral source.",
+            list(ReferralSource.values),
+        )
+    values = {
+        f"referrer_{name}": plain_text(
+            getattr(referral, name),
+            f"referrer_{name}",
+            max_length=limit,
+            multiline=name == "address",
+        )
+        for name, limit in _REFERRER_LIMITS.items()
+    }
+    if referral.source == ReferralSource.CLINICIAN:
+        if not values["referrer_name"]:
+            raise InputError("referrer_name", "Name the clinician who referred the patient.")
+        _email(values["referrer_email"], "referrer_email")
+    else:
+        if any(values.values()):
+            field = next(name for name, value in values.items() if value)
+            raise InputError(
+                field,
+                "Only a referral from another clinician names a referrer here; a GP "
+                "referral uses the GP on the patient's details.",
+            )
+        if referral.source == ReferralSource.GP and not patient.gp_name:
+            raise InputError(
+                "referral_source",
+                "The patient's details name no GP: add the GP to the patient's details first.",
+                list(ReferralSource.values),
+            )
+    return {"referral_source": referral.source, **values}
+
+
+@dataclass(frozen=True)
 class ConditionInput:
     icd10: str
     duration_weeks: int | None = None
@@ -317,6 +396,7 @@ def episode_create(
     complaint: str,
     conditions: Sequence[ConditionInput],
     started_on: dt.date | None = None,
+    referral: Referral | None = None,
     submission: uuid.UUID | None = None,
 ) -> Episode:
     patient = access_patient(actor, patient_id, clinical=True, write=True)
@@ -324,6 +404,7 @@ def episode_create(
     complaint = plain_text(complaint, "complaint", max_length=200)
     if not complaint:
         raise InputError("complaint", "Describe the complaint in a few words.")
+    referred = _clean_referral(referral or Referral(), patient)
     today = timezone.localdate()
     started_on = clinic_date(started_on or today, "started_on")
     if started_on > today:
@@ -335,6 +416,7 @@ def episode_create(
         complaint=complaint,
         started_on=started_on,
         status=EpisodeStatus.ACTIVE,
+        **referred,
         created_by=actor.user,
         updated_by=actor.user,
         created_at=now,
@@ -352,7 +434,10 @@ def episode_create(
         object_type="episode",
         object_id=episode.public_id,
         patient_id=patient.public_id,
-        detail={"conditions": [c.icd10 for c in cleaned]},
+        detail={
+            "conditions": [c.icd10 for c in cleaned],
+            "referral_source": referred["referral_source"],
+        },
     )
     return episode
 
@@ -366,8 +451,10 @@ def episode_update(
     complaint: str,
     status: str,
     ended_on: dt.date | None = None,
+    referral: Referral | None = None,
 ) -> Episode:
-    """Change an episode's complaint or status (e.g. put on hold, discharge)."""
+    """Change an episode's complaint or status (e.g. put on hold, discharge), and who
+    referred it when `referral` is given (None leaves the referral as it was)."""
     found = access_episode(actor, episode_id, write=True)
     episode = Episode.objects.select_for_update().select_related("patient").get(pk=found.pk)
     if episode.version != version:
@@ -388,10 +475,16 @@ def episode_update(
             raise InputError("ended_on", "The episode cannot end before it started.")
     else:
         ended_on = None
+    referred = _clean_referral(referral, episode.patient) if referral is not None else {}
     before = {"complaint": episode.complaint, "status": episode.status}
+    referral_changed = sorted(
+        name for name, value in referred.items() if getattr(episode, name) != value
+    )
     episode.complaint = complaint
     episode.status = status
     episode.ended_on = ended_on
+    for name, value in referred.items():
+        setattr(episode, name, value)
     episode.stamp(actor.user)
     episode.save()
     audit_record(
@@ -400,7 +493,11 @@ def episode_update(
         object_type="episode",
         object_id=episode.public_id,
         patient_id=episode.patient.public_id,
-        detail={"before": before, "after": {"complaint": complaint, "status": status}},
+        detail={
+            "before": before,
+            "after": {"complaint": complaint, "status": status},
+            "referral_fields": referral_changed,
+        },
     )
     return episode
 
@@ -408,6 +505,7 @@ def episode_update(
 __all__ = [
     "ConditionInput",
     "Demographics",
+    "Referral",
     "episode_create",
     "episode_update",
     "patient_create",

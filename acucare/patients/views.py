@@ -22,6 +22,7 @@ from acucare.patients.chart_sections import chart_sections
 from acucare.patients.conditions import search_conditions
 from acucare.patients.forms import (
     MAX_CONDITIONS,
+    REFERRAL_FIELDS,
     EpisodeEditForm,
     EpisodeForm,
     PatientForm,
@@ -58,6 +59,10 @@ def _demographics(data: dict[str, object]) -> services.Demographics:
         phone=str(data.get("phone") or ""),
         email=str(data.get("email") or ""),
         address=str(data.get("address") or ""),
+        gp_name=str(data.get("gp_name") or ""),
+        gp_practice=str(data.get("gp_practice") or ""),
+        gp_address=str(data.get("gp_address") or ""),
+        gp_email=str(data.get("gp_email") or ""),
     )
 
 
@@ -227,6 +232,7 @@ def episode_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 complaint=data["complaint"],
                 started_on=data["started_on"],
                 conditions=conditions,
+                referral=form.referral(),
                 submission=data.get("submission"),
             )
         except ConflictError as error:
@@ -285,12 +291,22 @@ def episode_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "status": episode.status,
         "ended_on": episode.ended_on,
         "version": episode.version,
+        **{name: getattr(episode, name) for name in REFERRAL_FIELDS},
     }
     form = EpisodeEditForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.episode_update(actor=actor, episode_id=episode.public_id, **form.cleaned_data)
+            services.episode_update(
+                actor=actor,
+                episode_id=episode.public_id,
+                version=data["version"],
+                complaint=data["complaint"],
+                status=data["status"],
+                ended_on=data.get("ended_on"),
+                referral=form.referral(),
+            )
         except InputError as error:
             apply_input_error(form, error)
         except ConflictError as error:
@@ -302,7 +318,10 @@ def episode_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if form.errors and status == 200:
         status = 422
     return render(
-        request, "patients/episode_edit.html", {"form": form, "episode": episode}, status=status
+        request,
+        "patients/episode_edit.html",
+        {"form": form, "episode": episode, "referral_names": REFERRAL_FIELDS},
+        status=status,
     )
 
 

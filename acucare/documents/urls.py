@@ -1,0 +1,9 @@
+from django.urls import path
+
+from acucare.documents import views
+
+app_name = "documents"
+urlpatterns = [
+    path("episodes/<uuid:episode_id>/<slug:kind>/", views.prepare, name="prepare"),
+    path("<uuid:document_id>/download/", views.download, name="download"),
+]

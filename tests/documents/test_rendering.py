@@ -1,0 +1,244 @@
+"""The PDF itself: a fixed discharge summary and referral letter rendered and read back
+as text (pdftotext) and as a page image (pdftoppm) against goldens, and the PDF's
+accessibility structure (tagged, language, title) read with pypdf.
+
+A golden is refreshed deliberately: `ACUCARE_UPDATE_GOLDEN=1 pytest tests/documents`
+rewrites them, and the diff is reviewed like code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from acucare.documents.content import (
+    Chart,
+    DocumentContent,
+    EventFacts,
+    Section,
+    SessionFacts,
+    Table,
+    adverse_events_section,
+    stricta_summary,
+)
+from acucare.documents.rendering import Letterhead, Signature, render_pdf
+from acucare.outcomes import charts
+from acucare.patients.models import Addressee
+from tests.documents.pdf_tools import (
+    GOLDEN,
+    image_difference,
+    page_image,
+    pdf_text,
+    png_bytes,
+    update_goldens,
+)
+
+HEAD = Letterhead(
+    name="Harbour Acupuncture Clinic",
+    address="1 Harbour Street\nDemo Town DT1 1AA",
+    phone="020 7946 0000",
+    email="desk@harbour.example",
+    colour="#1f4e79",
+)
+SIGNED = Signature(
+    name="Dr Mei Chen",
+    credentials="MSc, L.Ac.",
+    signed_at=dt.datetime(2026, 11, 30, 16, 45, tzinfo=dt.UTC),
+)
+GP = Addressee(
+    "Dr Helen Okafor", "Riverside Medical Practice", "2 Riverside Walk\nDemo Town", "", "gp"
+)
+
+
+def _sessions() -> list[SessionFacts]:
+    points: list[dict[str, object]] = [
+        {"code": "BL23", "side": "bilateral", "depth_mm": 25},
+        {"code": "GV3", "side": "midline"},
+        {"code": "BL40", "side": "bilateral"},
+    ]
+    electro = [
+        {
+            "electrodes": [{"code": "BL23", "side": "left"}, {"code": "BL23", "side": "right"}],
+            "frequency_hz": 2,
+            "waveform": "dense_disperse",
+            "intensity": "mild",
+            "duration_minutes": 20,
+        }
+    ]
+    return [
+        SessionFacts(
+            number=n,
+            date=dt.date(2026, 10, 5) + dt.timedelta(days=7 * (n - 1)),
+            points=points if n != 3 else points[:2],
+            needle={"gauge_mm": 0.25, "length_mm": 40, "material": "stainless_steel"},
+            electro_pairs=electro if n >= 4 else [],
+            retention_minutes=20 if n < 4 else 25,
+            needles_in=5 if n != 3 else 3,
+            pain_before=before,
+            pain_after=after,
+            adverse_events=(EventFacts("haematoma", "Minor", 3, False),) if n == 2 else (),
+        )
+        for n, (before, after) in enumerate(((7, 5), (6, 4), (6, 4), (5, 3), (4, 3), (3, 2)), 1)
+    ]
+
+
+def discharge_summary() -> DocumentContent:
+    sessions = _sessions()
+    drawn = charts.pain_chart(
+        [
+            charts.PainSession(s.number, f"{s.date:%-d %b %Y}", s.pain_before, s.pain_after)
+            for s in sessions
+        ],
+        baseline=7.0,
+        baseline_label="PEG",
+        reviews=[4],
+        discharge=6,
+        planned=6,
+    )
+    chart = Chart(
+        drawn.title,
+        drawn.description,
+        drawn.width,
+        drawn.height,
+        str(drawn.svg_body()),
+        Table(drawn.title, tuple(drawn.columns), tuple(tuple(r) for r in drawn.rows)),
+    )
+    return DocumentContent(
+        kind="discharge_summary",
+        title="Discharge summary",
+        patient_name="Ada Moreno",
+        patient_born=dt.date(1971, 3, 4),
+        patient_address="12 Mill Lane\nDemo Town",
+        date=dt.date(2026, 11, 30),
+        addressee=GP,
+        opening=(
+            "Ada Moreno was discharged from acupuncture for low back pain on "
+            "30 November 2026 after 6 sessions."
+        ),
+        sections=(
+            Section("Condition", items=("M54.50 Low back pain, unspecified (primary)",)),
+            Section(
+                "Plan and protocol",
+                items=("Care plan approved on 1 Oct 2026; 6 sessions planned.",),
+            ),
+            stricta_summary(sessions),
+            Section(
+                "Outcomes",
+                paragraphs=(
+                    "Response (IMMPACT tier): Substantial improvement (PEG 7 → 3, -57.1 %).",
+                ),
+                chart=chart,
+            ),
+            adverse_events_section(sessions),
+            Section(
+                "Recommendations",
+                paragraphs=(
+                    "Reason for discharge: Goals met.",
+                    "Advice given: Keep walking every day.",
+                ),
+            ),
+        ),
+        references=(
+            "Dworkin RH et al. (2008). Interpreting the clinical importance of treatment "
+            "outcomes in chronic pain clinical trials.",
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return render_pdf(discharge_summary(), head=HEAD, signature=SIGNED)
+
+
+def test_the_summary_reads_as_the_golden_text(pdf):
+    text = pdf_text(pdf)
+    golden = GOLDEN / "discharge_summary.txt"
+    if update_goldens():
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+def test_the_text_says_what_a_referrer_needs(pdf):
+    text = " ".join(pdf_text(pdf).split())
+    for expected in [
+        "Harbour Acupuncture Clinic",
+        "Dr Helen Okafor Riverside Medical Practice",
+        "Discharge summary",
+        "Patient: Ada Moreno, born 4 March 1971, 12 Mill Lane, Demo Town",
+        "Treatment delivered (STRICTA)",
+        "6 sessions from 5 Oct 2026 to 9 Nov 2026.",
+        "BL23 bilateral (6); GV3 midline (6); BL40 bilateral (5)",
+        "Needles inserted per session: 3 to 5.",
+        "0.25 × 40 mm, stainless steel (6 sessions)",
+        "Needle retention: 20 to 25 minutes.",
+        "2 Hz",
+        "Dense disperse",
+        "Substantial improvement",
+        "Session 2: haematoma, minor, 3 days.",
+        "Signed electronically by Dr Mei Chen, MSc, L.Ac., on 30 November 2026 at 16:45.",
+    ]:
+        assert expected in text, expected
+
+
+def test_the_first_page_looks_like_the_golden_image(pdf):
+    image = page_image(pdf, page=1)
+    golden = GOLDEN / "discharge_summary_page1.png"
+    if update_goldens():
+        golden.write_bytes(png_bytes(image))
+    with Image.open(golden) as expected:
+        assert image_difference(image, expected.convert("L")) < 2.0
+
+
+def test_the_image_check_notices_a_different_page(pdf):
+    """The comparison can fail: another document's first page is far from the golden."""
+    other = render_pdf(
+        DocumentContent(
+            kind="patient_report",
+            title="Your progress report",
+            patient_name="Ada Moreno",
+            patient_born=dt.date(1971, 3, 4),
+            patient_address="",
+            date=dt.date(2026, 11, 30),
+            opening="A short letter.",
+            sections=(),
+            audience="patient",
+        ),
+        head=HEAD,
+        signature=SIGNED,
+    )
+    with Image.open(GOLDEN / "discharge_summary_page1.png") as expected:
+        assert image_difference(page_image(other), expected.convert("L")) > 2.0
+
+
+def test_the_pdf_is_tagged_for_screen_readers_with_language_and_title(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    root: Any = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert str(root["/Lang"]).startswith("en")
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Discharge summary — Ada Moreno"
+    assert len(reader.pages) >= 2
+
+
+def test_the_letterhead_takes_the_clinic_colour_and_an_embedded_logo(tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (200, 30, 30)).save(logo)
+    from acucare.documents.rendering import letterhead
+
+    with pytest.MonkeyPatch.context() as patch:
+        from django.conf import settings
+
+        patch.setattr(settings, "ACUCARE_DOCUMENT_LOGO", str(logo), raising=False)
+        patch.setattr(settings, "ACUCARE_DOCUMENT_COLOUR", "#8a1538", raising=False)
+        head = letterhead("Harbour Acupuncture Clinic")
+        assert head.logo.startswith("data:image/png;base64,")
+        assert head.colour == "#8a1538"
+        patch.setattr(settings, "ACUCARE_DOCUMENT_COLOUR", "red; background: url(x)", raising=False)
+        assert letterhead("x").colour == "#1f4e79"
+    branded = render_pdf(discharge_summary(), head=head, signature=SIGNED)
+    assert len(PdfReader(io.BytesIO(branded)).pages[0].images) == 1
