@@ -19,6 +19,13 @@ from acucare.patients.api import router as patients_router
 from acucare.scheduling.api import router as scheduling_router
 from acucare.treatment.api import router as treatment_router
 
+
+class ClinicSwagger(Swagger):
+    """django-ninja's Swagger page with the page's language set (an accessibility rule)."""
+
+    template = "clinic_site/api_docs.html"
+
+
 api = NinjaAPI(
     title="acucare",
     version="1",
@@ -33,7 +40,7 @@ api = NinjaAPI(
     # The interactive documentation, served from django-ninja's own vendored Swagger UI
     # files ("ninja" is an installed app), so it runs under the strict CSP: no CDN, no
     # inline script. Public, like the OpenAPI document it reads.
-    docs=Swagger(settings={"persistAuthorization": False}),
+    docs=ClinicSwagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
 )
 api.add_router("", accounts_router)

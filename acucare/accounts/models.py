@@ -190,9 +190,27 @@ class PractitionerProfile(Tracked):
     scope_restrictions = models.TextField(
         blank=True, help_text="Limits on practice, e.g. no eye points, no obstetric care"
     )
+    # The practitioner's changes to the licence, indemnity or scope that wait for the
+    # clinic admin's verification: field name -> proposed value (dates as ISO text). The
+    # fields above keep the values in force (a later expiry does not count until verified).
+    pending_changes = models.JSONField(default=dict, blank=True, editable=False)
+    pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     def __str__(self) -> str:
         return f"Credentials of {self.user}"
+
+    @property
+    def awaiting_verification(self) -> bool:
+        return bool(self.pending_changes)
 
     def licence_expired(self, today: dt.date | None = None) -> bool:
         """True when an expiry date is recorded and has passed."""

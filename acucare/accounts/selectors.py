@@ -55,6 +55,67 @@ def own_profile(*, actor: Actor) -> PractitionerProfile | None:
     return PractitionerProfile.objects.filter(user=actor.user).first()
 
 
+def credentials_list(*, actor: Actor) -> QuerySet[PractitionerProfile]:
+    """Every practitioner's credentials, for the admin who verifies them; audited."""
+    require_admin(actor)
+    audit_record(actor=actor, action="list", object_type="practitioner_profile")
+    return (
+        PractitionerProfile.objects.select_related("user", "verified_by")
+        .filter(user__role="practitioner")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+
+
+# The credential fields the clinic admin verifies, in the clinic's words.
+CREDENTIAL_LABELS = {
+    "licence_title": "Licence title",
+    "licence_number": "Licence number",
+    "issuing_board": "Issuing board",
+    "licence_expiry": "Licence expiry",
+    "indemnity_insurer": "Indemnity insurer",
+    "indemnity_expiry": "Indemnity cover ends",
+    "scope_restrictions": "Limits on practice",
+}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dt.date):
+        return f"{value:%-d %b %Y}"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return f"{dt.date.fromisoformat(value):%-d %b %Y}"
+        except ValueError:
+            return value
+    return str(value) if value not in (None, "") else "(none)"
+
+
+def credential_changes(profile: PractitionerProfile) -> list[tuple[str, str, str]]:
+    """The changes awaiting verification: (label, value in force, proposed value)."""
+    return [
+        (label, _shown(getattr(profile, field)), _shown(profile.pending_changes[field]))
+        for field, label in CREDENTIAL_LABELS.items()
+        if field in profile.pending_changes
+    ]
+
+
+def signing_refusal(*, actor: Actor, today: dt.date | None = None) -> str | None:
+    """Why this practitioner may not sign a session note now, or None. An expired licence
+    refuses (a renewal counts once the clinic admin has verified it)."""
+    profile = PractitionerProfile.objects.filter(user=actor.user).first()
+    if profile is None or not profile.licence_expired(today):
+        return None
+    assert profile.licence_expiry is not None  # licence_expired says so
+    renewal = (
+        " Your renewal is recorded and waits for the clinic admin's verification."
+        if "licence_expiry" in profile.pending_changes
+        else " Record the renewed licence under My credentials; the clinic admin verifies it."
+    )
+    return (
+        f"Your licence expired on {profile.licence_expiry:%d %b %Y}: a session note cannot be "
+        "signed until a renewed licence is verified." + renewal
+    )
+
+
 def own_tokens(*, actor: Actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(owner=actor.user)
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/users/new/", views.user_create, name="user_create"),
     path("admin/users/<uuid:public_id>/", views.user_detail, name="user_detail"),
     path("admin/clinic/", views.clinic_settings, name="clinic"),
+    path("admin/credentials/", views.credentials, name="credentials"),
 ]

@@ -40,7 +40,7 @@ from acucare.accounts.models import Role, User
 from acucare.core.actor import actor_from_request, client_ip
 from acucare.core.forms import apply_input_error
 from acucare.core.roles import require_admin, require_practitioner
-from acucare.domain.errors import InputError
+from acucare.domain.errors import ConflictError, InputError
 
 PENDING = "acucare_pending_two_factor"
 PENDING_SECRET = "acucare_enrol_secret"  # noqa: S105 -- a session key name, not a secret
@@ -299,7 +299,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     current = selectors.own_profile(actor=actor)
     initial = {}
     if current is not None:
-        initial = {name: getattr(current, name) for name in CredentialsForm.base_fields}
+        # The form shows what the practitioner last proposed, so saving again keeps it.
+        initial = {
+            name: current.pending_changes.get(name, getattr(current, name))
+            for name in CredentialsForm.base_fields
+        }
     form = CredentialsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -311,7 +315,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your credentials are saved.")
             return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form, "profile": current})
+    changes = selectors.credential_changes(current) if current is not None else []
+    return render(
+        request, "accounts/profile.html", {"form": form, "profile": current, "changes": changes}
+    )
 
 
 # ---------------------------------------------------------------- API tokens
@@ -357,6 +364,47 @@ def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
 def users(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     return render(request, "accounts/users.html", {"users": selectors.user_list(actor=actor)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credentials(request: HttpRequest) -> HttpResponse:
+    """The clinic admin sees every practitioner's licence, indemnity and scope, and
+    verifies them (or declines the changes a practitioner made)."""
+    actor = actor_from_request(request)
+    status = 200
+    error: tuple[str, str] | None = None
+    if request.method == "POST":
+        practitioner = request.POST.get("practitioner", "")
+        action = request.POST.get("action", "")
+        try:
+            if action not in {"verify", "decline"}:
+                raise InputError("action", "Choose verify or decline.", ["verify", "decline"])
+            profile = services.credentials_verify(
+                actor=actor,
+                practitioner_id=practitioner,
+                seen=request.POST.get("seen", ""),
+                accept=action == "verify",
+            )
+        except (InputError, ConflictError) as problem:
+            status = 409 if isinstance(problem, ConflictError) else 422
+            error = (practitioner, problem.message)
+        else:
+            name = profile.user.display_name
+            messages.success(
+                request,
+                f"Credentials of {name} verified."
+                if action == "verify"
+                else f"The changes {name} made were declined.",
+            )
+            return redirect("accounts:credentials")
+    rows = [
+        {"profile": p, "changes": selectors.credential_changes(p)}
+        for p in selectors.credentials_list(actor=actor)
+    ]
+    return render(
+        request, "accounts/credentials.html", {"rows": rows, "error": error}, status=status
+    )
 
 
 @login_required

@@ -22,6 +22,12 @@ class AuditFilterForm(forms.Form):
             ("request", "Refused request"),
         ],
     )
+    patient_name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Patient's full name",
+        help_text="Given and family name, exactly as recorded.",
+    )
     patient_id = forms.UUIDField(required=False, label="Patient id")
     since = ClinicDateField(required=False, label="From")
     until = ClinicDateField(required=False, label="To")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from acucare.audit.reading import detail_text
 from acucare.core.words import words
 
 
@@ -106,15 +107,8 @@ class AuditEvent(models.Model):
 
     @property
     def detail_summary(self) -> str:
-        """A short reading of `detail` for the log page (the export has it in full)."""
-        parts = []
-        for key, value in sorted(self.detail.items()):
-            if isinstance(value, list) and len(value) > 3:
-                parts.append(f"{key}: {len(value)} items")
-            else:
-                parts.append(f"{key}: {value}")
-        text = "; ".join(parts)
-        return text if len(text) <= 160 else text[:159] + "…"
+        """The detail in words for the log page (the export has it in full, as stored)."""
+        return detail_text(self.detail)
 
 
 class AuditChainHead(models.Model):

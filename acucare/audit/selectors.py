@@ -37,6 +37,9 @@ class AuditFilter:
     action: str = ""
     object_type: str = ""
     patient_id: str = ""
+    # The patients a name filter matched (their ids; the name itself is not kept, since
+    # the filters are written to the log); None when no name was given.
+    named_patients: tuple[str, ...] | None = None
     since: dt.date | None = None
     until: dt.date | None = None
 
@@ -55,6 +58,8 @@ def audit_events(*, actor: Actor, filters: AuditFilter) -> QuerySet[AuditEvent]:
             events = events.filter(patient_id=uuid.UUID(filters.patient_id.strip()))
         except ValueError as exc:
             raise InputError("patient_id", "Enter a patient id (a UUID).") from exc
+    if filters.named_patients is not None:
+        events = events.filter(patient_id__in=[uuid.UUID(p) for p in filters.named_patients])
     if filters.since:
         events = events.filter(at__date__gte=filters.since)
     if filters.until:

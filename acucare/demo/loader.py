@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from acucare.accounts.models import PractitionerProfile, Role, User
-from acucare.accounts.services import Credentials, profile_update
+from acucare.accounts.services import Credentials, credentials_verify, profile_update
 from acucare.core.actor import system_actor
 from acucare.demo import clinic as demo_clinic
 from acucare.demo import portal as demo_portal
@@ -119,6 +119,24 @@ def _credentials(users: dict[str, User]) -> None:
             licence_number="PH-88213",
             issuing_board="Health and Care Professions Council (demo)",
             licence_expiry=today - dt.timedelta(days=12),
+            certifications=("aacp_member",),
+            years_in_practice=9,
+        ),
+    )
+    # The clinic admin has checked Dr Chen's documents; Dr Okafor's renewal waits for it.
+    chen = PractitionerProfile.objects.get(user=users["dr.chen"])
+    credentials_verify(
+        actor=system_actor(users["admin"]),
+        practitioner_id=users["dr.chen"].public_id,
+        seen=chen.updated_at.isoformat(),
+    )
+    profile_update(
+        actor=system_actor(users["dr.okafor"]),
+        credentials=Credentials(
+            base_profession="physiotherapist",
+            licence_number="PH-88213",
+            issuing_board="Health and Care Professions Council (demo)",
+            licence_expiry=today + dt.timedelta(days=718),
             certifications=("aacp_member",),
             years_in_practice=9,
         ),
@@ -230,8 +248,9 @@ def _appointments(users: dict[str, User]) -> int:
 def load_demo() -> tuple[dict[str, str], int]:
     """Returns the staff passwords (username -> password) and how many patients were new."""
     users, passwords = _staff()
-    _credentials(users)
     created = _patients(users, timezone.localdate())
+    # After the clinic's past sessions: Dr Okafor signed those while the licence was valid.
+    _credentials(users)
     _appointments(users)
     return passwords, created
 

@@ -13,6 +13,8 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.core.roles import require_admin
+from acucare.domain.errors import InputError
 from acucare.domain.text import search_text
 from acucare.patients.access import access_episode, access_patient, visible_patients
 from acucare.patients.models import (
@@ -197,4 +199,30 @@ def possible_duplicates(
             date_of_birth=date_of_birth,
         )
         .order_by("id")[:5]
+    )
+
+
+AUDIT_NAME_MATCHES = 20
+
+
+def patients_named_for_audit(actor: Actor, name: str) -> list[uuid.UUID]:
+    """For the clinic admin reviewing the audit log: the patients whose full name (given
+    or preferred name, then family name) is exactly `name`, case aside; at most
+    AUDIT_NAME_MATCHES. Nothing partial, so the filter cannot be used to list names."""
+    require_admin(actor)
+    parts = search_text(name, max_length=200).split()
+    if len(parts) < 2:  # a given name and a family name
+        raise InputError(
+            "patient_name", "Enter the patient's full name: given name and family name."
+        )
+    condition = Q()
+    for cut in range(1, len(parts)):
+        given, family = " ".join(parts[:cut]), " ".join(parts[cut:])
+        condition |= Q(family_name__iexact=family) & (
+            Q(given_name__iexact=given) | Q(preferred_name__iexact=given)
+        )
+    return list(
+        Patient.objects.filter(condition)
+        .order_by("id")
+        .values_list("public_id", flat=True)[:AUDIT_NAME_MATCHES]
     )

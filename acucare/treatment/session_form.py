@@ -65,6 +65,10 @@ NEEDLE_FIELDS = ("gauge_mm", "length_mm", "material", "manufacturer", "lot")
 CO_KINDS = typing.get_args(charting.CoIntervention)
 PAIR_ROWS = 3
 EVENT_ROWS = 2
+# The most rows of one table the page shows ("add another" stops there; more points than
+# this in one session is a data-entry error, not a treatment).
+MAX_ROWS = 40
+_ROW_KEY = re.compile(r"^(?P<table>point|pair|event)-(?P<index>\d{1,3})-")
 
 LABELS = {
     "code": "Point",
@@ -211,8 +215,47 @@ def _field(name: str, base: str, value: str, choice_key: str | None = None) -> F
     )
 
 
+def _count(value: object) -> int:
+    text = str(value or "")
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ROWS)) + 3:
+        return 0
+    return min(int(text), MAX_ROWS)
+
+
+def row_counts(
+    data: QueryDict | dict[str, str], *, points: int, pairs: int, events: int
+) -> tuple[int, int, int]:
+    """How many point, pair and event rows the form shows: at least the numbers given, the
+    counts the form posted back (hidden fields) and every row whose fields were sent, plus
+    one where "add another" was pressed; at most MAX_ROWS each. Works without JavaScript:
+    the add buttons are ordinary submit buttons and the page comes back one row longer."""
+    counts = {
+        "point": max(points, _count(data.get("point_rows"))),
+        "pair": max(pairs, _count(data.get("pair_rows"))),
+        "event": max(events, _count(data.get("event_rows"))),
+    }
+    for key in data:
+        found = _ROW_KEY.match(str(key))
+        if found:
+            table = found.group("table")
+            counts[table] = max(counts[table], int(found.group("index")) + 1)
+    added = data.get("add")
+    if added in counts:
+        counts[str(added)] += 1
+    return (
+        min(counts["point"], MAX_ROWS),
+        min(counts["pair"], MAX_ROWS),
+        min(counts["event"], MAX_ROWS),
+    )
+
+
 def build_state(
-    data: QueryDict | dict[str, str], *, point_rows: int, submission: str | None = None
+    data: QueryDict | dict[str, str],
+    *,
+    point_rows: int,
+    pair_rows: int = PAIR_ROWS,
+    event_rows: int = EVENT_ROWS,
+    submission: str | None = None,
 ) -> SessionFormState:
     get = data.get
     fields = {n: _field(n, n, str(get(n, "") or "")) for n in SESSION_FIELDS}
@@ -223,7 +266,7 @@ def build_state(
     ]
     pairs = [
         [_field(f"pair-{i}-{n}", n, str(get(f"pair-{i}-{n}", "") or "")) for n in PAIR_FIELDS]
-        for i in range(PAIR_ROWS)
+        for i in range(pair_rows)
     ]
     events = [
         [
@@ -235,7 +278,7 @@ def build_state(
             )
             for n in EVENT_FIELDS
         ]
-        for i in range(EVENT_ROWS)
+        for i in range(event_rows)
     ]
     chosen = set(data.getlist("co_kind")) if isinstance(data, QueryDict) else set()
     co = [

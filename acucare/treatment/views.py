@@ -10,9 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from acucare.accounts.selectors import signing_refusal
 from acucare.core.actor import actor_from_request
 from acucare.core.once import resend_shows
 from acucare.core.roles import require_practitioner
@@ -273,13 +275,18 @@ def point_search(request: HttpRequest) -> HttpResponse:
 # --- Sessions ---------------------------------------------------------------------------
 
 
-def _initial_points(record: TreatmentPlan) -> dict[str, str]:
-    initial: dict[str, str] = {}
-    for i, point in enumerate(record.points):
+def _initial_points(record: TreatmentPlan, number: int) -> dict[str, str]:
+    """The form as it opens: the session's number and today's date, the plan's points
+    and electroacupuncture pairs, its retention time and modality."""
+    initial: dict[str, str] = {
+        "number": str(number),
+        "date": timezone.localdate().isoformat(),
+    }
+    for i, point in enumerate(record.points[: session_form.MAX_ROWS]):
         initial[f"point-{i}-code"] = point["code"]
         initial[f"point-{i}-side"] = point["side"]
     acupuncture = record.acupuncture or {}
-    for i, pair in enumerate((acupuncture.get("electro_pairs") or [])[: session_form.PAIR_ROWS]):
+    for i, pair in enumerate(_plan_pairs(record)):
         for end, electrode in zip("ab", pair, strict=False):
             initial[f"pair-{i}-{end}_code"] = electrode["code"]
             initial[f"pair-{i}-{end}_side"] = electrode["side"]
@@ -290,8 +297,18 @@ def _initial_points(record: TreatmentPlan) -> dict[str, str]:
     return initial
 
 
-def _rows(record: TreatmentPlan) -> int:
-    return max(len(record.points) + 4, 8)
+def _plan_pairs(record: TreatmentPlan) -> list[Any]:
+    pairs = (record.acupuncture or {}).get("electro_pairs") or []
+    return list(pairs[: session_form.MAX_ROWS])
+
+
+def _state(record: TreatmentPlan, data: Any) -> session_form.SessionFormState:
+    """The form with a row for each of the plan's points and one empty row, the plan's
+    pairs (or one empty pair), one adverse-event row, and whatever rows were added."""
+    points, pairs, events = session_form.row_counts(
+        data, points=len(record.points) + 1, pairs=max(len(_plan_pairs(record)), 1), events=1
+    )
+    return session_form.build_state(data, point_rows=points, pair_rows=pairs, event_rows=events)
 
 
 @login_required
@@ -308,16 +325,17 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
             "charting a session.",
         )
         return redirect("treatment:plan", plan_id=record.public_id)
-    rows = _rows(record)
     course = selectors.course_position(plan=record)
-    if request.method == "GET":
-        state = session_form.build_state(_initial_points(record), point_rows=rows)
+    if request.method == "GET" or request.POST.get("add"):
+        # "Add another ..." sends the form back one row longer, every value kept.
+        data = _initial_points(record, course.next_number) if request.method == "GET" else None
+        state = _state(record, data if data is not None else request.POST)
         return render(
             request,
             "treatment/session_form.html",
             {"plan": record, "state": state, "course": course},
         )
-    state = session_form.build_state(request.POST, point_rows=rows)
+    state = _state(record, request.POST)
     parsed = session_form.to_record(state)
     errors = charting.record_errors(parsed.record)
     if errors:  # every field error at once, before the safety check
@@ -359,7 +377,7 @@ def session_check(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     """htmx: warnings of the session check for the form as it stands (nothing saved)."""
     actor = actor_from_request(request)
     record = selectors.plan_detail(actor=actor, plan_id=plan_id)
-    state = session_form.build_state(request.POST, point_rows=_rows(record))
+    state = _state(record, request.POST)
     parsed = session_form.to_record(state)
     context: dict[str, Any]
     try:
@@ -424,6 +442,9 @@ def _session_page(
         "amendments": selectors.session_amendments(session),
         "check": checks.findings_for_display(session.check_document),
         "submission": (extra.get("amend_form") or {}).get("submission") or uuid.uuid4(),
+        "signing_refusal": None
+        if session.signed
+        else signing_refusal(actor=actor_from_request(request)),
         **extra,
     }
     return render(request, "treatment/session.html", context, status=status)

@@ -154,6 +154,7 @@ def test_the_admin_pages(page: Any, sign_in: Any) -> None:
         "/admin/users/new/",
         f"/admin/users/{admin.public_id}/",
         "/admin/clinic/",
+        "/admin/credentials/",
         "/admin/audit/",
         "/admin/audit/?action=create",
     ]

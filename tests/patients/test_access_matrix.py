@@ -244,6 +244,7 @@ MATRIX = [
     row(PAGE, "get", "/admin/users/new/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/users/{user}/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/clinic/", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/admin/credentials/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
     row(PAGE, "get", "/today/", None, **PRACTITIONERS),

@@ -62,3 +62,38 @@ def test_an_open_episode_still_offers_them():
         in client.get(f"/treatment/episodes/{episode.public_id}/").content.decode()
     )
     assert client.get(f"/treatment/plans/{plan.public_id}/sessions/new/").status_code == 200
+
+
+def test_a_draft_plan_of_a_discharged_episode_is_not_approved():
+    """Refused in the service (so the API too), not only hidden on the page."""
+    import json
+
+    from acucare.domain.errors import InputError
+    from acucare.treatment import services
+    from tests.factories import actor
+
+    doc = make_practitioner()
+    episode, _ = episode_with_assessment(doc)
+    plan = make_plan(episode)
+    discharge(episode)
+    with pytest.raises(InputError, match="discharged") as refused:
+        services.plan_approve(actor=actor(doc), plan_id=plan.public_id, version=plan.version)
+    assert refused.value.field == "episode"
+    with pytest.raises(InputError, match="discharged"):
+        services.plan_point_add(
+            actor=actor(doc),
+            plan_id=plan.public_id,
+            version=plan.version,
+            point={"code": "LI4", "side": "bilateral"},
+        )
+    response = signed_in(doc).post(
+        f"/api/v1/plans/{plan.public_id}/approve",
+        data=json.dumps({"version": plan.version}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "episode"
+    page = signed_in(doc).get(f"/treatment/plans/{plan.public_id}/").content.decode()
+    assert "Approve this plan" not in page
+    plan.refresh_from_db()
+    assert plan.status == "draft"

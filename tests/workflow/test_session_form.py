@@ -105,3 +105,82 @@ def test_an_event_added_by_an_amendment_is_listed_with_the_events(plan):
     assert "None recorded at charting." in text
     assert "Reported later, in amendments" in text
     assert "Haematoma" in text
+
+
+def field_value(html: str, name: str) -> str | None:
+    found = re.search(rf'<input id="id_{name}" name="{name}" value="([^"]*)"', html)
+    return found.group(1) if found else None
+
+
+def test_the_form_opens_with_the_number_the_date_and_one_row_per_point(plan):
+    from django.utils import timezone
+
+    url = f"/treatment/plans/{plan.public_id}/sessions/new/"
+    html = signed_in(plan.created_by).get(url).content.decode()
+    assert field_value(html, "number") == "1"
+    assert field_value(html, "date") == timezone.localdate().isoformat()
+    rows = len(plan.points) + 1  # the plan's points and one empty row
+    assert f'name="point-{rows - 1}-code"' in html
+    assert f'name="point-{rows}-code"' not in html
+    assert 'name="event-0-type_code"' in html
+    assert 'name="event-1-type_code"' not in html
+    assert '<table class="point-table">' in html
+
+
+def test_add_another_point_comes_back_one_row_longer_keeping_every_value(plan):
+    client = signed_in(plan.created_by)
+    url = f"/treatment/plans/{plan.public_id}/sessions/new/"
+    rows = len(plan.points) + 1
+    form = {
+        "point_rows": str(rows),
+        "pair_rows": "0",
+        "event_rows": "1",
+        "notes": "Kept across the round trip.",
+        f"point-{rows - 1}-code": "LI4",
+        f"point-{rows - 1}-side": "left",
+        "add": "point",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'name="point-{rows}-code"' in html
+    assert field_value(html, f"point-{rows - 1}-code") == "LI4"
+    assert selected(html, f"point-{rows - 1}-side") == "left"
+    assert "Kept across the round trip." in html
+    assert "Nothing was saved" not in html  # no errors shown for an unfinished form
+    assert not TreatmentSession.objects.exists()
+    events = client.post(url, {**form, "add": "event"}).content.decode()
+    assert 'name="event-1-type_code"' in events
+    pairs = client.post(url, {**form, "add": "pair"}).content.decode()
+    assert 'name="pair-0-a_code"' in pairs
+
+
+def test_rows_are_bounded_however_many_are_asked_for(plan):
+    from acucare.treatment.session_form import MAX_ROWS
+
+    client = signed_in(plan.created_by)
+    url = f"/treatment/plans/{plan.public_id}/sessions/new/"
+    html = client.post(url, {"point_rows": "99999", "add": "point"}).content.decode()
+    assert f'name="point-{MAX_ROWS - 1}-code"' in html
+    assert f'name="point-{MAX_ROWS}-code"' not in html
+    html = client.post(url, {"point-999-code": "LI4", "add": "event"}).content.decode()
+    assert f'name="point-{MAX_ROWS}-code"' not in html
+
+
+def test_every_field_error_shows_at_once(plan):
+    client = signed_in(plan.created_by)
+    url = f"/treatment/plans/{plan.public_id}/sessions/new/"
+    response = client.post(
+        url,
+        {
+            "pain_before": "12",
+            "pain_after": "-3",
+            "point-0-code": "BL23",
+            "point-0-side": "bilateral",
+            "point-0-depth_mm": "deep",
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    for name in ("pain_before", "pain_after", "point-0-depth_mm"):
+        assert f'id="id_{name}_error"' in html, name

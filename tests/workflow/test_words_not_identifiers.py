@@ -6,6 +6,7 @@ browser walk (tests/browser/test_every_page.py) checks the same with the page as
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
 import re
 from typing import Any
@@ -120,8 +121,21 @@ def test_the_reception_and_admin_pages_show_words():
         "/admin/users/new/",
         f"/admin/users/{doc.public_id}/",
         "/admin/clinic/",
+        "/admin/credentials/",
         "/admin/audit/",
     ]
+    # A renewal awaiting the admin, so the credentials page shows its table of changes.
+    from acucare.accounts.models import PractitionerProfile
+    from acucare.accounts.services import Credentials, profile_update
+    from tests.factories import actor
+
+    PractitionerProfile.objects.filter(user=doc).update(
+        licence_expiry=timezone.localdate(), scope_restrictions="No eye points."
+    )
+    profile_update(
+        actor=actor(doc),
+        credentials=Credentials(licence_expiry=timezone.localdate() + dt.timedelta(days=400)),
+    )
     found = identifiers(signed_in(make_reception()), reception)
     found |= identifiers(signed_in(make_admin()), admin)
     assert found == {}

@@ -6,7 +6,12 @@ services from this package."""
 
 from acucare.accounts.services.api_tokens import api_token_create, api_token_revoke
 from acucare.accounts.services.clinic import clinic_update
-from acucare.accounts.services.credentials import Credentials, profile_update
+from acucare.accounts.services.credentials import (
+    GUARDED_FIELDS,
+    Credentials,
+    credentials_verify,
+    profile_update,
+)
 from acucare.accounts.services.sign_in import (
     SignInAttempt,
     logged_out,
@@ -27,11 +32,13 @@ from acucare.accounts.services.users import (
 )
 
 __all__ = [
+    "GUARDED_FIELDS",
     "Credentials",
     "SignInAttempt",
     "api_token_create",
     "api_token_revoke",
     "clinic_update",
+    "credentials_verify",
     "logged_out",
     "login_attempt_passed",
     "login_attempt_start",

@@ -37,6 +37,8 @@ def _locked_plan(actor: Actor, plan_id: uuid.UUID | str, version: int | None) ->
         .select_related("episode__patient")
         .get(pk=found.pk)
     )
+    # A discharged episode takes no treatment: its plans are neither edited nor approved.
+    require_open(locked.episode)
     if version is not None and locked.version != version:
         raise ConflictError(
             "Someone else changed this plan after you opened it. Reload to see their "

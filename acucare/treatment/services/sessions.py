@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from acucare.accounts import submissions
+from acucare.accounts.selectors import signing_refusal
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import ConflictError, InputError
@@ -177,6 +178,9 @@ def session_sign(
         raise ConflictError("This session changed after you opened it; reload.", session.version)
     if session.signed:
         raise InputError("status", "This session is already signed; add an amendment instead.")
+    refusal = signing_refusal(actor=actor)
+    if refusal is not None:
+        raise InputError("licence", refusal)
     explanation = plain_text(
         explanation, "needle_count_explanation", max_length=2000, multiline=True
     )
