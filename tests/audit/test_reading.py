@@ -48,6 +48,11 @@ ID = "0f8e3a1c-6d2b-4c3e-9a8f-1b2c3d4e5f60"
             {"filters": {"action": "read", "patient_id": ID}},
             ["filters: action read, patient id 0f8e3a1c…"],
         ),
+        # Only lower-case snake_case reads as an identifier; other text stays as written.
+        (
+            {"reason": "Needle_Pain", "code": "EX_B2", "note": "3_a"},
+            ["code: EX_B2", "note: 3_a", "reason: Needle_Pain"],
+        ),
         (
             {"change": "verify", "licence_expiry": ["2026-01-01", "2027-01-01"]},
             ["Verify", "licence expiry: 2026-01-01 → 2027-01-01"],
