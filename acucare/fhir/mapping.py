@@ -318,6 +318,7 @@ def _point_extension(point: Mapping[str, Any]) -> Resource:
     if point.get("depth_mm") is not None:
         parts.append(_sub("depthMm", "valueDecimal", point["depth_mm"]))
     for name, key in (
+        ("level", "level"),
         ("depthTissue", "depth_tissue"),
         ("angle", "angle"),
         ("deQi", "de_qi"),
@@ -340,9 +341,15 @@ def _needle_extension(needle: Mapping[str, Any]) -> Resource:
     return {"url": "needle", "extension": parts}
 
 
+def _electrode_words(electrode: Mapping[str, Any]) -> list[str]:
+    """ "BL23 left", or "EX-B2 T4 left" for a point coded by spinal level."""
+    level = [str(electrode["level"])] if electrode.get("level") else []
+    return [str(electrode["code"]), *level, str(electrode["side"])]
+
+
 def _electro_extension(pair: Mapping[str, Any]) -> Resource:
     parts = [
-        _sub("electrode", "valueString", f"{e['code']} {e['side']}") for e in pair["electrodes"]
+        _sub("electrode", "valueString", " ".join(_electrode_words(e))) for e in pair["electrodes"]
     ]
     parts += [
         _sub("frequencyHz", "valueDecimal", pair["frequency_hz"]),
@@ -427,7 +434,7 @@ def procedure_resource(session: TreatmentSession, episode: Episode) -> Resource:
         resource["note"].append({"text": session.notes.strip()})
     if session.co_interventions:
         resource["usedCode"] = [
-            {"text": str(c.get("kind", "other")).replace("_", " ")}
+            {"text": " ".join([*_cupping_kind(c), str(c.get("kind", "other")).replace("_", " ")])}
             for c in session.co_interventions
         ]
     return resource
@@ -439,6 +446,11 @@ def _pain_code(version: str) -> Resource:
     loinc = registry().of(Instrument)["nrs"].loinc
     assert loinc is not None
     return {"system": codes.LOINC, "code": loinc.code, "display": loinc.display}
+
+
+def _cupping_kind(co: Mapping[str, Any]) -> list[str]:
+    """["wet"] or ["dry"] for cupping whose kind was recorded, else nothing."""
+    return [str(co["cupping_kind"])] if co.get("cupping_kind") else []
 
 
 def pain_observations(session: TreatmentSession, episode: Episode) -> Iterator[Resource]:

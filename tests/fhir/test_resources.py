@@ -13,6 +13,7 @@ from acucare.fhir.selectors import load_records
 from acucare.kb import registry
 from acucare.kb.records.citations import Citation
 from tests.fhir.factories import full_record, references, validate
+from tests.treatment.factories import make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,20 @@ def test_ids_are_stable_from_one_read_to_the_next():
     world = full_record()
     first = [r["id"] for r in resources_of(world)]
     assert [r["id"] for r in resources_of(world)] == first
+
+
+def test_a_jiaji_level_and_a_cupping_kind_are_exported():
+    """Issue 9: EX-B2 at T4 and at L4 are different needles; dry and wet cupping differ."""
+    world = full_record()
+    make_session(
+        world.plan,
+        points=[{"code": "EX-B2", "side": "left", "level": "L4"}],
+        needles_in=1,
+        needles_out=1,
+        co_interventions=[{"kind": "cupping", "detail": "", "cupping_kind": "dry"}],
+    )
+    procedure = by_type(resources_of(world), "Procedure")[-1]
+    point = next(e for e in procedure["extension"][0]["extension"] if e["url"] == "point")
+    assert {"url": "level", "valueCode": "L4"} in point["extension"]
+    assert procedure["usedCode"] == [{"text": "dry cupping"}]
+    validate(procedure)
