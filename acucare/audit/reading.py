@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from acucare.core.words import LABELS, words
+from acucare.core.words import LABELS, is_identifier, words
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _LONG_LIST = 3
@@ -38,24 +38,12 @@ def label(key: str) -> str:
     return KEY_LABELS.get(key) or key.replace("_", " ").strip()
 
 
-def _is_identifier(value: str) -> bool:
-    """snake_case with at least one underscore ("stainless_steel"), checked by a plain
-    scan: the project keeps nested repeats out of its patterns (tests/security)."""
-    parts = value.split("_")
-    return (
-        len(parts) > 1
-        and value[:1].isascii()
-        and value[:1].isalpha()
-        and all(p and p.isascii() and p.isalnum() and p == p.lower() for p in parts)
-    )
-
-
 def _text(value: str) -> str:
     if _UUID.match(value):
         return value[:8] + "…"
     if value in LABELS:
         return LABELS[value]
-    if _is_identifier(value):
+    if is_identifier(value):
         return words(value).lower()
     return value
 

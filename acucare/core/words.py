@@ -58,6 +58,14 @@ def words(value: object) -> str:
 
 
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def is_identifier(text: str) -> bool:
+    """Whether `text` is one snake_case identifier with an underscore ("stainless_steel"),
+    not words or a code (BL23, EX_B2)."""
+    return _SNAKE.fullmatch(text) is not None
+
+
 _ECHO = re.compile(r"\s*\((?P<id>[a-z][a-z0-9]*(?:_[a-z0-9]+)+)\)")
 
 
