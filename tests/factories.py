@@ -19,7 +19,15 @@ PASSWORD = "correct horse battery staple 42"
 _numbers = itertools.count(1)
 
 
-def make_user(role: str = Role.PRACTITIONER, *, username: str | None = None, **fields: Any) -> User:
+def make_user(
+    role: str = Role.PRACTITIONER,
+    *,
+    username: str | None = None,
+    credentials_in_force: bool = True,
+    **fields: Any,
+) -> User:
+    """A user; a practitioner has a credentials profile, in force unless
+    `credentials_in_force=False` (then blank, as a new practitioner's first entry finds it)."""
     number = next(_numbers)
     user = User(
         username=username or f"{role}{number}",
@@ -30,8 +38,20 @@ def make_user(role: str = Role.PRACTITIONER, *, username: str | None = None, **f
     )
     user.set_password(PASSWORD)
     user.save()
-    if role == Role.PRACTITIONER:
+    if role == Role.PRACTITIONER and not credentials_in_force:
         PractitionerProfile.objects.create(user=user, created_by=user, updated_by=user)
+    elif role == Role.PRACTITIONER:
+        # Credentials in force, as signing a session note needs.
+        in_force = timezone.localdate() + dt.timedelta(days=365)
+        PractitionerProfile.objects.create(
+            user=user,
+            licence_number=f"AC-{number}",
+            licence_expiry=in_force,
+            indemnity_insurer="Test Mutual",
+            indemnity_expiry=in_force,
+            created_by=user,
+            updated_by=user,
+        )
     return user
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -98,22 +99,61 @@ def credential_changes(profile: PractitionerProfile) -> list[tuple[str, str, str
     ]
 
 
-def signing_refusal(*, actor: Actor, today: dt.date | None = None) -> str | None:
-    """Why this practitioner may not sign a session note now, or None. An expired licence
-    refuses (a renewal counts once the clinic admin has verified it)."""
+@dataclass(frozen=True)
+class SigningRefusal:
+    """Why a practitioner may not sign a session note now: the credential (`licence` or
+    `indemnity`) and the reason in the clinic's words (what a page shows)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_RECORD_IT = " Record it under My credentials; the clinic admin verifies it."
+
+
+def _renewal(profile: PractitionerProfile, field: str) -> str:
+    if field in profile.pending_changes:
+        return " Your renewal is recorded and waits for the clinic admin's verification."
+    return " Record the renewal under My credentials; the clinic admin verifies it."
+
+
+def signing_refusal(*, actor: Actor, today: dt.date | None = None) -> SigningRefusal | None:
+    """Why this practitioner may not sign a session note now, or None. A licence and
+    professional indemnity cover in force are both required (the reference's section 7:
+    licence expiry "needed for audit"; indemnity "required by UK codes"): a missing or
+    passed expiry of either refuses, and a renewal counts once the clinic admin has
+    verified it. A missing date refuses because nobody can tell that the cover holds."""
+    today = today or timezone.localdate()
     profile = PractitionerProfile.objects.filter(user=actor.user).first()
-    if profile is None or not profile.licence_expired(today):
-        return None
-    assert profile.licence_expiry is not None  # licence_expired says so
-    renewal = (
-        " Your renewal is recorded and waits for the clinic admin's verification."
-        if "licence_expiry" in profile.pending_changes
-        else " Record the renewed licence under My credentials; the clinic admin verifies it."
-    )
-    return (
-        f"Your licence expired on {profile.licence_expiry:%d %b %Y}: a session note cannot be "
-        "signed until a renewed licence is verified." + renewal
-    )
+    if profile is None or profile.licence_expiry is None:
+        return SigningRefusal(
+            "licence",
+            "No licence expiry date is recorded for you: a session note cannot be signed "
+            "until your licence is recorded." + _RECORD_IT,
+        )
+    if profile.licence_expired(today):
+        return SigningRefusal(
+            "licence",
+            f"Your licence expired on {profile.licence_expiry:%d %b %Y}: a session note cannot "
+            "be signed until a renewed licence is verified." + _renewal(profile, "licence_expiry"),
+        )
+    if profile.indemnity_expiry is None:
+        return SigningRefusal(
+            "indemnity",
+            "No professional indemnity cover is recorded for you: a session note cannot be "
+            "signed until your cover and its expiry date are recorded." + _RECORD_IT,
+        )
+    if profile.indemnity_expired(today):
+        return SigningRefusal(
+            "indemnity",
+            f"Your professional indemnity cover lapsed on {profile.indemnity_expiry:%d %b %Y}: "
+            "a session note cannot be signed until renewed cover is verified."
+            + _renewal(profile, "indemnity_expiry"),
+        )
+    return None
 
 
 def own_tokens(*, actor: Actor) -> QuerySet[ApiToken]:

@@ -87,13 +87,22 @@ def _staff() -> tuple[dict[str, User], dict[str, str]]:
     return users, passwords
 
 
+def _okafor(licence_expiry: dt.date, today: dt.date) -> Credentials:
+    return Credentials(
+        base_profession="physiotherapist",
+        licence_number="PH-88213",
+        issuing_board="Health and Care Professions Council (demo)",
+        licence_expiry=licence_expiry,
+        certifications=("aacp_member",),
+        years_in_practice=9,
+        indemnity_insurer="Physio Cover (demo)",
+        indemnity_expiry=today + dt.timedelta(days=150),
+    )
+
+
 def _credentials(users: dict[str, User]) -> None:
-    if (
-        PractitionerProfile.objects.filter(user=users["dr.chen"])
-        .exclude(licence_number="")
-        .exists()
-    ):
-        return
+    """Both practitioners' credentials in force, before the clinic's past sessions are
+    signed (signing needs a licence and indemnity cover in force)."""
     today = timezone.localdate()
     profile_update(
         actor=system_actor(users["dr.chen"]),
@@ -111,36 +120,26 @@ def _credentials(users: dict[str, User]) -> None:
             indemnity_expiry=today + dt.timedelta(days=200),
         ),
     )
-    # An expired licence, so the warning can be seen.
     profile_update(
         actor=system_actor(users["dr.okafor"]),
-        credentials=Credentials(
-            base_profession="physiotherapist",
-            licence_number="PH-88213",
-            issuing_board="Health and Care Professions Council (demo)",
-            licence_expiry=today - dt.timedelta(days=12),
-            certifications=("aacp_member",),
-            years_in_practice=9,
-        ),
+        credentials=_okafor(today + dt.timedelta(days=40), today),
     )
-    # The clinic admin has checked Dr Chen's documents; Dr Okafor's renewal waits for it.
+    # The clinic admin has checked Dr Chen's documents.
     chen = PractitionerProfile.objects.get(user=users["dr.chen"])
     credentials_verify(
         actor=system_actor(users["admin"]),
         practitioner_id=users["dr.chen"].public_id,
         seen=chen.updated_at.isoformat(),
     )
-    profile_update(
-        actor=system_actor(users["dr.okafor"]),
-        credentials=Credentials(
-            base_profession="physiotherapist",
-            licence_number="PH-88213",
-            issuing_board="Health and Care Professions Council (demo)",
-            licence_expiry=today + dt.timedelta(days=718),
-            certifications=("aacp_member",),
-            years_in_practice=9,
-        ),
-    )
+
+
+def _expired_licence(users: dict[str, User]) -> None:
+    """After the past sessions (signed while it was valid): Dr Okafor's licence has
+    expired, so the warning can be seen, and the renewal waits for the admin."""
+    today = timezone.localdate()
+    okafor = system_actor(users["dr.okafor"])
+    profile_update(actor=okafor, credentials=_okafor(today - dt.timedelta(days=12), today))
+    profile_update(actor=okafor, credentials=_okafor(today + dt.timedelta(days=718), today))
 
 
 def _patients(users: dict[str, User], today: dt.date) -> int:
@@ -248,9 +247,16 @@ def _appointments(users: dict[str, User]) -> int:
 def load_demo() -> tuple[dict[str, str], int]:
     """Returns the staff passwords (username -> password) and how many patients were new."""
     users, passwords = _staff()
+    first_run = (
+        not PractitionerProfile.objects.filter(user=users["dr.chen"])
+        .exclude(licence_number="")
+        .exists()
+    )
+    if first_run:
+        _credentials(users)
     created = _patients(users, timezone.localdate())
-    # After the clinic's past sessions: Dr Okafor signed those while the licence was valid.
-    _credentials(users)
+    if first_run:
+        _expired_licence(users)
     _appointments(users)
     return passwords, created
 

@@ -21,7 +21,7 @@ FORM = {
 
 
 def test_saving_credentials():
-    doc = make_practitioner()
+    doc = make_practitioner(credentials_in_force=False)
     expiry = timezone.localdate() + dt.timedelta(days=400)
     response = signed_in(doc).post(
         "/account/credentials/", {**FORM, "licence_expiry": expiry.isoformat()}

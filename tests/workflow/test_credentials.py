@@ -31,12 +31,20 @@ def expire(doc, when=EXPIRED):
     PractitionerProfile.objects.filter(user=doc).update(licence_expiry=when)
 
 
+def _charted(doc):
+    episode, _ = episode_with_assessment(doc)
+    return doc, make_session(make_plan(episode, approve=True))
+
+
 @pytest.fixture
 def charted():
-    doc = make_practitioner()
-    episode, _ = episode_with_assessment(doc)
-    session = make_session(make_plan(episode, approve=True))
-    return doc, session
+    return _charted(make_practitioner())
+
+
+@pytest.fixture
+def charted_new():
+    """A practitioner whose credentials are not recorded yet (their first entry applies)."""
+    return _charted(make_practitioner(credentials_in_force=False))
 
 
 def test_an_expired_licence_refuses_signing_in_the_service(charted):
@@ -53,6 +61,7 @@ def test_an_expired_licence_refuses_signing_in_the_service(charted):
 def test_the_last_day_of_a_licence_still_signs(charted):
     doc, session = charted
     expire(doc, TODAY)
+    PractitionerProfile.objects.filter(user=doc).update(indemnity_expiry=TODAY)
     signed = services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
     assert signed.status == SessionStatus.SIGNED
 
@@ -95,8 +104,8 @@ def save_credentials(doc, **fields):
     return signed_in(doc).post("/account/credentials/", values)
 
 
-def test_a_practitioner_cannot_extend_their_own_expiry(charted):
-    doc, session = charted
+def test_a_practitioner_cannot_extend_their_own_expiry(charted_new):
+    doc, session = charted_new
     save_credentials(doc, licence_expiry=EXPIRED.isoformat())  # a first entry applies
     assert PractitionerProfile.objects.get(user=doc).licence_expiry == EXPIRED
     response = save_credentials(doc, licence_expiry=RENEWED.isoformat())
@@ -118,7 +127,7 @@ def test_a_practitioner_cannot_extend_their_own_expiry(charted):
 
 
 def test_an_earlier_expiry_takes_effect_at_once():
-    doc = make_practitioner()
+    doc = make_practitioner(credentials_in_force=False)
     save_credentials(doc, licence_expiry=RENEWED.isoformat(), scope_restrictions="No eye points.")
     sooner = TODAY + dt.timedelta(days=10)
     save_credentials(doc, licence_expiry=sooner.isoformat(), scope_restrictions="")
@@ -129,10 +138,11 @@ def test_an_earlier_expiry_takes_effect_at_once():
     assert profile.pending_changes == {"scope_restrictions": ""}
 
 
-def test_the_admin_sees_and_verifies_the_renewal(charted):
-    doc, session = charted
-    save_credentials(doc, licence_expiry=EXPIRED.isoformat(), indemnity_insurer="Mutual")
-    save_credentials(doc, licence_expiry=RENEWED.isoformat(), indemnity_insurer="Mutual")
+def test_the_admin_sees_and_verifies_the_renewal(charted_new):
+    doc, session = charted_new
+    cover = {"indemnity_insurer": "Mutual", "indemnity_expiry": RENEWED.isoformat()}
+    save_credentials(doc, licence_expiry=EXPIRED.isoformat(), **cover)
+    save_credentials(doc, licence_expiry=RENEWED.isoformat(), **cover)
     admin = make_admin()
     client = signed_in(admin)
     page = client.get("/admin/credentials/").content.decode()
@@ -208,3 +218,56 @@ def test_only_the_admin_verifies():
     )
     assert bad.status_code == 422
     assert "Choose verify or decline." in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"licence_expiry": None}, "licence", "No licence expiry date is recorded"),
+        ({"indemnity_expiry": None}, "indemnity", "No professional indemnity cover"),
+        ({"indemnity_expiry": EXPIRED}, "indemnity", f"lapsed on {EXPIRED:%d %b %Y}"),
+    ],
+)
+def test_a_missing_expiry_or_a_lapsed_indemnity_refuses_signing(charted, fields, field, words):
+    doc, session = charted
+    PractitionerProfile.objects.filter(user=doc).update(**fields)
+    with pytest.raises(InputError) as refused:
+        services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
+    assert refused.value.field == field
+    assert words in refused.value.message
+    assert "cannot be signed" in refused.value.message
+    session.refresh_from_db()
+    assert session.status != SessionStatus.SIGNED
+    page = signed_in(doc).get(f"/treatment/sessions/{session.public_id}/").content.decode()
+    assert "Signing is refused." in page
+    assert words in page
+
+
+def test_no_credentials_at_all_refuse_signing(charted):
+    doc, session = charted
+    PractitionerProfile.objects.filter(user=doc).delete()
+    with pytest.raises(InputError, match="No licence expiry date is recorded"):
+        services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
+
+
+def test_a_lapsed_indemnity_renewal_waits_for_the_admin(charted):
+    doc, session = charted
+    PractitionerProfile.objects.filter(user=doc).update(indemnity_expiry=EXPIRED)
+    response = save_credentials(
+        doc,
+        licence_expiry=RENEWED.isoformat(),
+        indemnity_insurer="Test Mutual",
+        indemnity_expiry=RENEWED.isoformat(),
+    )
+    assert response.status_code == 302
+    profile = PractitionerProfile.objects.get(user=doc)
+    assert profile.indemnity_expiry == EXPIRED
+    with pytest.raises(InputError, match="waits for the clinic admin"):
+        services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
+    accounts.credentials_verify(
+        actor=actor(make_admin()),
+        practitioner_id=doc.public_id,
+        seen=profile.updated_at.isoformat(),
+    )
+    signed = services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
+    assert signed.status == SessionStatus.SIGNED

@@ -180,7 +180,7 @@ def session_sign(
         raise InputError("status", "This session is already signed; add an amendment instead.")
     refusal = signing_refusal(actor=actor)
     if refusal is not None:
-        raise InputError("licence", refusal)
+        raise InputError(refusal.field, refusal.message)
     explanation = plain_text(
         explanation, "needle_count_explanation", max_length=2000, multiline=True
     )
