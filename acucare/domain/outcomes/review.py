@@ -24,23 +24,17 @@ from acucare.kb.records.opioid_conversions import OPIOID_CLASS, conversion_for
 from acucare.kb.records.protocols import Protocol
 from acucare.kb.records.review_rules import (
     IMPROVING,
+    TIER_OF_CATEGORY,
     Action,
     PrimaryState,
-    ReviewCondition,
+    ReviewFacts,
     ReviewRule,
     Tier,
-    TimepointKind,
+    decide,
     ordered_rules,
 )
 from acucare.kb.registry import Registry
 
-TIER_OF_CATEGORY: dict[str, Tier] = {
-    "much_better": "substantial_improvement",
-    "better": "moderate_improvement",
-    "minimally_better": "minimal_improvement",
-    "no_important_change": "no_important_change",
-    "worse": "worse",
-}
 RESPONDER_TIERS: frozenset[str] = frozenset({"substantial_improvement", "moderate_improvement"})
 # Facts derived from one knowledge base, computed once per (kb version, key).
 _DERIVED: dict[tuple[str, str], object] = {}
@@ -454,41 +448,6 @@ def _initial_window(course: Course, days: int) -> _Window:
     ends = opens + dt.timedelta(days=days - 1)
     used = max((t.session for t in points if t.date <= ends), default=0)
     return _Window(opens, exact, ends, course.latest.date > ends, used)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewFacts:
-    """What the review-rule decision table reads about a course, and nothing else.
-
-    The review engine builds it from a course; the planner builds hypothetical ones to say,
-    from the same table, what a review will make of an outcome (one source of truth).
-    """
-
-    primary: PrimaryState
-    pgic: Tier | None = None
-    flags: frozenset[str] = frozenset()
-    latest_kind: TimepointKind = "review"
-    payer: str | None = None
-    early: bool = False  # fewer sessions than the review point
-    coverage_used_up: bool = False
-
-
-def _holds(condition: ReviewCondition, facts: ReviewFacts) -> bool:
-    checks = (
-        not condition.flags or bool(facts.flags.intersection(condition.flags)),
-        not condition.primary or facts.primary in condition.primary,
-        not condition.pgic or (facts.pgic is not None and facts.pgic in condition.pgic),
-        not condition.latest_kind or facts.latest_kind in condition.latest_kind,
-        condition.payer is None or facts.payer == condition.payer,
-        condition.before_review_point is None or facts.early == condition.before_review_point,
-        condition.coverage_used_up is None or facts.coverage_used_up == condition.coverage_used_up,
-    )
-    return all(checks)
-
-
-def decide(rules: tuple[ReviewRule, ...], facts: ReviewFacts) -> ReviewRule | None:
-    """The first rule of the decision table that holds for `facts` (None: none does)."""
-    return next((rule for rule in rules if any(_holds(c, facts) for c in rule.when)), None)
 
 
 def _recommend(

@@ -4,7 +4,7 @@ Thresholds are read from the knowledge base, never stated here: the pain thresho
 30 %) from the NRS record's change rule, the headache responder definition (50 % fewer days)
 from the condition's `meaningful_change`, and the payer's visit limits from the condition's
 `coverage_limits`. What a PGIC answer means at the review is asked of the review engine's
-own decision table (`acucare.domain.outcomes.review.decide`), so that the plan promises
+own decision table (`acucare.kb.records.review_rules.decide`), so that the plan promises
 nothing the review would not do.
 """
 
@@ -14,12 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from acucare.domain.outcomes.review import TIER_OF_CATEGORY, ReviewFacts, decide
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.conditions import Condition, CoverageLimits, MeaningfulChange
 from acucare.kb.records.instruments import ChangeThreshold, Instrument
 from acucare.kb.records.protocols import Protocol
-from acucare.kb.records.review_rules import Action, ReviewRule, Tier
+from acucare.kb.records.review_rules import (
+    TIER_OF_CATEGORY,
+    Action,
+    ReviewFacts,
+    ReviewRule,
+    Tier,
+    decide,
+)
 
 HEADACHE_GROUPS = ("migraine", "tension_type_headache")
 

@@ -109,6 +109,53 @@ def ordered_rules(registry: Registry) -> tuple[ReviewRule, ...]:
     return rules
 
 
+# --- The decision table, read by the review engine and by the planner -------------------
+
+# The tier an instrument's change category earns (acucare.domain.scoring.classify_change).
+TIER_OF_CATEGORY: dict[str, Tier] = {
+    "much_better": "substantial_improvement",
+    "better": "moderate_improvement",
+    "minimally_better": "minimal_improvement",
+    "no_important_change": "no_important_change",
+    "worse": "worse",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFacts:
+    """What the review-rule decision table reads about a course, and nothing else.
+
+    The review engine builds it from a course; the planner builds hypothetical ones to say,
+    from the same table, what a review will make of an outcome (one source of truth).
+    """
+
+    primary: PrimaryState
+    pgic: Tier | None = None
+    flags: frozenset[str] = frozenset()
+    latest_kind: TimepointKind = "review"
+    payer: str | None = None
+    early: bool = False  # fewer sessions than the review point
+    coverage_used_up: bool = False
+
+
+def _holds(condition: ReviewCondition, facts: ReviewFacts) -> bool:
+    checks = (
+        not condition.flags or bool(facts.flags.intersection(condition.flags)),
+        not condition.primary or facts.primary in condition.primary,
+        not condition.pgic or (facts.pgic is not None and facts.pgic in condition.pgic),
+        not condition.latest_kind or facts.latest_kind in condition.latest_kind,
+        condition.payer is None or facts.payer == condition.payer,
+        condition.before_review_point is None or facts.early == condition.before_review_point,
+        condition.coverage_used_up is None or facts.coverage_used_up == condition.coverage_used_up,
+    )
+    return all(checks)
+
+
+def decide(rules: tuple[ReviewRule, ...], facts: ReviewFacts) -> ReviewRule | None:
+    """The first rule of the decision table that holds for `facts` (None: none does)."""
+    return next((rule for rule in rules if any(_holds(c, facts) for c in rule.when)), None)
+
+
 def check(registry: Registry) -> Iterator[Problem]:
     rules = ordered_rules(registry)
     if not rules:
