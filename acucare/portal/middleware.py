@@ -3,7 +3,8 @@
 Every staff page and API operation already refuses a patient through its role checks;
 this is the second, blunter line (safety fails closed): a signed-in patient's request
 to anything but the portal, signing in and out, their own password and two-factor
-pages and static files is refused with 403 and audited, before any view runs."""
+pages, static files and the public FHIR CapabilityStatement is refused with 403 and
+audited, before any view runs."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ PATIENT_PAGES = frozenset(
         "/account/two-factor/",
         "/healthz",
         "/readyz",
+        # The FHIR server's CapabilityStatement: public, and holds no record.
+        "/fhir/r4/metadata",
     }
 )
 

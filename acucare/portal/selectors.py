@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from acucare.accounts import submissions
+from acucare.accounts.models import User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
@@ -49,6 +50,16 @@ def invitation_problem(invitation: Invitation | None, now: dt.datetime | None = 
     if invitation.expires_at <= (now or timezone.now()):
         return "This invitation link has expired. Ask the clinic to send you a new one."
     return ""
+
+
+def invitation_used_by(invitation: Invitation | None, user: User) -> bool:
+    """Whether `invitation` was used and `user` is the portal account it opened (a second
+    send of the set-password form from the browser the first send signed in)."""
+    return (
+        invitation is not None
+        and invitation.used_at is not None
+        and PortalAccount.objects.filter(patient=invitation.patient_id, user=user).exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acucare.accounts import services as accounts
-from acucare.accounts.models import Role
+from acucare.accounts.models import Role, User
 from acucare.accounts.views import home_for, sign_in_page
 from acucare.core.actor import actor_from_request, client_ip
 from acucare.core.forms import apply_input_error
@@ -51,6 +51,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation link: choose a password, then the patient is signed in."""
     found = selectors.invitation_for_token(token)
+    if isinstance(request.user, User) and selectors.invitation_used_by(found, request.user):
+        return _password_already_set(request)
     problem = selectors.invitation_problem(found)
     if problem:
         return render(
@@ -88,6 +90,13 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         {"form": form, "email": found.email if found else ""},
         status=422 if form.errors else 200,
     )
+
+
+def _password_already_set(request: HttpRequest) -> HttpResponse:
+    """The form sent twice (a double tap, or the browser resending it): the first send
+    set the password and signed the patient in; the second changes nothing."""
+    messages.info(request, "Your password is already set: you are signed in to your portal.")
+    return redirect("portal:home")
 
 
 def _qr_svg(link: str) -> str:

@@ -226,3 +226,25 @@ def test_the_chart_shows_the_portal_section(practitioner, patient):
     assert "No portal account yet." in html
     assert f"/portal/staff/patients/{patient.public_id}/invite/" in html
     assert PASSWORD  # the factories' password is the one demo and tests share
+
+
+@pytest.mark.django_db
+def test_a_double_submit_of_the_password_form_saves_once(practitioner, patient):
+    _invitation, token = invite(practitioner, patient)
+    phone = Client()
+    path = f"/portal/invitation/{token}/"
+    form = {"password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD}
+    first = phone.post(path, form)
+    assert (first.status_code, first["Location"]) == (302, "/portal/")
+    second = phone.post(path, form)
+    # The same browser, now signed in: told the password is set, nothing changes.
+    assert (second.status_code, second["Location"]) == (302, "/portal/")
+    home = phone.get("/portal/").content.decode()
+    assert "Your password is already set" in home
+    assert PortalAccount.objects.count() == 1
+    assert AuditEvent.objects.filter(object_type="portal_account").count() == 1
+    # Another browser with the same link is told it was used, and changes nothing.
+    other = Client().post(path, {"password": "x" * 20, "repeat_password": "x" * 20})
+    assert other.status_code == 410
+    assert "already used" in other.content.decode()
+    assert User.objects.get(role=Role.PATIENT).check_password(NEW_PASSWORD)
