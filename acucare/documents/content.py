@@ -347,7 +347,7 @@ def pain_chart(progress: Progress, *, up_to: int | None = None) -> Chart | None:
         baseline=float(baseline)
         if instrument in ("nrs", "peg") and isinstance(baseline, int | float)
         else None,
-        baseline_label=instrument.upper() if instrument else "",
+        baseline_label=progress.primary_instrument_name,
         reviews=reviews,
         discharge=progress.discharge.sessions_delivered
         if progress.discharge and up_to is None

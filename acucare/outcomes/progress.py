@@ -111,6 +111,13 @@ class Progress:
         return primary if isinstance(primary, dict) else None
 
     @property
+    def primary_instrument_name(self) -> str:
+        """The primary measure as people write it (PEG, NRS), never its record id."""
+        primary = self.primary
+        instrument = str(primary.get("instrument") or "") if primary else ""
+        return engine.instrument_names([instrument])[0] if instrument else ""
+
+    @property
     def tier(self) -> str | None:
         primary = self.primary
         return TIER_LABELS.get(str(primary.get("tier"))) if primary else None

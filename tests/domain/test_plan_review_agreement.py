@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from acucare.domain.intake import parse_intake
 from acucare.domain.outcomes import review_document
 from acucare.domain.planning import plan
 from acucare.domain.planning.reviews import _ACTION_WORDS
+from acucare.domain.scoring import classify_change
 from acucare.domain.screening import screen
 from acucare.kb import Registry
 
@@ -62,3 +65,35 @@ def test_the_alternative_protocol_is_named_for_people(registry: Registry) -> Non
     if_not_met = _response_review(registry)["if_not_met"]
     assert "Cherkin 2009" in if_not_met, if_not_met
     assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", if_not_met), if_not_met
+
+
+def _plan_review_for(registry: Registry, baseline: int) -> dict[str, Any]:
+    intake = parse_intake({**INTAKE, "questionnaires": {"nrs": {"1": baseline}}}, registry)
+    document = plan(intake, screen(intake, registry), registry).as_document()
+    return next(r for r in document["reviews"] if r["kind"] == "response")
+
+
+@pytest.mark.parametrize("baseline", range(11))
+def test_the_plans_pain_target_is_an_improvement_the_review_recognises(
+    registry: Registry, baseline: int
+) -> None:
+    """Reaching the plan's target never leaves a change the review calls unimportant: the
+    target honours the minimal important difference (2 NRS points) as well as the 30 %,
+    so a baseline of 5 aims at 3, not 3.5 (a 1.5-point fall is no important change)."""
+    review = _plan_review_for(registry, baseline)
+    target = review["target"]
+    if target is None:
+        assert baseline < 2
+        assert "cannot fall by the 2 points" in review["success"], review["success"]
+        return
+    assert f" of {target:g} or lower" in review["success"]
+    assert "at least 2 points" in review["success"]
+    for follow_up in range(11):
+        if follow_up <= target:
+            change = classify_change(registry, "nrs", baseline, follow_up)
+            assert change.category in ("better", "much_better"), (baseline, follow_up, change)
+
+
+def test_a_baseline_of_five_aims_at_three(registry: Registry) -> None:
+    assert _plan_review_for(registry, 5)["target"] == 3
+    assert _plan_review_for(registry, 7)["target"] == 4.9  # 30 % is more than 2 points

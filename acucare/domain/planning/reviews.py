@@ -65,6 +65,37 @@ def pain_threshold(instruments: Mapping[str, Instrument]) -> ChangeThreshold | N
     return None
 
 
+def pain_floor(instruments: Mapping[str, Instrument]) -> float:
+    """The NRS record's smallest important change in points (its minimal important
+    difference), 0 when it has no acting points threshold. A fall smaller than this is no
+    important change whatever its percentage (the review's floor rule, Dworkin 2008)."""
+    nrs = instruments.get("nrs")
+    if nrs is None or nrs.change is None:
+        return 0.0
+    points = [t.value for t in nrs.change.thresholds if t.kind == "points" and acts_on(t.citations)]
+    return min(points) if points else 0.0
+
+
+def pain_target(baseline: float, percent: float, floor: float) -> float | None:
+    """The highest pain score that the review will read as an important improvement: at
+    least `percent` % below the baseline and at least `floor` points below it. None when
+    the baseline is too low for such a fall (0–10 scale)."""
+    target = min(baseline * (1 - percent / 100), baseline - floor)
+    return None if target < 0 else round(target, 1)
+
+
+def _target_words(baseline: float | None, target: float | None, floor: float) -> str:
+    if baseline is None:
+        return " (record a baseline at the first session)"
+    if target is None:
+        return (
+            f" cannot fall by the {_fmt(floor)} points an important change needs from a"
+            f" baseline of {_fmt(baseline)}: judge the course by the patient's global"
+            " impression and function instead"
+        )
+    return f" of {_fmt(target)} or lower (baseline {_fmt(baseline)})"
+
+
 # What the review does, in the words of a plan's review text.
 _ACTION_WORDS: dict[Action, str] = {
     "continue": "the course continues as planned",
@@ -167,15 +198,14 @@ def build_reviews(
     )
     if pain is not None:
         percent = pain.value
-        target = None
-        if baseline.value is not None:
-            target = round(baseline.value * (1 - percent / 100), 1)
-        measured = f"{baseline.instrument.upper()} {baseline.measure}" + (
-            f" of {_fmt(target)} or lower (baseline {_fmt(baseline.value)})"
-            if target is not None and baseline.value is not None
-            else " (record a baseline at the first session)"
+        floor = pain_floor(instruments)
+        target = None if baseline.value is None else pain_target(baseline.value, percent, floor)
+        measured = _target_words(baseline.value, target, floor)
+        floor_words = f", and at least {_fmt(floor)} points," if floor else ""
+        success = (
+            f"At least {_fmt(percent)} % less pain{floor_words}: "
+            f"{baseline.instrument.upper()} {baseline.measure}{measured}."
         )
-        success = f"At least {_fmt(percent)} % less pain: {measured}."
         if pgic_text:
             success += " " + pgic_text
         reviews.append(
