@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from acucare.kb import Registry
+from acucare.kb.loader import DEFAULT_KNOWLEDGE_DIR, load
 from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.citations import Citation
@@ -63,15 +68,33 @@ def test_there_are_at_least_forty_examples_and_each_acting_rule_has_one(
     assert acting <= named
 
 
-def test_an_unverified_rule_is_stored_but_never_indexed(registry: Registry) -> None:
+def test_the_spinal_cord_pair_rule_acts_on_its_secondary_source(registry: Registry) -> None:
     rule = registry.of(SafetyRule)["electro_pair_across_spinal_cord"]
-    assert rule.status == "unverified"
-    index = _index(registry)
+    assert rule.status == "active"
+    assert rule.level == "warn"
+    assert rule in _index(registry).session_rules
+    assert not any(
+        "electro_pair_across_spinal_cord" in line for line in registry.index("inert_records")
+    )
+
+
+def test_an_unverified_rule_is_stored_but_never_indexed(tmp_path: Path) -> None:
+    target = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)
+    path = target / "safety_rules" / "electroacupuncture.yaml"
+    records = yaml.safe_load(path.read_text(encoding="utf-8"))
+    stored = dict(_rule(records, "electro_pair_across_spinal_cord"), id="stored_unverified_rule")
+    stored["status"] = "unverified"
+    stored["citations"] = [{"id": "ea_spinal_teaching", "evidence": "unverified"}]
+    records.append(stored)
+    path.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), "utf-8")
+    loaded = load(target, use_cache=False).registry
+    assert loaded is not None
+    rule = loaded.of(SafetyRule)["stored_unverified_rule"]
+    index = _index(loaded)
     assert rule not in index.session_rules
     assert rule not in index.patient_rules
-    assert any(
-        "electro_pair_across_spinal_cord@1" in line for line in registry.index("inert_records")
-    )
+    assert any("stored_unverified_rule@2" in line for line in loaded.index("inert_records"))
 
 
 def test_active_rule_citing_only_unverified_sources_is_a_problem(
