@@ -14,8 +14,8 @@ same signed-in practitioner:
   GET  /patients/<id>/          the patient chart page
   GET  /treatment/episodes/<id>/ the episode's treatment page (plan and its ten sessions)
   POST /api/v1/plans/<id>/sessions  saving a session through the API (a bearer token)
-
-There is no patient-portal page yet, so none is measured.
+  GET  /portal/                 the patient portal's home page, signed in as the patient of
+                                a long episode (due questionnaires, course, alerts)
 
 Each endpoint gets a warm-up, then at most REQUESTS requests or SECONDS seconds from the
 client threads (keep-alive connections, Python's http.client, spread over up to four
@@ -301,6 +301,18 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
     from django.conf import settings
 
     cookie_name = settings.SESSION_COOKIE_NAME
+    # The patient of the first long episode signs in to the portal, as after an invitation.
+    from acucare.portal.models import PortalAccount
+
+    portal_patient = long_plans[0].episode.patient
+    portal_user = User.objects.create_user(
+        username=f"portal-{portal_patient.public_id.hex[:12]}@example.org",
+        password=secrets.token_urlsafe(16),
+        role=Role.PATIENT,
+    )
+    PortalAccount.objects.create(user=portal_user, patient=portal_patient)
+    portal_client = Client()
+    portal_client.force_login(portal_user, backend="django.contrib.auth.backends.ModelBackend")
     mine = [p for p in plans if p.episode.patient.primary_practitioner_id == me.pk]
     return {
         "counts": {
@@ -312,6 +324,7 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
         "migrate_s": migrated - started,
         "seed_s": seeded - migrated,
         "cookie": f"{cookie_name}={client.cookies[cookie_name].value}",
+        "portal_cookie": f"{cookie_name}={portal_client.cookies[cookie_name].value}",
         "token": token,
         "patients": [str(p.episode.patient.public_id) for p in mine],
         "episodes": [str(p.episode.public_id) for p in mine],
@@ -642,6 +655,11 @@ def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]
     def treatment(i: int) -> Request:
         return Request("GET", f"/treatment/episodes/{episodes[i % len(episodes)]}/", page_headers)
 
+    portal_headers = {"Cookie": data["portal_cookie"], "Host": "127.0.0.1"}
+
+    def portal(i: int) -> Request:
+        return Request("GET", "/portal/", portal_headers)
+
     def save_session(i: int) -> Request:
         headers = {**api_headers, "Idempotency-Key": str(uuid.uuid4())}
         return Request(
@@ -654,6 +672,7 @@ def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]
         ("GET /treatment/episodes/<id>/", treatment),
         (f"GET /outcomes/episodes/<id>/ ({LONG_SESSIONS})", outcomes),
         ("POST /api/v1/plans/<id>/sessions", save_session),
+        (f"GET /portal/ (patient, {LONG_SESSIONS})", portal),
     ]
 
 
@@ -687,7 +706,6 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
         f"  at most {args.requests} requests or {args.seconds:.0f} s per endpoint, after 20 "
         f"warm-up requests; clients in up to {CLIENT_PROCESSES} processes"
     )
-    print("  (no patient-portal page exists yet, so none is measured)")
     ok = True
     chart_rps: dict[tuple[str, int], float] = {}
     for concurrency in args.concurrency:
