@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "acucare.education",
     "acucare.fhir",
     "acucare.documents",
+    "acucare.analytics",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -20,4 +20,5 @@ urlpatterns = [
     path("admin/audit/", include("acucare.audit.urls")),
     path("api/v1/", api.urls),
     path("fhir/", include("acucare.fhir.urls")),
+    path("analytics/", include("acucare.analytics.urls")),
 ]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from django.db.models import QuerySet
 
 from acucare.audit.models import AuditEvent, AuditVerification
 from acucare.core.actor import Actor
+from acucare.core.csv_stream import csv_lines
 from acucare.core.roles import require_admin
 from acucare.domain.errors import InputError
 from acucare.domain.text import search_text
@@ -67,43 +67,26 @@ def audit_events(*, actor: Actor, filters: AuditFilter) -> QuerySet[AuditEvent]:
     return events
 
 
-def _cell(value: object) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ is prefixed with '."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def audit_csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
     """The header, then one CSV line per event, streamed."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
-    import json
-
-    for event in events.iterator(chunk_size=2000):
-        writer.writerow(
-            [
+    return csv_lines(
+        CSV_COLUMNS,
+        (
+            (
                 event.at.isoformat(),
-                _cell(event.actor_username),
+                event.actor_username,
                 event.action,
                 event.object_type,
                 event.object_id or "",
                 event.patient_id or "",
                 event.ip_address or "",
                 event.channel,
-                _cell(event.user_agent),
-                _cell(json.dumps(event.detail, sort_keys=True)),
-            ]
-        )
-        yield flush()
+                event.user_agent,
+                json.dumps(event.detail, sort_keys=True),
+            )
+            for event in events.iterator(chunk_size=2000)
+        ),
+    )
 
 
 def last_verification(*, actor: Actor) -> AuditVerification | None:

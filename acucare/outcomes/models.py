@@ -173,3 +173,53 @@ class Discharge(models.Model):
 
     def __str__(self) -> str:
         return f"Discharge of {self.date}"
+
+
+class OutcomeStage(models.TextChoices):
+    REVIEW = "review", "At review"
+    DISCHARGE = "discharge", "At discharge"
+    FOLLOWUP_3 = "followup_3", "Follow-up at 3 months"
+    FOLLOWUP_12 = "followup_12", "Follow-up at 12 months"
+
+
+class CourseOutcome(models.Model):
+    """One course's primary outcome at one stage, as the review engine read it when the
+    review or discharge was signed or the follow-up recorded (the newest review counts).
+
+    Kept by the outcome services so that the clinic's outcomes dashboard
+    (`acucare.analytics`) aggregates one small table in the database instead of reading
+    every course document (docs/analytics.md)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="outcome_rows")
+    stage = models.CharField(max_length=12, choices=OutcomeStage.choices)
+    # The knowledge base's condition of the episode's primary code ("" when it has none)
+    # and the approved plan's protocol id without its version ("" when it has none).
+    condition = models.CharField(max_length=80, blank=True)
+    protocol = models.CharField(max_length=120, blank=True)
+    instrument = models.CharField(max_length=20, blank=True)
+    baseline = models.FloatField(null=True, blank=True)
+    latest = models.FloatField(null=True, blank=True)
+    change = models.FloatField(null=True, blank=True)  # latest − baseline: negative is better
+    percent_change = models.FloatField(null=True, blank=True)
+    tier = models.CharField(max_length=30, blank=True)
+    responder = models.BooleanField(default=False)  # moderate or substantial (≥ 30 %)
+    substantial = models.BooleanField(default=False)  # substantial (≥ 50 %)
+    pgic = models.PositiveSmallIntegerField(null=True, blank=True)
+    mme_baseline = models.FloatField(null=True, blank=True)
+    mme_latest = models.FloatField(null=True, blank=True)
+    sessions_delivered = models.PositiveIntegerField(default=0)
+    recorded_on = models.DateField()
+
+    class Meta:
+        ordering = ("episode_id", "stage")
+        constraints = (
+            models.UniqueConstraint(fields=["episode", "stage"], name="course_outcome_once"),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=[s.value for s in OutcomeStage]),
+                name="course_outcome_stage_known",
+            ),
+        )
+        indexes = (models.Index(fields=["stage", "condition", "protocol"], name="outcome_group"),)
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} outcome"

@@ -30,10 +30,12 @@ from acucare.outcomes.models import (
     Measurement,
     MeasurementKind,
     MeasurementSchedule,
+    OutcomeStage,
     Payer,
 )
 from acucare.outcomes.progress import Progress
 from acucare.outcomes.selectors import chart_progress
+from acucare.outcomes.summary import followup_stage, summarise
 from acucare.outcomes.validation import clean_medications, clean_pgic, clean_scores
 from acucare.patients import services as patients
 from acucare.patients.access import access_episode
@@ -138,6 +140,8 @@ def measurement_store(
         created_by=actor.user,
     )
     submissions.complete(claimed, record.public_id)
+    if kind == MeasurementKind.FOLLOWUP:
+        _summarise_followup(episode, date)
     audit_record(
         actor=actor,
         action="create",
@@ -154,6 +158,14 @@ def measurement_store(
         },
     )
     return record
+
+
+def _summarise_followup(episode: Episode, date: dt.date) -> None:
+    progress = _progress(episode)
+    if progress.discharge is None:
+        return
+    stage = followup_stage((date - progress.discharge.date).days)
+    summarise(progress=progress, stage=stage, recorded_on=date)
 
 
 # --- The schedule -------------------------------------------------------------------------
@@ -343,6 +355,11 @@ def review_record(
         signed_by=actor.user,
     )
     submissions.complete(claimed, record.public_id)
+    summarise(
+        progress=progress,
+        stage=OutcomeStage.REVIEW,
+        recorded_on=timezone.localdate(record.signed_at),
+    )
     audit_record(
         actor=actor,
         action="create",
@@ -408,6 +425,7 @@ def discharge_record(
         signed_by=actor.user,
     )
     submissions.complete(claimed, record.public_id)
+    summarise(progress=progress, stage=OutcomeStage.DISCHARGE, recorded_on=date)
     patients.episode_update(
         actor=actor,
         episode_id=episode.public_id,

@@ -121,6 +121,8 @@ CLINICAL = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "reception
 PRACTITIONERS = {"admin": 403, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
 ADMIN_ONLY = {"admin": OK, "owner": 403, "shared": 403, "stranger": 403, "reception": 403}
 RECEPTION_ONLY = {"admin": 403, "owner": 403, "shared": 403, "stranger": 403, "reception": OK}
+# The outcomes dashboard: the admin sees the clinic, a practitioner their own patients.
+ADMIN_AND_PRACTITIONERS = {"admin": OK, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
 # Reception books for anyone, a practitioner for the patients they may see (issue 15).
 BOOKING = ONE_PATIENT
 
@@ -248,6 +250,9 @@ MATRIX = [
     row(PAGE, "get", "/admin/audit/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
     row(PAGE, "get", "/today/", None, **PRACTITIONERS),
+    row(PAGE, "get", "/analytics/", None, **ADMIN_AND_PRACTITIONERS),
+    row(PAGE, "get", "/analytics/tables/courses.csv", None, **ADMIN_AND_PRACTITIONERS),
+    row(PAGE, "get", "/analytics/research.csv", None, **ADMIN_AND_PRACTITIONERS),
     row(PAGE, "get", "/appointments/", None, **PATIENT_STAFF),
     row(PAGE, "get", "/appointments/?view=week&practitioner=", None, **PATIENT_STAFF),
     row(PAGE, "get", "/appointments/new/", None, **PATIENT_STAFF),
