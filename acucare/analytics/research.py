@@ -23,11 +23,11 @@ from django.db.models.functions import Coalesce
 from acucare.analytics.selectors import (
     STAGES,
     Scope,
+    condition_label,
     condition_of,
     courses_of,
-    signed_count,
-    condition_label,
     protocol_label,
+    signed_count,
 )
 from acucare.outcomes.models import CourseOutcome
 from acucare.patients.models import Episode

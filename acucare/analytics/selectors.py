@@ -473,13 +473,12 @@ def safety_figures(scope: Scope) -> SafetyFigures:
             sessions.model.objects.filter(plan__episode=OuterRef("pk"), status=SessionStatus.SIGNED)
         )
     )
-    totals = treated.annotate(
-        with_event=Exists(adverse), needing=Exists(adverse.filter(needed_treatment=True))
-    ).aggregate(
-        courses=Count("pk"),
-        with_event=Count("pk", filter=Q(with_event=True)),
-        needing=Count("pk", filter=Q(needing=True)),
-    )
+    # Separate counts: Django cannot filter an aggregate on an Exists annotation portably.
+    totals = {
+        "courses": treated.count(),
+        "with_event": treated.filter(Exists(adverse)).count(),
+        "needing": treated.filter(Exists(adverse.filter(needed_treatment=True))).count(),
+    }
     return SafetyFigures(
         sessions=session_count,
         courses=int(totals["courses"]),
@@ -648,27 +647,19 @@ def quality_table(scope: Scope) -> Table:
         episode=OuterRef("pk"), sessions_delivered__lte=REVIEW_BY_SESSION
     )
     review_measured = Measurement.objects.filter(episode=OuterRef("pk"), kind="review")
-    courses = (
-        courses_of(scope)
-        .annotate(
-            signed=Coalesce(signed_count(), 0),
-            has_baseline=Exists(baseline_measured) | Exists(baseline_at_intake),
-            reviewed=Exists(reviewed_by),
-            measured=Exists(review_measured),
-        )
-        .aggregate(
-            n=Count("pk"),
-            baseline=Count("pk", filter=Q(has_baseline=True)),
-            long=Count("pk", filter=Q(signed__gte=REVIEW_BY_SESSION)),
-            long_reviewed=Count("pk", filter=Q(signed__gte=REVIEW_BY_SESSION, reviewed=True)),
-            long_measured=Count("pk", filter=Q(signed__gte=REVIEW_BY_SESSION, measured=True)),
-        )
-    )
+    every = courses_of(scope)
+    long = every.annotate(signed=Coalesce(signed_count(), 0)).filter(signed__gte=REVIEW_BY_SESSION)
+    courses = {
+        "n": every.count(),
+        "baseline": every.filter(Exists(baseline_measured) | Exists(baseline_at_intake)).count(),
+        "long": long.count(),
+        "long_reviewed": long.filter(Exists(reviewed_by)).count(),
+        "long_measured": long.filter(Exists(review_measured)).count(),
+    }
 
     def part(k: int, n: int) -> tuple[str, str]:
         return count(k), share(wilson_interval(k, n) if n else None)
 
-    long = int(courses["long"])
     rows = [
         (
             "Signed sessions with the STRICTA needling fields complete",
@@ -682,13 +673,13 @@ def quality_table(scope: Scope) -> Table:
         ),
         (
             "Courses past session 8 with review questionnaires",
-            count(long),
-            *part(int(courses["long_measured"]), long),
+            count(courses["long"]),
+            *part(int(courses["long_measured"]), courses["long"]),
         ),
         (
             "Courses past session 8 without a signed review by session 8",
-            count(long),
-            *part(long - int(courses["long_reviewed"]), long),
+            count(courses["long"]),
+            *part(courses["long"] - courses["long_reviewed"], courses["long"]),
         ),
     ]
     return Table(
