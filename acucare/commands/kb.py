@@ -144,4 +144,9 @@ def _point_document(point: Any, acts_on: Callable[[Any], bool]) -> dict[str, obj
         for c in point.cautions
     ]
     document["citations"] = [r["id"] for r in document["citations"]]
+    if point.auricular_code is not None:
+        document["auricular_code"] = {
+            "code": point.auricular_code.code,
+            "citations": [r.id for r in point.auricular_code.citations],
+        }
     return document

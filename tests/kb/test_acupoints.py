@@ -344,3 +344,66 @@ def test_kb_points_table(run_cli) -> None:
     assert lines[0].split()[:2] == ["GV1", "Changqiang"]
     assert "brainstem_spinal_cord" in next(line for line in lines if line.startswith("GV16 "))
     assert lines[-1].startswith("28 points (GV 28)")
+
+
+# Region codes of ear points given by a checked source (Yan 2015, figure 2); all other ear
+# points carry a note saying why they have none.
+EAR_CODES = {
+    "EAR-SHENMEN": "TF4", "EAR-SUBCORTEX": "AT4", "EAR-LUNG": "CO14",
+    "EAR-KIDNEY": "CO10", "EAR-HEART": "CO15", "EAR-ENDOCRINE": "CO18",
+}  # fmt: skip
+
+
+def test_ear_points_carry_a_published_code_or_say_why_not(registry: Registry) -> None:
+    codes = {}
+    for point in _points(registry):
+        if point.kind != "auricular":
+            assert point.auricular_code is None
+            assert not point.auricular_code_note
+            continue
+        if point.auricular_code is None:
+            assert point.auricular_code_note, point.code
+            continue
+        codes[point.code] = point.auricular_code.code
+        assert acts_on(point.auricular_code.citations), point.code
+    assert codes == EAR_CODES
+
+
+def test_kb_points_json_gives_the_ear_code_and_its_source(run_cli) -> None:
+    result = run_cli("kb", "points", "--meridian", "EAR", "--json")
+    assert result.exit_code == 0, result.stderr
+    by_code = {p["code"]: p for p in result.json()}
+    assert by_code["EAR-SHENMEN"]["auricular_code"] == {
+        "code": "TF4",
+        "citations": ["yan2015_auricular"],
+    }
+    assert by_code["EAR-THALAMUS"]["auricular_code"] is None
+    assert "No checked source" in by_code["EAR-THALAMUS"]["auricular_code_note"]
+
+
+def test_an_ear_point_without_code_or_note_or_with_a_bad_code_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from acucare.kb.loader import load
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, knowledge)
+    path = knowledge / "acupoints" / "ear.yaml"
+    records = {r["code"]: r for r in yaml.safe_load(path.read_text(encoding="utf-8"))}
+    del records["EAR-THALAMUS"]["auricular_code_note"]
+    records["EAR-LUNG"]["auricular_code"]["code"] = "lung 14"
+    records["EAR-HEART"]["auricular_code"]["code"] = "TF4"  # Shenmen's
+    records["EAR-KIDNEY"]["auricular_code_note"] = "both a code and a note"
+    path.write_text(yaml.safe_dump(list(records.values()), allow_unicode=True), "utf-8")
+    lu = knowledge / "acupoints" / "lu.yaml"
+    lung = yaml.safe_load(lu.read_text(encoding="utf-8"))
+    lung[0]["auricular_code_note"] = "a body point"
+    lu.write_text(yaml.safe_dump(lung, allow_unicode=True), "utf-8")
+    problems = "\n".join(str(p) for p in load(knowledge, use_cache=False).problems)
+    assert "EAR-THALAMUS: give the published auricular_code with its source" in problems
+    assert "EAR-LUNG: auricular code 'lung 14' is not written as TF4 or AH6a" in problems
+    assert "auricular code 'TF4' is also" in problems
+    assert "EAR-KIDNEY: auricular_code_note is only for a point without a code" in problems
+    assert "LU1: only ear points carry an auricular code" in problems

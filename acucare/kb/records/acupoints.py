@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from annotated_types import Ge
+from annotated_types import Ge, MinLen
 
 from acucare.kb.records.base import (
     STRICT,
@@ -101,6 +101,21 @@ class Caution:
         return angle is not None and angle in self.angles and depth != "superficial"
 
 
+# An auricular region code as the Chinese national standard GB/T 13734-2008 writes it: the
+# area's letters and a number, with a lower-case suffix for a subdivided area (TF4, AH6a).
+AURICULAR_CODE = re.compile(r"^(HX|SF|AH|TF|TG|AT|CO|LO|P)[0-9]+[a-z]?$")
+
+
+@dataclass(frozen=True, slots=True)
+class AuricularCode:
+    """The published code of an ear point, with the source that gives it."""
+
+    __pydantic_config__ = STRICT
+
+    code: NonEmptyStr  # e.g. TF4 (triangular fossa, area 4)
+    citations: Annotated[tuple[CitationRef, ...], MinLen(1)]
+
+
 @dataclass(frozen=True, slots=True)
 class Acupoint:
     __pydantic_config__ = STRICT
@@ -126,6 +141,9 @@ class Acupoint:
     levels: dict[SpinalLevel, NonEmptyStr] | None = None
     # Left empty on purpose: no per-point safe depth in millimetres has been verified.
     max_depth_mm: float | None = None
+    # Ear points only: the published auricular code, or why none is given (never guessed).
+    auricular_code: AuricularCode | None = None
+    auricular_code_note: str = ""
 
 
 COLLECTION = CollectionSpec("acupoints", Acupoint, "code")
@@ -264,6 +282,7 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
             elif level_region.limb != point.limb:
                 yield Problem(where, f"levels.{level} region '{region_id}' is on another limb")
     yield from _check_aliases(registry, points)
+    yield from _check_auricular_codes(registry, points)
     for family, expected in {**WHO_MERIDIAN_COUNTS, **WHO_EXTRA_COUNTS}.items():
         numbers = counted.get(family, set())
         if numbers != set(range(1, expected + 1)):
@@ -275,6 +294,35 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
             if extra:
                 detail += f"; not in WHO {', '.join(f'{family}{n}' for n in extra[:10])}"
             yield Problem(f"knowledge/acupoints: {family}", f"wrong point count: {detail}")
+
+
+def _check_auricular_codes(registry: Registry, points: Mapping[str, Acupoint]) -> Iterator[Problem]:
+    """An ear point gives its published code or says why it has none; no code twice."""
+    owners: dict[str, str] = {}
+    for code, point in points.items():
+        where = f"{registry.source_of('acupoints', code)}: {code}"
+        published = point.auricular_code
+        if point.kind != "auricular":
+            if published is not None or point.auricular_code_note:
+                yield Problem(where, "only ear points carry an auricular code")
+            continue
+        if published is None:
+            if not point.auricular_code_note:
+                yield Problem(
+                    where,
+                    "give the published auricular_code with its source, or say in "
+                    "auricular_code_note why none is given",
+                )
+            continue
+        if point.auricular_code_note:
+            yield Problem(where, "auricular_code_note is only for a point without a code")
+        if not AURICULAR_CODE.match(published.code):
+            yield Problem(where, f"auricular code '{published.code}' is not written as TF4 or AH6a")
+        if published.code in owners:
+            yield Problem(
+                where, f"auricular code '{published.code}' is also {owners[published.code]}"
+            )
+        owners.setdefault(published.code, code)
 
 
 def _caution_problems(
