@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from acucare.demo import clinic as demo_clinic
 from acucare.demo import portal as demo_portal
 from acucare.patients import services
 from acucare.patients.models import Patient
+from acucare.scheduling import selectors as scheduling_selectors
 from acucare.scheduling import services as scheduling
 from acucare.scheduling.models import Appointment, AppointmentKind
 
@@ -192,6 +194,31 @@ def _working_days(count: int) -> list[dt.date]:
     return days
 
 
+def _clinic_week(users: dict[str, User]) -> dict[str, uuid.UUID]:
+    """Opening hours (weekdays 08:00–19:00, Saturday mornings), two rooms and each
+    practitioner's working hours; returns each practitioner's usual room."""
+    admin = system_actor(users["admin"])
+    if not scheduling_selectors.opening_hours():
+        week = [scheduling.Period(day, dt.time(8), dt.time(19)) for day in range(5)]
+        scheduling.opening_hours_set(
+            actor=admin, periods=[*week, scheduling.Period(5, dt.time(9), dt.time(13))]
+        )
+        for name, days, hours in (
+            ("dr.chen", range(5), (dt.time(8, 30), dt.time(17, 30))),
+            ("dr.okafor", range(5), (dt.time(9), dt.time(17, 30))),
+        ):
+            scheduling.availability_set(
+                actor=admin,
+                practitioner_id=users[name].public_id,
+                periods=[scheduling.Period(day, *hours) for day in days],
+            )
+    rooms = {r.name: r for r in scheduling_selectors.rooms()}
+    for name in ("Room 1", "Room 2"):
+        if name not in rooms:
+            rooms[name] = scheduling.room_save(actor=admin, name=name)
+    return {"dr.chen": rooms["Room 1"].public_id, "dr.okafor": rooms["Room 2"].public_id}
+
+
 def _appointments(users: dict[str, User]) -> int:
     """A working week of bookings from tomorrow, made by reception through the service:
     initial assessments for patients without an intake yet, treatments twice a week for
@@ -201,6 +228,7 @@ def _appointments(users: dict[str, User]) -> int:
     if Appointment.objects.filter(patient__in=demo, start__gte=timezone.now()).exists():
         return 0
     desk = system_actor(users["reception"])
+    rooms = _clinic_week(users)
     days = _working_days(5)
     zone = timezone.get_current_timezone()
     # Each practitioner's next free minute of each day (09:00, lunch 12:30-13:30).
@@ -237,6 +265,7 @@ def _appointments(users: dict[str, User]) -> int:
                     duration_minutes=minutes,
                     kind=kind,
                     note=DESK_NOTES[index % len(DESK_NOTES)],
+                    room=rooms.get(patient.primary_practitioner.username),
                 ),
             )
             booked += 1

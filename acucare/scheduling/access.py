@@ -40,7 +40,9 @@ def access_appointment(actor: Actor, public_id: uuid.UUID | str, *, write: bool)
     key = parse_public_id(public_id, "appointment")
     try:
         return (
-            visible_appointments(actor).select_related("patient", "practitioner").get(public_id=key)
+            visible_appointments(actor)
+            .select_related("patient", "practitioner", "room")
+            .get(public_id=key)
         )
     except Appointment.DoesNotExist as exc:
         raise Http404("No such appointment.") from exc

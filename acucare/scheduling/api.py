@@ -221,6 +221,7 @@ def update_appointment(
             duration_minutes=payload.duration_minutes or current.duration_minutes,
             kind=payload.kind or current.kind,
             note=current.note if payload.note is None else payload.note,
+            room=current.room.public_id if current.room else None,
         ),
     )
     return appointment_out(appointment)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -18,7 +19,7 @@ from acucare.domain.errors import InputError
 from acucare.patients.models import Patient
 from acucare.patients.selectors import PatientChart
 from acucare.scheduling.access import access_appointment, visible_appointments
-from acucare.scheduling.models import Appointment
+from acucare.scheduling.models import Appointment, Availability, OpeningHours, Room, Weekday
 
 MAX_RANGE_DAYS = 62
 
@@ -70,7 +71,7 @@ def appointment_list(
     start, end = _day_bounds(first_day, last_day)
     shown = list(
         appointments.filter(start__gte=start, start__lt=end).select_related(
-            "patient", "practitioner"
+            "patient", "practitioner", "room"
         )
     )
     audit_record(
@@ -136,3 +137,86 @@ def bookable_practitioners(patient: Patient | None = None) -> list[User]:
             Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient)
         ).distinct()
     return list(practitioners.order_by("last_name", "first_name", "id"))
+
+
+# The clinic's week: opening hours and each practitioner's availability (no patient data,
+# so reading them is not audited).
+
+
+def opening_hours() -> dict[int, OpeningHours]:
+    """Weekday -> the clinic's hours that day; empty when the clinic has not set them."""
+    return {h.weekday: h for h in OpeningHours.objects.all()}
+
+
+def availability(practitioner: User) -> dict[int, Availability]:
+    """Weekday -> the practitioner's hours that day; empty when not set."""
+    return {a.weekday: a for a in Availability.objects.filter(practitioner=practitioner)}
+
+
+def availability_by_practitioner() -> dict[int, dict[int, Availability]]:
+    """Practitioner's pk -> weekday -> hours, for the diary's grid (one query)."""
+    found: dict[int, dict[int, Availability]] = {}
+    for a in Availability.objects.all():
+        found.setdefault(a.practitioner_id, {})[a.weekday] = a
+    return found
+
+
+def rooms(*, in_use_only: bool = False) -> list[Room]:
+    found = Room.objects.all()
+    if in_use_only:
+        found = found.filter(in_use=True)
+    return list(found)
+
+
+def _outside(start: dt.datetime, end: dt.datetime, opens: dt.time, closes: dt.time) -> bool:
+    """True when the appointment starts before `opens` or ends after `closes` that day
+    (past midnight counts as after)."""
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    return (
+        local_start.time() < opens
+        or local_end.date() != local_start.date()
+        or local_end.time() > closes
+    )
+
+
+def _hours_warning(
+    rows: Mapping[int, OpeningHours] | Mapping[int, Availability],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    closed: str,
+    outside: str,
+) -> list[str]:
+    """`closed` or `outside` (with the day's hours added) for a booking outside the hours
+    set; nothing while none are set. `{days}` in either is the weekday in the plural."""
+    weekday = timezone.localtime(start).weekday()
+    if not rows:
+        return []
+    day = rows.get(weekday)
+    days = f"{Weekday(weekday).label}s"
+    if day is None:
+        return [closed.format(days=days)]
+    opens, closes = day.span
+    if _outside(start, end, opens, closes):
+        return [f"{outside.format(days=days)} ({opens:%H:%M}–{closes:%H:%M})."]
+    return []
+
+
+def booking_warnings(*, practitioner: User, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """What is unusual about a booking, in words for the desk: outside the clinic's
+    opening hours or the practitioner's availability. Warnings, not refusals (see
+    `services`); none while the clinic or the practitioner has not set hours."""
+    name = practitioner.display_name
+    return _hours_warning(
+        opening_hours(),
+        start,
+        end,
+        closed="The clinic is closed on {days}.",
+        outside="This is outside the clinic's opening hours on {days}",
+    ) + _hours_warning(
+        availability(practitioner),
+        start,
+        end,
+        closed=f"{name} does not work on {{days}}.",
+        outside=f"This is outside {name}'s hours on {{days}}",
+    )

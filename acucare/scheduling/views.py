@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,16 +20,26 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from acucare.accounts.models import User
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
 from acucare.core.once import resend_shows
+from acucare.core.roles import require_admin
 from acucare.domain.dates import parse_clinic_date
 from acucare.domain.errors import ConflictError, InputError
 from acucare.patients import selectors as patient_selectors
 from acucare.scheduling import selectors, services
 from acucare.scheduling.access import require_booking, visible_appointments
-from acucare.scheduling.forms import AppointmentForm, CancelForm, MarkForm
-from acucare.scheduling.models import Appointment, AppointmentStatus
+from acucare.scheduling.forms import (
+    AppointmentForm,
+    CancelForm,
+    MarkForm,
+    RoomForm,
+    WeekForm,
+    week_initial,
+)
+from acucare.scheduling.grid import diary_grid
+from acucare.scheduling.models import Appointment, AppointmentStatus, Room
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,16 @@ def diary(request: HttpRequest) -> HttpResponse:
         date = first + dt.timedelta(days=offset)
         days.append(DiaryDay(date, [a for a in shown if timezone.localdate(a.start) == date]))
     step = dt.timedelta(days=7 if view == "week" else 1)
+    practitioners = selectors.bookable_practitioners()
+    columns = [p for p in practitioners if str(p.public_id) == chosen] if chosen else practitioners
     context = {
+        "grid": diary_grid(
+            days=[d.date for d in days],
+            practitioners=columns,
+            appointments=shown,
+            hours=selectors.opening_hours(),
+            availability=selectors.availability_by_practitioner(),
+        ),
         "view": view,
         "day": day,
         "date_error": date_error,
@@ -86,7 +108,7 @@ def diary(request: HttpRequest) -> HttpResponse:
         "next": (day + step).isoformat(),
         "today": timezone.localdate(),
         "chosen": chosen,
-        "practitioners": selectors.bookable_practitioners(),
+        "practitioners": practitioners,
         "now": timezone.now(),
         "here": request.get_full_path(),
     }
@@ -106,10 +128,22 @@ def diary(request: HttpRequest) -> HttpResponse:
 def appointment_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     appointment = selectors.appointment_detail(actor=actor, appointment_id=public_id)
+    warnings = (
+        selectors.booking_warnings(
+            practitioner=appointment.practitioner, start=appointment.start, end=appointment.end
+        )
+        if appointment.holds_time
+        else []
+    )
     return render(
         request,
         "scheduling/detail.html",
-        {"a": appointment, "now": timezone.now(), "here": request.get_full_path()},
+        {
+            "a": appointment,
+            "warnings": warnings,
+            "now": timezone.now(),
+            "here": request.get_full_path(),
+        },
     )
 
 
@@ -129,7 +163,61 @@ def _booking(form: AppointmentForm) -> services.Booking:
         duration_minutes=data["duration_minutes"],
         kind=data["kind"],
         note=data.get("note") or "",
+        room=data.get("room") or None,
     )
+
+
+def _unheeded_warnings(
+    request: HttpRequest, form: AppointmentForm, practitioners: list[User]
+) -> list[str]:
+    """What is unusual about the booking in the form (outside the opening hours or the
+    practitioner's availability), unless the desk has already ticked "book it anyway".
+    Empty when there is nothing to say: the booking goes ahead."""
+    if request.POST.get("accept_warnings") == "on":
+        return []
+    chosen = str(form.cleaned_data["practitioner"])
+    practitioner = next((p for p in practitioners if str(p.public_id) == chosen), None)
+    if practitioner is None:
+        return []  # the service refuses it with the reason
+    start = form.start()
+    end = start + dt.timedelta(minutes=form.cleaned_data["duration_minutes"])
+    return selectors.booking_warnings(practitioner=practitioner, start=start, end=end)
+
+
+def _booking_form(
+    request: HttpRequest,
+    *,
+    practitioners: list[User],
+    rooms: list[Room],
+    initial: dict[str, Any],
+    editing: Appointment | None = None,
+) -> tuple[AppointmentForm, list[str]]:
+    """The booking form (bound to a POST) and the warnings the desk has not heeded yet:
+    with warnings, the form carries the "book it anyway" box and nothing is saved. A
+    change that does not move the appointment (its time or practitioner) is not warned."""
+    options: dict[str, Any] = {
+        "practitioners": practitioners,
+        "editing": editing is not None,
+        "rooms": rooms,
+        "initial": initial,
+    }
+    form = AppointmentForm(request.POST or None, **options)
+    if request.method != "POST" or not form.is_valid():
+        return form, []
+    if editing is not None and not _moved(form, editing):
+        return form, []
+    warnings = _unheeded_warnings(request, form, practitioners)
+    if warnings:
+        form = AppointmentForm(request.POST, warnings=warnings, **options)
+        form.is_valid()
+    return form, warnings
+
+
+def _rooms(current: Appointment | None = None) -> list[Room]:
+    rooms = selectors.rooms(in_use_only=True)
+    if current is not None and current.room is not None and current.room not in rooms:
+        rooms.append(current.room)
+    return rooms
 
 
 @login_required
@@ -145,16 +233,14 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     practitioners = selectors.bookable_practitioners(patient)
     # A practitioner books with themselves first; reception with the primary practitioner.
     default = actor.user if actor.user in practitioners else patient.primary_practitioner
-    form = AppointmentForm(
-        request.POST or None,
-        practitioners=practitioners,
-        editing=False,
-        initial={
-            "practitioner": str(default.public_id),
-            "date": request.GET.get("date") or timezone.localdate(),
-        },
+    initial = {
+        "practitioner": str(default.public_id),
+        "date": request.GET.get("date") or timezone.localdate(),
+    }
+    form, warnings = _booking_form(
+        request, practitioners=practitioners, rooms=_rooms(), initial=initial
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not warnings and form.is_valid():
         try:
             appointment = services.appointment_book(
                 actor=actor,
@@ -173,7 +259,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "scheduling/form.html",
-        {"form": form, "patient": patient, "appointment": None},
+        {"form": form, "patient": patient, "appointment": None, "warnings": warnings},
         status=status,
     )
 
@@ -208,22 +294,23 @@ def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     if appointment.status != AppointmentStatus.BOOKED:
         return _only_booked(request, appointment)
     local = timezone.localtime(appointment.start)
-    form = AppointmentForm(
-        request.POST or None,
-        practitioners=selectors.bookable_practitioners(appointment.patient),
-        editing=True,
-        initial={
-            "practitioner": str(appointment.practitioner.public_id),
-            "date": local.date(),
-            "time": local.time(),
-            "duration_minutes": appointment.duration_minutes,
-            "kind": appointment.kind,
-            "note": appointment.note,
-            "version": appointment.version,
-        },
+    practitioners = selectors.bookable_practitioners(appointment.patient)
+    rooms = _rooms(appointment)
+    initial = {
+        "practitioner": str(appointment.practitioner.public_id),
+        "date": local.date(),
+        "time": local.time(),
+        "duration_minutes": appointment.duration_minutes,
+        "kind": appointment.kind,
+        "room": str(appointment.room.public_id) if appointment.room else "",
+        "note": appointment.note,
+        "version": appointment.version,
+    }
+    form, warnings = _booking_form(
+        request, practitioners=practitioners, rooms=rooms, initial=initial, editing=appointment
     )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not warnings and form.is_valid():
         try:
             services.appointment_update(
                 actor=actor,
@@ -244,8 +331,24 @@ def appointment_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     return render(
         request,
         "scheduling/form.html",
-        {"form": form, "patient": appointment.patient, "appointment": appointment},
+        {
+            "form": form,
+            "patient": appointment.patient,
+            "appointment": appointment,
+            "warnings": warnings,
+        },
         status=status,
+    )
+
+
+def _moved(form: AppointmentForm, appointment: Appointment) -> bool:
+    """Whether the change moves the appointment in time or to another practitioner (only
+    then are the hours checked again)."""
+    data = form.cleaned_data
+    return (
+        form.start() != appointment.start
+        or data["duration_minutes"] != appointment.duration_minutes
+        or str(data["practitioner"]) != str(appointment.practitioner.public_id)
     )
 
 
@@ -312,3 +415,110 @@ def appointment_mark(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
             f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}.",
         )
     return redirect(back)
+
+
+# The clinic's week: opening hours and rooms (the clinic admin), availability (the admin,
+# or the practitioner for themselves).
+
+
+def _week_form(request: HttpRequest, rows: dict[int, Any], starts: str, ends: str) -> WeekForm:
+    return WeekForm(
+        request.POST if request.POST.get("action") == "hours" else None,
+        initial=week_initial(rows, starts, ends),
+        prefix="week",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clinic_hours(request: HttpRequest) -> HttpResponse:
+    """The clinic admin's page: the opening hours and the treatment rooms."""
+    actor = actor_from_request(request)
+    require_admin(actor)
+    week = _week_form(request, selectors.opening_hours(), "opens", "closes")
+    room_form = RoomForm(request.POST if request.POST.get("action") == "room" else None)
+    if request.method == "POST":
+        try:
+            if week.is_bound and week.is_valid():
+                services.opening_hours_set(actor=actor, periods=week.periods())
+                messages.success(request, "Opening hours saved.")
+                return redirect("scheduling:hours")
+            if room_form.is_bound and room_form.is_valid():
+                data = room_form.cleaned_data
+                room = services.room_save(
+                    actor=actor,
+                    name=data["name"],
+                    room_id=data["room"],
+                    in_use=data["in_use"] if data["room"] else True,
+                )
+                messages.success(request, f"Room saved: {room.name}.")
+                return redirect("scheduling:hours")
+        except InputError as error:
+            form: forms.Form = week if week.is_bound else room_form
+            if error.field.startswith("weekday_"):
+                form.add_error(f"ends_{error.field.removeprefix('weekday_')}", error.message)
+            else:
+                apply_input_error(form, error)
+    status = 422 if week.errors or room_form.errors or request.method == "POST" else 200
+    rooms = [
+        (
+            room,
+            RoomForm(
+                initial={"name": room.name, "room": room.public_id, "in_use": room.in_use},
+                auto_id=f"room-{room.public_id}-%s",
+            ),
+        )
+        for room in selectors.rooms()
+    ]
+    return render(
+        request,
+        "scheduling/hours.html",
+        {"week": week, "room_form": room_form, "rooms": rooms},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def availability_edit(request: HttpRequest) -> HttpResponse:
+    """A practitioner's working week: their own, or any practitioner's for the admin."""
+    actor = actor_from_request(request)
+    if not (actor.is_admin or actor.is_practitioner):
+        raise PermissionDenied("The clinic admin or the practitioner sets their availability.")
+    practitioners = selectors.bookable_practitioners()
+    if actor.is_practitioner:
+        practitioner: User | None = actor.user
+    else:
+        asked = request.GET.get("practitioner", "")
+        practitioner = next((p for p in practitioners if str(p.public_id) == asked), None)
+        if practitioner is None and practitioners:
+            practitioner = practitioners[0]
+    if practitioner is None:
+        return render(request, "scheduling/availability.html", {"practitioners": []})
+    week = _week_form(request, selectors.availability(practitioner), "starts", "ends")
+    if request.method == "POST" and week.is_valid():
+        try:
+            services.availability_set(
+                actor=actor, practitioner_id=practitioner.public_id, periods=week.periods()
+            )
+        except InputError as error:
+            if error.field.startswith("weekday_"):
+                week.add_error(f"ends_{error.field.removeprefix('weekday_')}", error.message)
+            else:
+                apply_input_error(week, error)
+        else:
+            messages.success(request, f"Working hours saved for {practitioner.display_name}.")
+            return redirect(
+                f"{reverse('scheduling:availability')}?practitioner={practitioner.public_id}"
+            )
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "scheduling/availability.html",
+        {
+            "week": week,
+            "practitioner": practitioner,
+            "practitioners": practitioners if actor.is_admin else [],
+        },
+        status=status,
+    )

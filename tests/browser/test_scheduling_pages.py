@@ -15,8 +15,13 @@ from tests.factories import make_appointment, make_patient, make_practitioner, m
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
-def test_reception_books_moves_through_the_diary_and_records_an_arrival(page, sign_in):
+
+@pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["1366px", "390px"])
+def test_reception_books_moves_through_the_diary_and_records_an_arrival(page, sign_in, screen):
+    page.set_viewport_size(screen)
     doc = make_practitioner(first_name="Li", last_name="Chen")
     patient = make_patient(doc, given_name="Ada", family_name="Moreno")
     make_reception(username="desk")
@@ -50,6 +55,10 @@ def test_reception_books_moves_through_the_diary_and_records_an_arrival(page, si
     page.keyboard.press("Enter")
     page.wait_for_url(f"**date={timezone.localdate().isoformat()}*")
     assert page.get_by_role("link", name="Ben Okoro", exact=True).count() == 1
+    # The time grid on a desk's screen; on a phone the list of the day, and no sideways scroll.
+    grid = page.locator("table.time-grid")
+    assert grid.is_visible() == (screen is DESKTOP)
+    assert page.evaluate("document.documentElement.scrollWidth") <= screen["width"]
     assert serious_violations(page) == []
     page.get_by_role("button", name="Arrived — Ben Okoro").click()
     page.get_by_text("Ben Okoro: arrived.").wait_for()

@@ -120,6 +120,7 @@ ONE_PATIENT = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "recept
 CLINICAL = {"admin": 403, "owner": OK, "shared": OK, "stranger": 404, "reception": 403}
 PRACTITIONERS = {"admin": 403, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
 ADMIN_ONLY = {"admin": OK, "owner": 403, "shared": 403, "stranger": 403, "reception": 403}
+STAFF_WHO_WORK_HOURS = {"admin": OK, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
 RECEPTION_ONLY = {"admin": 403, "owner": 403, "shared": 403, "stranger": 403, "reception": OK}
 # The outcomes dashboard: the admin sees the clinic, a practitioner their own patients.
 ADMIN_AND_PRACTITIONERS = {"admin": OK, "owner": OK, "shared": OK, "stranger": OK, "reception": 403}
@@ -259,6 +260,24 @@ MATRIX = [
     row(PAGE, "get", "/appointments/new/?patient={patient}", None, **BOOKING),
     row(PAGE, "post", "/appointments/new/?patient={patient}", booking_form, **BOOKING),
     row(PAGE, "get", "/appointments/{appointment}/", None, **ONE_PATIENT),
+    # The clinic's week (issue 15, item 12): the admin keeps the hours and rooms; the
+    # admin or each practitioner (their own) the working hours.
+    row(PAGE, "get", "/appointments/hours/", None, **ADMIN_ONLY),
+    row(
+        PAGE,
+        "post",
+        "/appointments/hours/",
+        lambda w, r: {"action": "room", "name": f"Room of {r}"},
+        **ADMIN_ONLY,
+    ),
+    row(PAGE, "get", "/appointments/availability/", None, **STAFF_WHO_WORK_HOURS),
+    row(
+        PAGE,
+        "post",
+        "/appointments/availability/",
+        lambda w, r: {"action": "hours", "week-starts_0": "09:00", "week-ends_0": "17:00"},
+        **STAFF_WHO_WORK_HOURS,
+    ),
     row(PAGE, "get", "/appointments/{appointment}/edit/", None, **BOOKING),
     row(PAGE, "post", "/appointments/{appointment}/edit/", booking_form, **BOOKING),
     row(PAGE, "get", "/appointments/{appointment}/cancel/", None, **BOOKING),
