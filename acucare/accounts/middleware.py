@@ -3,6 +3,7 @@ enforcement of two-factor authentication."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from acucare.accounts.selectors import clinic_settings
 from acucare.accounts.services import logged_out
 from acucare.audit.services import audit_denied
 from acucare.core.actor import actor_from_request
+from acucare.domain.fhir.outcome import CONTENT_TYPE as FHIR_CONTENT_TYPE
+from acucare.domain.fhir.outcome import FHIR_PATH, operation_outcome
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN = "acucare_last_seen"
@@ -42,7 +45,9 @@ class ContentSecurityPolicyMiddleware:
         # page for a signed-in user and every API response.
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
-        if (_is_api(request) or signed_in) and "no-store" not in response.get("Cache-Control", ""):
+        if (is_api_request(request) or signed_in) and "no-store" not in response.get(
+            "Cache-Control", ""
+        ):
             patch_cache_control(response, no_store=True, private=True)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
@@ -50,8 +55,28 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+def is_api_request(request: HttpRequest) -> bool:
+    """A machine client's request: the JSON API or the FHIR endpoints."""
+    return request.path.startswith(("/api/", FHIR_PATH))
+
+
+# The FHIR issue type of each refusal the middleware make (status → code).
+FHIR_ISSUES = {401: "login", 403: "forbidden"}
+
+
+def api_refusal(request: HttpRequest, *, status: int, code: str, message: str) -> HttpResponse:
+    """A refusal for a machine client, never a redirect to a page: an OperationOutcome
+    (FHIR JSON) under /fhir/r4/, the API's error JSON under /api/."""
+    if not request.path.startswith(FHIR_PATH):
+        return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    response = HttpResponse(
+        json.dumps(operation_outcome(FHIR_ISSUES[status], message)),
+        content_type=FHIR_CONTENT_TYPE,
+        status=status,
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 class IdleTimeoutMiddleware:
@@ -94,10 +119,8 @@ class IdleTimeoutMiddleware:
     def _end(request: HttpRequest, *, reason: str, message: str, api_message: str) -> HttpResponse:
         logged_out(actor=actor_from_request(request), reason=reason)
         logout(request)
-        if _is_api(request):
-            return JsonResponse(
-                {"error": {"code": "session_expired", "message": api_message}}, status=401
-            )
+        if is_api_request(request):
+            return api_refusal(request, status=401, code="session_expired", message=api_message)
         messages.info(request, message)
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
 
@@ -141,15 +164,12 @@ class TwoFactorEnforcementMiddleware:
             not in {reverse("accounts:two_factor_enrol"), reverse("accounts:logout")}
             and clinic_settings().require_two_factor
         ):
-            if _is_api(request):
-                return JsonResponse(
-                    {
-                        "error": {
-                            "code": "two_factor_required",
-                            "message": "Enrol two-factor authentication before using the API.",
-                        }
-                    },
+            if is_api_request(request):
+                return api_refusal(
+                    request,
                     status=403,
+                    code="two_factor_required",
+                    message="Enrol two-factor authentication before using the API.",
                 )
             messages.warning(
                 request, "This clinic requires two-factor authentication. Set it up to continue."
@@ -179,7 +199,7 @@ def record_refusal(request: HttpRequest, status: int) -> None:
     # plan_id, …; issue 14: refusals of those left object_id empty).
     target = next((str(v) for v in kwargs.values() if _is_uuid(v)), None)
     audit_denied(
-        actor=actor_from_request(request, "api" if _is_api(request) else "web"),
+        actor=actor_from_request(request, "api" if is_api_request(request) else "web"),
         status=status,
         method=request.method or "",
         path=request.path,

@@ -8,9 +8,10 @@ export read documents only through these; docs/documents.md):
 * `document_detail(actor=, document_id=)` → one `StoredDocument` (audited `read`);
 * `document_pdf(actor=, document_id=)` → `(StoredDocument, bytes)`, the bytes checked
   against the SHA-256 recorded at signing (audited `download`);
-* `documents_of_patient(patient)` and `stored_pdf(document)` → the same without an audit
-  event, for a caller that has already checked access to the patient and records its
-  own read (the chart section, an export that audits the export).
+* `documents_of_patient(patient)`, `documents_of_patients(patients)` (a batch, one query)
+  and `stored_pdf(document)` → the same without an audit event, for a caller that has
+  already checked access to the patient and records its own read (the chart section, an
+  export that audits the export).
 
 A document is clinical content: practitioners with access to the patient only (others
 404, reception and the admin 403), as for episodes.
@@ -35,8 +36,10 @@ from acucare.core.roles import require_patient_staff
 from acucare.documents import storage
 from acucare.documents.content import EventFacts, SessionFacts
 from acucare.documents.models import Document, DocumentKind
+from acucare.jobs.models import JobRun, RunStatus
 from acucare.patients.access import access_patient, visible_patients
-from acucare.patients.models import Patient
+from acucare.patients.models import Episode, Patient
+from acucare.patients.selectors import episode_detail
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,16 @@ def _stored(row: Document) -> StoredDocument:
 def documents_of_patient(patient: Patient) -> list[StoredDocument]:
     """Every document of a patient whose access the caller has checked (no audit)."""
     return [_stored(row) for row in _rows().filter(patient=patient)]
+
+
+def documents_of_patients(patients: Sequence[Patient]) -> dict[int, list[StoredDocument]]:
+    """Every document of each patient (by the patient's primary key), newest first, in
+    one query whatever the number of patients; for a caller that has checked access and
+    audits itself (the FHIR export reads patients in batches)."""
+    found: dict[int, list[StoredDocument]] = {p.pk: [] for p in patients}
+    for row in _rows().filter(patient__in=[p.pk for p in patients]):
+        found[row.patient_id].append(_stored(row))
+    return found
 
 
 def patient_documents(*, actor: Actor, patient_id: uuid.UUID | str) -> list[StoredDocument]:
@@ -219,3 +232,45 @@ def session_facts(sessions: Sequence[Any], numbers: dict[str, int]) -> list[Sess
             )
         )
     return sorted(facts, key=lambda f: f.number)
+
+
+@dataclass(frozen=True)
+class Signing:
+    """A queued signing, as its page shows it: the run (status, progress), the episode,
+    and when it is done the stored document, or why it was refused."""
+
+    run: JobRun
+    episode: Episode
+    kind_label: str
+    document: StoredDocument | None
+    refused: str
+
+    @property
+    def pending(self) -> bool:
+        return self.run.status in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RETRYING)
+
+
+def signing_status(*, actor: Actor, run_id: uuid.UUID | str) -> Signing:
+    """A signing queued from a document page, for a practitioner with access to its
+    episode (others 404, reception and the admin 403); the read of the episode is
+    audited as the episode's."""
+    from acucare.documents.jobs import SIGN_PREFIX
+
+    run = JobRun.objects.filter(
+        public_id=parse_public_id(run_id, "signing"), key__startswith=SIGN_PREFIX
+    ).first()
+    if run is None:
+        raise Http404("No such signing.")
+    episode = episode_detail(actor=actor, episode_id=str(run.params.get("episode")))
+    result = run.result or {}
+    document = None
+    if result.get("document"):
+        row = _rows().filter(public_id=result["document"], episode=episode).first()
+        document = _stored(row) if row is not None else None
+    return Signing(
+        run=run,
+        episode=episode,
+        kind_label=DocumentKind(str(run.params.get("kind"))).label,
+        document=document,
+        refused=str(result.get("refused", "")),
+    )

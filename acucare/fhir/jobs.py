@@ -14,7 +14,12 @@ from django.utils import timezone
 from acucare.accounts.models import User
 from acucare.core.actor import system_actor
 from acucare.fhir.export import export_ndjson
-from acucare.fhir.record_export import RECORD_EXPORT_PREFIX, build_archive, export_folder
+from acucare.fhir.record_export import (
+    RECORD_EXPORT_PREFIX,
+    build_archive,
+    export_folder,
+    site_of,
+)
 from acucare.fhir.selectors import load_records
 from acucare.jobs.framework import JobContext, enqueue_job, job
 from acucare.jobs.models import JobRun
@@ -54,7 +59,7 @@ def record_export(ctx: JobContext) -> dict[str, Any]:
     actor = system_actor(user)
     patient = access_patient(actor, str(ctx.params["patient"]), clinical=True, write=False)
     ctx.progress(0, 2, "Reading the record", force=True)
-    record = next(load_records([patient]))
+    record = next(load_records([patient], site=site_of(str(ctx.params["base"]))))
     ctx.progress(1, 2, "Writing the archive", force=True)
     content = build_archive(record, base=str(ctx.params["base"]), made_by=user.display_name)
     folder = export_folder()

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from django.utils import timezone
+
 from acucare.accounts.models import User
+from acucare.documents.selectors import StoredDocument
 from acucare.domain.fhir import codes
 from acucare.domain.fhir.questionnaire import answer_system, canonical
 from acucare.domain.scoring import score
@@ -72,6 +75,17 @@ def _instant(value: dt.datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class RecordDocument:
+    """A stored document as the record shows it: the selector's view of its row, who
+    signed it, and the SHA-1 of its checked bytes (base64, as FHIR's Attachment.hash is
+    defined); None when the stored file is missing or no longer matches its hash."""
+
+    stored: StoredDocument
+    signer: User
+    sha1_base64: str | None
+
+
 @dataclass
 class PatientRecord:
     """One patient's rows, loaded by `acucare.fhir.selectors` (a fixed number of queries)."""
@@ -83,8 +97,11 @@ class PatientRecord:
     sessions: list[TreatmentSession]
     adverse_events: list[AdverseEvent]
     measurements: list[Measurement]
-    # Stored documents (DocumentReference), added by the documents app when present.
-    documents: list[Resource] = field(default_factory=list)
+    # Signed documents (DocumentReference), newest first.
+    documents: list[RecordDocument] = field(default_factory=list)
+    # Prefix of a document's download address (`https://clinic.example`); empty gives a
+    # path on the server the record came from (`/documents/<id>/download/`).
+    site: str = ""
 
 
 # --------------------------------------------------------------------------- people
@@ -616,6 +633,77 @@ def measurement_resources(measurement: Measurement, episode: Episode) -> Iterato
         }
 
 
+# --------------------------------------------------------------------------- documents
+
+
+def document_download_path(document: StoredDocument) -> str:
+    """The download page of a signed PDF (`acucare.documents.urls`, `documents:download`)."""
+    return f"/documents/{document.public_id}/download/"
+
+
+def _document_period(document: StoredDocument, episode: Episode) -> dict[str, str]:
+    """The care the document covers: from the episode's start to its end, or to the day
+    it was signed when that came first (a progress report covers the course so far)."""
+    signed = timezone.localdate(document.signed_at)
+    end = min(episode.ended_on, signed) if episode.ended_on else signed
+    return {
+        "start": episode.started_on.isoformat(),
+        "end": max(end, episode.started_on).isoformat(),
+    }
+
+
+def document_reference_resource(
+    item: RecordDocument, episode: Episode, *, site: str = ""
+) -> Resource:
+    """A signed PDF: its kind, who signed it and when, the episode it belongs to, and
+    the file (type, size, SHA-1, title, download address); a superseded version says so
+    (`status`), and a newer one names the version it `replaces`."""
+    document = item.stored
+    signer = ref("Practitioner", document.signed_by_id)
+    attachment: Resource = {
+        "contentType": document.content_type,
+        "language": "en-GB",
+        "url": f"{site}{document_download_path(document)}",
+        "size": document.size_bytes,
+        "title": document.title,
+        "creation": _instant(document.signed_at),
+    }
+    if item.sha1_base64 is not None:
+        attachment["hash"] = item.sha1_base64
+    resource: Resource = {
+        "resourceType": "DocumentReference",
+        "id": str(document.public_id),
+        "masterIdentifier": {"system": codes.DOCUMENT_IDENTIFIER, "value": str(document.public_id)},
+        "status": "current" if document.current else "superseded",
+        "docStatus": "final",
+        "type": {
+            "coding": [
+                {
+                    "system": codes.DOCUMENT_KINDS,
+                    "code": document.kind,
+                    "display": document.kind_label,
+                }
+            ],
+            "text": document.kind_label,
+        },
+        "subject": ref("Patient", episode.patient.public_id),
+        "date": _instant(document.signed_at),
+        "author": [signer],
+        "authenticator": signer,
+        "description": f"{document.title}, version {document.version}",
+        "content": [{"attachment": attachment}],
+        "context": {
+            "encounter": [ref("EpisodeOfCare", episode.public_id)],
+            "period": _document_period(document, episode),
+        },
+    }
+    if document.supersedes_id is not None:
+        resource["relatesTo"] = [
+            {"code": "replaces", "target": ref("DocumentReference", document.supersedes_id)}
+        ]
+    return resource
+
+
 # --------------------------------------------------------------------------- a record
 
 
@@ -643,7 +731,11 @@ def record_resources(record: PatientRecord) -> Iterator[Resource]:
     for measurement in record.measurements:
         person(measurement.created_by)
         yield from measurement_resources(measurement, episodes[measurement.episode_id])
-    yield from record.documents
+    by_public_id = {e.public_id: e for e in record.episodes}
+    for item in record.documents:
+        person(item.signer)
+        episode = by_public_id[item.stored.episode_id]
+        yield document_reference_resource(item, episode, site=record.site)
     for user in people.values():
         yield practitioner_resource(user)
 

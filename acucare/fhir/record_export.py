@@ -4,7 +4,8 @@ The archive (ZIP) holds:
 
 - `record.fhir.json`: the whole record as a FHIR R4 Bundle (as `$everything` gives it);
 - `summary.html`: the same record for a person to read, in the clinic's words;
-- `documents/…`: every stored document (the documents app plugs its files in here);
+- `documents/…`: every stored PDF of the patient, every version, as signed (read
+  through `acucare.documents.selectors`, each checked against its SHA-256);
 - `README.txt`: what each file is.
 
 Practitioners with access to the patient make it from the chart. A small record is
@@ -19,7 +20,6 @@ import datetime as dt
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +27,13 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from acucare.documents.selectors import stored_pdf
+from acucare.documents.storage import StoredFileError
 from acucare.domain.scoring import score
 from acucare.fhir.mapping import (
     EVENT_WORDS,
     PatientRecord,
+    RecordDocument,
     Resource,
     needling_summary,
     record_resources,
@@ -38,10 +41,6 @@ from acucare.fhir.mapping import (
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
 from acucare.patients.models import Patient
-
-# The documents app adds (file name, bytes) for every stored document of a patient.
-DocumentFiles = Callable[[Patient], list[tuple[str, bytes]]]
-_FILE_SOURCES: list[DocumentFiles] = []
 
 # Above this many sessions and measurements the archive is made by a background job.
 INLINE_LIMIT = 200
@@ -53,9 +52,51 @@ def export_folder() -> Path:
     return Path(settings.MEDIA_ROOT) / "record-exports"
 
 
-def register_document_files(source: DocumentFiles) -> None:
-    if source not in _FILE_SOURCES:
-        _FILE_SOURCES.append(source)
+@dataclass(frozen=True)
+class ArchivedDocument:
+    """A stored document as the archive lists it; `content` None when its file is
+    missing or changed (listed, not included)."""
+
+    name: str  # under documents/
+    title: str
+    version: int
+    signed_by: str
+    signed_at: dt.datetime
+    replaced: bool
+    content: bytes | None
+
+    @property
+    def included(self) -> bool:
+        return self.content is not None
+
+
+def archived_documents(record: PatientRecord) -> list[ArchivedDocument]:
+    """Every stored PDF of the record, oldest first, each under a name of its own."""
+    return [_archived(item) for item in reversed(record.documents)]
+
+
+def _archived(item: RecordDocument) -> ArchivedDocument:
+    stored = item.stored
+    try:
+        content: bytes | None = stored_pdf(stored)
+    except StoredFileError:
+        content = None  # the FHIR selector logged it when it read the record
+    stem = stored.file_name.removesuffix(".pdf")
+    return ArchivedDocument(
+        name=f"{stem}-{stored.public_id.hex[:8]}.pdf",
+        title=stored.title,
+        version=stored.version,
+        signed_by=stored.signed_by_name,
+        signed_at=stored.signed_at,
+        replaced=not stored.current,
+        content=content,
+    )
+
+
+def site_of(base: str) -> str:
+    """The site of the FHIR base address (`https://clinic.example/fhir/r4/` gives
+    `https://clinic.example`), which prefixes the documents' download addresses."""
+    return base.rstrip("/").removesuffix("/fhir/r4")
 
 
 def record_size(record: PatientRecord) -> int:
@@ -105,7 +146,7 @@ def _scores(record: PatientRecord) -> list[ScoreLine]:
     return lines
 
 
-def summary_html(record: PatientRecord, documents: list[str]) -> str:
+def summary_html(record: PatientRecord, documents: list[ArchivedDocument]) -> str:
     """The human-readable summary: who, what was wrong, what was planned and done, how
     it went, what went wrong, and the documents."""
     episodes = {e.pk: e for e in record.episodes}
@@ -153,9 +194,7 @@ documents/         the stored documents (letters, reports), as they were signed.
 def build_archive(record: PatientRecord, *, base: str, made_by: str) -> bytes:
     """The archive's bytes. Deterministic apart from the time it was made."""
     resources = list(record_resources(record))
-    files: list[tuple[str, bytes]] = []
-    for source in _FILE_SOURCES:
-        files.extend(source(record.patient))
+    documents = archived_documents(record)
     buffer = io.BytesIO()
     made = timezone.localtime()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -167,13 +206,14 @@ def build_archive(record: PatientRecord, *, base: str, made_by: str) -> bytes:
                 clinic_user=made_by,
             ),
         )
-        archive.writestr("summary.html", summary_html(record, [name for name, _ in files]))
+        archive.writestr("summary.html", summary_html(record, documents))
         archive.writestr(
             "record.fhir.json",
             json.dumps(collection_bundle(resources, base), ensure_ascii=False, indent=1),
         )
-        for name, content in files:
-            archive.writestr(f"documents/{name}", content)
+        for document in documents:
+            if document.content is not None:
+                archive.writestr(f"documents/{document.name}", document.content)
     return buffer.getvalue()
 
 

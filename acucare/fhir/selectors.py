@@ -4,19 +4,26 @@ see is 403; each read appends one audit event naming what was read."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from acucare.accounts.models import User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
+from acucare.documents.selectors import StoredDocument, documents_of_patients, stored_pdf
+from acucare.documents.storage import StoredFileError
 from acucare.fhir.mapping import (
     PatientRecord,
+    RecordDocument,
     Resource,
     measurement_resources,
     pain_observations,
@@ -29,15 +36,7 @@ from acucare.patients.access import access_patient
 from acucare.patients.models import Episode, EpisodeCondition, Patient
 from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
 
-# Stored documents of a patient as DocumentReference resources: the documents app plugs
-# in here (AppConfig.ready), as apps plug chart sections into the patient chart.
-DocumentSource = Callable[[Patient], list[Resource]]
-_DOCUMENT_SOURCES: list[DocumentSource] = []
-
-
-def register_document_source(source: DocumentSource) -> None:
-    if source not in _DOCUMENT_SOURCES:
-        _DOCUMENT_SOURCES.append(source)
+logger = logging.getLogger("acucare.fhir")
 
 
 def _episodes(patients: QuerySet[Patient] | list[Patient]) -> QuerySet[Episode]:
@@ -50,11 +49,13 @@ def _episodes(patients: QuerySet[Patient] | list[Patient]) -> QuerySet[Episode]:
     )
 
 
-def load_records(patients: list[Patient]) -> Iterator[PatientRecord]:
-    """The rows of each patient's record: six queries for the whole batch, whatever its
-    size (the export reads patients in batches; `$everything` reads a batch of one)."""
+def load_records(patients: list[Patient], *, site: str = "") -> Iterator[PatientRecord]:
+    """The rows of each patient's record: seven queries for the whole batch, whatever its
+    size, and an eighth for the documents' signers when the batch has documents (the
+    export reads patients in batches; `$everything` reads a batch of one). `site`
+    prefixes the documents' download addresses."""
     by_patient = {p.pk: p for p in patients}
-    records = {p.pk: PatientRecord(p, [], [], [], [], [], []) for p in patients}
+    records = {p.pk: PatientRecord(p, [], [], [], [], [], [], site=site) for p in patients}
     episode_patient: dict[int, int] = {}
     for episode in _episodes(patients):
         # Prime the relation caches rather than assign (no descriptor work per row).
@@ -93,11 +94,37 @@ def load_records(patients: list[Patient]) -> Iterator[PatientRecord]:
         .order_by("date", "session", "created_at", "id")
     ):
         records[episode_patient[measurement.episode_id]].measurements.append(measurement)
+    documents = documents_of_patients(patients)
+    signers = _signers(d for found in documents.values() for d in found)
     for patient in patients:
         record = records[patient.pk]
-        for source in _DOCUMENT_SOURCES:
-            record.documents.extend(source(patient))
+        record.documents = [
+            RecordDocument(d, signers[d.signed_by_id], document_sha1(d))
+            for d in documents[patient.pk]
+        ]
         yield record
+
+
+def _signers(documents: Iterable[StoredDocument]) -> dict[uuid.UUID, User]:
+    """The users who signed the documents, by public id (no query when there are none)."""
+    wanted = {d.signed_by_id for d in documents}
+    if not wanted:
+        return {}
+    return {u.public_id: u for u in User.objects.filter(public_id__in=wanted)}
+
+
+def document_sha1(document: StoredDocument) -> str | None:
+    """The SHA-1 of a stored PDF in base64 (FHIR's Attachment.hash), from bytes checked
+    against the SHA-256 recorded at signing; None, and an error logged by document id,
+    when the file is missing or changed (the DocumentReference then carries no hash)."""
+    try:
+        data = stored_pdf(document)
+    except StoredFileError as damaged:
+        logger.error(
+            "document file refused: %s", damaged, extra={"document": str(document.public_id)}
+        )
+        return None
+    return base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode("ascii")
 
 
 def audit_patient(
@@ -127,10 +154,11 @@ def fhir_patient(*, actor: Actor, patient_id: uuid.UUID | str) -> Resource:
     return patient_resource(patient)
 
 
-def fhir_everything(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Resource]:
-    """`Patient/{id}/$everything`: the patient's whole record; practitioners only."""
+def fhir_everything(*, actor: Actor, patient_id: uuid.UUID | str, site: str = "") -> list[Resource]:
+    """`Patient/{id}/$everything`: the patient's whole record, its signed documents
+    included (DocumentReference, downloads addressed under `site`); practitioners only."""
     patient = access_patient(actor, patient_id, clinical=True, write=False)
-    record = next(load_records([patient]))
+    record = next(load_records([patient], site=site))
     resources = list(record_resources(record))
     _audit(actor, patient, "Patient/$everything", len(resources))
     return resources

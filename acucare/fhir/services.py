@@ -33,7 +33,7 @@ def record_export_start(
     from acucare.fhir.jobs import enqueue_record_export
 
     patient = access_patient(actor, patient_id, clinical=True, write=False)
-    record = next(load_records([patient]))
+    record = next(load_records([patient], site=record_export.site_of(base_url)))
     now = timezone.now()
     name = record_export.archive_name(patient, timezone.localtime(now))
     large = record_export.record_size(record) > record_export.INLINE_LIMIT
@@ -42,7 +42,7 @@ def record_export_start(
         patient,
         action="export",
         kind="patient_record",
-        detail={"archive": name, "background": large},
+        detail={"archive": name, "background": large, "documents": len(record.documents)},
     )
     if large:
         run = enqueue_record_export(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from acucare.accounts.api import API_AUTH
 from acucare.accounts.middleware import record_refusal
 from acucare.core.actor import actor_from_request
+from acucare.domain.fhir import outcome
 from acucare.fhir import capability
 from acucare.fhir.mapping import Resource
 from acucare.fhir.selectors import (
@@ -34,7 +35,7 @@ from acucare.fhir.selectors import (
 from acucare.fhir.services import record_export_start as record_export_start_service
 from acucare.fhir.terminology import questionnaire_for
 
-CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+CONTENT_TYPE = outcome.CONTENT_TYPE
 View = Callable[..., HttpResponse]
 
 
@@ -48,13 +49,7 @@ def fhir_response(resource: Resource, status: int = 200) -> HttpResponse:
 
 def operation_outcome(status: int, code: str, message: str) -> HttpResponse:
     """An error as FHIR reports one: `code` from the issue-type value set."""
-    return fhir_response(
-        {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "diagnostics": message}],
-        },
-        status,
-    )
+    return fhir_response(outcome.operation_outcome(code, message), status)
 
 
 def _authenticated(request: HttpRequest) -> bool:
@@ -121,7 +116,9 @@ def patient_read(request: HttpRequest, patient_id: str) -> HttpResponse:
 @fhir_view
 def patient_everything(request: HttpRequest, patient_id: str) -> HttpResponse:
     actor = actor_from_request(request, "api")
-    return fhir_response(bundle(request, fhir_everything(actor=actor, patient_id=patient_id)))
+    site = request.build_absolute_uri("/").rstrip("/")
+    resources = fhir_everything(actor=actor, patient_id=patient_id, site=site)
+    return fhir_response(bundle(request, resources))
 
 
 SEARCH_PARAMETERS = ("patient",)

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
-from acucare.accounts.middleware import record_refusal
+from acucare.accounts.middleware import api_refusal, is_api_request, record_refusal
 from acucare.accounts.models import Role
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -53,15 +53,12 @@ class PatientBoundaryMiddleware:
             and not patient_may_request(request.path)
         ):
             record_refusal(request, 403)
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "error": {
-                            "code": "forbidden",
-                            "message": "Patients use the portal, not the clinic's API.",
-                        }
-                    },
+            if is_api_request(request):
+                return api_refusal(
+                    request,
                     status=403,
+                    code="forbidden",
+                    message="Patients use the portal, not the clinic's API.",
                 )
             raise PermissionDenied("This page is for clinic staff.")
         return self.get_response(request)

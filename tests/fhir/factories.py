@@ -6,6 +6,10 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
+from acucare.documents import services
+from acucare.documents.models import Document
+from tests.documents.factories import discharged_course
+from tests.factories import actor
 from tests.outcomes.factories import CourseWorld, make_course, record
 from tests.treatment.factories import make_session
 
@@ -63,3 +67,19 @@ def references(value: Any) -> list[str]:
         for inner in value:
             found.extend(references(inner))
     return found
+
+
+def sign(world: CourseWorld, kind: str) -> Document:
+    return services.document_sign(
+        actor=actor(world.practitioner), episode_id=world.episode.public_id, kind=kind
+    )
+
+
+def signed_course() -> tuple[CourseWorld, Document, Document, Document]:
+    """A discharged course with a discharge summary signed twice (the second supersedes
+    the first) and the patient's report. Sign into a test's own MEDIA_ROOT."""
+    world = discharged_course()
+    first = sign(world, "discharge_summary")
+    second = sign(world, "discharge_summary")
+    report = sign(world, "patient_report")
+    return world, first, second, report

@@ -4,6 +4,7 @@ job when the record is large."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -11,12 +12,14 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from pypdf import PdfReader
 
 from acucare.audit.models import AuditEvent
+from acucare.documents import storage
 from acucare.fhir import record_export
 from acucare.jobs.models import RunStatus
 from tests.factories import make_practitioner, make_reception, share, signed_in
-from tests.fhir.factories import full_record, references, validate
+from tests.fhir.factories import full_record, references, signed_course, validate
 
 URL = "/fhir/record-export/patients/{}/"
 
@@ -56,15 +59,48 @@ def test_the_chart_offers_the_export_and_the_archive_holds_the_whole_record():
 
 
 @pytest.mark.django_db
-def test_stored_documents_are_put_in_the_archive(monkeypatch):
-    world = full_record()
-    monkeypatch.setattr(
-        record_export, "_FILE_SOURCES", [lambda patient: [("letter.pdf", b"%PDF-1.7 test")]]
-    )
+def test_every_stored_pdf_is_in_the_archive_as_signed(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world, first, second, report = signed_course()
+    patient = world.episode.patient
+    response = signed_in(world.practitioner).post(URL.format(patient.public_id))
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as zipped:
+        pdfs = {n: zipped.read(n) for n in zipped.namelist() if n.startswith("documents/")}
+        summary = zipped.read("summary.html").decode()
+        bundle = json.loads(zipped.read("record.fhir.json"))
+    assert len(pdfs) == 3
+    by_hash = {hashlib.sha256(data).hexdigest(): name for name, data in pdfs.items()}
+    assert set(by_hash) == {first.sha256, second.sha256, report.sha256}
+    for name, data in pdfs.items():
+        reader = PdfReader(io.BytesIO(data))
+        text = " ".join(page.extract_text() for page in reader.pages)
+        assert patient.family_name in text, name
+    metadata = PdfReader(io.BytesIO(pdfs[by_hash[second.sha256]])).metadata
+    assert metadata is not None
+    assert str(metadata.title).startswith("Discharge summary")
+    assert f'href="{by_hash[second.sha256]}"' in summary
+    assert "(replaced by a later version)" in summary
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("DocumentReference") == 3
+    event = AuditEvent.objects.get(action="export", object_type="patient_record")
+    assert event.detail["documents"] == 3
+
+
+@pytest.mark.django_db
+def test_a_damaged_pdf_is_listed_but_not_put_in_the_archive(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world, _, _, report = signed_course()
+    path = storage.path_for(report.sha256)
+    path.chmod(0o640)
+    path.write_bytes(b"%PDF-1.7 changed")
     response = signed_in(world.practitioner).post(URL.format(world.episode.patient.public_id))
     with zipfile.ZipFile(io.BytesIO(response.content)) as zipped:
-        assert zipped.read("documents/letter.pdf") == b"%PDF-1.7 test"
-        assert "letter.pdf" in zipped.read("summary.html").decode()
+        names = [n for n in zipped.namelist() if n.startswith("documents/")]
+        summary = zipped.read("summary.html").decode()
+    assert len(names) == 2
+    assert not any(name.startswith("documents/progress-report-for-the-patient") for name in names)
+    assert "Not included: the stored file is missing or does not match" in summary
 
 
 @pytest.mark.django_db

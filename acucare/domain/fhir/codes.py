@@ -30,6 +30,8 @@ INSTRUMENT_CODES = f"{BASE}/CodeSystem/instrument"  # instrument ids, where LOIN
 ACUPOINTS = f"{BASE}/CodeSystem/who-acupoint"  # WHO standard point codes (LI4, EX-B2)
 MODALITIES = f"{BASE}/CodeSystem/modality"  # the intake's modality ids
 ADVERSE_EVENT_TYPES = f"{BASE}/CodeSystem/adverse-event-type"
+DOCUMENT_KINDS = f"{BASE}/CodeSystem/document-kind"  # referral_letter, discharge_summary, …
+DOCUMENT_IDENTIFIER = f"{BASE}/sid/document"  # a signed document's public UUID
 PATIENT_IDENTIFIER = f"{BASE}/sid/patient"
 PRACTITIONER_IDENTIFIER = f"{BASE}/sid/practitioner"
 # The needling extension on Procedure: one `point` per needled point (code, side) and
