@@ -7,21 +7,23 @@ from __future__ import annotations
 import logging
 import uuid
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from acucare.accounts.selectors import clinic_settings
-from acucare.core.actor import actor_from_request
+from acucare.core.actor import Actor, actor_from_request
 from acucare.core.roles import require_practitioner
-from acucare.documents import selectors, services
+from acucare.documents import selectors
 from acucare.documents.drafts import Draft, draft_document
+from acucare.documents.jobs import enqueue_signing
 from acucare.documents.models import DocumentKind
 from acucare.documents.rendering import letterhead
 from acucare.documents.storage import StoredFileError
 from acucare.domain.errors import ConflictError, InputError
+from acucare.jobs.models import JobRun
 from acucare.patients.selectors import episode_detail
 
 logger = logging.getLogger("acucare.documents")
@@ -40,26 +42,13 @@ def prepare(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> HttpRespo
     error = ""
     if request.method == "POST":
         try:
-            expected = int(request.POST.get("versions", ""))
-        except ValueError:
-            expected = None
-        try:
-            document = services.document_sign(
-                actor=actor,
-                episode_id=episode_id,
-                kind=value,
-                subject_id=subject,
-                expected_version=expected,
-            )
+            run = _queue_signing(request, actor, episode_id, value, subject)
         except ConflictError as conflict:
             error, status = conflict.message, 409
         except InputError as refused:
             error, status = refused.message, 422
         else:
-            messages.success(
-                request, f"{document.title} signed and stored (version {document.version})."
-            )
-            return redirect("patients:chart", public_id=document.patient.public_id)
+            return redirect("documents:signing", run_id=run.public_id)
     draft: Draft | None = None
     try:
         draft = draft_document(actor=actor, episode_id=episode_id, kind=value, subject_id=subject)
@@ -89,6 +78,51 @@ def prepare(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> HttpRespo
         },
         status=status,
     )
+
+
+def _queue_signing(
+    request: HttpRequest, actor: Actor, episode_id: uuid.UUID, kind: str, subject: str | None
+) -> JobRun:
+    """Check at once what can be checked without rendering (the record allows the
+    document; nobody signed since the page was opened), then queue the signing."""
+    draft = draft_document(actor=actor, episode_id=episode_id, kind=kind, subject_id=subject)
+    versions = selectors.series_versions(
+        episode_pk=draft.episode.pk, kind=kind, subject_id=draft.subject_id
+    )
+    count = versions[0].version if versions else 0
+    try:
+        expected = int(request.POST.get("versions", ""))
+    except ValueError:
+        expected = count
+    if expected != count:
+        raise ConflictError(
+            "Someone else signed a version of this document after you opened it. Reload "
+            "to see it before signing another.",
+            count,
+        )
+    return enqueue_signing(
+        actor=actor,
+        episode_id=draft.episode.public_id,
+        kind=kind,
+        subject_id=draft.subject_id,
+        versions=count,
+    )
+
+
+@login_required
+@require_GET
+def signing(request: HttpRequest, run_id: str) -> HttpResponse:
+    """A queued signing: its progress while it runs (the page refreshes itself with
+    htmx, or by the reader's refresh without JavaScript), then the stored document."""
+    actor = actor_from_request(request)
+    require_practitioner(actor)
+    status = selectors.signing_status(actor=actor, run_id=run_id)
+    kind = str(status.run.params.get("kind"))
+    again = reverse("documents:prepare", args=[status.episode.public_id, kind.replace("_", "-")])
+    subject = status.run.params.get("subject")
+    if kind == DocumentKind.PROGRESS_REPORT and subject:
+        again += f"?review={subject}"
+    return render(request, "documents/signing.html", {"signing": status, "again": again})
 
 
 @login_required

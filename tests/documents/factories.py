@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.http.response import HttpResponseBase
+
+from acucare.documents.jobs import sign_document
+from acucare.jobs.models import JobRun
 from acucare.outcomes import services as outcomes
 from acucare.patients.models import Episode
 from tests.assessments.factories import make_assessment
@@ -58,3 +62,11 @@ def discharged_course() -> CourseWorld:
         advice="Keep walking every day and use the stretches you were shown.",
     )
     return world
+
+
+def run_signing(queued: HttpResponseBase) -> JobRun:
+    """Run the signing a document page queued (its answer redirects to the signing's
+    page), as a worker would."""
+    run_id = queued["Location"].rstrip("/").rsplit("/", 1)[1]
+    sign_document.call(run_id)
+    return JobRun.objects.get(public_id=run_id)

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 
 from acucare.documents import services
+from acucare.documents.jobs import enqueue_signing
 from acucare.documents.models import Document
-from tests.documents.factories import referred_episode
+from tests.documents.factories import referred_episode, run_signing
 from tests.factories import actor, make_admin, make_practitioner, make_reception, share, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ DOCUMENTS_MATRIX = [
     _row("get", "/documents/episodes/{episode}/referral-letter/", None),
     _row("post", "/documents/episodes/{episode}/referral-letter/", {"versions": "1"}),
     _row("get", "/documents/{document}/download/", None),
+    _row("get", "/documents/signing/{signing}/", None),
 ]
 
 
@@ -56,15 +58,23 @@ def test_documents_access(who, kind, method, path, body, expected_by):
     first = services.document_sign(
         actor=actor(owner), episode_id=episode.public_id, kind="referral_letter"
     )
+    queued = enqueue_signing(
+        actor=actor(owner),
+        episode_id=episode.public_id,
+        kind="referral_letter",
+        subject_id=first.subject_id,
+        versions=1,
+    )
     client = Client() if who == "anonymous" else signed_in(users[who])
-    url = path.format(episode=episode.public_id, document=first.public_id)
+    url = path.format(episode=episode.public_id, document=first.public_id, signing=queued.public_id)
     response = getattr(client, method)(url, body) if body else getattr(client, method)(url)
     expected = expected_by.get(who, "login")
     stored = Document.objects.count()
     if expected == "ok":
         assert response.status_code in {200, 302}, response.content.decode()[:1500]
         if method == "post":
-            assert stored == 2
+            run_signing(response)
+            assert Document.objects.count() == 2
         if "download" in path:
             assert response["Content-Type"] == "application/pdf"
     elif expected == "login":
@@ -82,6 +92,7 @@ def test_documents_access(who, kind, method, path, body, expected_by):
     [
         "/documents/episodes/{id}/referral-letter/",
         "/documents/{id}/download/",
+        "/documents/signing/{id}/",
     ],
 )
 def test_an_unknown_id_is_404(path):

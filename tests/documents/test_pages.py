@@ -9,7 +9,7 @@ import pytest
 from acucare.audit.models import AuditEvent
 from acucare.documents import services, storage
 from acucare.documents.models import Document
-from tests.documents.factories import referred_episode, reviewed_course
+from tests.documents.factories import referred_episode, reviewed_course, run_signing
 from tests.factories import actor, make_episode, make_patient, make_practitioner, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +28,17 @@ def test_the_preview_page_shows_the_letter_and_signing_stores_it():
     assert "referral_letter" not in text  # words, not ids
     signed = client.post(url, {"versions": "0", "subject": ""})
     assert signed.status_code == 302
-    assert signed["Location"] == f"/patients/{episode.patient.public_id}/"
+    assert signed["Location"].startswith("/documents/signing/")
+    waiting = client.get(signed["Location"]).content.decode()
+    assert "Signing…" in waiting
+    assert "Refresh" in waiting
+    assert not Document.objects.exists()
+    run_signing(signed)
     document = Document.objects.get()
-    chart = client.get(signed["Location"]).content.decode()
-    assert "Referral letter signed and stored (version 1)." in chart
+    done = client.get(signed["Location"]).content.decode()
+    assert "Referral letter signed and stored (version 1)." in done
+    assert f"/documents/{document.public_id}/download/" in done
+    chart = client.get(f"/patients/{episode.patient.public_id}/").content.decode()
     assert f"/documents/{document.public_id}/download/" in chart
     assert "Referral letter, version 1" in chart
 
@@ -40,7 +47,7 @@ def test_a_stale_page_cannot_sign_over_a_newer_version():
     episode = referred_episode()
     client = signed_in(episode.patient.primary_practitioner)
     url = f"/documents/episodes/{episode.public_id}/referral-letter/"
-    assert client.post(url, {"versions": "0"}).status_code == 302
+    run_signing(client.post(url, {"versions": "0"}))
     stale = client.post(url, {"versions": "0"})
     assert stale.status_code == 409
     assert "Someone else signed a version" in stale.content.decode()
@@ -74,6 +81,7 @@ def test_the_outcomes_page_offers_the_progress_report_of_each_review():
     assert "<svg" in page.content.decode()
     signed = client.post(link, {"versions": "0", "subject": str(review.public_id)})
     assert signed.status_code == 302
+    run_signing(signed)
     assert Document.objects.get().subject_id == review.public_id
 
 
