@@ -1,8 +1,10 @@
 """Document speed: a discharge summary, from the record to a signed, stored PDF.
 
-Target (issue 12): a discharge summary PDF in under 2 s. The script makes a fresh SQLite
-clinic in a temporary folder (migrate, then the demo clinic of `manage.py load_demo`),
-takes a discharged demo episode and, in one warm process, measures:
+Target (issue 12): a discharge summary PDF in under 2 s, for an episode of 100 sessions.
+The script makes a fresh SQLite clinic in a temporary folder (migrate, then the demo
+clinic of `manage.py load_demo`), takes a discharged demo episode, charts copies of its
+last session until the course has SESSIONS sessions (100 unless --sessions says
+otherwise), and, in one warm process, measures:
 
   draft      reading the record and building the document (selectors, audit rows)
   render     the HTML and the tagged PDF/UA-1 from WeasyPrint, with the pain chart
@@ -11,7 +13,7 @@ takes a discharged demo episode and, in one warm process, measures:
 It prints the median, p90 and maximum of each over ROUNDS runs (the first, cold run is
 printed apart: it loads fonts and templates), the PDF's size and pages, and whether the
 median of `sign` meets the target; it exits 1 when it does not.
-Run: .venv/bin/python bench/documents.py [--rounds N]
+Run: .venv/bin/python bench/documents.py [--rounds N] [--sessions N]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 2.0
@@ -51,10 +54,37 @@ def _line(label: str, cold: float, runs: list[float]) -> str:
     )
 
 
+def lengthen_course(episode: Any, sessions: int) -> int:
+    """Chart copies of the episode's last session (one a week before it, counting back
+    from the discharge, numbered on) until its course has `sessions`; the count."""
+    import datetime as dt
+    import uuid
+
+    from acucare.treatment.models import TreatmentSession
+
+    charted = TreatmentSession.objects.filter(plan__episode=episode).order_by("number")
+    last = charted.last()
+    assert last is not None, "the discharged demo episode has no session"
+    have = charted.count()
+    copies = []
+    for number in range(last.number + 1, last.number + 1 + max(0, sessions - have)):
+        copy = TreatmentSession.objects.get(pk=last.pk)
+        copy.pk = None
+        copy.public_id = uuid.uuid4()
+        copy.number = number
+        copy.date = last.date + dt.timedelta(days=number - last.number)
+        copy._state.adding = True
+        copies.append(copy)
+    TreatmentSession.objects.bulk_create(copies, batch_size=500)
+    return int(charted.count())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=10)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--sessions", type=int, default=100)
+    args = parser.parse_args()
+    rounds = args.rounds
     folder = Path(tempfile.mkdtemp(prefix="acucare-bench-documents-"))
     os.environ.update(
         {
@@ -90,10 +120,8 @@ def main() -> int:
         return 1
     episode = discharge.episode
     actor = system_actor(episode.patient.primary_practitioner)
-    print(
-        f"discharge summary of a demo episode: {discharge.sessions_delivered} sessions, "
-        f"WeasyPrint PDF/UA-1"
-    )
+    sessions = lengthen_course(episode, args.sessions)
+    print(f"discharge summary of a demo episode of {sessions} sessions, WeasyPrint PDF/UA-1")
 
     def draft() -> object:
         return draft_document(actor=actor, episode_id=episode.public_id, kind="discharge_summary")

@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,45 @@ def seed(env: dict[str, str], patients: int) -> dict[str, Any]:
     return data
 
 
+def _rss_mib(pid: int) -> float | None:
+    """The process's resident memory now (Linux /proc), or None once it has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+class RssSampler(threading.Thread):
+    """Samples a child's resident memory twice a second while it runs."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[tuple[float, float]] = []
+        self.started = time.perf_counter()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            rss = _rss_mib(self.pid)
+            if rss is not None:
+                self.samples.append((time.perf_counter() - self.started, rss))
+
+    def at(self, fractions: tuple[float, ...]) -> list[tuple[float, float]]:
+        """(seconds, MiB) of the sample nearest each fraction of the run's duration."""
+        if not self.samples:
+            return []
+        end = self.samples[-1][0]
+        return [min(self.samples, key=lambda s: abs(s[0] - f * end)) for f in fractions]
+
+
 def export(env: dict[str, str], folder: Path) -> dict[str, Any]:
-    """Run `manage.py fhir_export` once: wall time and the child's peak RSS."""
+    """Run `manage.py fhir_export` once: wall time, the child's peak RSS, and its RSS at
+    a tenth, a quarter, half, three quarters and the end of the run."""
     started = time.perf_counter()
     child = subprocess.Popen(
         [PYTHON, "manage.py", "fhir_export", str(folder)],
@@ -70,8 +108,12 @@ def export(env: dict[str, str], folder: Path) -> dict[str, Any]:
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    sampler = RssSampler(child.pid)
+    sampler.start()
     assert child.stdout is not None
     output = child.stdout.read()
+    sampler.stop.set()
+    sampler.join()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
@@ -85,6 +127,7 @@ def export(env: dict[str, str], folder: Path) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "peak_rss_mib": usage.ru_maxrss / 1024,
+        "rss_points": sampler.at((0.1, 0.25, 0.5, 0.75, 1.0)),
         "resources": sum(lines.values()),
         "lines": lines,
         "megabytes": sum(sizes.values()) / 1e6,
@@ -168,6 +211,10 @@ def measure(label: str, make_url: Any, sizes: list[int], rounds: int) -> bool:
                 f"fhir_export {figures['seconds']:7.1f} s, peak RSS "
                 f"{figures['peak_rss_mib']:6.1f} MiB, {figures['resources']} resources "
                 f"({figures['megabytes']:.0f} MB; seeding took {data['seed_s']:.0f} s)"
+            )
+            print(
+                "    RSS during the export: "
+                + ", ".join(f"{mib:.1f} MiB at {sec:.0f} s" for sec, mib in figures["rss_points"])
             )
             if index == len(sizes) - 1:
                 print(
