@@ -70,6 +70,45 @@ class Environment:
             )
         return number
 
+    def port(self, name: str, default: int) -> int:
+        number = self.integer(name, default, minimum=1)
+        if number > 65535:
+            raise ImproperlyConfigured(
+                f"{name}={number!r} is not a port number; allowed: an integer from 1 to 65535"
+            )
+        return number
+
+    def email_address(self, name: str, default: str) -> str:
+        """An address to send from: `name@host` or `Display Name <name@host>`."""
+        value = self.string(name, default)
+        address = value.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in value else value
+        local, _, host = address.partition("@")
+        if not local or not host or any(c.isspace() for c in address) or "@" in host:
+            raise ImproperlyConfigured(
+                f"{name}={value!r} is not an e-mail address; allowed: name@host or "
+                "'Clinic name <name@host>'"
+            )
+        return value
+
+    def site_url(self, name: str, default: str) -> str:
+        """The site's public address, `https://host[:port]`, without a path: e-mails'
+        links start with it."""
+        value = self.string(name, default).rstrip("/")
+        if not value:
+            return ""
+        scheme, separator, rest = value.partition("://")
+        if (
+            scheme not in ("http", "https")
+            or not separator
+            or not rest
+            or any(c in rest for c in "/?#@ ")
+        ):
+            raise ImproperlyConfigured(
+                f"{name}={value!r} is not a site address; allowed: https://host or "
+                "https://host:port (http for a development checkout), without a path"
+            )
+        return value
+
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.string(name, default).lower()
         if value not in allowed:

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "acucare.fhir",
     "acucare.documents",
     "acucare.analytics",
+    "acucare.reminders",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -265,6 +266,36 @@ TASKS: dict[str, dict[str, Any]] = {
     }
 }
 RQ_QUEUES = {ACUCARE_JOB_QUEUE: {"URL": ACUCARE_REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60}}
+
+# E-mail: invitations and reminders (docs/operations.md), sent by background jobs
+# through Django's SMTP backend. Without ACUCARE_EMAIL_HOST a development checkout
+# prints e-mails on the console; production sends through the machine's own mail
+# server (localhost:25) unless given another.
+_email_host = env.string("ACUCARE_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not _email_host
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = _email_host or "localhost"
+EMAIL_USE_TLS = env.boolean("ACUCARE_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env.boolean("ACUCARE_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "ACUCARE_EMAIL_USE_TLS and ACUCARE_EMAIL_USE_SSL are both on; allowed: one of them "
+        "(STARTTLS, usually port 587, or TLS from the start, usually port 465) or neither"
+    )
+EMAIL_PORT = env.port("ACUCARE_EMAIL_PORT", 587 if EMAIL_USE_TLS else 465 if EMAIL_USE_SSL else 25)
+EMAIL_HOST_USER = env.string("ACUCARE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env.string("ACUCARE_EMAIL_PASSWORD", "")
+EMAIL_TIMEOUT = env.integer("ACUCARE_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env.email_address("ACUCARE_EMAIL_FROM", "acucare@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address patients open the site at (https://clinic.example.org): reminder e-mails
+# link to the portal under it. Reminders are not sent without it.
+ACUCARE_SITE_URL = env.site_url("ACUCARE_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# Appointment reminders go out this many hours before the appointment (docs/portal.md).
+ACUCARE_REMINDER_HOURS = env.integer("ACUCARE_REMINDER_HOURS", 24, minimum=1)
 
 # Backups (docs/operations.md): `manage.py backup` and the nightly job write here and
 # keep this many archives; ACUCARE_BACKUP_KEY (a Fernet key) encrypts them.

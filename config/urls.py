@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/learn/", include("acucare.education.urls")),
     path("portal/", include("acucare.portal.urls")),
     path("admin/audit/", include("acucare.audit.urls")),
+    path("admin/reminders/", include("acucare.reminders.urls")),
     path("api/v1/", api.urls),
     path("fhir/", include("acucare.fhir.urls")),
     path("analytics/", include("acucare.analytics.urls")),

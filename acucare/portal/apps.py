@@ -11,7 +11,9 @@ class PortalConfig(AppConfig):
 
         from acucare.patients.chart_sections import register_chart_section
         from acucare.portal.crisis import check_crisis_resources
-        from acucare.portal.selectors import chart_portal
+        from acucare.portal.selectors import chart_portal, portal_patients
+        from acucare.reminders.selectors import register_recipients
 
         register_chart_section("portal", chart_portal)
+        register_recipients(portal_patients)
         checks.register(check_crisis_resources)

@@ -21,6 +21,17 @@ class SetPasswordForm(forms.Form):
     )
 
 
+class ReminderSettingsForm(forms.Form):
+    email_reminders = forms.BooleanField(
+        label="Send me e-mail reminders",
+        required=False,
+        help_text=(
+            "A reminder the day before each appointment, and when questionnaires are "
+            "waiting for you here."
+        ),
+    )
+
+
 class SignInForm(forms.Form):
     username = forms.CharField(
         label="E-mail address",

@@ -17,15 +17,15 @@ from acucare.accounts.models import User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
-from acucare.outcomes.models import MeasurementKind
-from acucare.outcomes.progress import Progress, instruments_for
+from acucare.outcomes.patient_due import DueQuestionnaire, questionnaires_due_now
 from acucare.outcomes.selectors import chart_progress
 from acucare.patients.access import visible_patients
-from acucare.patients.models import Episode, EpisodeStatus, Patient
+from acucare.patients.models import Episode, Patient
 from acucare.patients.selectors import PatientChart
 from acucare.portal import tokens
 from acucare.portal.access import portal_patient
 from acucare.portal.models import Invitation, PortalAccount, PortalAlert
+from acucare.reminders.selectors import reminders_wanted
 from acucare.scheduling.models import Appointment, AppointmentStatus
 
 
@@ -121,50 +121,6 @@ def alert_for_acknowledgement(*, actor: Actor, alert_id: uuid.UUID | str) -> Por
     return found
 
 
-# Timepoints a patient answers in the portal (a session's own pain scores are taken at
-# the session).
-PATIENT_KINDS = (
-    MeasurementKind.BASELINE,
-    MeasurementKind.REVIEW,
-    MeasurementKind.DISCHARGE,
-    MeasurementKind.FOLLOWUP,
-)
-KIND_TITLES = {
-    MeasurementKind.BASELINE: "Before your care starts",
-    MeasurementKind.REVIEW: "Your progress review",
-    MeasurementKind.DISCHARGE: "At the end of your course",
-    MeasurementKind.FOLLOWUP: "Follow-up",
-}
-
-
-@dataclass(frozen=True)
-class DueQuestionnaire:
-    episode: Episode
-    kind: str
-    title: str
-    instruments: list[str]
-
-
-def _due_in(progress: Progress) -> list[DueQuestionnaire]:
-    episode = progress.episode
-    found: list[DueQuestionnaire] = []
-    baseline_recorded = any(m.kind == MeasurementKind.BASELINE for m in progress.measurements)
-    if (
-        episode.status != EpisodeStatus.DISCHARGED
-        and not baseline_recorded
-        and progress.sessions_delivered == 0
-    ):
-        kind = MeasurementKind.BASELINE
-        found.append(
-            DueQuestionnaire(episode, kind, KIND_TITLES[kind], instruments_for(progress, kind))
-        )
-    for due in progress.due:
-        if due.kind in PATIENT_KINDS and due.now and due.instruments:
-            kind = MeasurementKind(due.kind)
-            found.append(DueQuestionnaire(episode, kind, KIND_TITLES[kind], list(due.instruments)))
-    return found
-
-
 def _episodes(patient: Patient) -> list[Episode]:
     return list(patient.episodes.select_related("patient").order_by("-started_on", "-id"))
 
@@ -174,7 +130,7 @@ def due_questionnaires(*, actor: Actor) -> list[DueQuestionnaire]:
     patient = portal_patient(actor)
     episodes = _episodes(patient)
     progress = chart_progress(episodes) if episodes else {}
-    return [due for e in episodes for due in _due_in(progress[e.pk])]
+    return [due for e in episodes for due in questionnaires_due_now(progress[e.pk])]
 
 
 def questionnaire_due(*, actor: Actor, episode_id: uuid.UUID | str, kind: str) -> DueQuestionnaire:
@@ -185,7 +141,14 @@ def questionnaire_due(*, actor: Actor, episode_id: uuid.UUID | str, kind: str) -
     episode = next((e for e in _episodes(patient) if e.public_id == wanted), None)
     if episode is None:
         raise Http404("No such questionnaire.")
-    due = next((d for d in _due_in(chart_progress([episode])[episode.pk]) if d.kind == kind), None)
+    due = next(
+        (
+            d
+            for d in questionnaires_due_now(chart_progress([episode])[episode.pk])
+            if d.kind == kind
+        ),
+        None,
+    )
     if due is None:
         raise Http404("No such questionnaire.")
     audit_record(
@@ -240,3 +203,21 @@ def questionnaire_resent(*, actor: Actor, key: str | None) -> None:
         return
     if parsed is not None:
         submissions.refuse_if_claimed(actor=actor, key=parsed, object_type="measurement")
+
+
+def reminder_settings(*, actor: Actor) -> tuple[Patient, bool]:
+    """The signed-in patient and whether they receive e-mail reminders (audited read)."""
+    patient = portal_patient(actor)
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="reminder_preference",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+    )
+    return patient, reminders_wanted(patient)
+
+
+def portal_patients() -> QuerySet[Patient]:
+    """Patients with an active portal account (those the reminders are for)."""
+    return Patient.objects.filter(portal_account__user__is_active=True)

@@ -25,13 +25,13 @@ from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
 from acucare.outcomes import services as outcomes
 from acucare.outcomes.models import Measurement, MeasurementKind
+from acucare.outcomes.patient_due import DueQuestionnaire
 from acucare.patients.access import access_patient
 from acucare.patients.models import Episode, Patient
 from acucare.portal import tokens
 from acucare.portal.emails import send_invitation
 from acucare.portal.models import AlertKind, Invitation, PortalAccount, PortalAlert
 from acucare.portal.selectors import (
-    DueQuestionnaire,
     alert_for_acknowledgement,
     invitation_for_token,
     invitation_problem,

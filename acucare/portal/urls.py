@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("reminders/", views.reminders, name="reminders"),
     path(
         "questionnaires/<uuid:episode_id>/<str:kind>/",
         views.questionnaire,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -26,7 +27,13 @@ from acucare.domain.errors import InputError
 from acucare.portal import selectors, services
 from acucare.portal.crisis import crisis_resources
 from acucare.portal.emails import invitation_link
-from acucare.portal.forms import QuestionnaireForm, SetPasswordForm, SignInForm
+from acucare.portal.forms import (
+    QuestionnaireForm,
+    ReminderSettingsForm,
+    SetPasswordForm,
+    SignInForm,
+)
+from acucare.reminders.services import reminder_preference_set
 
 
 @never_cache
@@ -114,14 +121,17 @@ def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
     once, here; the e-mail goes out by a background job."""
     actor = actor_from_request(request)
     public_id = parse_public_id(patient_id, "patient")
+    # The site's configured address when there is one (docs/operations.md), else the
+    # address this page was asked for.
+    link_base = settings.ACUCARE_SITE_URL or request.build_absolute_uri("/")
     try:
         made, token = services.invitation_create(
-            actor=actor, patient_id=public_id, link_base=request.build_absolute_uri("/")
+            actor=actor, patient_id=public_id, link_base=link_base
         )
     except InputError as error:
         messages.error(request, error.message)
         return redirect("patients:chart", public_id)
-    link = invitation_link(request.build_absolute_uri("/"), token)
+    link = invitation_link(link_base, token)
     return render(
         request,
         "portal/invited.html",
@@ -186,3 +196,25 @@ def alert_acknowledge(request: HttpRequest, alert_id: uuid.UUID) -> HttpResponse
     else:
         messages.success(request, "The alert is acknowledged.")
     return redirect("patients:chart", alert.patient.public_id)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reminders(request: HttpRequest) -> HttpResponse:
+    """The patient's choice of e-mail reminders (on until they turn them off)."""
+    actor = actor_from_request(request)
+    patient, wanted = selectors.reminder_settings(actor=actor)
+    # Bound on every POST: an unticked box sends no field at all.
+    form = ReminderSettingsForm(
+        request.POST if request.method == "POST" else None, initial={"email_reminders": wanted}
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = bool(form.cleaned_data["email_reminders"])
+        reminder_preference_set(actor=actor, patient=patient, email_reminders=chosen)
+        messages.success(
+            request,
+            "E-mail reminders are on." if chosen else "E-mail reminders are off.",
+        )
+        return redirect("portal:reminders")
+    return render(request, "portal/reminders.html", {"form": form, "email": patient.email})

@@ -114,6 +114,7 @@ def test_compose_runs_app_worker_postgres_and_redis_together() -> None:
         ("acucare-worker.service", "manage.py worker"),
         ("acucare-backup.service", "manage.py backup --enqueue"),
         ("acucare-audit-verify.service", "manage.py audit_verify --enqueue"),
+        ("acucare-reminders.service", "manage.py reminders_scan --enqueue"),
     ],
 )
 def test_systemd_units_run_the_project_commands(name: str, runs: str) -> None:
@@ -128,6 +129,12 @@ def test_systemd_units_run_the_project_commands(name: str, runs: str) -> None:
         "worker": ROOT / "acucare" / "jobs" / "management" / "commands" / "worker.py",
         "backup": ROOT / "acucare" / "operations" / "management" / "commands" / "backup.py",
         "audit_verify": ROOT / "acucare" / "audit" / "management" / "commands" / "audit_verify.py",
+        "reminders_scan": ROOT
+        / "acucare"
+        / "reminders"
+        / "management"
+        / "commands"
+        / "reminders_scan.py",
     }
     for word, path in commands.items():
         if word in runs:
@@ -139,6 +146,13 @@ def test_the_daily_timers_fire_daily_and_catch_up(name: str) -> None:
     timer = unit(name)["Timer"]
     assert timer["OnCalendar"].startswith("*-*-*")
     assert timer["Persistent"] == "true"
+
+
+def test_the_reminder_timer_fires_every_quarter_hour_and_catches_up() -> None:
+    timer = unit("acucare-reminders.timer")["Timer"]
+    assert timer["OnCalendar"] == "*:0/15"
+    assert timer["Persistent"] == "true"
+    assert unit("acucare-reminders.timer")["Install"]["WantedBy"] == "timers.target"
 
 
 def test_the_example_environment_names_every_required_value() -> None:

@@ -250,6 +250,7 @@ MATRIX = [
     row(PAGE, "get", "/admin/credentials/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/admin/audit/export.csv", None, **ADMIN_ONLY),
+    row(PAGE, "get", "/admin/reminders/", None, **ADMIN_ONLY),
     row(PAGE, "get", "/today/", None, **PRACTITIONERS),
     row(PAGE, "get", "/analytics/", None, **ADMIN_AND_PRACTITIONERS),
     row(PAGE, "get", "/analytics/tables/courses.csv", None, **ADMIN_AND_PRACTITIONERS),

@@ -116,6 +116,16 @@ PORTAL_MATRIX = [
         other_patient=403,
         **INVITING,
     ),
+    # The patient's own reminder setting (no id in the address: each patient sees theirs).
+    row(PAGE, "get", "/portal/reminders/", None, other_patient=OK, **OWN),
+    row(
+        PAGE,
+        "post",
+        "/portal/reminders/",
+        lambda w, a: {"email_reminders": "on"},
+        other_patient=OK,
+        **OWN,
+    ),
     row(PAGE, "get", "/portal/questionnaires/{episode}/baseline/", None, other_patient=404, **OWN),
     row(
         PAGE,

@@ -21,6 +21,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Run the jobs that are waiting, then exit (tests, one-off catch-up).",
         )
+        parser.add_argument(
+            "--no-fork",
+            action="store_true",
+            help=(
+                "Redis only: run each job in the worker's own process instead of a forked "
+                "child (tests on an in-memory database, debuggers)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         backend = settings.ACUCARE_TASKS_BACKEND
@@ -31,6 +39,8 @@ class Command(BaseCommand):
                 "with_scheduler": True,
                 "burst": options["burst"],
             }
+            if options["no_fork"]:
+                rq_options["worker_class"] = "rq.worker.SimpleWorker"
             call_command("rqworker", settings.ACUCARE_JOB_QUEUE, **rq_options)
         elif backend == "database":
             db_options: dict[str, Any] = {
