@@ -5,8 +5,11 @@ electroacupuncture pairs; acucare also accepts a ``depth`` per point (``superfic
 ``standard``, ``deep``, ``intra_articular``), an ``angle`` (``perpendicular``, ``oblique``,
 ``transverse``), a spinal ``level`` for points coded by level (EX-B2), an
 ``electro_intensity`` (``mild``, ``moderate``, ``strong``) and a ``cupping_kind`` (``dry``,
-``wet``) so that technique and site rules can be checked. Pairs make the session an
-electroacupuncture session whatever its modality, and each electrode is checked as a point.
+``wet``) so that technique and site rules can be checked. A ``depth_mm`` per point is classed
+against the point's safe depth where the catalogue cites one; without one, a depth given
+only in millimetres is left unclassed and raises a warning that names it. Pairs
+make the session an electroacupuncture session whatever its modality, and each electrode is
+checked as a point.
 
 The result lists the screening's findings about the patient, then one finding per session
 element a rule is about (with a ``subject``). ``allowed`` is false when a finding blocks a
@@ -61,6 +64,8 @@ ELECTRO = "electroacupuncture"
 _REFERRAL_DECISIONS = ("refer_before_treatment", "urgent_referral")
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+# The longest needle in common clinical use; a deeper figure is a recording error.
+MAX_DEPTH_MM = 150
 # The allowed values an error names, for the session's closed vocabularies.
 _SESSION_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "modality": get_args(Modality),
@@ -83,6 +88,7 @@ class _Electrode(BaseModel):
 class _SessionPoint(_Electrode):
     depth: NeedleDepth | None = None
     angle: NeedleAngle | None = None
+    depth_mm: Annotated[float, Field(ge=0, le=MAX_DEPTH_MM)] | None = None
 
 
 class _SessionDocument(BaseModel):
@@ -107,6 +113,8 @@ class Needle:
     # The point's acting cautions that apply at this needle (all levels, without a level).
     cautions: tuple[Caution, ...] = ()
     electrode: bool = False
+    depth_mm: float | None = None  # as recorded; `depth` holds its class
+    depth_from_mm: bool = False  # the depth class was taken from the millimetres
 
     @property
     def label(self) -> str:
@@ -196,7 +204,13 @@ def parse_session(document: object, registry: Registry, *, prefix: str = "sessio
             key = (needle.code, needle.side, needle.level)
             known = needles.get(key) or needles.get((needle.code, "bilateral", needle.level))
             if known is not None:
-                needle = replace(needle, depth=known.depth, angle=known.angle)
+                needle = replace(
+                    needle,
+                    depth=known.depth,
+                    angle=known.angle,
+                    depth_mm=known.depth_mm,
+                    depth_from_mm=known.depth_from_mm,
+                )
             needles[key] = needle
             ends.append(needle)
         if _key(ends[0]) == _key(ends[1]):
@@ -272,7 +286,36 @@ def _needle(
         regions = place.regions or frozenset({place.region})
     depth = given.depth if isinstance(given, _SessionPoint) else None
     angle = given.angle if isinstance(given, _SessionPoint) else None
-    return Needle(code, side, depth, place, angle, given.level, regions, tuple(acting), electrode)
+    depth_mm = given.depth_mm if isinstance(given, _SessionPoint) else None
+    classed = _depth_of_mm(point, depth, depth_mm)
+    return Needle(
+        code,
+        side,
+        classed,
+        place,
+        angle,
+        given.level,
+        regions,
+        tuple(acting),
+        electrode,
+        depth_mm,
+        classed != depth,
+    )
+
+
+def _depth_of_mm(point: Acupoint, declared: str | None, depth_mm: float | None) -> str | None:
+    """The depth class of a needle whose depth was recorded in millimetres.
+
+    Deeper than the point's cited safe depth is deep, whatever class was declared; within
+    it, the declared class (standard if none). Without a cited safe depth the millimetres
+    say nothing about the class: the declared class stands, or the depth stays unclassed
+    (a session rule warns about that at a point with an anatomical caution).
+    """
+    if depth_mm is None or declared == "intra_articular":
+        return declared
+    if point.max_depth_mm is not None and acts_on(point.max_depth_citations):
+        return "deep" if depth_mm > point.max_depth_mm else declared or "standard"
+    return declared
 
 
 def _sides_for(laterality: str, electrode: bool) -> tuple[str, ...]:
@@ -426,7 +469,9 @@ def _session_rules(
                 kinds: set[str] = {
                     kind for c in matching for kind in (*c.point_cautions, *c.caution_breached)
                 }
-                technique = any(c.caution_breached or c.needle_depths for c in matching)
+                technique = any(
+                    c.caution_breached or c.needle_depths or c.depth_only_in_mm for c in matching
+                )
                 yield _point_finding(rule, needle, kinds, catalogue[needle.code], technique)
         for pair in session.pairs:
             if any(
@@ -504,11 +549,19 @@ def _point_matches(clause: Clause, needle: Needle) -> bool:
         return False
     if clause.needle_depths and (needle.depth or UNDECLARED) not in clause.needle_depths:
         return False
+    if clause.depth_only_in_mm and (needle.depth is not None or needle.depth_mm is None):
+        return False
     return not (clause.electrode and not needle.electrode)
 
 
 def _declared(needle: Needle) -> str:
-    parts = [needle.depth or "depth not declared"]
+    depth = needle.depth or "depth not declared"
+    if needle.depth_mm is not None:
+        how = "classed" if needle.depth_from_mm else "declared"
+        depth = f"{needle.depth_mm:g} mm, " + (
+            f"{how} {needle.depth}" if needle.depth else "no depth class"
+        )
+    parts = [depth]
     if needle.angle is not None:
         parts.append(needle.angle)
     return ", ".join(p.replace("_", "-") for p in parts)

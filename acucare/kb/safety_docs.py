@@ -124,6 +124,8 @@ def _clause(clause: Clause) -> str:  # noqa: C901 - one branch per clause kind o
         )
     if clause.needle_depths:
         parts.append(f"declared depth {_codes(clause.needle_depths)}")
+    if clause.depth_only_in_mm:
+        parts.append("depth recorded only in millimetres, with no checked safe depth to class it")
     if clause.electrode:
         parts.append("the needle carries an electrode")
     if clause.electro_pair is not None:

@@ -72,6 +72,8 @@ def _point_entry(point: PointRecord, path: str) -> dict[str, Any]:
         entry["level"] = point.level
     if point.depth_tissue is not None:
         entry["depth"] = TISSUE_DEPTH[point.depth_tissue]
+    if point.depth_mm is not None:  # classed by the check against the point's safe depth
+        entry["depth_mm"] = point.depth_mm
     if point.angle is not None:  # a caution may forbid an angle (GB21: perpendicular)
         entry["angle"] = point.angle
     return entry

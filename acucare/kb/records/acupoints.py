@@ -139,8 +139,10 @@ class Acupoint:
     # A point family coded by spinal level (EX-B2 Jiaji, T1 to L5): level -> body region.
     # A session names the level; the point lies in that level's region.
     levels: dict[SpinalLevel, NonEmptyStr] | None = None
-    # Left empty on purpose: no per-point safe depth in millimetres has been verified.
+    # Left empty on purpose: no per-point safe depth in millimetres has been verified. A
+    # value acts only with a checked source in max_depth_citations (kb check).
     max_depth_mm: float | None = None
+    max_depth_citations: tuple[CitationRef, ...] = ()
     # Ear points only: the published auricular code, or why none is given (never guessed).
     auricular_code: AuricularCode | None = None
     auricular_code_note: str = ""
@@ -283,6 +285,12 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
                 yield Problem(where, f"levels.{level} region '{region_id}' is on another limb")
     yield from _check_aliases(registry, points)
     yield from _check_auricular_codes(registry, points)
+    for code, point in points.items():
+        if (point.max_depth_mm is None) != (not point.max_depth_citations):
+            yield Problem(
+                f"{registry.source_of('acupoints', code)}: {code}",
+                "max_depth_mm and max_depth_citations go together (a safe depth needs its source)",
+            )
     for family, expected in {**WHO_MERIDIAN_COUNTS, **WHO_EXTRA_COUNTS}.items():
         numbers = counted.get(family, set())
         if numbers != set(range(1, expected + 1)):

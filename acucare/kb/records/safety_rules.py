@@ -153,6 +153,9 @@ class Clause:
     # The needle's declared depth or angle is one that a caution of these kinds blocks.
     caution_breached: tuple[CautionKind, ...] = ()
     needle_depths: tuple[DeclaredDepth, ...] = ()  # the needle's declared depth is one of these
+    # The needle's depth was recorded only in millimetres and the point has no cited safe
+    # depth to class it against (so its depth class is unknown).
+    depth_only_in_mm: bool = False
     electrode: bool = False  # the needle carries an electrode
     electro_pair: PairCriterion | None = None
     # Criteria about the whole session (checked with the point criteria, or once alone).
@@ -169,6 +172,7 @@ class Clause:
             or self.point_regions
             or self.caution_breached
             or self.needle_depths
+            or self.depth_only_in_mm
             or self.electrode
         )
 
