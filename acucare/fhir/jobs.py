@@ -53,19 +53,21 @@ def enqueue_fhir_export(*, directory: Path, patient_id: uuid.UUID | str | None =
 
 @job(max_attempts=2, retry_after_seconds=60)
 def record_export(ctx: JobContext) -> dict[str, Any]:
-    """Build a large record's archive into the documents folder. The practitioner's
-    access is checked again when the job runs (a share may have ended meanwhile)."""
+    """Build a record's archive into the documents folder. The practitioner's access is
+    checked again when the job runs (a share may have ended meanwhile). Idempotent: the
+    archive is written under a `.part` name and renamed, so a second run replaces it."""
     user = User.objects.get(public_id=ctx.params["user"])
     actor = system_actor(user)
     patient = access_patient(actor, str(ctx.params["patient"]), clinical=True, write=False)
-    ctx.progress(0, 2, "Reading the record", force=True)
+    ctx.progress(0, 3, "Reading the record and checking the documents", force=True)
     record = next(load_records([patient], site=site_of(str(ctx.params["base"]))))
-    ctx.progress(1, 2, "Writing the archive", force=True)
+    ctx.progress(1, 3, "Writing the archive", force=True)
     content = build_archive(record, base=str(ctx.params["base"]), made_by=user.display_name)
     folder = export_folder()
     folder.mkdir(parents=True, exist_ok=True)
     name = str(ctx.params["name"])
     part = folder / f"{name}.part"
+    ctx.progress(2, 3, "Saving the archive", force=True)
     part.write_bytes(content)
     os.replace(part, folder / name)
     return {"file": name, "bytes": len(content)}

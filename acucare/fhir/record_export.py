@@ -8,9 +8,9 @@ The archive (ZIP) holds:
   through `acucare.documents.selectors`, each checked against its SHA-256);
 - `README.txt`: what each file is.
 
-Practitioners with access to the patient make it from the chart. A small record is
-built while they wait and downloaded at once; a large one is built by a background job
-(`record_export` in `acucare.fhir.jobs`) and listed on the chart until downloaded.
+Practitioners with access to the patient make it from the chart: it is built by a
+background job (`record_export` in `acucare.fhir.jobs`), with its progress and then its
+download link listed on the chart.
 Making an archive and downloading one are each audited.
 """
 
@@ -42,8 +42,6 @@ from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
 from acucare.patients.models import Patient
 
-# Above this many sessions and measurements the archive is made by a background job.
-INLINE_LIMIT = 200
 # Background archives: job keys start with this; files live in export_folder().
 RECORD_EXPORT_PREFIX = "record-export:"
 
@@ -97,10 +95,6 @@ def site_of(base: str) -> str:
     """The site of the FHIR base address (`https://clinic.example/fhir/r4/` gives
     `https://clinic.example`), which prefixes the documents' download addresses."""
     return base.rstrip("/").removesuffix("/fhir/r4")
-
-
-def record_size(record: PatientRecord) -> int:
-    return len(record.sessions) + len(record.measurements)
 
 
 def collection_bundle(resources: list[Resource], base: str) -> Resource:

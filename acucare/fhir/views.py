@@ -156,19 +156,15 @@ def questionnaire_read(request: HttpRequest, questionnaire_id: str) -> HttpRespo
 @login_required
 @require_POST
 def record_export_start(request: HttpRequest, patient_id: str) -> HttpResponse:
-    """Export a patient's full record: the archive at once, or a job for a large one."""
+    """Export a patient's full record: queued; the chart lists it until it is ready."""
     actor = actor_from_request(request)
-    export = record_export_start_service(
+    record_export_start_service(
         actor=actor, patient_id=patient_id, base_url=request.build_absolute_uri("/fhir/r4/")
     )
-    if export.content is not None:
-        response = HttpResponse(export.content, content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{export.name}"'
-        return response
     messages.info(
         request,
-        "The record is large, so the archive is being prepared in the background. "
-        "It will be listed under “Full record export” when it is ready.",
+        "The archive is being prepared. It is listed under “Full record export” below; "
+        "reload the page to see when it is ready to download.",
     )
     return redirect("patients:chart", patient_id)
 

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,14 +21,6 @@ from tests.fhir.factories import references, signed_course, validate
 from tests.fhir.test_endpoints import assert_self_contained, everything
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def document_store(tmp_path: Path, settings: Any) -> Path:
-    folder = tmp_path / "documents"
-    folder.mkdir()
-    settings.MEDIA_ROOT = folder
-    return folder
 
 
 def document_references(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
