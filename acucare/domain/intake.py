@@ -29,11 +29,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from typing import Any, cast
 
 from acucare.domain.errors import InputError
+from acucare.domain.intake_shape import (
+    AGE_RANGE,
+    DURATION_WEEKS_RANGE,
+    MEDICATIONS_MAX_ITEMS,
+    PREGNANCY_WEEKS_RANGE,
+    ConditionFields,
+    Patient,
+    Pregnancy,
+    read_intake_fields,
+)
 from acucare.domain.scoring import ScoreResult, score
 from acucare.kb.records.body_sites import BodyRegion
 from acucare.kb.records.conditions import (
@@ -44,131 +52,25 @@ from acucare.kb.records.conditions import (
     sided_site_for_icd10,
 )
 from acucare.kb.registry import Registry
-from acucare.kb.vocabulary import (
-    CONSENT_GIVERS,
-    HISTORY_FLAGS,
-    INTAKE_FORMAT,
-    LIMBS_AT_RISK,
-    MODALITIES,
-    RED_FLAGS,
-    SEXES,
-    STYLES,
-    ConsentGiver,
-    HistoryFlag,
-    LimbAtRisk,
-    Modality,
-    RedFlag,
-    Sex,
-    Style,
-)
+from acucare.kb.vocabulary import INTAKE_FORMAT
 
-AGE_RANGE = {"min": 0, "max": 120}
-PREGNANCY_WEEKS_RANGE = {"min": 0, "max": 45}
-# Up to a lifetime: the number only needs to be a plausible count of weeks.
-DURATION_WEEKS_RANGE = {"min": 0, "max": 6300}
-MEDICATION_MAX_LENGTH = 200
-# More than any real medication list (issue 14: an intake took 10,000 medications).
-MEDICATIONS_MAX_ITEMS = 60
-
-# --- The document's shape, validated by pydantic ----------------------------------------
-
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class _Patient(BaseModel):
-    model_config = _STRICT
-    age: Annotated[int, Field(ge=AGE_RANGE["min"], le=AGE_RANGE["max"])]
-    sex: Sex = "unknown"
-
-
-class _Pregnancy(BaseModel):
-    model_config = _STRICT
-    pregnant: bool | None  # None: not known (not asked or not answered)
-    weeks: (
-        Annotated[int, Field(ge=PREGNANCY_WEEKS_RANGE["min"], le=PREGNANCY_WEEKS_RANGE["max"])]
-        | None
-    ) = None
-    puerperium: bool = False  # gave birth in the weeks before (acucare's addition)
-
-
-class _Condition(BaseModel):
-    model_config = _STRICT
-    icd10: _Text
-    duration_weeks: (
-        Annotated[int, Field(ge=DURATION_WEEKS_RANGE["min"], le=DURATION_WEEKS_RANGE["max"])] | None
-    ) = None
-
-
-class _Preferences(BaseModel):
-    model_config = _STRICT
-    style: Style | None = None
-    declined_modalities: list[Modality] = []
-
-
-class _Consent(BaseModel):
-    model_config = _STRICT
-    given_by: ConsentGiver | None = None
-
-
-class _IntakeDocument(BaseModel):
-    model_config = _STRICT
-    format: Literal["acucare.intake/1"]
-    patient: _Patient
-    pregnancy: _Pregnancy = _Pregnancy(pregnant=None)
-    conditions: Annotated[list[_Condition], Field(min_length=1)]
-    pain_sites: list[str] = []
-    medications: Annotated[
-        list[Annotated[_Text, StringConstraints(max_length=MEDICATION_MAX_LENGTH)]],
-        Field(max_length=MEDICATIONS_MAX_ITEMS),
-    ] = []
-    history: list[HistoryFlag] = []
-    limbs_at_risk: list[LimbAtRisk] = []
-    skin_lesion_sites: list[str] = []
-    red_flags: list[RedFlag] = []
-    questionnaires: dict[str, Any] = {}
-    preferences: _Preferences = _Preferences()
-    consent: _Consent = _Consent()
-
-
-# Closed vocabularies by the name of the field that holds them.
-_VOCABULARIES: dict[str, Sequence[object]] = {
-    "format": [INTAKE_FORMAT],
-    "sex": SEXES,
-    "style": [*STYLES, None],
-    "declined_modalities": MODALITIES,
-    "history": HISTORY_FLAGS,
-    "red_flags": RED_FLAGS,
-    "limbs_at_risk": LIMBS_AT_RISK,
-    "given_by": [*CONSENT_GIVERS, None],
-}
-_RANGES: dict[str, dict[str, int]] = {
-    "age": AGE_RANGE,
-    "weeks": PREGNANCY_WEEKS_RANGE,
-    "duration_weeks": DURATION_WEEKS_RANGE,
-}
+__all__ = [
+    "AGE_RANGE",
+    "DURATION_WEEKS_RANGE",
+    "MEDICATIONS_MAX_ITEMS",
+    "PREGNANCY_WEEKS_RANGE",
+    "Consent",
+    "Intake",
+    "IntakeCondition",
+    "Patient",
+    "Preferences",
+    "Pregnancy",
+    "body_sites",
+    "icd10_patterns",
+    "parse_intake",
+]
 
 # --- The parsed intake --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Patient:
-    age: int
-    sex: str
-
-
-@dataclass(frozen=True, slots=True)
-class Pregnancy:
-    pregnant: bool | None  # None: not known
-    weeks: int | None
-    puerperium: bool = False
-
-    @property
-    def status(self) -> str:
-        """``pregnant``, ``not_pregnant`` or ``unknown``."""
-        if self.pregnant is None:
-            return "unknown"
-        return "pregnant" if self.pregnant else "not_pregnant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,10 +161,7 @@ def parse_intake(document: object, registry: Registry, *, prefix: str = "") -> I
     `prefix` is put in front of every field path (``"intake."`` when the intake sits inside
     a larger document, as in check-session).
     """
-    try:
-        parsed = _IntakeDocument.model_validate(document)
-    except ValidationError as exc:
-        raise _input_error(exc, prefix) from None
+    parsed = read_intake_fields(document, prefix)
     sites = body_sites(registry)
     pain_sites = _known_sites(parsed.pain_sites, sites, f"{prefix}pain_sites")
     lesion_sites = _known_sites(parsed.skin_lesion_sites, sites, f"{prefix}skin_lesion_sites")
@@ -277,12 +176,11 @@ def parse_intake(document: object, registry: Registry, *, prefix: str = "") -> I
     for instrument, answers in parsed.questionnaires.items():
         path = f"{prefix}questionnaires.{instrument}"
         scores[instrument] = score(registry, instrument, answers, field=path, instrument_field=path)
-        questionnaires[instrument] = MappingProxyType(dict(answers))
+        # score() refuses anything but an object of item numbers and whole numbers.
+        questionnaires[instrument] = MappingProxyType(dict(cast(Mapping[str, int], answers)))
     return Intake(
-        patient=Patient(parsed.patient.age, parsed.patient.sex),
-        pregnancy=Pregnancy(
-            parsed.pregnancy.pregnant, parsed.pregnancy.weeks, parsed.pregnancy.puerperium
-        ),
+        patient=parsed.patient,
+        pregnancy=parsed.pregnancy,
         conditions=conditions,
         pain_sites=_unique([*pain_sites, *derived]),
         derived_pain_sites=derived,
@@ -292,15 +190,13 @@ def parse_intake(document: object, registry: Registry, *, prefix: str = "") -> I
         skin_lesion_sites=lesion_sites,
         red_flags=_unique(parsed.red_flags),
         questionnaires=MappingProxyType(questionnaires),
-        preferences=Preferences(
-            parsed.preferences.style, _unique(parsed.preferences.declined_modalities)
-        ),
-        consent=Consent(parsed.consent.given_by),
+        preferences=Preferences(parsed.style, _unique(parsed.declined_modalities)),
+        consent=Consent(parsed.given_by),
         scores=MappingProxyType(scores),
     )
 
 
-def _check_pregnancy(pregnancy: _Pregnancy, patient: _Patient, prefix: str) -> None:
+def _check_pregnancy(pregnancy: Pregnancy, patient: Patient, prefix: str) -> None:
     """Pregnancy facts that contradict each other, or the patient's sex, are refused."""
     if pregnancy.pregnant is not True and pregnancy.weeks is not None:
         raise InputError(
@@ -383,7 +279,7 @@ def icd10_patterns(registry: Registry) -> list[str]:
     return [pattern for c in registry.of(Condition).values() for pattern in c.icd10]
 
 
-def _condition(item: _Condition, registry: Registry, path: str) -> IntakeCondition:
+def _condition(item: ConditionFields, registry: Registry, path: str) -> IntakeCondition:
     code = normalise_icd10(item.icd10)
     if not ICD10_CM_FORM.match(code):
         raise InputError(
@@ -421,104 +317,3 @@ def _known_sites(values: Iterable[str], sites: Sequence[str], path: str) -> tupl
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
-
-
-# --- From pydantic's first error to the one InputError ------------------------------------
-
-
-def dotted_path(loc: Sequence[int | str], prefix: str = "") -> str:
-    """('conditions', 0, 'icd10') -> 'conditions[0].icd10'."""
-    path = prefix.rstrip(".")
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path
-
-
-def _field_names(model: type[BaseModel], loc: Sequence[int | str]) -> list[str] | None:
-    """The fields of the model found at `loc` inside `model`, if it is a model."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", None)
-        if fields is None or part not in fields:
-            return None
-        current = _model_in(fields[part].annotation)
-    fields = getattr(current, "model_fields", None)
-    return list(fields) if fields is not None else None
-
-
-def _model_in(annotation: Any) -> Any:
-    """The BaseModel inside an annotation such as `list[_Condition]` or `_Patient | None`."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in getattr(annotation, "__args__", ()):
-        found = _model_in(argument)
-        if found is not None:
-            return found
-    return None
-
-
-_TYPE_MESSAGES = {
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "bool_type": "must be true or false",
-    "string_type": "must be a string",
-    "list_type": "must be a list",
-    "dict_type": "must be an object",
-    "model_type": "must be an object",
-    "model_attributes_type": "must be an object",
-    "string_too_short": "must not be empty",
-    "string_too_long": f"must be at most {MEDICATION_MAX_LENGTH} characters",
-}
-
-
-def input_error(
-    exc: ValidationError, prefix: str, model: type[BaseModel], document_name: str
-) -> InputError:
-    """The first pydantic error of `model` as acucare's InputError."""
-    error = exc.errors(include_url=False)[0]
-    loc: tuple[int | str, ...] = tuple(error["loc"])
-    kind = error["type"]
-    path = dotted_path(loc, prefix) or document_name
-    name = next((part for part in reversed(loc) if isinstance(part, str)), "")
-    if kind == "extra_forbidden":
-        return InputError(
-            field=path,
-            message=f"unknown field {name!r}",
-            allowed=_field_names(model, loc[:-1]),
-        )
-    if kind == "missing":
-        return InputError(field=path, message="this field is required")
-    if kind == "literal_error":
-        vocabulary = _VOCABULARIES.get(name)
-        return InputError(
-            field=path,
-            message=f"unknown value {error['input']!r}",
-            allowed=list(vocabulary) if vocabulary is not None else None,
-        )
-    if kind in ("greater_than_equal", "less_than_equal"):
-        limits = _RANGES.get(name)
-        return InputError(field=path, message=f"{error['input']!r} is out of range", allowed=limits)
-    if kind == "too_short":
-        return InputError(field=path, message="needs at least one entry")
-    if kind == "too_long":
-        limit = (error.get("ctx") or {}).get("max_length")
-        return InputError(
-            field=path, message=f"at most {limit} entries", allowed={"min": 0, "max": limit}
-        )
-    if kind in ("int_type", "int_from_float") and name in _RANGES:
-        return InputError(field=path, message=_TYPE_MESSAGES[kind], allowed=_RANGES[name])
-    if kind in ("literal_error", "string_type") and name in _VOCABULARIES:
-        return InputError(
-            field=path, message=_TYPE_MESSAGES[kind], allowed=list(_VOCABULARIES[name])
-        )
-    message = _TYPE_MESSAGES.get(kind, "is not a valid value")
-    return InputError(field=path, message=message)
-
-
-def _input_error(exc: ValidationError, prefix: str) -> InputError:
-    return input_error(exc, prefix, _IntakeDocument, prefix.rstrip(".") or "intake")

@@ -110,7 +110,7 @@ def _table(registry: Registry, instrument_id: object, field: str) -> ScoringTabl
 def score(
     registry: Registry,
     instrument_id: str,
-    answers: Mapping[str, object],
+    answers: object,
     *,
     field: str = "answers",
     instrument_field: str = "instrument",
@@ -122,7 +122,7 @@ def score(
     `instrument_field` names the instrument in the error for an unknown instrument.
     """
     table = _table(registry, instrument_id, instrument_field)
-    if type(answers) is not dict and not isinstance(answers, Mapping):
+    if not isinstance(answers, Mapping):
         raise InputError(
             field=field,
             message=(

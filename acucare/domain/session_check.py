@@ -21,12 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, get_args
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from acucare.domain.errors import InputError
-from acucare.domain.intake import Intake, input_error
+from acucare.domain.intake import Intake
 from acucare.domain.referrals import clear_referrals
 from acucare.domain.screening import (
     EMPTY_BLOCKED,
@@ -38,6 +36,7 @@ from acucare.domain.screening import (
     facts_of,
     screen_facts,
 )
+from acucare.domain.session_spec import PointSpec, SessionSpec
 from acucare.kb.records.acupoints import Acupoint, Caution, resolve_point_code
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.safety_rules import (
@@ -48,56 +47,11 @@ from acucare.kb.records.safety_rules import (
     SafetyRule,
 )
 from acucare.kb.registry import Registry
-from acucare.kb.vocabulary import (
-    UNDECLARED,
-    CuppingKind,
-    ElectroIntensity,
-    Modality,
-    NeedleAngle,
-    NeedleDepth,
-    Side,
-    SpinalLevel,
-)
+from acucare.kb.vocabulary import UNDECLARED
 
 SESSION_CHECK_FORMAT = "acucare.session-check/1"
 ELECTRO = "electroacupuncture"
 _REFERRAL_DECISIONS = ("refer_before_treatment", "urgent_referral")
-
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
-# The longest needle in common clinical use; a deeper figure is a recording error.
-MAX_DEPTH_MM = 150
-# The allowed values an error names, for the session's closed vocabularies.
-_SESSION_VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "modality": get_args(Modality),
-    "side": get_args(Side),
-    "depth": get_args(NeedleDepth),
-    "angle": get_args(NeedleAngle),
-    "level": get_args(SpinalLevel),
-    "electro_intensity": get_args(ElectroIntensity),
-    "cupping_kind": get_args(CuppingKind),
-}
-
-
-class _Electrode(BaseModel):
-    model_config = _STRICT
-    code: Annotated[str, Field(min_length=1)]
-    side: Side
-    level: SpinalLevel | None = None
-
-
-class _SessionPoint(_Electrode):
-    depth: NeedleDepth | None = None
-    angle: NeedleAngle | None = None
-    depth_mm: Annotated[float, Field(ge=0, le=MAX_DEPTH_MM)] | None = None
-
-
-class _SessionDocument(BaseModel):
-    model_config = _STRICT
-    modality: Modality
-    points: list[_SessionPoint] = []
-    electro_pairs: list[Annotated[list[_Electrode], Field(min_length=2, max_length=2)]] = []
-    electro_intensity: ElectroIntensity | None = None
-    cupping_kind: CuppingKind | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,17 +131,20 @@ class SessionCheck:
 
 
 def parse_session(document: object, registry: Registry, *, prefix: str = "session.") -> Session:
-    try:
-        parsed = _SessionDocument.model_validate(document)
-    except ValidationError as exc:
-        error = input_error(exc, prefix, _SessionDocument, prefix.rstrip(".") or "session")
-        name = error.field.rsplit(".", 1)[-1]
-        if error.allowed is None and name in _SESSION_VOCABULARIES:
-            error = InputError(error.field, error.message, list(_SESSION_VOCABULARIES[name]))
-        raise error from None
+    """Read a session document (pydantic, imported here: only the edges read documents)."""
+    from acucare.domain.session_document import read_session
+
+    return build_session(read_session(document, prefix), registry, prefix=prefix)
+
+
+def build_session(spec: SessionSpec, registry: Registry, *, prefix: str = "session.") -> Session:
+    """Resolve the session's points against the knowledge base; `InputError` names the field.
+
+    `prefix` is the path of the session in the document it came from, for the errors.
+    """
     index: SafetyIndex = registry.index("safety")
     needles: dict[tuple[str, str, str | None], Needle] = {}
-    for i, point in enumerate(parsed.points):
+    for i, point in enumerate(spec.points):
         path = f"{prefix}points[{i}]"
         needle = _needle(point, path, registry, index)
         key = (needle.code, needle.side, needle.level)
@@ -195,7 +152,7 @@ def parse_session(document: object, registry: Registry, *, prefix: str = "sessio
         if seen is None or _riskier(needle, seen):
             needles[key] = needle
     pairs: list[tuple[Needle, Needle]] = []
-    for i, pair in enumerate(parsed.electro_pairs):
+    for i, pair in enumerate(spec.electro_pairs):
         ends = []
         for j, electrode in enumerate(pair):
             path = f"{prefix}electro_pairs[{i}][{j}]"
@@ -222,11 +179,11 @@ def parse_session(document: object, registry: Registry, *, prefix: str = "sessio
     # An electrode replaced its needle above; keep the pairs' ends and the needles in step.
     pairs = [(needles[_key(a)], needles[_key(b)]) for a, b in pairs]
     return Session(
-        parsed.modality,
+        spec.modality,
         tuple(needles.values()),
         tuple(pairs),
-        parsed.electro_intensity,
-        parsed.cupping_kind,
+        spec.electro_intensity,
+        spec.cupping_kind,
     )
 
 
@@ -247,7 +204,7 @@ def _riskier(needle: Needle, than: Needle) -> bool:
 
 
 def _needle(
-    given: _Electrode,
+    given: PointSpec,
     path: str,
     registry: Registry,
     index: SafetyIndex,
@@ -284,22 +241,19 @@ def _needle(
         acting = [c for c in acting if not c.levels or given.level in c.levels]
     else:  # without a level, the needle may lie at any of them: fail closed
         regions = place.regions or frozenset({place.region})
-    depth = given.depth if isinstance(given, _SessionPoint) else None
-    angle = given.angle if isinstance(given, _SessionPoint) else None
-    depth_mm = given.depth_mm if isinstance(given, _SessionPoint) else None
-    classed = _depth_of_mm(point, depth, depth_mm)
+    classed = _depth_of_mm(point, given.depth, given.depth_mm)
     return Needle(
         code,
         side,
         classed,
         place,
-        angle,
+        given.angle,
         given.level,
         regions,
         tuple(acting),
         electrode,
-        depth_mm,
-        classed != depth,
+        given.depth_mm,
+        classed != given.depth,
     )
 
 
@@ -330,8 +284,12 @@ def _sides_for(laterality: str, electrode: bool) -> tuple[str, ...]:
 
 
 def check_session(intake: Intake, session_document: object, registry: Registry) -> SessionCheck:
+    """Screen the intake, then check every element of the session document against it."""
+    return check_built_session(intake, parse_session(session_document, registry), registry)
+
+
+def check_built_session(intake: Intake, session: Session, registry: Registry) -> SessionCheck:
     """Screen the intake, then check every element of the session against the result."""
-    session = parse_session(session_document, registry)
     facts = facts_of(intake, registry)
     screening = clear_referrals(screen_facts(facts, registry), intake.cleared_referrals)
     findings = list(_screening_blocks(screening, session))

@@ -8,11 +8,8 @@ fast to start. A cache is written only for a knowledge base without problems.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import pickle
-import pkgutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +40,10 @@ class LoadResult:
 
 
 def _record_modules() -> list[Any]:
+    # Imported here: a process that finds its registry in the cache never needs them.
+    import importlib
+    import pkgutil
+
     names = sorted(m.name for m in pkgutil.iter_modules(records_package.__path__))
     return [importlib.import_module(f"{records_package.__name__}.{n}") for n in names]
 
@@ -87,6 +88,8 @@ def _read_cache(key: str) -> Registry | None:
 def _write_cache(key: str, registry: Registry) -> None:
     if os.environ.get("ACUCARE_NO_KB_CACHE"):
         return
+    import tempfile
+
     directory = _cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -147,7 +147,7 @@ def test_unknown_items_are_rejected(registry: Registry, instrument_id: str) -> N
 @pytest.mark.parametrize("bad", [[0, 1], "1=2", 3, None], ids=["list", "text", "int", "null"])
 def test_answers_must_be_an_object(registry: Registry, instrument_id: str, bad: object) -> None:
     with pytest.raises(InputError) as caught:
-        score(registry, instrument_id, bad)  # type: ignore[arg-type]
+        score(registry, instrument_id, bad)
     assert caught.value.field == "answers"
 
 
