@@ -395,39 +395,25 @@ def _has_condition_criteria(clause: Clause) -> bool:
     )
 
 
-def clause_holds(clause: Clause, facts: Facts) -> bool:  # noqa: C901 - one branch per clause kind of the safety-rule language
+def clause_holds(clause: Clause, facts: Facts) -> bool:
     """Whether the patient criteria of a clause hold (session criteria are checked apart)."""
+    return (
+        _answers_hold(clause, facts)
+        and _pregnancy_holds(clause, facts)
+        and _person_holds(clause, facts)
+        and _medicines_hold(clause, facts)
+    )
+
+
+def _answers_hold(clause: Clause, facts: Facts) -> bool:
+    """History, red flags, pain sites, conditions, questionnaire flags, limbs and skin."""
     if clause.history and not facts.history.issuperset(clause.history):
         return False
     if clause.red_flags and not facts.red_flags.issuperset(clause.red_flags):
         return False
-    if clause.medication_classes and not all(
-        c in facts.medication_classes for c in clause.medication_classes
-    ):
-        return False
-    if clause.unrecognised_medication and not facts.unrecognised_medications:
-        return False
-    if clause.pregnant and not facts.pregnant:
-        return False
-    if clause.pregnancy_unknown and not facts.pregnancy_unknown:
-        return False
-    if clause.puerperium and not facts.puerperium:
-        return False
-    if clause.sexes and facts.sex not in clause.sexes:
-        return False
     if clause.pain_sites_any and not facts.pain_sites.intersection(clause.pain_sites_any):
         return False
     if _has_condition_criteria(clause) and not _matching_conditions(clause, facts):
-        return False
-    weeks = facts.pregnancy_weeks
-    if weeks is not None:  # unknown weeks match any range: fail closed
-        if clause.pregnancy_weeks_min is not None and weeks < clause.pregnancy_weeks_min:
-            return False
-        if clause.pregnancy_weeks_max is not None and weeks > clause.pregnancy_weeks_max:
-            return False
-    if clause.age_min is not None and facts.age < clause.age_min:
-        return False
-    if clause.age_max is not None and facts.age > clause.age_max:
         return False
     if clause.questionnaire_flags and not all(
         (q.instrument, q.flag) in facts.questionnaire_flags for q in clause.questionnaire_flags
@@ -435,14 +421,47 @@ def clause_holds(clause: Clause, facts: Facts) -> bool:  # noqa: C901 - one bran
         return False
     if clause.any_limb_at_risk and not facts.limbs_at_risk:
         return False
-    if clause.any_skin_lesion and not facts.skin_lesion_sites:
+    return not (clause.any_skin_lesion and not facts.skin_lesion_sites)
+
+
+def _pregnancy_holds(clause: Clause, facts: Facts) -> bool:
+    if clause.pregnant and not facts.pregnant:
         return False
-    if clause.medicines_in_classes is not None and (
-        len(_entries_in(clause.medicines_in_classes.classes, facts))
-        < clause.medicines_in_classes.at_least
-    ):
+    if clause.pregnancy_unknown and not facts.pregnancy_unknown:
+        return False
+    if clause.puerperium and not facts.puerperium:
+        return False
+    weeks = facts.pregnancy_weeks
+    if weeks is None:  # unknown weeks match any range: fail closed
+        return True
+    if clause.pregnancy_weeks_min is not None and weeks < clause.pregnancy_weeks_min:
+        return False
+    return not (clause.pregnancy_weeks_max is not None and weeks > clause.pregnancy_weeks_max)
+
+
+def _person_holds(clause: Clause, facts: Facts) -> bool:
+    """Sex, age and who gave consent."""
+    if clause.sexes and facts.sex not in clause.sexes:
+        return False
+    if clause.age_min is not None and facts.age < clause.age_min:
+        return False
+    if clause.age_max is not None and facts.age > clause.age_max:
         return False
     return not (clause.consent_not_from and facts.consent_given_by in clause.consent_not_from)
+
+
+def _medicines_hold(clause: Clause, facts: Facts) -> bool:
+    if clause.medication_classes and not all(
+        c in facts.medication_classes for c in clause.medication_classes
+    ):
+        return False
+    if clause.unrecognised_medication and not facts.unrecognised_medications:
+        return False
+    return not (
+        clause.medicines_in_classes is not None
+        and len(_entries_in(clause.medicines_in_classes.classes, facts))
+        < clause.medicines_in_classes.at_least
+    )
 
 
 def _entries_in(classes: Iterable[str], facts: Facts) -> tuple[str, ...]:

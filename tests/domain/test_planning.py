@@ -40,7 +40,7 @@ def test_there_are_at_least_25_golden_plans() -> None:
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_golden_plan(path: Path, registry: Registry) -> None:  # noqa: C901 - one assertion group per golden-case key
+def test_golden_plan(path: Path, registry: Registry) -> None:
     case = _load(path)
     expect: dict[str, Any] = case["expect"]
     intake = parse_intake(case["intake"], registry)
@@ -50,14 +50,26 @@ def test_golden_plan(path: Path, registry: Registry) -> None:  # noqa: C901 - on
     again = plan(intake, screen(intake, registry), registry).as_document()
     assert json.dumps(again) == json.dumps(document), "the same intake gives the same plan"
 
-    if "status" in expect:
-        assert document["status"] == expect["status"]
-    if "decision" in expect:
-        assert screening.decision == expect["decision"]
-    if "group" in expect:
-        assert document["condition"]["group"] == expect["group"]
-    if "chronic" in expect:
-        assert document["condition"]["chronic"] is expect["chronic"]
+    _check_document(document, screening.decision, expect)
+    acupuncture = document["acupuncture"]
+    if acupuncture is None:
+        return
+    _check_acupuncture(acupuncture, document, expect, registry)
+
+
+def _check_document(document: dict[str, Any], decision: str, expect: dict[str, Any]) -> None:
+    """One assertion group per golden-case key about the plan as a whole."""
+    found = {
+        "status": document["status"],
+        "decision": decision,
+        "group": (document.get("condition") or {}).get("group"),
+        "chronic": (document.get("condition") or {}).get("chronic"),
+        "referral_urgency": (document.get("referral") or {}).get("urgency"),
+        "acupuncture": document["acupuncture"],
+    }
+    for key, value in found.items():
+        if key in expect:
+            assert value == expect[key], (key, value)
     if "layers" in expect:
         assert _layer_ids(document) == set(expect["layers"])
     for domain, text in expect.get("triggered_by", {}).items():
@@ -69,23 +81,23 @@ def test_golden_plan(path: Path, registry: Registry) -> None:  # noqa: C901 - on
         assert document["cannot_start"]["findings"]
         assert expect["cannot_start_contains"] in document["cannot_start"]["why"].lower()
         assert document["reviews"] == []
-    if "referral_urgency" in expect:
-        assert document["referral"]["urgency"] == expect["referral_urgency"]
-    if "acupuncture" in expect:
-        assert document["acupuncture"] == expect["acupuncture"]
-    acupuncture = document["acupuncture"]
-    if acupuncture is None:
-        return
-    _check_acupuncture(acupuncture, document, expect, registry)
 
 
-def _check_acupuncture(  # noqa: C901, PLR0915 - one assertion group per golden-case key of the acupuncture block
+def _check_acupuncture(
     acupuncture: dict[str, Any],
     document: dict[str, Any],
     expect: dict[str, Any],
     registry: Registry,
 ) -> None:
-    catalogue = registry.of(Acupoint)
+    """One assertion group per golden-case key of the acupuncture block."""
+    _check_points(acupuncture, expect, registry)
+    _check_dose(acupuncture, expect)
+    _check_changes(acupuncture, document, expect)
+    _check_course(acupuncture, expect)
+    _check_reviews(document, expect)
+
+
+def _check_points(acupuncture: dict[str, Any], expect: dict[str, Any], registry: Registry) -> None:
     points = {p["code"]: p for p in acupuncture["points"]}
     if "protocol" in expect:
         assert acupuncture["protocol"] == expect["protocol"]
@@ -98,6 +110,12 @@ def _check_acupuncture(  # noqa: C901, PLR0915 - one assertion group per golden-
         assert points[code]["side"] == side, (code, points[code]["side"])
     for code in expect.get("absent_points", ()):
         assert code not in points, f"{code} should not be in the plan"
+    _check_places(acupuncture, expect, registry)
+
+
+def _check_places(acupuncture: dict[str, Any], expect: dict[str, Any], registry: Registry) -> None:
+    """Where the points lie: local regions, the painful side, a limb kept free."""
+    catalogue = registry.of(Acupoint)
     local = [p for p in acupuncture["points"] if p["role"] == "local"]
     if "local_points" in expect:
         assert len(local) == expect["local_points"]
@@ -113,6 +131,9 @@ def _check_acupuncture(  # noqa: C901, PLR0915 - one assertion group per golden-
         for point in acupuncture["points"]:
             if catalogue[point["code"]].limb == limb:
                 assert point["side"] not in (side, "bilateral"), point
+
+
+def _check_dose(acupuncture: dict[str, Any], expect: dict[str, Any]) -> None:
     if "needles" in expect:
         assert acupuncture["needles"] == expect["needles"]
     if "needles_at_least" in expect:
@@ -134,6 +155,12 @@ def _check_acupuncture(  # noqa: C901, PLR0915 - one assertion group per golden-
         assert acupuncture["retention_minutes"] == expect["retention"]
     if "extension" in expect:
         assert acupuncture["extension"]["extra_sessions"] == expect["extension"]
+
+
+def _check_changes(
+    acupuncture: dict[str, Any], document: dict[str, Any], expect: dict[str, Any]
+) -> None:
+    """Substitutions, alternatives, the unverified notice, pairs and technique limits."""
     kinds = {s["kind"] for s in acupuncture["substitutions"]}
     for kind in expect.get("substitutions", ()):
         assert kind in kinds, f"expected a {kind} substitution, got {sorted(kinds)}"
@@ -154,6 +181,10 @@ def _check_acupuncture(  # noqa: C901, PLR0915 - one assertion group per golden-
         assert limited == expect["technique_limits"]
         for point in acupuncture["points"]:
             assert point["limits"]
+
+
+def _check_course(acupuncture: dict[str, Any], expect: dict[str, Any]) -> None:
+    points = {p["code"]: p for p in acupuncture["points"]}
     courses = {c["guideline"]: c["within"] for c in acupuncture["guideline_courses"]}
     for guideline, within in expect.get("guideline_course_within", {}).items():
         assert courses[guideline] is within
@@ -162,6 +193,9 @@ def _check_acupuncture(  # noqa: C901, PLR0915 - one assertion group per golden-
         assert code in points
     for code in expect.get("point_cautions", ()):
         assert points[code].get("cautions"), f"{code} should carry the session-check caution"
+
+
+def _check_reviews(document: dict[str, Any], expect: dict[str, Any]) -> None:
     reviews = document["reviews"]
     if "reviews" in expect:
         assert sorted({r["after_session"] for r in reviews}) == expect["reviews"]

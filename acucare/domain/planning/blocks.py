@@ -107,74 +107,37 @@ class Blocks:
     caution_sites: Mapping[str, Reason] = field(default_factory=dict)
 
     @classmethod
-    def from_screening(  # noqa: C901 - one branch per kind of block a screening finding carries
+    def from_screening(
         cls, screening: Mapping[str, Any], declined_modalities: Sequence[str] = ()
     ) -> Blocks:
-        modalities: dict[str, Reason] = {}
-        points: dict[tuple[str, str | None], Reason] = {}
-        sites: dict[str, Reason] = {}
-        limbs: dict[str, Reason] = {}
-        modality_restrictions: list[Restriction] = []
-        techniques: list[Restriction] = []
-        cautions: dict[str, Reason] = {}
-
-        def gather(blocks: Mapping[str, Any], reason: Reason, prefix: str) -> None:
-            for modality in blocks.get(f"{prefix}modalities") or ():
-                modalities.setdefault(str(modality), reason)
-            for entry in (
-                *(blocks.get(f"{prefix}points") or ()),
-                *(blocks.get(f"{prefix}point_sides") or ()),
-            ):
-                key = _code_side(entry)
-                if key is not None:
-                    points.setdefault(key, reason)
-            for site in blocks.get(f"{prefix}sites") or ():
-                sites.setdefault(str(site), reason)
-            for limb in blocks.get(f"{prefix}limbs") or ():
-                limbs.setdefault(str(limb), reason)
-            kinds = (
-                (modality_restrictions, "modality", "modality_sites"),
-                (techniques, "technique", "techniques"),
-            )
-            for target, name_key, list_key in kinds:
-                known = {(r.name, r.sites, r.points, r.point_sides) for r in target}
-                entries = blocks.get(f"{prefix}{list_key}") or ()
-                for restriction in _restrictions(entries, name_key, reason):
-                    shape = (
-                        restriction.name,
-                        restriction.sites,
-                        restriction.points,
-                        restriction.point_sides,
-                    )
-                    if shape not in known:
-                        target.append(restriction)
-                        known.add(shape)
-
+        found = _Gathered()
         for finding in screening.get("findings") or ():
             reason = Reason(
                 rule=str(finding.get("rule", "")),
                 message=str(finding.get("message", "")),
                 citations=tuple(str(c) for c in finding.get("citations") or ()),
             )
-            gather(finding.get("blocks") or {}, reason, "")
+            found.gather(finding.get("blocks") or {}, reason, "")
             for site in finding.get("caution_sites") or ():
-                cautions.setdefault(str(site), reason)
+                found.cautions.setdefault(str(site), reason)
         for site in screening.get("caution_sites") or ():
-            cautions.setdefault(str(site), Reason("screening", "a caution site", ()))
+            found.cautions.setdefault(str(site), Reason("screening", "a caution site", ()))
         # The top-level lists are authoritative: a block listed there that no finding
         # explains still blocks (fail closed), with a generic reason.
-        gather(screening, Reason("screening", "blocked by the safety screening", ()), "blocked_")
+        found.gather(
+            screening, Reason("screening", "blocked by the safety screening", ()), "blocked_"
+        )
         declined = Reason(DECLINED, "the patient declined this modality", ())
         for modality in declined_modalities:
-            modalities.setdefault(str(modality), declined)
+            found.modalities.setdefault(str(modality), declined)
         return cls(
-            modalities,
-            points,
-            sites,
-            limbs,
-            tuple(modality_restrictions),
-            tuple(techniques),
-            cautions,
+            found.modalities,
+            found.points,
+            found.sites,
+            found.limbs,
+            tuple(found.modality_restrictions),
+            tuple(found.techniques),
+            found.cautions,
         )
 
     def caution_at(self, site: str | None) -> Reason | None:
@@ -224,3 +187,53 @@ class Blocks:
             if restriction.name == technique and restriction.applies(code, side, site):
                 return restriction.reason
         return None
+
+
+@dataclass
+class _Gathered:
+    """The blocks of a screening document, gathered finding by finding (first reason wins)."""
+
+    modalities: dict[str, Reason] = field(default_factory=dict)
+    points: dict[tuple[str, str | None], Reason] = field(default_factory=dict)
+    sites: dict[str, Reason] = field(default_factory=dict)
+    limbs: dict[str, Reason] = field(default_factory=dict)
+    modality_restrictions: list[Restriction] = field(default_factory=list)
+    techniques: list[Restriction] = field(default_factory=list)
+    cautions: dict[str, Reason] = field(default_factory=dict)
+
+    def gather(self, blocks: Mapping[str, Any], reason: Reason, prefix: str) -> None:
+        """The blocks object of a finding (`prefix` ""), or the screening's `blocked_` lists."""
+        for modality in blocks.get(f"{prefix}modalities") or ():
+            self.modalities.setdefault(str(modality), reason)
+        for entry in (
+            *(blocks.get(f"{prefix}points") or ()),
+            *(blocks.get(f"{prefix}point_sides") or ()),
+        ):
+            key = _code_side(entry)
+            if key is not None:
+                self.points.setdefault(key, reason)
+        for site in blocks.get(f"{prefix}sites") or ():
+            self.sites.setdefault(str(site), reason)
+        for limb in blocks.get(f"{prefix}limbs") or ():
+            self.limbs.setdefault(str(limb), reason)
+        self.restrictions(
+            self.modality_restrictions, blocks.get(f"{prefix}modality_sites"), "modality", reason
+        )
+        self.restrictions(self.techniques, blocks.get(f"{prefix}techniques"), "technique", reason)
+
+    @staticmethod
+    def restrictions(
+        target: list[Restriction], entries: Iterable[Any] | None, name_key: str, reason: Reason
+    ) -> None:
+        """Add the restrictions of `entries` that `target` does not have yet."""
+        known = {(r.name, r.sites, r.points, r.point_sides) for r in target}
+        for restriction in _restrictions(entries or (), name_key, reason):
+            shape = (
+                restriction.name,
+                restriction.sites,
+                restriction.points,
+                restriction.point_sides,
+            )
+            if shape not in known:
+                target.append(restriction)
+                known.add(shape)

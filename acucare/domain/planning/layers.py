@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -75,39 +75,53 @@ def _finding_action(finding: Mapping[str, Any]) -> str:
     return f"{message}: {action}" if action else f"{message}."
 
 
-def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:  # noqa: C901 - one branch per trigger kind of the care-layer language
-    kind = trigger.kind
-    if kind in ("score_total", "score_subscale", "score_band"):
-        score = context.scores.get(trigger.instrument)
-        if score is None:
-            return None
-        if kind == "score_band":
-            band = score.band
-            return _Hit(f"{trigger.label}: {band}") if band in trigger.bands else None
-        value = score.total if kind == "score_total" else score.subscales.get(trigger.subscale)
-        if value is None or trigger.at_least is None or value < trigger.at_least:
-            return None
-        return _Hit(f"{trigger.label} {_number(value)} (threshold {_number(trigger.at_least)})")
-    if kind == "score_item":
-        raw = context.answers.get(trigger.instrument, {}).get(trigger.item)
-        if not isinstance(raw, int | float) or isinstance(raw, bool):
-            return None
-        if trigger.at_least is None or raw < trigger.at_least:
-            return None
-        return _Hit(f"{trigger.label} {_number(raw)} (threshold {_number(trigger.at_least)})")
-    if kind == "condition":
-        if context.group not in trigger.groups:
-            return None
-        if trigger.chronic is not None and context.chronic is not trigger.chronic:
-            return None
-        return _Hit(f"{trigger.label} ({context.group})")
-    if kind == "secondary_condition":
-        codes = [c for c in context.other_icd10 if c.upper().startswith(trigger.icd10_prefixes)]
-        return _Hit(f"{trigger.label} ({', '.join(codes)})") if codes else None
-    if kind == "history":
-        flags = [flag for flag in trigger.history if flag in context.history]
-        return _Hit(f"{trigger.label} ({', '.join(flags)})") if flags else None
-    # screening_finding: each matching finding becomes an action of its own.
+def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:
+    """Whether `trigger` holds in `context`, and what it found: one reader per trigger kind."""
+    return _EVALUATORS.get(trigger.kind, _screening_finding)(trigger, context)
+
+
+def _score(trigger: Trigger, context: LayerContext) -> _Hit | None:
+    score = context.scores.get(trigger.instrument)
+    if score is None:
+        return None
+    if trigger.kind == "score_band":
+        band = score.band
+        return _Hit(f"{trigger.label}: {band}") if band in trigger.bands else None
+    value = score.total if trigger.kind == "score_total" else score.subscales.get(trigger.subscale)
+    if value is None or trigger.at_least is None or value < trigger.at_least:
+        return None
+    return _Hit(f"{trigger.label} {_number(value)} (threshold {_number(trigger.at_least)})")
+
+
+def _score_item(trigger: Trigger, context: LayerContext) -> _Hit | None:
+    raw = context.answers.get(trigger.instrument, {}).get(trigger.item)
+    if not isinstance(raw, int | float) or isinstance(raw, bool):
+        return None
+    if trigger.at_least is None or raw < trigger.at_least:
+        return None
+    return _Hit(f"{trigger.label} {_number(raw)} (threshold {_number(trigger.at_least)})")
+
+
+def _condition(trigger: Trigger, context: LayerContext) -> _Hit | None:
+    if context.group not in trigger.groups:
+        return None
+    if trigger.chronic is not None and context.chronic is not trigger.chronic:
+        return None
+    return _Hit(f"{trigger.label} ({context.group})")
+
+
+def _secondary_condition(trigger: Trigger, context: LayerContext) -> _Hit | None:
+    codes = [c for c in context.other_icd10 if c.upper().startswith(trigger.icd10_prefixes)]
+    return _Hit(f"{trigger.label} ({', '.join(codes)})") if codes else None
+
+
+def _history(trigger: Trigger, context: LayerContext) -> _Hit | None:
+    flags = [flag for flag in trigger.history if flag in context.history]
+    return _Hit(f"{trigger.label} ({', '.join(flags)})") if flags else None
+
+
+def _screening_finding(trigger: Trigger, context: LayerContext) -> _Hit | None:
+    """Each matching screening finding becomes an action of its own."""
     matched = [
         f
         for f in context.findings
@@ -120,6 +134,18 @@ def _evaluate(trigger: Trigger, context: LayerContext) -> _Hit | None:  # noqa: 
     actions = tuple(dict.fromkeys(_finding_action(f) for f in matched))
     cited = tuple(dict.fromkeys(str(c) for f in matched for c in f.get("citations", ())))
     return _Hit(f"{trigger.label}: {', '.join(rules)}", actions, cited)
+
+
+_EVALUATORS: dict[str, Callable[[Trigger, LayerContext], _Hit | None]] = {
+    "score_total": _score,
+    "score_subscale": _score,
+    "score_band": _score,
+    "score_item": _score_item,
+    "condition": _condition,
+    "secondary_condition": _secondary_condition,
+    "history": _history,
+    "screening_finding": _screening_finding,
+}
 
 
 def components(

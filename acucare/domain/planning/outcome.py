@@ -7,8 +7,8 @@ positions are reported as the bodies state them, including "do not offer".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NotRequired, TypedDict
 
 from acucare.kb.records.base import CitationRef, acts_on
 from acucare.kb.records.conditions import Comparison, Condition
@@ -40,99 +40,43 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> dict[str, Any]:  # noqa: C901 - one loop per kind of evidence statement, in document order
-    statements: list[dict[str, Any]] = []
-    guidelines: list[dict[str, Any]] = []
+class Statement(TypedDict):
+    """One statement of the evidence, as the plan's `expected_outcome.statements` lists it."""
+
+    kind: str  # effect, responders, persistence or trial
+    comparison: str | None
+    text: str
+    citations: list[str]
+
+
+class GuidelinePosition(TypedDict):
+    """One guideline's position, as `expected_outcome.guidelines` lists it."""
+
+    body: str
+    jurisdiction: str
+    guideline: str
+    year: int
+    position: str
+    text: str
+    detail: str
+    citations: list[str]
+    currency_note: NotRequired[str]
+
+
+def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> dict[str, Any]:
+    statements: list[Statement] = []
+    guidelines: list[GuidelinePosition] = []
     summary = "No evidence summary is available for this diagnosis in the knowledge base."
     if condition is not None:
-        evidence = condition.evidence
-        plain = evidence.plain_language
+        plain = condition.evidence.plain_language
         if plain.status == "active" and acts_on(plain.citations):
             summary = plain.text
-        comparisons: tuple[Comparison, ...] = ("no_acupuncture", "usual_care", "sham")
-        for comparison in comparisons:
-            effect = condition.headline_effect(comparison)
-            if effect is None:
-                continue
-            interval = (
-                f" (95 % CI {_number(effect.ci95[0])} to {_number(effect.ci95[1])})"
-                if effect.ci95 is not None
-                else ""
-            )
-            about = "about " if effect.approximate else ""
-            statements.append(
-                {
-                    "kind": "effect",
-                    "comparison": comparison,
-                    "text": (
-                        f"Against {COMPARISONS[comparison]}: pain {about}{_number(effect.estimate)}"
-                        f" standard deviations lower{interval}, in {effect.population}"
-                        f" ({effect.timepoint})."
-                    ),
-                    "citations": _ids(effect.citations),
-                }
-            )
-        for responders in evidence.responders:
-            if responders.status != "active" or not acts_on(responders.citations):
-                continue
-            statements.append(
-                {
-                    "kind": "responders",
-                    "comparison": responders.comparison,
-                    "text": (
-                        f"{_number(responders.acupuncture_per_100)} in 100 people improved "
-                        f"({responders.definition}) with acupuncture, against "
-                        f"{_number(responders.control_per_100)} in 100 with "
-                        f"{COMPARISONS[responders.comparison]}, at {responders.timepoint}."
-                    ),
-                    "citations": _ids(responders.citations),
-                }
-            )
-        for lasting in evidence.persistence:
-            if lasting.status != "active" or not acts_on(lasting.citations):
-                continue
-            if lasting.retained_at_12_months_percent is None:
-                continue
-            statements.append(
-                {
-                    "kind": "persistence",
-                    "comparison": lasting.comparison,
-                    "text": (
-                        f"About {_number(lasting.retained_at_12_months_percent)} % of the advantage"
-                        f" over {COMPARISONS[lasting.comparison]} was still there 12 months after"
-                        " the course."
-                    ),
-                    "citations": _ids(lasting.citations),
-                }
-            )
-        for position in condition.guidelines:
-            if position.status != "active" or not acts_on(position.citations):
-                continue
-            entry: dict[str, Any] = {
-                "body": position.body,
-                "jurisdiction": position.jurisdiction,
-                "guideline": position.guideline,
-                "year": position.year,
-                "position": position.position,
-                "text": f"{position.body} ({position.guideline}) {POSITIONS[position.position]}.",
-                "detail": position.detail,
-                "citations": _ids(position.citations),
-            }
-            if position.currency_note:
-                entry["currency_note"] = position.currency_note
-            guidelines.append(entry)
+        statements.extend(_effects(condition))
+        statements.extend(_responders(condition))
+        statements.extend(_persistence(condition))
+        guidelines.extend(_guidelines(condition))
     if protocol is not None:
-        for finding in protocol.findings:
-            if not acts_on(finding.citations):
-                continue
-            statements.append(
-                {
-                    "kind": "trial",
-                    "comparison": None,
-                    "text": finding.statement,
-                    "citations": _ids(finding.citations),
-                }
-            )
+        statements.extend(_trial_findings(protocol))
     against = [
         g["text"] for g in guidelines if g["position"] in ("do_not_offer", "not_recommended")
     ]
@@ -149,3 +93,94 @@ def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> 
         "guidelines": guidelines,
         "citations": list(dict.fromkeys(cited)),
     }
+
+
+def _effects(condition: Condition) -> Iterator[Statement]:
+    """The headline effect against each comparison, in the order of COMPARISONS."""
+    comparisons: tuple[Comparison, ...] = ("no_acupuncture", "usual_care", "sham")
+    for comparison in comparisons:
+        effect = condition.headline_effect(comparison)
+        if effect is None:
+            continue
+        interval = (
+            f" (95 % CI {_number(effect.ci95[0])} to {_number(effect.ci95[1])})"
+            if effect.ci95 is not None
+            else ""
+        )
+        about = "about " if effect.approximate else ""
+        yield {
+            "kind": "effect",
+            "comparison": comparison,
+            "text": (
+                f"Against {COMPARISONS[comparison]}: pain {about}{_number(effect.estimate)}"
+                f" standard deviations lower{interval}, in {effect.population}"
+                f" ({effect.timepoint})."
+            ),
+            "citations": _ids(effect.citations),
+        }
+
+
+def _responders(condition: Condition) -> Iterator[Statement]:
+    for responders in condition.evidence.responders:
+        if responders.status != "active" or not acts_on(responders.citations):
+            continue
+        yield {
+            "kind": "responders",
+            "comparison": responders.comparison,
+            "text": (
+                f"{_number(responders.acupuncture_per_100)} in 100 people improved "
+                f"({responders.definition}) with acupuncture, against "
+                f"{_number(responders.control_per_100)} in 100 with "
+                f"{COMPARISONS[responders.comparison]}, at {responders.timepoint}."
+            ),
+            "citations": _ids(responders.citations),
+        }
+
+
+def _persistence(condition: Condition) -> Iterator[Statement]:
+    for lasting in condition.evidence.persistence:
+        if lasting.status != "active" or not acts_on(lasting.citations):
+            continue
+        if lasting.retained_at_12_months_percent is None:
+            continue
+        yield {
+            "kind": "persistence",
+            "comparison": lasting.comparison,
+            "text": (
+                f"About {_number(lasting.retained_at_12_months_percent)} % of the advantage"
+                f" over {COMPARISONS[lasting.comparison]} was still there 12 months after"
+                " the course."
+            ),
+            "citations": _ids(lasting.citations),
+        }
+
+
+def _guidelines(condition: Condition) -> Iterator[GuidelinePosition]:
+    for position in condition.guidelines:
+        if position.status != "active" or not acts_on(position.citations):
+            continue
+        entry: GuidelinePosition = {
+            "body": position.body,
+            "jurisdiction": position.jurisdiction,
+            "guideline": position.guideline,
+            "year": position.year,
+            "position": position.position,
+            "text": f"{position.body} ({position.guideline}) {POSITIONS[position.position]}.",
+            "detail": position.detail,
+            "citations": _ids(position.citations),
+        }
+        if position.currency_note:
+            entry["currency_note"] = position.currency_note
+        yield entry
+
+
+def _trial_findings(protocol: Protocol) -> Iterator[Statement]:
+    for finding in protocol.findings:
+        if not acts_on(finding.citations):
+            continue
+        yield {
+            "kind": "trial",
+            "comparison": None,
+            "text": finding.statement,
+            "citations": _ids(finding.citations),
+        }

@@ -15,7 +15,7 @@ from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.protocols import Protocol
 
 
-def acupuncture_document(  # noqa: C901 - one optional block of the document per branch, in document order
+def acupuncture_document(
     protocol: Protocol,
     selection: Selection,
     modality: str,
@@ -27,26 +27,6 @@ def acupuncture_document(  # noqa: C901 - one optional block of the document per
     electro_off: Sequence[str],
 ) -> dict[str, Any]:
     course = protocol.course
-    stimulation = protocol.stimulation
-    stim: dict[str, Any] = {
-        "method": "electro" if modality == ELECTRO else "manual",
-        "description": stimulation.description
-        if modality != AURICULAR
-        else "ear points needled and retained as for body points",
-    }
-    if modality == ELECTRO:
-        stim["frequency_hz"] = [number(f) for f in stimulation.frequency_hz]
-        if stimulation.current_ma is not None:
-            stim["current_ma"] = {
-                "min": stimulation.current_ma.min,
-                "max": stimulation.current_ma.max,
-            }
-        if electro_off:
-            stim["no_current_at"] = list(electro_off)
-    if modality == MANUAL and stimulation.method == "electro":
-        stim["description"] = "manual stimulation to de qi (electrical stimulation ruled out)"
-    if stimulation.de_qi is not None:
-        stim["de_qi"] = stimulation.de_qi
     document: dict[str, Any] = {
         "modality": modality,
         "style": protocol.style,
@@ -62,7 +42,7 @@ def acupuncture_document(  # noqa: C901 - one optional block of the document per
             "max": None if protocol.needles.max is None else number(protocol.needles.max),
         },
         "first_session": first_session(selection, protocol, sparing, points),
-        "stimulation": stim,
+        "stimulation": _stimulation(protocol, modality, electro_off),
         "sessions": course.sessions,
         "sessions_per_week": course.sessions_per_week,
         "weeks": number(course.weeks),
@@ -80,19 +60,7 @@ def acupuncture_document(  # noqa: C901 - one optional block of the document per
         )
     if protocol.retention_minutes is None:
         document["retention_note"] = protocol.retention_note
-    if selection.ashi_count[1] or (selection.ashi_note and protocol.ashi is not None):
-        low, high = selection.ashi_count
-        document["ashi_points"] = {
-            "min": low,
-            "max": high,
-            "per_session": True,
-            "why": (
-                f"Tender points found by palpation: {selection.ashi_note}."
-                if high
-                else selection.ashi_note
-            ),
-            "citations": [r.id for r in protocol.citations if r.evidence != "unverified"],
-        }
+    document["ashi_points"] = _ashi_points(selection, protocol)
     if course.extension is not None:
         document["extension"] = {
             "extra_sessions": course.extension.extra_sessions,
@@ -118,3 +86,45 @@ def acupuncture_document(  # noqa: C901 - one optional block of the document per
             f"{selection.needles}."
         )
     return document
+
+
+def _stimulation(protocol: Protocol, modality: str, electro_off: Sequence[str]) -> dict[str, Any]:
+    stimulation = protocol.stimulation
+    stim: dict[str, Any] = {
+        "method": "electro" if modality == ELECTRO else "manual",
+        "description": stimulation.description
+        if modality != AURICULAR
+        else "ear points needled and retained as for body points",
+    }
+    if modality == ELECTRO:
+        stim["frequency_hz"] = [number(f) for f in stimulation.frequency_hz]
+        if stimulation.current_ma is not None:
+            stim["current_ma"] = {
+                "min": stimulation.current_ma.min,
+                "max": stimulation.current_ma.max,
+            }
+        if electro_off:
+            stim["no_current_at"] = list(electro_off)
+    if modality == MANUAL and stimulation.method == "electro":
+        stim["description"] = "manual stimulation to de qi (electrical stimulation ruled out)"
+    if stimulation.de_qi is not None:
+        stim["de_qi"] = stimulation.de_qi
+    return stim
+
+
+def _ashi_points(selection: Selection, protocol: Protocol) -> dict[str, Any] | None:
+    """Tender points found by palpation, when the protocol or the selection has them."""
+    if not (selection.ashi_count[1] or (selection.ashi_note and protocol.ashi is not None)):
+        return None
+    low, high = selection.ashi_count
+    return {
+        "min": low,
+        "max": high,
+        "per_session": True,
+        "why": (
+            f"Tender points found by palpation: {selection.ashi_note}."
+            if high
+            else selection.ashi_note
+        ),
+        "citations": [r.id for r in protocol.citations if r.evidence != "unverified"],
+    }

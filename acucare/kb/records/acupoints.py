@@ -243,25 +243,13 @@ def resolve_point_code(registry: Registry, text: str) -> str | None:
     return index.get(_normal(candidate))
 
 
-def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent cross-checks of the collection
+def check(registry: Registry) -> Iterator[Problem]:
     points = registry.of(Acupoint)
     regions = registry.of(BodyRegion)
     counted: dict[str, set[int]] = {}
     for code, point in points.items():
         where = f"{registry.source_of('acupoints', code)}: {code}"
-        expected_code = None
-        if point.kind == "meridian":
-            if point.meridian not in WHO_MERIDIAN_COUNTS:
-                yield Problem(where, f"unknown meridian '{point.meridian}'")
-            expected_code = f"{point.meridian}{point.number}"
-        elif point.kind == "extra":
-            if point.meridian not in WHO_EXTRA_COUNTS:
-                yield Problem(where, f"unknown extra-point family '{point.meridian}'")
-            expected_code = f"{point.meridian}{point.number}"
-        elif point.meridian != AURICULAR or not code.startswith("EAR-"):
-            yield Problem(where, "auricular points have meridian EAR and a code EAR-…")
-        if expected_code is not None and code != expected_code:
-            yield Problem(where, f"code does not match meridian and number ({expected_code})")
+        yield from (Problem(where, message) for message in _code_problems(code, point))
         if point.number is not None:
             numbers = counted.setdefault(point.meridian, set())
             numbers.add(point.number)
@@ -277,20 +265,25 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
             if not caution.citations:
                 yield Problem(where, f"cautions[{index}] has no citation")
             yield from _caution_problems(where, index, caution, point)
-        for level, region_id in (point.levels or {}).items():
-            level_region = regions.get(region_id)
-            if level_region is None:
-                yield Problem(where, f"levels.{level} names unknown region '{region_id}'")
-            elif level_region.limb != point.limb:
-                yield Problem(where, f"levels.{level} region '{region_id}' is on another limb")
+        yield from (Problem(where, message) for message in _level_problems(point, regions))
     yield from _check_aliases(registry, points)
     yield from _check_auricular_codes(registry, points)
+    yield from _check_depths(registry, points)
+    yield from _count_problems(counted)
+
+
+def _check_depths(registry: Registry, points: Mapping[str, Acupoint]) -> Iterator[Problem]:
+    """A safe depth in millimetres comes with its source, and a source with a depth."""
     for code, point in points.items():
         if (point.max_depth_mm is None) != (not point.max_depth_citations):
             yield Problem(
                 f"{registry.source_of('acupoints', code)}: {code}",
                 "max_depth_mm and max_depth_citations go together (a safe depth needs its source)",
             )
+
+
+def _count_problems(counted: dict[str, set[int]]) -> Iterator[Problem]:
+    """Every WHO meridian and extra-point family has all its points, numbered 1 to n."""
     for family, expected in {**WHO_MERIDIAN_COUNTS, **WHO_EXTRA_COUNTS}.items():
         numbers = counted.get(family, set())
         if numbers != set(range(1, expected + 1)):
@@ -331,6 +324,33 @@ def _check_auricular_codes(registry: Registry, points: Mapping[str, Acupoint]) -
                 where, f"auricular code '{published.code}' is also {owners[published.code]}"
             )
         owners.setdefault(published.code, code)
+
+
+def _code_problems(code: str, point: Acupoint) -> Iterator[str]:
+    """The code agrees with the meridian (or extra-point family) and the number."""
+    expected_code = None
+    if point.kind == "meridian":
+        if point.meridian not in WHO_MERIDIAN_COUNTS:
+            yield f"unknown meridian '{point.meridian}'"
+        expected_code = f"{point.meridian}{point.number}"
+    elif point.kind == "extra":
+        if point.meridian not in WHO_EXTRA_COUNTS:
+            yield f"unknown extra-point family '{point.meridian}'"
+        expected_code = f"{point.meridian}{point.number}"
+    elif point.meridian != AURICULAR or not code.startswith("EAR-"):
+        yield "auricular points have meridian EAR and a code EAR-…"
+    if expected_code is not None and code != expected_code:
+        yield f"code does not match meridian and number ({expected_code})"
+
+
+def _level_problems(point: Acupoint, regions: Mapping[str, BodyRegion]) -> Iterator[str]:
+    """Each spinal level of a point coded by level lies in a known region of its limb."""
+    for level, region_id in (point.levels or {}).items():
+        level_region = regions.get(region_id)
+        if level_region is None:
+            yield f"levels.{level} names unknown region '{region_id}'"
+        elif level_region.limb != point.limb:
+            yield f"levels.{level} region '{region_id}' is on another limb"
 
 
 def _caution_problems(

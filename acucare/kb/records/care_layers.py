@@ -114,7 +114,7 @@ def build_indexes(registry: Registry) -> dict[str, tuple[str, ...]]:
     return {"inert_records:care_layers": tuple(inert)}
 
 
-def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent cross-checks of the collection
+def check(registry: Registry) -> Iterator[Problem]:
     instruments: dict[str, Any] | None = registry.collections.get("instruments")
     conditions: dict[str, Any] | None = registry.collections.get("conditions")
     groups: dict[str, str] = {}
@@ -126,15 +126,21 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
         if layer.status == "active" and not acts_on(layer.citations):
             yield Problem(where, "an active layer needs a source that is not unverified")
         for index, trigger in enumerate(layer.triggers):
-            label = f"triggers[{index}]"
-            for needed in _NEEDS[trigger.kind]:
-                value = getattr(trigger, needed)
-                if value is None or value in ("", ()):
-                    yield Problem(where, f"{label}: a {trigger.kind} trigger needs '{needed}'")
-            known = instruments is None or trigger.instrument in instruments
-            if trigger.instrument and not known:
-                yield Problem(where, f"{label}: unknown instrument '{trigger.instrument}'")
-            if conditions is not None:
-                for group in trigger.groups:
-                    if group not in conditions:
-                        yield Problem(where, f"{label}: unknown condition id '{group}'")
+            for message in _trigger_problems(trigger, instruments, conditions):
+                yield Problem(where, f"triggers[{index}]: {message}")
+
+
+def _trigger_problems(
+    trigger: Trigger, instruments: dict[str, Any] | None, conditions: dict[str, Any] | None
+) -> Iterator[str]:
+    for needed in _NEEDS[trigger.kind]:
+        value = getattr(trigger, needed)
+        if value is None or value in ("", ()):
+            yield f"a {trigger.kind} trigger needs '{needed}'"
+    known = instruments is None or trigger.instrument in instruments
+    if trigger.instrument and not known:
+        yield f"unknown instrument '{trigger.instrument}'"
+    if conditions is not None:
+        for group in trigger.groups:
+            if group not in conditions:
+                yield f"unknown condition id '{group}'"

@@ -251,7 +251,7 @@ def build_indexes(registry: Registry) -> dict[str, Any]:
     }
 
 
-def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent cross-checks of the collection
+def check(registry: Registry) -> Iterator[Problem]:
     from acucare.kb.records.acupoints import Acupoint
     from acucare.kb.records.body_sites import BodyRegion
 
@@ -260,13 +260,8 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
     conditions: Mapping[str, Any] | None = registry.collections.get("conditions")
     for key, protocol in registry.of(Protocol).items():
         where = f"{registry.source_of('protocols', key)}: {key}"
-        if conditions is not None:
-            for condition in protocol.conditions:
-                if condition not in conditions:
-                    yield Problem(where, f"unknown condition id '{condition}'")
-        for region in protocol.default_regions:
-            if region not in regions:
-                yield Problem(where, f"unknown region '{region}' in default_regions")
+        unknown = _unknown_references(protocol, conditions, regions)
+        yield from (Problem(where, message) for message in unknown)
         yield from _check_points(where, "fixed_points", protocol.fixed_points, points)
         for entry in protocol.fixed_points:
             if entry.role is None:
@@ -279,14 +274,31 @@ def check(registry: Registry) -> Iterator[Problem]:  # noqa: C901 - a flat list 
         if len(roles) != len(set(roles)):
             yield Problem(where, "at most one pool per role (local, distal)")
         yield from _check_dose(where, protocol, points)
-        if protocol.status == "active" and not acts_on(protocol.citations):
-            yield Problem(where, "an active protocol needs a source that is not unverified")
-        if protocol.status == "unverified" and not protocol.unverified_note:
-            yield Problem(where, "an unverified protocol must say what was not verified")
-        if protocol.blocked_fixed_points == "omit" and not protocol.blocked_fixed_note:
-            yield Problem(where, "say in blocked_fixed_note what the protocol does instead")
-        if protocol.stimulation.method == "electro" and not protocol.stimulation.frequency_hz:
-            yield Problem(where, "electrical stimulation needs its frequency")
+        yield from (Problem(where, message) for message in _statement_problems(protocol))
+
+
+def _unknown_references(
+    protocol: Protocol, conditions: Mapping[str, Any] | None, regions: Mapping[str, Any]
+) -> Iterator[str]:
+    if conditions is not None:
+        for condition in protocol.conditions:
+            if condition not in conditions:
+                yield f"unknown condition id '{condition}'"
+    for region in protocol.default_regions:
+        if region not in regions:
+            yield f"unknown region '{region}' in default_regions"
+
+
+def _statement_problems(protocol: Protocol) -> Iterator[str]:
+    """What the protocol must say about itself: its sources, what it does when blocked."""
+    if protocol.status == "active" and not acts_on(protocol.citations):
+        yield "an active protocol needs a source that is not unverified"
+    if protocol.status == "unverified" and not protocol.unverified_note:
+        yield "an unverified protocol must say what was not verified"
+    if protocol.blocked_fixed_points == "omit" and not protocol.blocked_fixed_note:
+        yield "say in blocked_fixed_note what the protocol does instead"
+    if protocol.stimulation.method == "electro" and not protocol.stimulation.frequency_hz:
+        yield "electrical stimulation needs its frequency"
 
 
 def _check_points(
