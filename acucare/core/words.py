@@ -1,7 +1,8 @@
 """Stored values in the words people use. Records keep their identifiers
 (`stainless_steel`, `sought_obtained`, `unremitting_night_pain`); pages show words
 ("Stainless steel", "Sought and obtained", "Unremitting night pain"). A test scans
-every rendered page for snake_case identifiers (tests/workflow/test_words_not_identifiers.py)."""
+every rendered page for snake_case identifiers (tests/workflow/test_words_not_identifiers.py,
+and in the browser tests/browser/test_every_page.py)."""
 
 from __future__ import annotations
 

@@ -105,9 +105,15 @@ def _matches(row: tuple[str, ...], step: tuple[str, ...]) -> bool:
     return len(step) == 3 or row[3].startswith(step[3])
 
 
+@pytest.mark.parametrize(
+    "screen",
+    [{"width": 1366, "height": 900}, {"width": 390, "height": 844}],
+    ids=["1366px", "390px"],
+)
 def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one journey, step by step, as the user takes it
-    page: Any, sign_in: Any, chromium: Any
+    page: Any, sign_in: Any, chromium: Any, screen: dict[str, int]
 ) -> None:
+    page.set_viewport_size(screen)
     doc = make_practitioner(username="lchen", first_name="Li", last_name="Chen")
     totp = enrol_totp(doc)
     make_admin(username="boss")
@@ -184,7 +190,7 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
     assert csp_violations(page) == []
 
     # The clinic admin, in a browser of their own, reads the practitioner's trail.
-    admin_context = chromium.new_context()
+    admin_context = chromium.new_context(viewport=screen)
     admin_context.set_default_timeout(TIMEOUT_MS)
     admin = admin_context.new_page()
     admin.base_url = page.base_url
