@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from acucare.domain.screening import Screening
@@ -94,7 +94,7 @@ def check_plan(document: dict[str, Any], screening: Screening, registry: Registr
     check_acupuncture(acupuncture, document, screening, registry)
 
 
-def check_acupuncture(  # noqa: C901 - one assertion group per part of the acupuncture block
+def check_acupuncture(
     acupuncture: dict[str, Any], document: dict[str, Any], screening: Screening, registry: Registry
 ) -> None:
     catalogue = registry.of(Acupoint)
@@ -107,29 +107,7 @@ def check_acupuncture(  # noqa: C901 - one assertion group per part of the acupu
         assert not blocked.blocks_modality("manual_acupuncture")
     assert acupuncture["session_check"]["allowed"] is True
     assert acupuncture["points"], "a plan with acupuncture proposes points"
-    seen: set[str] = set()
-    needles = 0
-    for point in acupuncture["points"]:
-        code, side = point["code"], point["side"]
-        assert code in catalogue, f"unknown point {code}"
-        assert code not in seen, f"{code} listed twice"
-        seen.add(code)
-        assert side in SIDES
-        if catalogue[code].laterality == "midline":
-            assert side == "midline"
-        else:
-            assert side != "midline"
-        for modality_used in (
-            {modality, "manual_acupuncture"} if modality in BODY_MODALITIES else {modality}
-        ):
-            assert screening.allows_point(code, side, modality_used), (
-                f"{code} ({side}) is blocked for {modality_used}"
-            )
-        if point.get("electrical_stimulation"):
-            assert not blocked.blocks_point_for("electroacupuncture", code, side)
-        assert point["why"].strip()
-        assert point["citations"]
-        needles += point["needles"]
+    seen, needles = _check_points(acupuncture, screening, catalogue)
     ashi = acupuncture["ashi_points"]
     low = ashi["min"] if ashi else 0
     assert acupuncture["needles"] == needles + low
@@ -153,6 +131,38 @@ def check_acupuncture(  # noqa: C901 - one assertion group per part of the acupu
     for step in acupuncture["first_session"]["points"]:
         assert step["code"] in seen
     assert acupuncture["first_session"]["needles"] <= acupuncture["needles"]
+
+
+def _check_points(
+    acupuncture: dict[str, Any], screening: Screening, catalogue: Mapping[str, Acupoint]
+) -> tuple[set[str], int]:
+    """Each point once, on a side it has, allowed for the modality; the points and needles."""
+    modality = acupuncture["modality"]
+    blocked = screening.blocked
+    seen: set[str] = set()
+    needles = 0
+    for point in acupuncture["points"]:
+        code, side = point["code"], point["side"]
+        assert code in catalogue, f"unknown point {code}"
+        assert code not in seen, f"{code} listed twice"
+        seen.add(code)
+        assert side in SIDES
+        if catalogue[code].laterality == "midline":
+            assert side == "midline"
+        else:
+            assert side != "midline"
+        for modality_used in (
+            {modality, "manual_acupuncture"} if modality in BODY_MODALITIES else {modality}
+        ):
+            assert screening.allows_point(code, side, modality_used), (
+                f"{code} ({side}) is blocked for {modality_used}"
+            )
+        if point.get("electrical_stimulation"):
+            assert not blocked.blocks_point_for("electroacupuncture", code, side)
+        assert point["why"].strip()
+        assert point["citations"]
+        needles += point["needles"]
+    return seen, needles
 
 
 def check_dose(acupuncture: dict[str, Any], protocol: Protocol) -> None:

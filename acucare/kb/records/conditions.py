@@ -570,7 +570,7 @@ def _check_evidence(condition: Condition, where: str) -> Iterator[Problem]:
             yield Problem(where, f"meaningful_change[{index}] needs points or percent")
 
 
-def _check_guidelines(condition: Condition, where: str) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent cross-checks of the collection
+def _check_guidelines(condition: Condition, where: str) -> Iterator[Problem]:
     if not condition.guidelines:
         yield Problem(where, "a condition needs guideline positions (no_position_located counts)")
     jurisdictions = {g.jurisdiction for g in condition.guidelines}
@@ -578,22 +578,30 @@ def _check_guidelines(condition: Condition, where: str) -> Iterator[Problem]:  #
         if needed not in jurisdictions:
             yield Problem(where, f"no {needed} position: add one, or say 'no_position_located'")
     for index, guideline in enumerate(condition.guidelines):
-        payer = guideline.body in PAYERS
-        if payer and guideline.position not in COVERAGE_POSITIONS:
-            yield Problem(
-                where,
-                f"guidelines[{index}] ({guideline.body}) is a payer: its position must be one "
-                f"of {sorted(COVERAGE_POSITIONS)}",
-            )
-        if not payer and guideline.position in {"covered", "not_covered"}:
-            yield Problem(
-                where,
-                f"guidelines[{index}] ({guideline.body}) is not a payer and cannot say "
-                f"'{guideline.position}'",
-            )
-        course = guideline.course
-        if course and course.min_weeks and course.max_weeks and course.min_weeks > course.max_weeks:
-            yield Problem(where, f"guidelines[{index}].course min_weeks exceeds max_weeks")
+        yield from (Problem(where, m) for m in _guideline_problems(index, guideline))
+    yield from _check_coverage_limits(condition, where)
+
+
+def _guideline_problems(index: int, guideline: GuidelinePosition) -> Iterator[str]:
+    """A payer states coverage, and only a payer does; a course's weeks are in order."""
+    payer = guideline.body in PAYERS
+    if payer and guideline.position not in COVERAGE_POSITIONS:
+        yield (
+            f"guidelines[{index}] ({guideline.body}) is a payer: its position must be one "
+            f"of {sorted(COVERAGE_POSITIONS)}"
+        )
+    if not payer and guideline.position in {"covered", "not_covered"}:
+        yield (
+            f"guidelines[{index}] ({guideline.body}) is not a payer and cannot say "
+            f"'{guideline.position}'"
+        )
+    course = guideline.course
+    if course and course.min_weeks and course.max_weeks and course.min_weeks > course.max_weeks:
+        yield f"guidelines[{index}].course min_weeks exceeds max_weeks"
+
+
+def _check_coverage_limits(condition: Condition, where: str) -> Iterator[Problem]:
+    """Each payer's visit limits match a covered position and add up."""
     for index, limits in enumerate(condition.coverage_limits):
         covered = any(
             g.body == limits.body and g.position == "covered" for g in condition.guidelines
