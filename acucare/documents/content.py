@@ -27,6 +27,7 @@ from acucare.outcomes import charts
 from acucare.outcomes.engine import instrument_names
 from acucare.outcomes.progress import TIER_LABELS, Progress, measurement_totals
 from acucare.patients.models import Addressee, Episode
+from acucare.treatment.charting import EVENT_WORDS
 
 # The order of urgency of a screening's referral levels, most urgent first, and how a
 # letter states it (acucare.assessments.questions.REFERRAL_LABELS says the same for pages).
@@ -316,8 +317,12 @@ def adverse_events_section(sessions: Sequence[SessionFacts], *, plain: bool = Fa
             "No side effects were recorded." if plain else "None recorded in the sessions charted."
         )
         return Section(heading, paragraphs=(text,))
+
+    def named(code: str) -> str:
+        return EVENT_WORDS.get(code, words(code)) if plain else words(code)
+
     items = tuple(
-        f"Session {number}: {words(e.type_code).lower()}, {e.seriousness.lower()}"
+        f"Session {number}: {named(e.type_code).lower()}, {e.seriousness.lower()}"
         + (f", {e.duration_days} days" if e.duration_days else "")
         + (", needed treatment" if e.needed_treatment else "")
         + "."

@@ -29,6 +29,7 @@ from acucare.kb.records.instruments import Instrument
 from acucare.outcomes.models import Measurement
 from acucare.patients.conditions import catalogue
 from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient
+from acucare.treatment.charting import EVENT_WORDS
 from acucare.treatment.models import AdverseEvent, PlanStatus, TreatmentPlan, TreatmentSession
 
 Resource = dict[str, Any]
@@ -40,24 +41,6 @@ MODALITY_WORDS = {
     "auricular_acupuncture": "Auricular acupuncture",
 }
 SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides", "midline": "midline"}
-EVENT_WORDS = {
-    "bleeding": "Bleeding",
-    "haematoma": "Bruising (haematoma)",
-    "needling_pain": "Pain at needling",
-    "aggravation": "Symptoms worse",
-    "tiredness": "Tiredness",
-    "fainting": "Fainting",
-    "nausea": "Nausea",
-    "dizziness": "Dizziness",
-    "local_infection": "Local infection",
-    "allergy": "Allergic reaction",
-    "burn": "Burn",
-    "retained_needle": "Needle left in",
-    "forgotten_patient": "Patient left unattended",
-    "pneumothorax": "Pneumothorax",
-    "nerve_lesion": "Nerve injury",
-    "other": "Other event",
-}
 
 
 @lru_cache(maxsize=8192)

@@ -31,7 +31,6 @@ from acucare.documents.selectors import stored_pdf
 from acucare.documents.storage import StoredFileError
 from acucare.domain.scoring import score
 from acucare.fhir.mapping import (
-    EVENT_WORDS,
     PatientRecord,
     RecordDocument,
     Resource,
@@ -41,6 +40,7 @@ from acucare.fhir.mapping import (
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
 from acucare.patients.models import Patient
+from acucare.treatment.charting import EVENT_WORDS
 
 # Background archives: job keys start with this; files live in export_folder().
 RECORD_EXPORT_PREFIX = "record-export:"

@@ -57,6 +57,26 @@ EventType = Literal[
     "nerve_lesion",
     "other",
 ]
+# Each event type in words a patient and a referrer both read (the patient's report, the
+# FHIR AdverseEvent's text, the full-record summary).
+EVENT_WORDS: dict[str, str] = {
+    "bleeding": "Bleeding",
+    "haematoma": "Bruising (haematoma)",
+    "needling_pain": "Pain at needling",
+    "aggravation": "Symptoms worse",
+    "tiredness": "Tiredness",
+    "fainting": "Fainting",
+    "nausea": "Nausea",
+    "dizziness": "Dizziness",
+    "local_infection": "Local infection",
+    "allergy": "Allergic reaction",
+    "burn": "Burn",
+    "retained_needle": "Needle left in",
+    "forgotten_patient": "Patient left unattended",
+    "pneumothorax": "Pneumothorax",
+    "nerve_lesion": "Nerve injury",
+    "other": "Other event",
+}
 Avoidable = Literal["yes", "no", "unclear"]
 EventModality = Literal[
     "manual", "electroacupuncture", "moxibustion", "cupping", "auricular", "other"

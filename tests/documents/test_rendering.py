@@ -149,6 +149,95 @@ def discharge_summary() -> DocumentContent:
     )
 
 
+def _chart(sessions: list[SessionFacts]) -> Chart:
+    drawn = charts.pain_chart(
+        [
+            charts.PainSession(s.number, f"{s.date:%-d %b %Y}", s.pain_before, s.pain_after)
+            for s in sessions
+        ],
+        baseline=7.0,
+        baseline_label="PEG",
+        reviews=[4],
+        discharge=6,
+        planned=6,
+    )
+    return Chart(
+        drawn.title,
+        drawn.description,
+        drawn.width,
+        drawn.height,
+        str(drawn.svg_body()),
+        Table(drawn.title, tuple(drawn.columns), tuple(tuple(r) for r in drawn.rows)),
+    )
+
+
+def patient_report() -> DocumentContent:
+    """The patient's report: plain words, the chart, side effects, what happens next."""
+    sessions = _sessions()
+    return DocumentContent(
+        kind="patient_report",
+        title="Your progress report",
+        patient_name="Ada Moreno",
+        patient_born=dt.date(1971, 3, 4),
+        patient_address="12 Mill Lane\nDemo Town",
+        date=dt.date(2026, 11, 30),
+        opening=(
+            "Dear Ada, this report sums up your acupuncture for low back pain so far. "
+            "You have had 6 sessions."
+        ),
+        sections=(
+            Section(
+                "How you are doing",
+                paragraphs=(
+                    "Your pain and daily life have improved a lot.",
+                    "You scored your pain 7 out of 10 before your first session and 3 out "
+                    "of 10 before your latest one.",
+                ),
+            ),
+            Section(
+                "Your pain at each session",
+                chart=_chart(sessions),
+                paragraphs=("The chart shows your pain before and after each session.",),
+            ),
+            adverse_events_section(sessions, plain=True),
+            Section(
+                "What happens next",
+                paragraphs=(
+                    "Your course of treatment is complete.",
+                    "Our advice: Keep walking every day.",
+                    "If your pain gets much worse, or you have new symptoms, contact your doctor.",
+                ),
+            ),
+        ),
+        audience="patient",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("patient_report", patient_report)],
+)
+def test_the_patients_report_reads_and_looks_as_its_goldens(name, content):
+    """The plain-language report, checked as text and as its first page's image."""
+    data = render_pdf(content(), head=HEAD, signature=SIGNED)
+    text = pdf_text(data)
+    image = page_image(data, page=1)
+    golden_text = GOLDEN / f"{name}.txt"
+    golden_image = GOLDEN / f"{name}_page1.png"
+    if update_goldens():
+        golden_text.write_text(text)
+        golden_image.write_bytes(png_bytes(image))
+    assert text == golden_text.read_text()
+    words = " ".join(text.split())
+    assert "You scored your pain 7 out of 10 before your first session" in words
+    # words a patient knows first (issue 12: "in plain language"), not the bare clinical term
+    assert "Session 2: bruising (haematoma), minor, 3 days." in words
+    with Image.open(golden_image) as expected:
+        assert image_difference(image, expected.convert("L")) < 2.0
+    with Image.open(GOLDEN / "discharge_summary_page1.png") as other:
+        assert image_difference(image, other.convert("L")) > 2.0
+
+
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
     return render_pdf(discharge_summary(), head=HEAD, signature=SIGNED)
