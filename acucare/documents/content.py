@@ -359,6 +359,11 @@ def pain_chart(progress: Progress, *, up_to: int | None = None) -> Chart | None:
         else None,
         planned=progress.planned,
     )
+    return chart_of(drawn)
+
+
+def chart_of(drawn: charts.Chart) -> Chart:
+    """The outcomes page's pain chart as a document shows it: the SVG and its table."""
     table = Table(drawn.title, tuple(drawn.columns), tuple(tuple(row) for row in drawn.rows))
     return Chart(
         drawn.title,

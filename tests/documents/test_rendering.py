@@ -21,8 +21,8 @@ from acucare.documents.content import (
     EventFacts,
     Section,
     SessionFacts,
-    Table,
     adverse_events_section,
+    chart_of,
     stricta_summary,
 )
 from acucare.documents.rendering import Letterhead, Signature, render_pdf
@@ -88,25 +88,7 @@ def _sessions() -> list[SessionFacts]:
 
 def discharge_summary() -> DocumentContent:
     sessions = _sessions()
-    drawn = charts.pain_chart(
-        [
-            charts.PainSession(s.number, f"{s.date:%-d %b %Y}", s.pain_before, s.pain_after)
-            for s in sessions
-        ],
-        baseline=7.0,
-        baseline_label="PEG",
-        reviews=[4],
-        discharge=6,
-        planned=6,
-    )
-    chart = Chart(
-        drawn.title,
-        drawn.description,
-        drawn.width,
-        drawn.height,
-        str(drawn.svg_body()),
-        Table(drawn.title, tuple(drawn.columns), tuple(tuple(r) for r in drawn.rows)),
-    )
+    chart = _chart(sessions)
     return DocumentContent(
         kind="discharge_summary",
         title="Discharge summary",
@@ -161,14 +143,7 @@ def _chart(sessions: list[SessionFacts]) -> Chart:
         discharge=6,
         planned=6,
     )
-    return Chart(
-        drawn.title,
-        drawn.description,
-        drawn.width,
-        drawn.height,
-        str(drawn.svg_body()),
-        Table(drawn.title, tuple(drawn.columns), tuple(tuple(r) for r in drawn.rows)),
-    )
+    return chart_of(drawn)
 
 
 def patient_report() -> DocumentContent:
