@@ -36,6 +36,11 @@ IDEMPOTENCY = (
     "with the appointment the first request booked."
 )
 NOTE_HELP = "Booking note for the desk; no clinical details (reception reads it)."
+ROOM_HELP = "A room in use; one taken at that time is refused (422, field `room`)."
+WARNINGS_HELP = (
+    "What is unusual about the time, in words: outside the clinic's opening hours or the "
+    "practitioner's working hours. Booked anyway; shown to the desk (empty when none)."
+)
 
 
 class AppointmentIn(Schema):
@@ -45,6 +50,7 @@ class AppointmentIn(Schema):
     duration_minutes: Annotated[int, Field(ge=MIN_MINUTES, le=MAX_MINUTES)]
     kind: str = Field(json_schema_extra={"enum": list(AppointmentKind.values)})
     note: Annotated[str, Field(max_length=NOTE_MAX_LENGTH, description=NOTE_HELP)] = ""
+    room: UUID | None = Field(None, description=ROOM_HELP)
 
 
 class AppointmentPatchIn(Schema):
@@ -60,6 +66,7 @@ class AppointmentPatchIn(Schema):
     duration_minutes: Annotated[int, Field(ge=MIN_MINUTES, le=MAX_MINUTES)] | None = None
     kind: str | None = Field(None, json_schema_extra={"enum": list(AppointmentKind.values)})
     note: Annotated[str, Field(max_length=NOTE_MAX_LENGTH, description=NOTE_HELP)] | None = None
+    room: UUID | None = Field(None, description=ROOM_HELP + " Left out: the room stays.")
 
 
 class CancelIn(Schema):
@@ -83,11 +90,20 @@ class AppointmentOut(Schema):
     status: str = Field(json_schema_extra={"enum": list(AppointmentStatus.values)})
     note: str
     cancel_reason: str
+    room: PersonRef | None = Field(description="The room, if one is chosen (`name` is its name).")
+    warnings: list[str] = Field(description=WARNINGS_HELP)
     version: int
     updated_at: dt.datetime
 
 
-def appointment_out(a: Appointment) -> AppointmentOut:
+def appointment_out(a: Appointment, warnings: list[str] | None = None) -> AppointmentOut:
+    """`warnings` as a list has read them (with the hours read once); else read here."""
+    if warnings is None:
+        warnings = (
+            selectors.booking_warnings(practitioner=a.practitioner, start=a.start, end=a.end)
+            if a.holds_time
+            else []
+        )
     return AppointmentOut(
         public_id=a.public_id,
         patient=PersonRef(public_id=a.patient.public_id, name=a.patient.full_name),
@@ -101,6 +117,8 @@ def appointment_out(a: Appointment) -> AppointmentOut:
         status=a.status,
         note=a.note,
         cancel_reason=a.cancel_reason,
+        room=PersonRef(public_id=a.room.public_id, name=a.room.name) if a.room else None,
+        warnings=warnings,
         version=a.version,
         updated_at=a.updated_at,
     )
@@ -134,7 +152,23 @@ def list_appointments(
         last_day=filters.date_to or first,
         practitioner=filters.practitioner,
     )
-    return [appointment_out(a) for a in shown]
+    hours = selectors.opening_hours()
+    works = selectors.availability_by_practitioner()
+    return [
+        appointment_out(
+            a,
+            selectors.booking_warnings(
+                practitioner=a.practitioner,
+                start=a.start,
+                end=a.end,
+                hours=hours,
+                works=works.get(a.practitioner_id, {}),
+            )
+            if a.holds_time
+            else [],
+        )
+        for a in shown
+    ]
 
 
 @router.post(
@@ -160,6 +194,7 @@ def book_appointment(
                 duration_minutes=payload.duration_minutes,
                 kind=payload.kind,
                 note=payload.note,
+                room=payload.room,
             ),
             submission=request_key(request, idempotency_key),
         ),
@@ -181,7 +216,7 @@ def get_appointment(request: HttpRequest, appointment_id: UUID) -> AppointmentOu
     )
 
 
-BOOKING_FIELDS = ("practitioner", "start", "duration_minutes", "kind", "note")
+BOOKING_FIELDS = ("practitioner", "start", "duration_minutes", "kind", "note", "room")
 
 
 @router.patch(
@@ -221,7 +256,7 @@ def update_appointment(
             duration_minutes=payload.duration_minutes or current.duration_minutes,
             kind=payload.kind or current.kind,
             note=current.note if payload.note is None else payload.note,
-            room=current.room.public_id if current.room else None,
+            room=payload.room or (current.room.public_id if current.room else None),
         ),
     )
     return appointment_out(appointment)

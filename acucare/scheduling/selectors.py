@@ -202,19 +202,27 @@ def _hours_warning(
     return []
 
 
-def booking_warnings(*, practitioner: User, start: dt.datetime, end: dt.datetime) -> list[str]:
+def booking_warnings(
+    *,
+    practitioner: User,
+    start: dt.datetime,
+    end: dt.datetime,
+    hours: Mapping[int, OpeningHours] | None = None,
+    works: Mapping[int, Availability] | None = None,
+) -> list[str]:
     """What is unusual about a booking, in words for the desk: outside the clinic's
     opening hours or the practitioner's availability. Warnings, not refusals (see
-    `services`); none while the clinic or the practitioner has not set hours."""
+    `services`); none while the clinic or the practitioner has not set hours. A list of
+    appointments passes the hours it has read once (`hours`, `works`)."""
     name = practitioner.display_name
     return _hours_warning(
-        opening_hours(),
+        opening_hours() if hours is None else hours,
         start,
         end,
         closed="The clinic is closed on {days}.",
         outside="This is outside the clinic's opening hours on {days}",
     ) + _hours_warning(
-        availability(practitioner),
+        availability(practitioner) if works is None else works,
         start,
         end,
         closed=f"{name} does not work on {{days}}.",

@@ -25,6 +25,7 @@ from tests.factories import (
     make_patient,
     make_practitioner,
     make_reception,
+    share,
     signed_in,
 )
 
@@ -251,3 +252,49 @@ def test_the_diary_is_a_time_grid_with_closed_times_greyed(desk):
     assert "Closed" in afternoon
     week = signed_in(reception).get(f"/appointments/?date={TOMORROW.isoformat()}&view=week")
     assert TOMORROW.strftime("%a %-d %b") in week.content.decode()
+
+
+def test_the_api_books_a_room_and_says_what_is_unusual(desk):
+    doc, patient, reception, admin = desk
+    open_hours(admin)
+    room = services.room_save(actor=actor(admin), name="Room 3")
+    client = signed_in(reception)
+    body = {
+        "patient": str(patient.public_id),
+        "practitioner": str(doc.public_id),
+        "start": at(18).isoformat(),
+        "duration_minutes": 30,
+        "kind": "treatment",
+        "room": str(room.public_id),
+    }
+    booked = client.post("/api/v1/appointments", body, content_type="application/json")
+    assert booked.status_code == 201
+    answer = booked.json()
+    assert answer["room"]["name"] == "Room 3"
+    day = TOMORROW.strftime("%A")
+    assert answer["warnings"] == [
+        f"This is outside the clinic's opening hours on {day}s (09:00–17:00)."
+    ]
+    listed = client.get(f"/api/v1/appointments?date_from={TOMORROW.isoformat()}").json()
+    assert [a["warnings"] for a in listed] == [answer["warnings"]]
+    other = make_patient(doc)
+    taken = client.post(
+        "/api/v1/appointments",
+        {
+            **body,
+            "patient": str(other.public_id),
+            "practitioner": str(make_practitioner().public_id),
+        },
+        content_type="application/json",
+    )
+    # The other practitioner does not look after the patient: share first, then the room.
+    assert taken.status_code == 422
+    second = make_practitioner()
+    share(other, second)
+    taken = client.post(
+        "/api/v1/appointments",
+        {**body, "patient": str(other.public_id), "practitioner": str(second.public_id)},
+        content_type="application/json",
+    )
+    assert taken.status_code == 422
+    assert taken.json()["error"]["field"] == "room"
