@@ -181,13 +181,6 @@ class SessionRecord(BaseModel):
     adverse_events: Annotated[list[AdverseEventRecord], Field(max_length=20)] = []
     notes: Annotated[str, Field(max_length=5000)] = ""
 
-    @model_validator(mode="after")
-    def _depth_given_once(self) -> SessionRecord:
-        for point in self.points:
-            if point.depth_mm is not None and point.depth_tissue is not None:
-                raise ValueError("depth")
-        return self
-
 
 class SessionElements(BaseModel):
     """What the safety check reads of a session: for the live check while the rest of
@@ -289,11 +282,6 @@ def input_errors(
 def _input_error(error: Any, model: type[BaseModel], prefix: str) -> InputError:  # noqa: C901 - one branch per pydantic error type translated to a field error
     loc = tuple(part for part in error["loc"] if not str(part).startswith("function-after["))
     kind = error["type"]
-    if kind == "value_error" and "depth" in str(error.get("msg", "")):
-        return InputError(
-            path_of(("points",), prefix),
-            "Give a point's depth in millimetres or as a tissue level, not both.",
-        )
     if kind == "value_error" and "cupping_kind" in str(error.get("msg", "")):
         return InputError(
             path_of((*loc, "cupping_kind"), prefix),

@@ -75,7 +75,7 @@ LABELS = {
     "side": "Side",
     "level": "Spinal level (Jiaji)",
     "depth_mm": "Depth (mm)",
-    "depth_tissue": "or tissue level",
+    "depth_tissue": "Tissue level",
     "angle": "Angle",
     "de_qi": "De qi",
     "stimulation": "Stimulation",

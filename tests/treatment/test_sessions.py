@@ -148,15 +148,6 @@ def test_an_electro_pair_across_the_chest_is_not_saved(plan):
             "co_interventions[0].detail",
             None,
         ),
-        (
-            {
-                "points": [
-                    {"code": "BL23", "side": "bilateral", "depth_mm": 20, "depth_tissue": "muscle"}
-                ]
-            },
-            "points",
-            None,
-        ),
     ],
 )
 def test_bad_input_names_its_field_and_saves_nothing(plan, changes, field, allowed):
@@ -167,6 +158,21 @@ def test_bad_input_names_its_field_and_saves_nothing(plan, changes, field, allow
         assert refused.value.allowed == allowed
     assert not TreatmentSession.objects.exists()
     assert not AdverseEvent.objects.exists()
+
+
+def test_a_depth_in_millimetres_and_a_tissue_level_are_recorded_together(plan):
+    """At a point with an anatomical caution (GB20: brainstem) the check warns about a
+    depth given only in millimetres and asks for the depth class; the note must be able to
+    give both, so that the warning can be answered (issue 9)."""
+    only_mm = [{"code": "GB20", "side": "bilateral", "depth_mm": 15, "angle": "oblique"}]
+    both = [{**only_mm[0], "depth_tissue": "muscle"}]
+    session = make_session(plan, points=both)
+    point = session.points[0]
+    assert (point["depth_mm"], point["depth_tissue"]) == (15, "muscle")
+    rules = {f["rule"] for f in session.check_document["findings"]}
+    assert "depth_in_mm_not_classed" not in rules
+    again = make_session(plan, points=only_mm, number=2)
+    assert "depth_in_mm_not_classed" in {f["rule"] for f in again.check_document["findings"]}
 
 
 def test_a_needle_count_mismatch_blocks_sign_off_until_explained(plan):
