@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from annotated_types import MinLen
+from acucare.kb.constraints import MinLen
 
 if TYPE_CHECKING:
     from acucare.kb.registry import Registry

@@ -16,8 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
-from annotated_types import Ge, Gt, Le
-
+from acucare.kb.constraints import Ge, Gt, Le
 from acucare.kb.records.base import (
     STRICT,
     CitationRef,

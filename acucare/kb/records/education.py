@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from annotated_types import Ge, MinLen
-
+from acucare.kb.constraints import Ge, MinLen
 from acucare.kb.records.base import (
     STRICT,
     CitationRef,

@@ -13,8 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
-from annotated_types import MinLen
-
+from acucare.kb.constraints import MinLen
 from acucare.kb.records.base import STRICT, CitationRef, CollectionSpec, NonEmptyStr, Problem
 
 if TYPE_CHECKING:

@@ -15,8 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from annotated_types import Gt, MinLen
-
+from acucare.kb.constraints import Gt, MinLen
 from acucare.kb.records.base import (
     STRICT,
     CitationRef,

@@ -18,8 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from annotated_types import Ge, Gt, Le, MinLen
-
+from acucare.kb.constraints import Ge, Gt, Le, MinLen
 from acucare.kb.records.base import (
     STRICT,
     CitationRef,

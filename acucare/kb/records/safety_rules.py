@@ -22,8 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from annotated_types import Ge, Le, MinLen
-
+from acucare.kb.constraints import Ge, Le, MinLen
 from acucare.kb.records.acupoints import (
     WHO_EXTRA_COUNTS,
     WHO_MERIDIAN_COUNTS,
