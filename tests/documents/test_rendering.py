@@ -55,6 +55,15 @@ GP = Addressee(
 )
 
 
+# The patient every golden document is about, and its date.
+ADA: dict[str, Any] = {
+    "patient_name": "Ada Moreno",
+    "patient_born": dt.date(1971, 3, 4),
+    "patient_address": "12 Mill Lane\nDemo Town",
+    "date": dt.date(2026, 11, 30),
+}
+
+
 def _sessions() -> list[SessionFacts]:
     points: list[dict[str, object]] = [
         {"code": "BL23", "side": "bilateral", "depth_mm": 25},
@@ -93,10 +102,7 @@ def discharge_summary() -> DocumentContent:
     return DocumentContent(
         kind="discharge_summary",
         title="Discharge summary",
-        patient_name="Ada Moreno",
-        patient_born=dt.date(1971, 3, 4),
-        patient_address="12 Mill Lane\nDemo Town",
-        date=dt.date(2026, 11, 30),
+        **ADA,
         addressee=GP,
         opening=(
             "Ada Moreno was discharged from acupuncture for low back pain on "
@@ -153,10 +159,7 @@ def patient_report() -> DocumentContent:
     return DocumentContent(
         kind="patient_report",
         title="Your progress report",
-        patient_name="Ada Moreno",
-        patient_born=dt.date(1971, 3, 4),
-        patient_address="12 Mill Lane\nDemo Town",
-        date=dt.date(2026, 11, 30),
+        **ADA,
         opening=(
             "Dear Ada, this report sums up your acupuncture for low back pain so far. "
             "You have had 6 sessions."
@@ -194,10 +197,7 @@ def referral_letter() -> DocumentContent:
     return DocumentContent(
         kind="referral_letter",
         title="Referral letter",
-        patient_name="Ada Moreno",
-        patient_born=dt.date(1971, 3, 4),
-        patient_address="12 Mill Lane\nDemo Town",
-        date=dt.date(2026, 11, 30),
+        **ADA,
         addressee=GP,
         urgency=URGENCY["same_day"],
         opening=(
