@@ -11,7 +11,7 @@ each instrument's minimal important difference, with the floor rules, through
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -278,6 +278,16 @@ def _mme(
             continue
         cited.extend(conversion.citations)
     return round(total, 1), tuple(cited)
+
+
+def daily_mme(
+    doses: Sequence[MedicationDose], registry: Registry
+) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """A day's MME of `doses`, the citations of the factors used, and the medicines that
+    could not be converted (the one conversion the review and the portal diary share)."""
+    missed: dict[str, None] = {}
+    total, cited = _mme(tuple(doses), registry, missed)
+    return total, _unique(cited), tuple(missed)
 
 
 def _medication(course: Course, registry: Registry) -> MedicationOutcome:
