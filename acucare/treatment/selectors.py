@@ -20,12 +20,13 @@ from acucare.kb import registry
 from acucare.kb.records.acupoints import Acupoint, resolve_point_code
 from acucare.kb.records.citations import Citation
 from acucare.patients.access import access_episode
-from acucare.patients.models import Episode
+from acucare.patients.models import Episode, Patient
 from acucare.treatment import assessments
 from acucare.treatment.access import access_plan, access_session
 from acucare.treatment.models import (
     AdverseEvent,
     SessionAmendment,
+    SessionStatus,
     TreatmentPlan,
     TreatmentSession,
 )
@@ -291,3 +292,14 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
         plan.sessions_shown = shown[plan.pk]  # type: ignore[attr-defined]
         found[plan.episode_id].append(plan)
     return found
+
+
+def signed_sessions_of_patient(patient: Patient) -> list[TreatmentSession]:
+    """The patient's signed sessions, newest first, with their adverse events (for the
+    patient's own portal, which reached `patient` through `acucare.portal.access`)."""
+    return list(
+        TreatmentSession.objects.filter(plan__episode__patient=patient, status=SessionStatus.SIGNED)
+        .select_related("plan__episode")
+        .prefetch_related("adverse_events")
+        .order_by("-date", "-number", "-id")
+    )

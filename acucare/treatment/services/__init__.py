@@ -8,7 +8,12 @@ from acucare.treatment.services.plans import (
     plan_point_add,
     plan_point_remove,
 )
-from acucare.treatment.services.sessions import session_amend, session_create, session_sign
+from acucare.treatment.services.sessions import (
+    session_amend,
+    session_create,
+    session_patient_report,
+    session_sign,
+)
 
 __all__ = [
     "plan_approve",
@@ -17,5 +22,6 @@ __all__ = [
     "plan_point_remove",
     "session_amend",
     "session_create",
+    "session_patient_report",
     "session_sign",
 ]

@@ -11,15 +11,19 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 
 from acucare.accounts import submissions
+from acucare.accounts.models import Role
 from acucare.accounts.selectors import signing_refusal
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.core.ids import parse_public_id
 from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.kb import registry
+from acucare.patients.models import Patient
 from acucare.treatment.access import access_plan, access_session
 from acucare.treatment.charting import (
     AdverseEventRecord,
@@ -249,6 +253,20 @@ def session_amend(
     if not text and not events:
         raise InputError("text", "Write the amendment.")
     claimed = submissions.claim(actor=actor, key=submission, object_type="session_amendment")
+    amendment = _amendment_with_events(actor, session, reason, text, events)
+    submissions.complete(claimed, amendment.public_id)
+    return amendment
+
+
+def _amendment_with_events(
+    actor: Actor,
+    session: TreatmentSession,
+    reason: str,
+    text: str,
+    events: Sequence[AdverseEventRecord],
+) -> SessionAmendment:
+    """The amendment, its adverse events and its audit row (inside the caller's
+    transaction)."""
     amendment = SessionAmendment.objects.create(
         session=session, reason=reason, text=text, created_by=actor.user
     )
@@ -274,8 +292,48 @@ def session_amend(
             "adverse_events": [e.type_code for e in events],
         },
     )
-    submissions.complete(claimed, amendment.public_id)
     return amendment
 
 
-__all__ = ["session_amend", "session_create", "session_sign"]
+PATIENT_REPORT_REASON = "Reported by the patient in the portal diary"
+
+
+@transaction.atomic
+def session_patient_report(
+    *,
+    actor: Actor,
+    patient: Patient,
+    session_id: uuid.UUID | str,
+    text: str,
+    adverse_events: Sequence[AdverseEventRecord],
+) -> SessionAmendment:
+    """After-effects a patient reports in their portal diary, recorded on the signed
+    session as an amendment with its adverse events (reporter: patient), the way an event
+    reported later is (docs/treatment.md). `patient` is the portal account's own record
+    (`acucare.portal.access`); a session of anyone else is "not found". The portal's
+    diary service calls this inside its own transaction and once-only claim."""
+    if actor.role != Role.PATIENT:
+        raise PermissionDenied("Only the patient reports in their own diary.")
+    session = (
+        TreatmentSession.objects.select_for_update()
+        .select_related("plan__episode__patient")
+        .filter(
+            public_id=parse_public_id(session_id, "session"),
+            plan__episode__patient=patient,
+            status=SessionStatus.SIGNED,
+        )
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    for i, event in enumerate(adverse_events):
+        if event.reporter != "patient":
+            raise InputError(f"adverse_events[{i}].reporter", "The patient reports.", ["patient"])
+        _refuse_control_characters(event.model_dump(mode="json"), f"adverse_events[{i}]")
+    if not adverse_events:
+        raise InputError("adverse_events", "Nothing to report.")
+    text = plain_text(text, "text", max_length=5000, multiline=True)
+    return _amendment_with_events(actor, session, PATIENT_REPORT_REASON, text, adverse_events)
+
+
+__all__ = ["session_amend", "session_create", "session_patient_report", "session_sign"]
