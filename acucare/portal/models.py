@@ -94,3 +94,52 @@ class PortalAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.raised_at:%Y-%m-%d})"
+
+
+class DiaryEntry(models.Model):
+    """One day of the patient's diary after a signed session (docs/portal.md): pain,
+    sleep, the medicines taken (with their MME) and any after-effects, which are
+    recorded on the session as adverse events through `amendment`."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="diary_entries")
+    session = models.ForeignKey(
+        "treatment.TreatmentSession", on_delete=models.PROTECT, related_name="diary_entries"
+    )
+    day = models.DateField()
+    pain = models.PositiveSmallIntegerField()  # NRS 0-10
+    sleep_hours = models.DecimalField(max_digits=3, decimal_places=1)
+    sleep_quality = models.PositiveSmallIntegerField()  # 0 very badly - 10 very well
+    # [{"medicine": "oxycodone", "dose": 10.0, "unit": "mg", "times": 2}, ...]
+    medicines = models.JSONField(default=list)
+    mme_per_day = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    # The after-effects as the patient described them, with their classification.
+    after_effects = models.JSONField(default=list)
+    amendment = models.OneToOneField(
+        "treatment.SessionAmendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="diary_entry",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ("-day", "-id")
+        constraints = (
+            models.UniqueConstraint(fields=["session", "day"], name="diary_day_once"),
+            models.CheckConstraint(condition=models.Q(pain__lte=10), name="diary_pain_range"),
+            models.CheckConstraint(
+                condition=models.Q(sleep_quality__lte=10), name="diary_sleep_quality_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sleep_hours__gte=0) & models.Q(sleep_hours__lte=24),
+                name="diary_sleep_hours_range",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Diary of {self.day:%Y-%m-%d}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,16 +18,29 @@ from acucare.accounts.models import User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
+from acucare.domain import diary
+from acucare.education.selectors import (
+    EducationPageView,
+    page_for_condition,
+    pages_for_care_layer_groups,
+)
+from acucare.kb import registry
+from acucare.kb.records.care_layers import CareLayer
+from acucare.kb.records.citations import Citation
+from acucare.outcomes import engine
 from acucare.outcomes.patient_due import DueQuestionnaire, questionnaires_due_now
+from acucare.outcomes.progress import Progress
 from acucare.outcomes.selectors import chart_progress
 from acucare.patients.access import visible_patients
-from acucare.patients.models import Episode, Patient
+from acucare.patients.models import Episode, EpisodeStatus, Patient
 from acucare.patients.selectors import PatientChart
 from acucare.portal import tokens
 from acucare.portal.access import portal_patient
-from acucare.portal.models import Invitation, PortalAccount, PortalAlert
+from acucare.portal.models import DiaryEntry, Invitation, PortalAccount, PortalAlert
 from acucare.reminders.selectors import reminders_wanted
 from acucare.scheduling.models import Appointment, AppointmentStatus
+from acucare.treatment import selectors as treatment_selectors
+from acucare.treatment.models import PlanStatus, TreatmentSession
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -62,6 +76,10 @@ def invitation_used_by(invitation: Invitation | None, user: User) -> bool:
     )
 
 
+# How many of the patient's latest diary days the chart shows.
+CHART_DIARY_DAYS = 7
+
+
 @dataclass(frozen=True)
 class PortalStatus:
     """The chart's portal section: whether the patient has an account, the latest
@@ -73,15 +91,27 @@ class PortalStatus:
     latest: Invitation | None
     latest_open: bool
     open_alerts: list[PortalAlert]
+    # The patient's latest diary days (practitioners only): pain, sleep, MME, after-effects.
+    diary: list[DiaryEntry]
 
 
 def chart_portal(actor: Actor, chart: PatientChart) -> PortalStatus:
     """The chart reached the patient through `access_patient` and audited the read."""
     account = PortalAccount.objects.select_related("user").filter(patient=chart.patient).first()
     latest = Invitation.objects.filter(patient=chart.patient).first()
+    clinical = actor.is_practitioner and chart.clinical
     alerts = (
         list(PortalAlert.objects.filter(patient=chart.patient, acknowledged_at=None))
-        if actor.is_practitioner and chart.clinical
+        if clinical
+        else []
+    )
+    diary_days = (
+        list(
+            DiaryEntry.objects.filter(patient=chart.patient)
+            .select_related("session")
+            .order_by("-day", "-id")[:CHART_DIARY_DAYS]
+        )
+        if clinical and account is not None
         else []
     )
     return PortalStatus(
@@ -90,6 +120,7 @@ def chart_portal(actor: Actor, chart: PatientChart) -> PortalStatus:
         latest=latest,
         latest_open=latest is not None and latest.is_open(),
         open_alerts=alerts,
+        diary=diary_days,
     )
 
 
@@ -168,18 +199,24 @@ class PortalHome:
     practitioner_name: str
     appointments: list[Appointment]
     due: list[DueQuestionnaire]
+    # The schedule's "before each session" questionnaires, due before the next visit.
+    before_session: list[BeforeSession]
 
 
-def portal_home(*, actor: Actor) -> PortalHome:
-    """The patient's own home page: who they see and their coming appointments."""
-    patient = portal_patient(actor)
-    upcoming = list(
+def _upcoming(patient: Patient) -> list[Appointment]:
+    return list(
         Appointment.objects.filter(
             patient=patient, end__gt=timezone.now(), status=AppointmentStatus.BOOKED
         )
         .select_related("practitioner")
         .order_by("start", "id")
     )
+
+
+def portal_home(*, actor: Actor) -> PortalHome:
+    """The patient's own home page: who they see and their coming appointments."""
+    patient = portal_patient(actor)
+    upcoming = _upcoming(patient)
     audit_record(
         actor=actor,
         action="read",
@@ -187,11 +224,15 @@ def portal_home(*, actor: Actor) -> PortalHome:
         object_id=patient.public_id,
         patient_id=patient.public_id,
     )
+    episodes = _episodes(patient)
+    progress = chart_progress(episodes) if episodes else {}
+    in_course = [progress[e.pk] for e in episodes if not progress[e.pk].discharged]
     return PortalHome(
         patient,
         patient.primary_practitioner.display_name,
         upcoming,
-        due_questionnaires(actor=actor),
+        [due for e in episodes for due in questionnaires_due_now(progress[e.pk])],
+        [b for p in in_course if (b := _before_session(p, upcoming)) is not None],
     )
 
 
@@ -221,3 +262,250 @@ def reminder_settings(*, actor: Actor) -> tuple[Patient, bool]:
 def portal_patients() -> QuerySet[Patient]:
     """Patients with an active portal account (those the reminders are for)."""
     return Patient.objects.filter(portal_account__user__is_active=True)
+
+
+# --- The diary ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiarySession:
+    """A signed session with the diary days it asks about and what was written."""
+
+    session: TreatmentSession
+    entries: list[DiaryEntry]
+    open_days: list[dt.date]  # days that can still be written (not in the future)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.session.date + dt.timedelta(days=diary.DIARY_DAYS - 1)
+
+
+def _diary_session(
+    session: TreatmentSession, entries: list[DiaryEntry], today: dt.date
+) -> DiarySession:
+    written = {e.day for e in entries}
+    days = [
+        session.date + dt.timedelta(days=n)
+        for n in range(diary.DIARY_DAYS)
+        if session.date + dt.timedelta(days=n) <= today
+    ]
+    return DiarySession(session, entries, [d for d in days if d not in written])
+
+
+def _entries_by_session(patient: Patient) -> dict[int, list[DiaryEntry]]:
+    found: dict[int, list[DiaryEntry]] = {}
+    for entry in DiaryEntry.objects.filter(patient=patient).order_by("day", "id"):
+        found.setdefault(entry.session_id, []).append(entry)
+    return found
+
+
+def diary_sessions(*, actor: Actor, limit: int = 6) -> list[DiarySession]:
+    """The patient's latest signed sessions with their diary (newest first), audited."""
+    patient = portal_patient(actor)
+    today = timezone.localdate()
+    entries = _entries_by_session(patient)
+    sessions = treatment_selectors.signed_sessions_of_patient(patient)[:limit]
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="portal_diary",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+    )
+    return [_diary_session(s, entries.get(s.pk, []), today) for s in sessions]
+
+
+def diary_session(*, actor: Actor, session_id: uuid.UUID | str) -> DiarySession:
+    """One of the patient's own signed sessions and its diary; any other is 404."""
+    patient = portal_patient(actor)
+    wanted = parse_public_id(session_id, "session")
+    session = next(
+        (
+            s
+            for s in treatment_selectors.signed_sessions_of_patient(patient)
+            if s.public_id == wanted
+        ),
+        None,
+    )
+    if session is None:
+        raise Http404("No such session.")
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="portal_diary",
+        object_id=session.public_id,
+        patient_id=patient.public_id,
+    )
+    entries = list(DiaryEntry.objects.filter(session=session).order_by("day", "id"))
+    return _diary_session(session, entries, timezone.localdate())
+
+
+def diary_resent(*, actor: Actor, key: str | None) -> None:
+    """Raise `DuplicateSubmission` when this form key already saved a diary day."""
+    try:
+        parsed = uuid.UUID(str(key)) if key else None
+    except ValueError:
+        return
+    if parsed is not None:
+        submissions.refuse_if_claimed(actor=actor, key=parsed, object_type="diary_entry")
+
+
+# --- The patient's own view of their care --------------------------------------------
+
+MODALITY_WORDS = {
+    "manual_acupuncture": "Acupuncture: very fine, sterile, single-use needles placed at "
+    "chosen points and left in for a short time.",
+    "electroacupuncture": "Acupuncture with a gentle electrical current: very fine, sterile, "
+    "single-use needles at chosen points, some joined to a small stimulator.",
+    "auricular_acupuncture": "Ear acupuncture: very fine, sterile, single-use needles at "
+    "chosen points of the ear.",
+}
+
+
+@dataclass(frozen=True)
+class AfterEffectView:
+    date: dt.date
+    what: str  # the patient's words
+    serious: bool
+    advice: str
+    sources: list[str]  # where the advice comes from, as a reader cites it
+
+
+def _sources(ids: tuple[str, ...]) -> list[str]:
+    known = registry().of(Citation)
+    return [
+        f"{c.authors} ({c.year}). {c.title}. {c.publisher}."
+        for c in (known.get(i) for i in ids)
+        if c is not None
+    ]
+
+
+@dataclass(frozen=True)
+class BeforeSession:
+    """Questionnaires the schedule asks for before the next session."""
+
+    names: list[str]
+    appointment: Appointment | None
+
+
+@dataclass(frozen=True)
+class CarePlanView:
+    episode: Episode
+    approved: bool
+    referral: bool
+    what: str
+    sessions: int | None
+    schedule: str
+    delivered: int
+    review_after: int | None  # the session after which the next review is
+    review_on: dt.datetime | None  # the booked appointment of that session, if any
+    layers: list[EducationPageView]
+    evidence: EducationPageView | None
+    progress: Progress
+    before_session: BeforeSession | None
+
+
+@dataclass(frozen=True)
+class PortalCare:
+    patient: Patient
+    plans: list[CarePlanView]
+    appointments: list[Appointment]
+    after_effects: list[AfterEffectView]
+
+
+def _layer_groups(components: list[dict[str, Any]]) -> list[str]:
+    layers = registry().of(CareLayer)
+    groups: list[str] = []
+    for component in components:
+        for ref in component.get("layers") or []:
+            record = layers.get(str(ref).split("@")[0])
+            if record is not None and record.group not in groups:
+                groups.append(record.group)
+    return groups
+
+
+def _plan_view(progress: Progress, upcoming: list[Appointment]) -> CarePlanView:
+    plan = progress.plan
+    document: dict[str, Any] = plan.document if plan is not None else {}
+    acupuncture = document.get("acupuncture") or {}
+    review_after = progress.next_review
+    ahead = review_after - progress.sessions_delivered if review_after is not None else None
+    review_on = (
+        upcoming[ahead - 1].start if ahead is not None and 0 < ahead <= len(upcoming) else None
+    )
+    condition = (document.get("condition") or {}).get("group")
+    return CarePlanView(
+        episode=progress.episode,
+        approved=plan is not None and plan.status == PlanStatus.APPROVED,
+        referral=document.get("status") == "referral_required",
+        what=MODALITY_WORDS.get(str(acupuncture.get("modality")), ""),
+        sessions=acupuncture.get("sessions")
+        if isinstance(acupuncture.get("sessions"), int)
+        else None,
+        schedule=str(acupuncture.get("schedule") or ""),
+        delivered=progress.sessions_delivered,
+        review_after=review_after,
+        review_on=review_on,
+        layers=pages_for_care_layer_groups(_layer_groups(document.get("components") or [])),
+        evidence=page_for_condition(str(condition)) if condition else None,
+        progress=progress,
+        before_session=_before_session(progress, upcoming),
+    )
+
+
+def _before_session(progress: Progress, upcoming: list[Appointment]) -> BeforeSession | None:
+    found = next((d for d in progress.due if d.kind == "session" and d.instruments), None)
+    if found is None:
+        return None
+    return BeforeSession(
+        engine.instrument_names(found.instruments), upcoming[0] if upcoming else None
+    )
+
+
+def _after_effects(sessions: list[TreatmentSession]) -> list[AfterEffectView]:
+    found: list[AfterEffectView] = []
+    for session in sessions:
+        for event in session.adverse_events.all():
+            if event.seriousness == "expected_transient" and event.reporter != "patient":
+                continue
+            kind = next(
+                (k for k in diary.AFTER_EFFECTS if k.type_code == event.type_code),
+                diary.AFTER_EFFECT_KINDS["dizziness"]
+                if event.type_code == "fainting"
+                else diary.AFTER_EFFECT_KINDS["other"],
+            )
+            serious = event.seriousness == "serious"
+            found.append(
+                AfterEffectView(
+                    session.date,
+                    kind.label,
+                    serious,
+                    diary.SERIOUS_ADVICE if serious else kind.advice,
+                    [] if serious else _sources(kind.citations),
+                )
+            )
+    return found
+
+
+def portal_care(*, actor: Actor) -> PortalCare:
+    """The patient's own view: each episode's plan in plain words, the review, the care
+    layers, the progress chart, appointments and after-effects (audited)."""
+    patient = portal_patient(actor)
+    upcoming = _upcoming(patient)
+    episodes = [e for e in _episodes(patient) if e.status != EpisodeStatus.DISCHARGED] or _episodes(
+        patient
+    )[:1]
+    progress = chart_progress(episodes) if episodes else {}
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="portal_care",
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+    )
+    return PortalCare(
+        patient,
+        [_plan_view(progress[e.pk], upcoming) for e in episodes],
+        upcoming,
+        _after_effects(treatment_selectors.signed_sessions_of_patient(patient)),
+    )

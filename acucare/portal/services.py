@@ -1,13 +1,14 @@
-"""Writes of the portal: inviting a patient, and accepting an invitation (setting the
-password). Each service is atomic, keyword-only, refuses bad input whole (naming the
-field) and appends one audit event."""
+"""Writes of the portal: inviting a patient, accepting an invitation (setting the
+password), questionnaires and the diary. Each service is atomic, keyword-only, refuses
+bad input whole (naming the field) and appends one audit event."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
@@ -15,9 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from acucare.accounts import submissions
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.domain import diary
 from acucare.domain.errors import InputError
 from acucare.domain.text import plain_text
 from acucare.jobs.framework import enqueue_job
@@ -30,14 +33,23 @@ from acucare.patients.access import access_patient
 from acucare.patients.models import Episode, Patient
 from acucare.portal import tokens
 from acucare.portal.emails import send_invitation
-from acucare.portal.models import AlertKind, Invitation, PortalAccount, PortalAlert
+from acucare.portal.models import (
+    AlertKind,
+    DiaryEntry,
+    Invitation,
+    PortalAccount,
+    PortalAlert,
+)
 from acucare.portal.selectors import (
     alert_for_acknowledgement,
+    diary_session,
     invitation_for_token,
     invitation_problem,
     questionnaire_due,
     questionnaire_resent,
 )
+from acucare.treatment import services as treatment_services
+from acucare.treatment.charting import AdverseEventRecord
 
 # How long an invitation link stays usable.
 INVITATION_DAYS = 7
@@ -275,5 +287,141 @@ def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID | str, note: str) -> 
         object_id=alert.public_id,
         patient_id=found.patient.public_id,
         detail={"kind": alert.kind},
+    )
+    return alert
+
+
+# --- The diary ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiaryResult:
+    entry: DiaryEntry
+    alert: PortalAlert | None
+
+
+def _event_record(event: diary.ClassifiedEvent) -> AdverseEventRecord:
+    """The classified after-effect as the treatment app's adverse-event record (its
+    schema checks each axis again)."""
+    return AdverseEventRecord.model_validate(
+        {
+            "seriousness": event.seriousness,
+            "mechanism": event.mechanism,
+            "type_code": event.type_code,
+            "description": event.description,
+            "needed_treatment": event.needed_treatment,
+            "duration_days": event.duration_days,
+            "avoidable": event.avoidable,
+            "modality": event.modality,
+            "reporter": event.reporter,
+        }
+    )
+
+
+@transaction.atomic
+def diary_record(
+    *,
+    actor: Actor,
+    session_id: uuid.UUID | str,
+    day: dt.date,
+    pain: object,
+    sleep_hours: object,
+    sleep_quality: object,
+    medicines: Sequence[diary.MedicineTaken] = (),
+    effects: Sequence[diary.AfterEffect] = (),
+    submission: uuid.UUID | None = None,
+) -> DiaryResult:
+    """One day of the patient's diary after a signed session: checked whole by the
+    domain (a bad value names its field and nothing is saved), the day's MME computed,
+    after-effects recorded on the session as adverse events (reporter: patient), and a
+    serious one raises an alert a practitioner must acknowledge, in the same
+    transaction. Once only per form key, and one entry per session and day."""
+    found = diary_session(actor=actor, session_id=session_id)
+    session = found.session
+    checked = diary.diary_day(
+        registry(),
+        day=day,
+        session_day=session.date,
+        session_modality=session.modality,
+        today=timezone.localdate(),
+        pain=pain,
+        sleep_hours=sleep_hours,
+        sleep_quality=sleep_quality,
+        medicines=medicines,
+        effects=effects,
+    )
+    claimed = submissions.claim(actor=actor, key=submission, object_type="diary_entry")
+    if DiaryEntry.objects.filter(session=session, day=checked.day).exists():
+        raise InputError("day", "Your diary for this day is already written.")
+    patient = session.plan.episode.patient
+    amendment = None
+    if checked.events:
+        amendment = treatment_services.session_patient_report(
+            actor=actor,
+            patient=patient,
+            session_id=session.public_id,
+            text=f"Diary for {checked.day:%-d %B %Y}.",
+            adverse_events=[_event_record(e) for e in checked.events],
+        )
+    entry = DiaryEntry.objects.create(
+        patient=patient,
+        session=session,
+        day=checked.day,
+        pain=checked.pain,
+        sleep_hours=Decimal(str(checked.sleep_hours)),
+        sleep_quality=checked.sleep_quality,
+        medicines=[
+            {"medicine": m.medicine, "dose": m.dose, "unit": m.unit, "times": m.times}
+            for m in checked.medicines
+        ],
+        mme_per_day=Decimal(str(checked.mme)) if checked.mme is not None else None,
+        after_effects=[
+            {"kind": e.kind, "seriousness": e.seriousness, "type_code": e.type_code}
+            for e in checked.events
+        ],
+        amendment=amendment,
+        created_by=actor.user,
+    )
+    alert = _serious_alert(actor, entry, checked.events)
+    submissions.created(
+        claimed,
+        actor=actor,
+        object_type="diary_entry",
+        object_id=entry.public_id,
+        patient_id=patient.public_id,
+        detail={
+            "session": str(session.public_id),
+            "day": checked.day.isoformat(),
+            "after_effects": [e.type_code for e in checked.events],
+        },
+    )
+    return DiaryResult(entry, alert)
+
+
+def _serious_alert(
+    actor: Actor, entry: DiaryEntry, events: Sequence[diary.ClassifiedEvent]
+) -> PortalAlert | None:
+    serious = [e for e in events if e.serious]
+    if not serious:
+        return None
+    episode = entry.session.plan.episode
+    alert = PortalAlert.objects.create(
+        patient=entry.patient,
+        episode=episode,
+        kind=AlertKind.SERIOUS_ADVERSE_EVENT,
+        detail={
+            "session": entry.session.number,
+            "day": entry.day.isoformat(),
+            "after_effects": [diary.AFTER_EFFECT_KINDS[e.kind].label for e in serious],
+        },
+        source_id=entry.public_id,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="portal_alert",
+        object_id=alert.public_id,
+        patient_id=entry.patient.public_id,
+        detail={"kind": alert.kind, "diary_entry": str(entry.public_id)},
     )
     return alert

@@ -12,6 +12,9 @@ urlpatterns = [
         views.questionnaire,
         name="questionnaire",
     ),
+    path("care/", views.care, name="care"),
+    path("diary/", views.diary, name="diary"),
+    path("diary/<uuid:session_id>/", views.diary_day, name="diary_day"),
     path("staff/patients/<uuid:patient_id>/invite/", views.invite, name="invite"),
     path(
         "staff/alerts/<uuid:alert_id>/acknowledge/",

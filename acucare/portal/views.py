@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acucare.accounts import services as accounts
 from acucare.accounts.models import Role, User
@@ -23,11 +23,13 @@ from acucare.core.actor import actor_from_request, client_ip
 from acucare.core.forms import apply_input_error
 from acucare.core.ids import parse_public_id
 from acucare.core.once import resend_shows
+from acucare.domain.diary import SERIOUS_ADVICE
 from acucare.domain.errors import InputError
 from acucare.portal import selectors, services
 from acucare.portal.crisis import crisis_resources
 from acucare.portal.emails import invitation_link
 from acucare.portal.forms import (
+    DiaryForm,
     QuestionnaireForm,
     ReminderSettingsForm,
     SetPasswordForm,
@@ -218,3 +220,67 @@ def reminders(request: HttpRequest) -> HttpResponse:
         )
         return redirect("portal:reminders")
     return render(request, "portal/reminders.html", {"form": form, "email": patient.email})
+
+
+@never_cache
+@login_required
+@require_GET
+def diary(request: HttpRequest) -> HttpResponse:
+    """The diary: the latest sessions, the days written and the days still open."""
+    sessions = selectors.diary_sessions(actor=actor_from_request(request))
+    return render(request, "portal/diary.html", {"sessions": sessions})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@resend_shows("your diary was saved", "portal:diary")
+def diary_day(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """One day of the diary after a session. A serious after-effect tells the patient at
+    once that their practitioner has been told, with what to do now."""
+    actor = actor_from_request(request)
+    if request.method == "POST":
+        # A resend: the first send wrote the day; say it was saved.
+        selectors.diary_resent(actor=actor, key=request.POST.get("submission"))
+    found = selectors.diary_session(actor=actor, session_id=session_id)
+    form = DiaryForm(
+        request.POST or None, days=found.open_days, initial={"submission": uuid.uuid4()}
+    )
+    if request.method == "POST" and form.is_valid():
+        medicines, effects = form.medicines(), form.effects()
+        if not form.errors:
+            try:
+                result = services.diary_record(
+                    actor=actor,
+                    session_id=session_id,
+                    day=form.cleaned_data["day"],
+                    pain=form.cleaned_data["pain"],
+                    sleep_hours=form.cleaned_data["sleep_hours"],
+                    sleep_quality=form.cleaned_data["sleep_quality"],
+                    medicines=medicines,
+                    effects=effects,
+                    submission=form.cleaned_data.get("submission"),
+                )
+            except InputError as error:
+                form.show(error)
+            else:
+                if result.alert is not None:
+                    return render(request, "portal/diary_serious.html", {"advice": SERIOUS_ADVICE})
+                messages.success(request, "Thank you: your diary for the day is saved.")
+                return redirect("portal:care")
+    return render(
+        request,
+        "portal/diary_day.html",
+        {"found": found, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def care(request: HttpRequest) -> HttpResponse:
+    """The patient's own view: plan, review, care layers, progress chart, appointments
+    and after-effects with what to do."""
+    page = selectors.portal_care(actor=actor_from_request(request))
+    return render(request, "portal/care.html", {"care": page})

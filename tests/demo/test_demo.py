@@ -16,6 +16,7 @@ from acucare.assessments.selectors import unacknowledged_findings
 from acucare.audit.models import AuditEvent
 from acucare.demo.clinic import PATIENTS, STAGES, DemoPatient, load_patients, summary
 from acucare.patients.models import Episode, Patient, PatientShare
+from acucare.portal.models import DiaryEntry
 from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
 from tests.clinic_fixtures import fast_password_hashing
 
@@ -188,7 +189,8 @@ def test_courses_are_charted_against_the_plan_and_signed():
         else:
             assert episode.status == "active"
             assert 3 <= len(sessions) <= 6
-    bruise = AdverseEvent.objects.get()
+    # The one the practitioner charted (the demo portal patients report their own later).
+    bruise = AdverseEvent.objects.get(reporter="practitioner")
     assert (bruise.type_code, bruise.seriousness) == ("haematoma", "minor")
     assert bruise.session.plan.episode.status == "active"
 
@@ -355,6 +357,16 @@ def test_demo_patients_sign_in_to_their_portal_with_the_printed_passwords():
     response = client.post("/portal/", {"username": email, "password": password})
     assert response.status_code == 302
     assert "Hello, Olu" in client.get("/portal/").content.decode()
+    # The demo portal patients have written their diary, with an after-effect.
+    for name in ("Olu", "Priya"):
+        assert DiaryEntry.objects.filter(patient__given_name=name).exists(), name
+        assert AdverseEvent.objects.filter(
+            session__plan__episode__patient__given_name=name, reporter="patient"
+        ).exists(), name
+    care = client.get("/portal/care/").content.decode()
+    assert "Bruising where a needle went in" in care
+    assert "<svg" in care
+    assert "Write your diary" in client.get("/portal/diary/").content.decode()
     events = AuditEvent.objects.count()
     again = StringIO()
     call_command("load_demo", stdout=again)

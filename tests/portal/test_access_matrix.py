@@ -21,9 +21,10 @@ from acucare.kb.records.instruments import Instrument
 from acucare.outcomes.models import Measurement
 from acucare.patients.models import Episode, Patient
 from acucare.portal.middleware import PATIENT_PAGES
-from acucare.portal.models import Invitation, PortalAlert
+from acucare.portal.models import DiaryEntry, Invitation, PortalAlert
+from acucare.treatment.models import AdverseEvent, TreatmentSession
 from tests.factories import make_admin, make_episode, make_practitioner, make_reception, signed_in
-from tests.portal.factories import make_portal_patient
+from tests.portal.factories import make_portal_patient, make_signed_session
 from tests.test_access_matrix_complete import (
     API_PREFIX,
     PUBLIC_ROUTES,
@@ -50,6 +51,17 @@ ACKNOWLEDGING = {
 }
 
 
+def _diary_day(world: World, actor: str) -> dict[str, str]:
+    return {
+        "submission": str(uuid.uuid4()),
+        "day": world.session.date.isoformat(),
+        "pain": "3",
+        "sleep_hours": "7",
+        "sleep_quality": "7",
+        "effect_bruising": "on",
+    }
+
+
 def _baseline(world: World, actor: str) -> dict[str, str]:
     data = {"submission": str(uuid.uuid4())}
     for instrument in ("nrs", "phq9", "gad7"):
@@ -64,12 +76,14 @@ class World:
     patient: Patient
     episode: Episode
     alert: PortalAlert
+    session: TreatmentSession
 
     def ids(self) -> dict[str, str]:
         return {
             "patient": str(self.patient.public_id),
             "episode": str(self.episode.public_id),
             "alert": str(self.alert.public_id),
+            "session": str(self.session.public_id),
         }
 
 
@@ -90,7 +104,8 @@ def world() -> World:
     alert = PortalAlert.objects.create(
         patient=patient, episode=episode, kind="self_harm", detail={"answer": 1}
     )
-    return World(users, patient, episode, alert)
+    session = make_signed_session(patient)
+    return World(users, patient, episode, alert, session)
 
 
 def row(kind: str, method: str, path: str, body: Any, **expected: Any):
@@ -135,6 +150,11 @@ PORTAL_MATRIX = [
         other_patient=404,
         **OWN,
     ),
+    # The patient's own care, progress and diary; another patient's session is not found.
+    row(PAGE, "get", "/portal/care/", None, other_patient=OK, **OWN),
+    row(PAGE, "get", "/portal/diary/", None, other_patient=OK, **OWN),
+    row(PAGE, "get", "/portal/diary/{session}/", None, other_patient=404, **OWN),
+    row(PAGE, "post", "/portal/diary/{session}/", _diary_day, other_patient=404, **OWN),
     row(
         PAGE,
         "post",
@@ -152,6 +172,7 @@ def test_portal_access(world, actor, kind, method, path, body, expected_by):
     client = Client() if actor == "anonymous" else signed_in(world.users[actor])
     invitations = Invitation.objects.count()
     measurements = Measurement.objects.count()
+    diary = (DiaryEntry.objects.count(), AdverseEvent.objects.count())
     acknowledged = PortalAlert.objects.exclude(acknowledged_at=None).count()
     payload = body(world, actor) if callable(body) else body
     response = getattr(client, method)(path.format(**world.ids()), payload or {})
@@ -167,6 +188,7 @@ def test_portal_access(world, actor, kind, method, path, body, expected_by):
         assert status == expected
         assert Invitation.objects.count() == invitations
         assert Measurement.objects.count() == measurements
+        assert (DiaryEntry.objects.count(), AdverseEvent.objects.count()) == diary
         assert PortalAlert.objects.exclude(acknowledged_at=None).count() == acknowledged
 
 

@@ -1,0 +1,206 @@
+"""The diary after a session: a day's pain, sleep and medicines stored with its MME;
+after-effects recorded on the session as adverse events (reporter: patient); a serious
+one alerts the practitioner at once (chart and day page); bad values name their field
+and save nothing; a resent form saves once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from acucare.audit.models import AuditEvent
+from acucare.portal.models import DiaryEntry, PortalAlert
+from acucare.treatment.models import AdverseEvent, SessionAmendment
+from tests.clinic_fixtures import fast_password_hashing
+from tests.factories import make_practitioner, signed_in
+from tests.portal.factories import make_portal_patient, make_signed_session
+
+__all__ = ["fast_password_hashing"]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    owner = make_practitioner()
+    patient, user = make_portal_patient(owner)
+    session = make_signed_session(patient, date=timezone.localdate() - dt.timedelta(days=1))
+    return owner, patient, user, session
+
+
+def form(session, **changes: str) -> dict[str, str]:
+    data = {
+        "submission": str(uuid.uuid4()),
+        "day": timezone.localdate().isoformat(),
+        "pain": "4",
+        "sleep_hours": "6.5",
+        "sleep_quality": "6",
+    }
+    data.update(changes)
+    return data
+
+
+def url(session) -> str:
+    return f"/portal/diary/{session.public_id}/"
+
+
+def counts():
+    return (
+        DiaryEntry.objects.count(),
+        AdverseEvent.objects.count(),
+        SessionAmendment.objects.count(),
+        PortalAlert.objects.count(),
+    )
+
+
+def test_a_day_with_medicines_and_a_bruise_is_stored_on_the_session(world):
+    owner, patient, user, session = world
+    client = signed_in(user)
+    page = client.get(url(session))
+    assert page.status_code == 200
+    assert "Oxycodone (mg)" in page.content.decode()
+    response = client.post(
+        url(session),
+        form(
+            session,
+            med_0_medicine="oxycodone",
+            med_0_dose="10",
+            med_0_times="2",
+            effect_bruising="on",
+            effect_bruising_severity="mild",
+            effect_bruising_care="none",
+            effect_bruising_days="3",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = DiaryEntry.objects.get()
+    assert (entry.patient, entry.session, entry.pain) == (patient, session, 4)
+    assert entry.sleep_hours == Decimal("6.5")
+    assert entry.mme_per_day == Decimal("30.0")
+    event = AdverseEvent.objects.get(session=session)
+    assert (event.type_code, event.seriousness, event.reporter) == ("haematoma", "minor", "patient")
+    assert event.amendment == entry.amendment
+    assert event.duration_days == 3
+    assert not PortalAlert.objects.exists()
+    audited = AuditEvent.objects.filter(object_type="diary_entry", action="create").get()
+    assert audited.patient_id == patient.public_id
+    # The patient sees it, with what to do and where the advice comes from.
+    care = client.get("/portal/care/").content.decode()
+    assert "Bruising where a needle went in" in care
+    assert "fades in a few days" in care
+    assert "Where this advice comes from" in care
+    # The practitioner sees the day on the chart, with its MME.
+    chart = signed_in(owner).get(f"/patients/{patient.public_id}/").content.decode()
+    assert "The patient&#x27;s diary" in chart or "The patient's diary" in chart
+    assert "<td>30</td>" in chart
+
+
+def test_a_serious_after_effect_alerts_the_practitioner_at_once(world):
+    owner, patient, user, session = world
+    response = signed_in(user).post(
+        url(session),
+        form(
+            session,
+            effect_dizziness="on",
+            effect_dizziness_fainted="on",
+            effect_dizziness_care="hospital",
+        ),
+    )
+    assert response.status_code == 200
+    assert "Your practitioner has been told" in response.content.decode()
+    alert = PortalAlert.objects.get()
+    assert (alert.kind, alert.patient, alert.acknowledged_at) == (
+        "serious_adverse_event",
+        patient,
+        None,
+    )
+    event = AdverseEvent.objects.get(session=session)
+    assert (event.seriousness, event.type_code, event.needed_treatment) == (
+        "serious",
+        "fainting",
+        True,
+    )
+    staff = signed_in(owner)
+    chart = staff.get(f"/patients/{patient.public_id}/").content.decode()
+    assert "Serious after-effect reported" in chart
+    assert "Feeling dizzy or faint" in chart
+    assert "Serious after-effect reported" in staff.get("/today/").content.decode()
+    session_page = staff.get(f"/treatment/sessions/{session.public_id}/").content.decode()
+    assert "Reported by the patient in the portal diary" in session_page
+    # The practitioner acknowledges it; it leaves the chart.
+    staff.post(
+        f"/portal/staff/alerts/{alert.public_id}/acknowledge/", {"note": "Called the patient."}
+    )
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == owner
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"pain": "11"}, "pain"),
+        ({"pain": "-1"}, "pain"),
+        ({"sleep_hours": "25"}, "sleep_hours"),
+        ({"sleep_hours": "lots"}, "sleep_hours"),
+        ({"sleep_quality": "12"}, "sleep_quality"),
+        ({"day": "2020-01-01"}, "day"),
+        ({"med_0_medicine": "oxycodone", "med_0_dose": "10", "med_0_times": "30"}, "med_0_times"),
+        ({"med_0_medicine": "oxycodone", "med_0_times": "2"}, "med_0_dose"),
+        ({"med_1_dose": "10"}, "med_1_medicine"),
+        ({"med_0_medicine": "aspirin", "med_0_dose": "10"}, "med_0_medicine"),
+        (
+            {"effect_bruising": "on", "effect_other": "on", "effect_other_care": "hospital"},
+            "effect_other_text",
+        ),
+        ({"effect_soreness": "on", "effect_soreness_days": "999"}, "effect_soreness_days"),
+    ],
+)
+def test_bad_values_name_their_field_and_save_nothing(world, changes, field):
+    _owner, _patient, user, session = world
+    before = counts()
+    response = signed_in(user).post(url(session), form(session, **changes))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html, re.findall(r'class="error"[^<]*<', html)
+    assert counts() == before
+
+
+def test_a_resent_form_saves_once(world):
+    _owner, _patient, user, session = world
+    client = signed_in(user)
+    data = form(session, effect_tiredness="on")
+    assert client.post(url(session), data).status_code == 302
+    again = client.post(url(session), data, follow=True)
+    assert "already sent" in again.content.decode()
+    assert counts() == (1, 1, 1, 0)
+
+
+def test_one_entry_a_day(world):
+    _owner, _patient, user, session = world
+    client = signed_in(user)
+    assert client.post(url(session), form(session)).status_code == 302
+    again = client.post(url(session), form(session))
+    # The day written is no longer offered.
+    assert again.status_code == 422
+    assert DiaryEntry.objects.count() == 1
+
+
+def test_another_patients_session_is_not_found(world):
+    _owner, _patient, _user, session = world
+    _other, other_user = make_portal_patient(make_practitioner())
+    client = signed_in(other_user)
+    assert client.get(url(session)).status_code == 404
+    assert client.post(url(session), form(session)).status_code == 404
+    assert client.get(f"/portal/diary/{uuid.uuid4()}/").status_code == 404
+    assert DiaryEntry.objects.count() == 0
+
+
+def test_the_diary_lists_the_sessions_and_open_days(world):
+    _owner, _patient, user, session = world
+    html = signed_in(user).get("/portal/diary/").content.decode()
+    assert url(session) in html
+    assert AuditEvent.objects.filter(object_type="portal_diary", action="read").exists()
