@@ -126,13 +126,15 @@ def _credentials(users: dict[str, User]) -> None:
         actor=system_actor(users["dr.okafor"]),
         credentials=_okafor(today + dt.timedelta(days=40), today),
     )
-    # The clinic admin has checked Dr Chen's documents.
-    chen = PractitionerProfile.objects.get(user=users["dr.chen"])
-    credentials_verify(
-        actor=system_actor(users["admin"]),
-        practitioner_id=users["dr.chen"].public_id,
-        seen=chen.updated_at.isoformat(),
-    )
+    # The clinic admin has checked both practitioners' documents (a first expiry date
+    # waits for the admin's check, like a renewal).
+    for username in ("dr.chen", "dr.okafor"):
+        profile = PractitionerProfile.objects.get(user=users[username])
+        credentials_verify(
+            actor=system_actor(users["admin"]),
+            practitioner_id=users[username].public_id,
+            seen=profile.updated_at.isoformat(),
+        )
 
 
 def _expired_licence(users: dict[str, User]) -> None:

@@ -31,7 +31,8 @@ def test_saving_credentials():
     assert profile.licence_number == "AC-001234"
     assert profile.certifications == ["ccaom_cnt", "nccaom_dipl_ac"]
     assert profile.years_in_practice == 12
-    assert not profile.licence_expired()
+    assert profile.licence_expiry is None  # a first expiry date waits for the admin's check
+    assert profile.pending_changes == {"licence_expiry": expiry.isoformat()}
     assert "Dipl. Ac. (NCCAOM)" in profile.certification_labels()
 
 

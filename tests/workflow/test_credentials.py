@@ -41,9 +41,19 @@ def charted():
     return _charted(make_practitioner())
 
 
+def verified(doc):
+    """The clinic admin checks the documents: what waits takes effect."""
+    profile = PractitionerProfile.objects.get(user=doc)
+    accounts.credentials_verify(
+        actor=actor(make_admin()),
+        practitioner_id=doc.public_id,
+        seen=profile.updated_at.isoformat(),
+    )
+
+
 @pytest.fixture
 def charted_new():
-    """A practitioner whose credentials are not recorded yet (their first entry applies)."""
+    """A practitioner whose credentials are not recorded yet."""
     return _charted(make_practitioner(credentials_in_force=False))
 
 
@@ -106,7 +116,8 @@ def save_credentials(doc, **fields):
 
 def test_a_practitioner_cannot_extend_their_own_expiry(charted_new):
     doc, session = charted_new
-    save_credentials(doc, licence_expiry=EXPIRED.isoformat())  # a first entry applies
+    save_credentials(doc, licence_expiry=EXPIRED.isoformat())
+    verified(doc)
     assert PractitionerProfile.objects.get(user=doc).licence_expiry == EXPIRED
     response = save_credentials(doc, licence_expiry=RENEWED.isoformat())
     assert response.status_code == 302
@@ -129,6 +140,7 @@ def test_a_practitioner_cannot_extend_their_own_expiry(charted_new):
 def test_an_earlier_expiry_takes_effect_at_once():
     doc = make_practitioner(credentials_in_force=False)
     save_credentials(doc, licence_expiry=RENEWED.isoformat(), scope_restrictions="No eye points.")
+    verified(doc)
     sooner = TODAY + dt.timedelta(days=10)
     save_credentials(doc, licence_expiry=sooner.isoformat(), scope_restrictions="")
     profile = PractitionerProfile.objects.get(user=doc)
@@ -142,6 +154,7 @@ def test_the_admin_sees_and_verifies_the_renewal(charted_new):
     doc, session = charted_new
     cover = {"indemnity_insurer": "Mutual", "indemnity_expiry": RENEWED.isoformat()}
     save_credentials(doc, licence_expiry=EXPIRED.isoformat(), **cover)
+    verified(doc)
     save_credentials(doc, licence_expiry=RENEWED.isoformat(), **cover)
     admin = make_admin()
     client = signed_in(admin)
@@ -150,7 +163,6 @@ def test_the_admin_sees_and_verifies_the_renewal(charted_new):
     assert f"Expired {EXPIRED:%-d %b %Y}" in page
     assert "Mutual" in page
     assert "Changes awaiting your verification" in page
-    assert "Not verified yet." in page
     profile = PractitionerProfile.objects.get(user=doc)
     seen = profile.updated_at.isoformat()
     stale = client.post(
@@ -269,5 +281,31 @@ def test_a_lapsed_indemnity_renewal_waits_for_the_admin(charted):
         practitioner_id=doc.public_id,
         seen=profile.updated_at.isoformat(),
     )
+    signed = services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
+    assert signed.status == SessionStatus.SIGNED
+
+
+def test_a_first_expiry_date_waits_for_the_admin(charted_new):
+    """Signing is refused while no expiry is recorded; a date typed in by the practitioner
+    would lift that unchecked, so a first expiry date waits like a renewal. Other first
+    entries (the licence number, a limit on practice) take effect at once."""
+    doc, session = charted_new
+    save_credentials(
+        doc,
+        licence_expiry=RENEWED.isoformat(),
+        indemnity_insurer="Mutual",
+        indemnity_expiry=RENEWED.isoformat(),
+    )
+    profile = PractitionerProfile.objects.get(user=doc)
+    assert (profile.licence_expiry, profile.indemnity_expiry) == (None, None)
+    assert (profile.licence_number, profile.indemnity_insurer) == ("AC-1", "Mutual")
+    assert profile.pending_changes == {
+        "licence_expiry": RENEWED.isoformat(),
+        "indemnity_expiry": RENEWED.isoformat(),
+    }
+    with pytest.raises(InputError) as refused:
+        services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
+    assert refused.value.field == "licence"
+    verified(doc)
     signed = services.session_sign(actor=actor(doc), session_id=session.public_id, version=1)
     assert signed.status == SessionStatus.SIGNED

@@ -2,9 +2,11 @@
 
 The licence, the indemnity cover and the scope of practice are checked by the clinic admin
 (`credentials_verify`). A practitioner's own change to them takes effect at once only where it
-cannot widen what they may do: a first entry of an empty field, or an earlier expiry date.
-Every other change (a later expiry above all) waits in `pending_changes` until the admin
-verifies it, so an expired licence cannot be extended by its holder alone.
+cannot widen what they may do: a first entry of a field that is not an expiry date, or an
+earlier expiry date. Every other change waits in `pending_changes` until the admin verifies
+it: a later expiry above all, so an expired licence cannot be extended by its holder alone,
+and a first expiry date too, because signing is refused while none is recorded
+(`selectors.signing_refusal`) and a date typed in by its holder would lift that unchecked.
 """
 
 from __future__ import annotations
@@ -137,12 +139,11 @@ def _stored(value: str | dt.date | None) -> str:
 
 
 def _takes_effect_now(field: str, current: object, proposed: str | dt.date | None) -> bool:
-    """A first entry, or an earlier expiry: neither widens what the practitioner may do."""
-    if current in (None, ""):
-        return True
-    if field in _DATES and isinstance(current, dt.date) and isinstance(proposed, dt.date):
-        return proposed < current
-    return False
+    """A first entry of a field other than an expiry, or an earlier expiry: neither widens
+    what the practitioner may do. A first expiry date would (a missing one refuses signing)."""
+    if field in _DATES:
+        return isinstance(current, dt.date) and isinstance(proposed, dt.date) and proposed < current
+    return current in (None, "")
 
 
 def _apply_guarded(
