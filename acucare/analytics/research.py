@@ -17,21 +17,20 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, QuerySet
 
 from acucare.analytics.selectors import (
+    ADVERSE,
     STAGES,
     Scope,
     condition_label,
     condition_of,
     courses_of,
     protocol_label,
-    signed_count,
 )
 from acucare.outcomes.models import CourseOutcome
 from acucare.patients.models import Episode
-from acucare.treatment.models import AdverseEvent, Seriousness, SessionStatus
+from acucare.treatment.models import AdverseEvent, Seriousness, SessionStatus, TreatmentSession
 
 MAX_SHIFT_DAYS = 182
 AGE_BAND_YEARS = 5
@@ -98,41 +97,40 @@ def age_band(born: dt.date, on: dt.date) -> str:
     return f"{low}-{low + AGE_BAND_YEARS - 1}"
 
 
-def _events(**condition: object) -> Subquery:
-    counted = (
-        AdverseEvent.objects.filter(
-            session__plan__episode=OuterRef("pk"), session__status=SessionStatus.SIGNED, **condition
-        )
-        .order_by()
-        .values("session__plan__episode")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return Subquery(counted, output_field=IntegerField())
-
-
 def export_courses(scope: Scope) -> QuerySet[Episode]:
     return (
         courses_of(scope)
         .select_related("patient", "discharge")
         .prefetch_related(Prefetch("outcome_rows", queryset=CourseOutcome.objects.order_by()))
-        .annotate(
-            signed=Coalesce(signed_count(), 0),
-            events=Coalesce(
-                _events(
-                    seriousness__in=(
-                        Seriousness.MINOR,
-                        Seriousness.SIGNIFICANT_MINOR,
-                        Seriousness.SERIOUS,
-                    )
-                ),
-                0,
-            ),
-            significant=Coalesce(_events(seriousness=Seriousness.SIGNIFICANT_MINOR), 0),
-            serious=Coalesce(_events(seriousness=Seriousness.SERIOUS), 0),
-        )
         .order_by("pk")
     )
+
+
+def _course_counts(scope: Scope) -> tuple[dict[int, int], dict[int, dict[str, int]]]:
+    """Signed sessions and adverse events of every course, each one GROUP BY (a
+    subquery per course made PostgreSQL's cursor crawl)."""
+    signed = {
+        int(episode): int(n)
+        for episode, n in TreatmentSession.objects.filter(
+            scope.under("plan__episode__"), status=SessionStatus.SIGNED
+        )
+        .order_by()
+        .values("plan__episode")
+        .annotate(n=Count("pk"))
+        .values_list("plan__episode", "n")
+    }
+    events: dict[int, dict[str, int]] = {}
+    for episode, seriousness, n in (
+        AdverseEvent.objects.filter(
+            scope.under("session__plan__episode__"), session__status=SessionStatus.SIGNED
+        )
+        .order_by()
+        .values("session__plan__episode", "seriousness")
+        .annotate(n=Count("pk"))
+        .values_list("session__plan__episode", "seriousness", "n")
+    ):
+        events.setdefault(int(episode), {})[str(seriousness)] = int(n)
+    return signed, events
 
 
 def _number(value: float | None) -> str | float:
@@ -141,7 +139,9 @@ def _number(value: float | None) -> str | float:
 
 def research_rows(scope: Scope, keys: Keys) -> Iterator[tuple[object, ...]]:
     """One row per course, de-identified as the module says."""
+    signed, events = _course_counts(scope)
     for episode in export_courses(scope).iterator(chunk_size=500):
+        counted = events.get(episode.pk, {})
         patient = str(episode.patient.public_id)
         shift = keys.shift(patient)
         started = episode.started_on
@@ -158,10 +158,10 @@ def research_rows(scope: Scope, keys: Keys) -> Iterator[tuple[object, ...]]:
             (episode.ended_on + shift).isoformat() if episode.ended_on else "",
             episode.status,
             discharge.reason if discharge is not None else "",
-            int(getattr(episode, "signed", 0)),
-            int(getattr(episode, "events", 0)),
-            int(getattr(episode, "significant", 0)),
-            int(getattr(episode, "serious", 0)),
+            signed.get(episode.pk, 0),
+            sum(counted.get(s, 0) for s in ADVERSE),
+            counted.get(Seriousness.SIGNIFICANT_MINOR, 0),
+            counted.get(Seriousness.SERIOUS, 0),
         ]
         for stage in STAGES:
             row = stages.get(stage)

@@ -21,6 +21,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     OuterRef,
@@ -137,22 +138,26 @@ def protocol_label(protocol_id: str) -> str:
 # --- courses -------------------------------------------------------------------------------
 
 
-def courses_of(scope: Scope) -> QuerySet[Episode]:
-    """Episodes with an approved plan (a course of acupuncture), each with its primary
-    code and the protocol of its newest approved plan."""
-    approved = TreatmentPlan.objects.filter(
+def _approved_plans() -> QuerySet[TreatmentPlan]:
+    return TreatmentPlan.objects.filter(
         episode=OuterRef("pk"),
         status__in=(PlanStatus.APPROVED, PlanStatus.SUPERSEDED),
         approved_at__isnull=False,
     )
+
+
+def course_episodes(scope: Scope) -> QuerySet[Episode]:
+    """Episodes with an approved plan: a course of acupuncture."""
+    return scope.episodes().filter(Exists(_approved_plans()))
+
+
+def courses_of(scope: Scope) -> QuerySet[Episode]:
+    """The courses, each with its primary code and the protocol of its newest approved
+    plan."""
     primary = EpisodeCondition.objects.filter(episode=OuterRef("pk"), position=0)
-    return (
-        scope.episodes()
-        .filter(Exists(approved))
-        .annotate(
-            code=Subquery(primary.values("icd10")[:1]),
-            protocol_full=Subquery(approved.order_by("-approved_at", "-id").values("protocol")[:1]),
-        )
+    newest = _approved_plans().order_by("-approved_at", "-id").values("protocol")[:1]
+    return course_episodes(scope).annotate(
+        code=Subquery(primary.values("icd10")[:1]), protocol_full=Subquery(newest)
     )
 
 
@@ -444,11 +449,29 @@ class SafetyFigures:
     courses_needing_treatment: int
 
 
-def safety_figures(scope: Scope) -> SafetyFigures:
-    sessions = TreatmentSession.objects.filter(
+def session_totals(scope: Scope) -> dict[str, int]:
+    """One pass over the signed sessions: how many, in how many courses, whose needle
+    counts differ (and without an explanation), and with the STRICTA fields complete."""
+    differ = ~Q(needles_in=F("needles_out"))
+    totals = TreatmentSession.objects.filter(
         scope.under("plan__episode__"), status=SessionStatus.SIGNED
+    ).aggregate(
+        sessions=Count("pk"),
+        courses=Count("plan__episode", distinct=True),
+        differ=Count("pk", filter=differ),
+        unexplained=Count("pk", filter=differ & Q(needle_count_explanation="")),
+        complete=Count(
+            "pk",
+            filter=Q(retention_minutes__isnull=False)
+            & ~Q(modality="")
+            & ~Q(points=[])
+            & ~Q(needle={}),
+        ),
     )
-    session_count = sessions.count()
+    return {key: int(value or 0) for key, value in totals.items()}
+
+
+def safety_figures(scope: Scope, totals: Mapping[str, int]) -> SafetyFigures:
     events = AdverseEvent.objects.filter(
         scope.under("session__plan__episode__"), session__status=SessionStatus.SIGNED
     )
@@ -463,29 +486,17 @@ def safety_figures(scope: Scope) -> SafetyFigures:
         .annotate(n=Count("pk"))
         .order_by("seriousness", "type_code")
     ]
-    adverse = AdverseEvent.objects.filter(
-        session__plan__episode=OuterRef("pk"),
-        session__status=SessionStatus.SIGNED,
-        seriousness__in=ADVERSE,
+    courses = events.filter(seriousness__in=ADVERSE).aggregate(
+        with_event=Count("session__plan__episode", distinct=True),
+        needing=Count("session__plan__episode", distinct=True, filter=Q(needed_treatment=True)),
     )
-    treated = scope.episodes().filter(
-        Exists(
-            sessions.model.objects.filter(plan__episode=OuterRef("pk"), status=SessionStatus.SIGNED)
-        )
-    )
-    # Separate counts: Django cannot filter an aggregate on an Exists annotation portably.
-    totals = {
-        "courses": treated.count(),
-        "with_event": treated.filter(Exists(adverse)).count(),
-        "needing": treated.filter(Exists(adverse.filter(needed_treatment=True))).count(),
-    }
     return SafetyFigures(
-        sessions=session_count,
-        courses=int(totals["courses"]),
+        sessions=totals["sessions"],
+        courses=totals["courses"],
         by_seriousness=by_seriousness,
         by_kind=by_kind,
-        courses_with_event=int(totals["with_event"]),
-        courses_needing_treatment=int(totals["needing"]),
+        courses_with_event=int(courses["with_event"]),
+        courses_needing_treatment=int(courses["needing"]),
     )
 
 
@@ -569,16 +580,8 @@ def safety_tables(f: SafetyFigures) -> list[Table]:
 # --- records to look at --------------------------------------------------------------------
 
 
-def attention_table(scope: Scope) -> Table:
+def attention_table(scope: Scope, sessions: Mapping[str, int]) -> Table:
     """Needle counts that differ and screening findings nobody has acknowledged."""
-    sessions = TreatmentSession.objects.filter(
-        scope.under("plan__episode__"), status=SessionStatus.SIGNED
-    ).aggregate(
-        differ=Count("pk", filter=~Q(needles_in=F("needles_out"))),
-        unexplained=Count(
-            "pk", filter=~Q(needles_in=F("needles_out")) & Q(needle_count_explanation="")
-        ),
-    )
     findings = 0
     assessments = 0
     for assessment in Assessment.objects.filter(
@@ -596,9 +599,9 @@ def attention_table(scope: Scope) -> Table:
         rows=[
             (
                 "Signed sessions whose needle counts in and out differ",
-                count(int(sessions["differ"])),
+                count(sessions["differ"]),
             ),
-            ("… of which without an explanation", count(int(sessions["unexplained"]))),
+            ("… of which without an explanation", count(sessions["unexplained"])),
             (
                 "Screening findings (refer or urgent) not yet acknowledged",
                 count(findings),
@@ -626,36 +629,36 @@ def signed_count() -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def quality_table(scope: Scope) -> Table:
-    sessions = TreatmentSession.objects.filter(
-        scope.under("plan__episode__"), status=SessionStatus.SIGNED
-    ).aggregate(
+def quality_table(scope: Scope, sessions: Mapping[str, int]) -> Table:
+    # Each share is one conditional count over the courses, its condition an IN over a
+    # subquery computed once (never a subquery per course).
+    long = (
+        TreatmentSession.objects.filter(status=SessionStatus.SIGNED)
+        .order_by()
+        .values("plan__episode")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=REVIEW_BY_SESSION)
+        .values("plan__episode")
+    )
+    baseline = Q(pk__in=Measurement.objects.filter(kind="baseline").values("episode")) | Q(
+        pk__in=Assessment.objects.filter(
+            intake_document__questionnaires__has_any_keys=list(PAIN_0_10)
+        ).values("episode")
+    )
+    reviewed = Q(
+        pk__in=CourseReview.objects.filter(sessions_delivered__lte=REVIEW_BY_SESSION).values(
+            "episode"
+        )
+    )
+    measured = Q(pk__in=Measurement.objects.filter(kind="review").values("episode"))
+    totals = course_episodes(scope).aggregate(
         n=Count("pk"),
-        complete=Count(
-            "pk",
-            filter=Q(retention_minutes__isnull=False)
-            & ~Q(modality="")
-            & ~Q(points=[])
-            & ~Q(needle={}),
-        ),
+        baseline=Count("pk", filter=baseline),
+        long=Count("pk", filter=Q(pk__in=long)),
+        long_reviewed=Count("pk", filter=Q(pk__in=long) & reviewed),
+        long_measured=Count("pk", filter=Q(pk__in=long) & measured),
     )
-    baseline_measured = Measurement.objects.filter(episode=OuterRef("pk"), kind="baseline")
-    baseline_at_intake = Assessment.objects.filter(
-        episode=OuterRef("pk"), intake_document__questionnaires__has_any_keys=list(PAIN_0_10)
-    )
-    reviewed_by = CourseReview.objects.filter(
-        episode=OuterRef("pk"), sessions_delivered__lte=REVIEW_BY_SESSION
-    )
-    review_measured = Measurement.objects.filter(episode=OuterRef("pk"), kind="review")
-    every = courses_of(scope)
-    long = every.annotate(signed=Coalesce(signed_count(), 0)).filter(signed__gte=REVIEW_BY_SESSION)
-    courses = {
-        "n": every.count(),
-        "baseline": every.filter(Exists(baseline_measured) | Exists(baseline_at_intake)).count(),
-        "long": long.count(),
-        "long_reviewed": long.filter(Exists(reviewed_by)).count(),
-        "long_measured": long.filter(Exists(review_measured)).count(),
-    }
+    courses = {key: int(value or 0) for key, value in totals.items()}
 
     def part(k: int, n: int) -> tuple[str, str]:
         return count(k), share(wilson_interval(k, n) if n else None)
@@ -663,8 +666,8 @@ def quality_table(scope: Scope) -> Table:
     rows = [
         (
             "Signed sessions with the STRICTA needling fields complete",
-            count(int(sessions["n"])),
-            *part(int(sessions["complete"]), int(sessions["n"])),
+            count(sessions["sessions"]),
+            *part(sessions["complete"], sessions["sessions"]),
         ),
         (
             "Courses with baseline pain questionnaires",
@@ -708,17 +711,24 @@ class TrajectoryPoint:
 def trajectories(scope: Scope) -> list[TrajectoryPoint]:
     """Mean pain before each of the first sessions, by the course's responder status at
     discharge (at its review when not discharged)."""
-    at = CourseOutcome.objects.filter(episode=OuterRef("plan__episode"))
-    status = Coalesce(
-        Subquery(at.filter(stage=OutcomeStage.DISCHARGE).values("responder")[:1]),
-        Subquery(at.filter(stage=OutcomeStage.REVIEW).values("responder")[:1]),
-    )
+    # Two joins on the (episode, stage) unique index, not a subquery per session.
+    status = Coalesce(F("at_discharge__responder"), F("at_review__responder"))
     rows = (
         TreatmentSession.objects.filter(
             scope.under("plan__episode__"),
             status=SessionStatus.SIGNED,
             pain_before__isnull=False,
             number__lte=TRAJECTORY_SESSIONS,
+        )
+        .annotate(
+            at_discharge=FilteredRelation(
+                "plan__episode__outcome_rows",
+                condition=Q(plan__episode__outcome_rows__stage=OutcomeStage.DISCHARGE),
+            ),
+            at_review=FilteredRelation(
+                "plan__episode__outcome_rows",
+                condition=Q(plan__episode__outcome_rows__stage=OutcomeStage.REVIEW),
+            ),
         )
         .annotate(responded=status)
         .filter(responded__isnull=False)
@@ -799,15 +809,16 @@ class Dashboard:
 def dashboard(scope: Scope, now: dt.datetime) -> Dashboard:
     """Every table and plot of the dashboard for one scope."""
     stages = {stage: outcome_groups(scope, stage) for stage in STAGES}
+    sessions = session_totals(scope)
     benchmarks, lines = benchmark_table(stages[OutcomeStage.DISCHARGE])
     units, clinic_n, clinic_responders = funnel_units(scope)
     tables = [
         courses_table(scope),
         *(outcome_table(scope, stage, stages[stage]) for stage in STAGES),
         benchmarks,
-        *safety_tables(safety_figures(scope)),
-        attention_table(scope),
-        quality_table(scope),
+        *safety_tables(safety_figures(scope, sessions)),
+        attention_table(scope, sessions),
+        quality_table(scope, sessions),
     ]
     return Dashboard(
         scope=scope,

@@ -17,6 +17,7 @@ from acucare.accounts.models import PractitionerProfile, Role, User
 from acucare.accounts.services import Credentials, credentials_verify, profile_update
 from acucare.core.actor import system_actor
 from acucare.demo import clinic as demo_clinic
+from acucare.demo import cohort as demo_cohort
 from acucare.demo import portal as demo_portal
 from acucare.patients import services
 from acucare.patients.models import Patient
@@ -286,6 +287,7 @@ def load_demo() -> tuple[dict[str, str], int]:
     if first_run:
         _credentials(users)
     created = _patients(users, timezone.localdate())
+    created += demo_cohort.load_past_courses(users, timezone.localdate())
     if first_run:
         _expired_licence(users)
     _appointments(users)

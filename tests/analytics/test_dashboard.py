@@ -17,6 +17,7 @@ from acucare.outcomes import services
 from acucare.outcomes.models import CourseOutcome, OutcomeStage
 from tests.analytics.factories import discharged_on, reviewed_course
 from tests.factories import actor, make_admin, make_practitioner, make_reception, signed_in
+from tests.workflow.test_words_not_identifiers import SNAKE, readable_text
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,12 @@ def test_the_benchmarks_sit_beside_the_clinic_figures_with_their_caveats():
     context = next(r for r in rows if r[3].startswith("Acupuncture Trialists"))
     assert context[1] == "Context only: not compared"
     assert context[2] == "—"
+
+
+def test_the_dashboard_shows_words_not_identifiers():
+    practitioner = make_practitioner()
+    for i in range(5):
+        reviewed_course(practitioner, responder=i != 0)
+    for user in (practitioner, make_admin()):
+        page = signed_in(user).get("/analytics/").content.decode()
+        assert SNAKE.findall(readable_text(page)) == []

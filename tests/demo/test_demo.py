@@ -15,6 +15,7 @@ from acucare.assessments.models import Assessment, FindingAcknowledgement
 from acucare.assessments.selectors import unacknowledged_findings
 from acucare.audit.models import AuditEvent
 from acucare.demo.clinic import PATIENTS, STAGES, DemoPatient, load_patients, summary
+from acucare.demo.cohort import COHORT_MARKER, past_courses
 from acucare.patients.models import Episode, Patient, PatientShare
 from acucare.portal.models import DiaryEntry
 from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
@@ -37,7 +38,8 @@ def test_the_demo_clinic_has_staff_and_about_twenty_patients_at_different_stages
     roles = dict(User.objects.values_list("username", "role"))
     assert roles["admin"] == Role.ADMIN
     assert roles["reception"] == Role.RECEPTION
-    assert Patient.objects.count() == 20
+    assert Patient.objects.exclude(email__startswith=COHORT_MARKER).count() == 20
+    assert Patient.objects.filter(email__startswith=COHORT_MARKER).count() == len(past_courses())
     assert Patient.objects.filter(episodes__isnull=True).exists()
     assert set(Episode.objects.values_list("status", flat=True)) == {
         "active",
@@ -45,14 +47,16 @@ def test_the_demo_clinic_has_staff_and_about_twenty_patients_at_different_stages
         "discharged",
     }
     assert PatientShare.objects.count() == 2
-    assert AuditEvent.objects.filter(action="create", object_type="patient").count() == 20
+    assert AuditEvent.objects.filter(action="create", object_type="patient").count() == 20 + len(
+        past_courses()
+    )
 
 
 def test_printed_passwords_sign_in_and_a_second_run_adds_nothing():
     first = load()
     events = AuditEvent.objects.count()
     second = load()
-    assert Patient.objects.count() == 20
+    assert Patient.objects.count() == 20 + len(past_courses())
     assert AuditEvent.objects.count() == events
     assert first["dr.chen"] != second["dr.chen"]
     client = Client()
@@ -148,6 +152,10 @@ def test_planned_patients_have_an_approved_plan_on_an_acknowledged_screening():
 
 def test_courses_are_charted_against_the_plan_and_signed():
     load()
+    past = AdverseEvent.objects.filter(
+        session__plan__episode__patient__email__startswith=COHORT_MARKER
+    )
+    assert past.count() == len([c for c in past_courses() if c.index % 4 == 1])
     for spec in [*_at("mid_course"), *_at("discharged")]:
         assert spec.course is not None
         episode = _episode(spec)
@@ -189,8 +197,9 @@ def test_courses_are_charted_against_the_plan_and_signed():
         else:
             assert episode.status == "active"
             assert 3 <= len(sessions) <= 6
-    # The one the practitioner charted (the demo portal patients report their own later).
-    bruise = AdverseEvent.objects.get(reporter="practitioner")
+    # The one the practitioner charted (the demo portal patients report their own later;
+    # the past courses of acucare.demo.cohort have theirs).
+    bruise = AdverseEvent.objects.filter(reporter="practitioner").exclude(pk__in=past).get()
     assert (bruise.type_code, bruise.seriousness) == ("haematoma", "minor")
     assert bruise.session.plan.episode.status == "active"
 
@@ -203,19 +212,33 @@ def test_the_audit_log_records_the_clinical_work_of_the_practitioners():
         assert not found.exclude(channel="system").exists()
         return found.count()
 
+    # The yaml's patients, then the past courses of acucare.demo.cohort.
+    past = past_courses()
     intakes = [i for p in PATIENTS for i in p.intakes]
     planned = [p for p in PATIENTS if p.stage in ("planned", "mid_course", "discharged")]
-    sessions = sum(p.course.sessions for p in PATIENTS if p.course is not None)
-    assert events("assessment") == Assessment.objects.count() == len(intakes) == 17
+    sessions = sum(p.course.sessions for p in PATIENTS if p.course is not None) + sum(
+        8 if c.response is not None else 3 for c in past
+    )
+    assert events("assessment") == Assessment.objects.count() == len(intakes) + len(past) == 17 + 36
     acknowledged = sum(len(i.acknowledge) for i in intakes)
     assert events("finding_acknowledgement") == FindingAcknowledgement.objects.count() == 2
     assert acknowledged == 2
-    assert events("treatment_plan") == TreatmentPlan.objects.count() == len(planned) == 10
-    assert events("treatment_session") == TreatmentSession.objects.count() == sessions == 33
+    assert (
+        events("treatment_plan")
+        == TreatmentPlan.objects.count()
+        == len(planned) + len(past)
+        == 10 + 36
+    )
+    assert (
+        events("treatment_session")
+        == TreatmentSession.objects.count()
+        == sessions
+        == 33 + 32 * 8 + 4 * 3
+    )
     signed = AuditEvent.objects.filter(object_type="treatment_session", detail__change="sign")
     assert signed.count() == sessions
     approved = AuditEvent.objects.filter(object_type="treatment_plan", detail__change="approve")
-    assert approved.count() == len(planned)
+    assert approved.count() == len(planned) + len(past)
     practitioners = set(User.objects.filter(role=Role.PRACTITIONER))
     clinical = AuditEvent.objects.filter(object_type__in=["assessment", "treatment_session"])
     assert {e.actor for e in clinical} == practitioners
@@ -372,3 +395,25 @@ def test_demo_patients_sign_in_to_their_portal_with_the_printed_passwords():
     call_command("load_demo", stdout=again)
     assert AuditEvent.objects.count() == events
     assert password not in again.getvalue()
+
+
+def test_the_past_courses_give_every_dashboard_panel_figures():
+    """Enough finished courses in each condition group that the outcomes dashboard shows
+    figures, not the small-number mark, at review, at discharge and at follow-up."""
+    passwords = load()
+    client = Client()
+    client.post("/sign-in/", {"username": "admin", "password": passwords["admin"]})
+    for slug in (
+        "outcomes-review",
+        "outcomes-discharge",
+        "outcomes-followup-3",
+        "outcomes-followup-12",
+    ):
+        response = client.get(f"/analytics/tables/{slug}.csv")
+        body = response.getvalue().decode()
+        total = next(line for line in body.splitlines() if line.startswith("All conditions"))
+        cells = total.split(",")
+        assert int(cells[2]) >= 5, (slug, total)
+        assert "—" not in cells[3:7], (slug, total)
+    quality = client.get("/analytics/tables/data-quality.csv").getvalue()
+    assert "<5" not in quality.decode()
