@@ -21,7 +21,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FilteredRelation,
     FloatField,
     IntegerField,
     OuterRef,
@@ -30,7 +29,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
 
 from acucare.accounts.models import User
 from acucare.analytics.tables import DASH, Table, count, mean, rate, share
@@ -708,43 +706,40 @@ class TrajectoryPoint:
     mean_pain: float
 
 
+def _responded(responder: bool) -> Q:
+    """Courses whose status at discharge, or at review when not discharged, is
+    `responder`: semi-joins on the outcome rows, each subquery computed once."""
+    rows = CourseOutcome.objects.exclude(tier="")
+    discharged = rows.filter(stage=OutcomeStage.DISCHARGE)
+    at_discharge = discharged.filter(responder=responder).values("episode")
+    at_review = rows.filter(stage=OutcomeStage.REVIEW, responder=responder).values("episode")
+    return Q(plan__episode__in=at_discharge) | (
+        Q(plan__episode__in=at_review) & ~Q(plan__episode__in=discharged.values("episode"))
+    )
+
+
 def trajectories(scope: Scope) -> list[TrajectoryPoint]:
     """Mean pain before each of the first sessions, by the course's responder status at
     discharge (at its review when not discharged)."""
-    # Two joins on the (episode, stage) unique index, not a subquery per session.
-    status = Coalesce(F("at_discharge__responder"), F("at_review__responder"))
-    rows = (
-        TreatmentSession.objects.filter(
-            scope.under("plan__episode__"),
-            status=SessionStatus.SIGNED,
-            pain_before__isnull=False,
-            number__lte=TRAJECTORY_SESSIONS,
-        )
-        .annotate(
-            at_discharge=FilteredRelation(
-                "plan__episode__outcome_rows",
-                condition=Q(plan__episode__outcome_rows__stage=OutcomeStage.DISCHARGE),
-            ),
-            at_review=FilteredRelation(
-                "plan__episode__outcome_rows",
-                condition=Q(plan__episode__outcome_rows__stage=OutcomeStage.REVIEW),
-            ),
-        )
-        .annotate(responded=status)
-        .filter(responded__isnull=False)
-        .values("number", "responded")
-        .annotate(n=Count("pk"), mean_pain=Avg("pain_before"))
-        .order_by("responded", "number")
+    sessions = TreatmentSession.objects.filter(
+        scope.under("plan__episode__"),
+        status=SessionStatus.SIGNED,
+        pain_before__isnull=False,
+        number__lte=TRAJECTORY_SESSIONS,
     )
-    return [
-        TrajectoryPoint(
-            int(r["number"]),
-            "responder" if r["responded"] else "non_responder",
-            int(r["n"]),
-            float(r["mean_pain"]),
+    points = []
+    for group, responder in (("responder", True), ("non_responder", False)):
+        rows = (
+            sessions.filter(_responded(responder))
+            .values("number")
+            .annotate(n=Count("pk"), mean_pain=Avg("pain_before"))
+            .order_by("number")
         )
-        for r in rows
-    ]
+        points.extend(
+            TrajectoryPoint(int(r["number"]), group, int(r["n"]), float(r["mean_pain"]))
+            for r in rows
+        )
+    return points
 
 
 @dataclass(frozen=True)
