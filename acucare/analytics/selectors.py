@@ -727,7 +727,7 @@ def trajectories(scope: Scope) -> list[TrajectoryPoint]:
         pain_before__isnull=False,
         number__lte=TRAJECTORY_SESSIONS,
     )
-    points = []
+    points: list[TrajectoryPoint] = []
     for group, responder in (("responder", True), ("non_responder", False)):
         rows = (
             sessions.filter(_responded(responder))
