@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 
+from acucare.core.fields import ClinicDateField
 from acucare.domain.errors import InputError
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
@@ -36,11 +37,7 @@ class MeasurementForm(forms.Form):
     and the pain medications with their doses."""
 
     submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty for today.",
-    )
+    date = ClinicDateField(required=False, help_text="Leave empty for today.")
 
     def __init__(self, *args: Any, instruments: Sequence[str], pgic: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,11 +188,7 @@ class DischargeForm(forms.Form):
     reason = forms.ChoiceField(
         choices=[("", "Choose…"), *DischargeReason.choices], label="Reason for discharge"
     )
-    date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty for today.",
-    )
+    date = ClinicDateField(required=False, help_text="Leave empty for today.")
     advice = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Advice given to the patient",
