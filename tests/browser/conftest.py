@@ -34,6 +34,11 @@ CHROMIUM_ARGS = [
 ]
 # Long enough for a slow shared machine, short enough that a missing element fails fast.
 TIMEOUT_MS = 15_000
+# The two screens every journey runs on (issue 15): a desktop and a phone.
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# `@SCREENS` on a test taking `screen` runs it once at each width.
+SCREENS = pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["1366px", "390px"])
 
 
 def _require_chromium() -> None:

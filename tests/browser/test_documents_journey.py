@@ -1,6 +1,6 @@
-"""A referral letter from the chart on a phone-sized screen: preview, sign (a background
+"""A referral letter from the chart, on a desktop and on a phone: preview, sign (a background
 job whose page updates itself), see it on the chart, download the PDF; the preview, the
-signing page and the chart fit 390 px and pass axe."""
+signing page and the chart fit the screen and pass axe."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from acucare.documents import storage
 from acucare.documents.models import Document
 from tests.assessments.factories import make_assessment
-from tests.browser.conftest import csp_violations, serious_violations
+from tests.browser.conftest import SCREENS, csp_violations, serious_violations
 from tests.documents.factories import with_gp
 from tests.factories import make_episode, make_patient, make_practitioner
 
@@ -25,11 +25,12 @@ def overflows(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
 
 
-def test_a_referral_letter_is_previewed_signed_and_downloaded_on_a_phone(
-    page: Any, sign_in: Any, tmp_path: Path, live_settings: Any
+@SCREENS
+def test_a_referral_letter_is_previewed_signed_and_downloaded(
+    page: Any, sign_in: Any, tmp_path: Path, live_settings: Any, screen: dict[str, int]
 ) -> None:
     live_settings.MEDIA_ROOT = tmp_path / "documents"
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(screen)
     doc = make_practitioner(username="lchen")
     episode = with_gp(make_episode(make_patient(doc, given_name="Ada", family_name="Moreno")))
     make_assessment(episode, red_flags=["unexplained_weight_loss"])

@@ -1,6 +1,7 @@
 """The intake in a real browser (Debian's Chromium through Playwright): the pain drawing
 toggles its checkboxes by mouse and keyboard, questionnaires score live through htmx,
-saving screens, no Content-Security-Policy violations, no serious axe findings."""
+saving screens, no Content-Security-Policy violations, no serious axe findings; on a
+desktop and on a phone."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ import pytest
 from playwright.sync_api import expect
 
 from acucare.assessments.models import Assessment
-from tests.browser.conftest import csp_violations, serious_violations
+from tests.browser.conftest import SCREENS, csp_violations, serious_violations
 from tests.factories import make_episode, make_patient, make_practitioner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_practitioner_takes_an_intake_with_the_pain_drawing(page, sign_in):
-    page.set_viewport_size({"width": 1200, "height": 900})
+@SCREENS
+def test_a_practitioner_takes_an_intake_with_the_pain_drawing(page, sign_in, screen):
+    page.set_viewport_size(screen)
     doc = make_practitioner(username="lchen")
     # A fixed date of birth: the factory's default drifts with the number of patients made.
     episode = make_episode(make_patient(doc, date_of_birth=dt.date(1970, 5, 1)), "M54.50")

@@ -1,7 +1,7 @@
 """Outcomes in a real browser: baseline questionnaires → six sessions charted with pain
 scores → the course review at session 6, pre-filled by the review engine, signed with a
 decision → discharge; the outcome chart is on the page, axe finds nothing serious, and
-the pages fit a 390 px phone screen."""
+the pages fit a 390 px phone screen. The journey runs on a desktop and on a phone."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from acucare.outcomes.models import CourseReview, Discharge, Measurement
 from acucare.patients.models import EpisodeStatus
 from acucare.treatment.models import TreatmentSession
-from tests.browser.conftest import csp_violations, serious_violations
+from tests.browser.conftest import PHONE, SCREENS, csp_violations, serious_violations
 from tests.treatment.factories import episode_with_assessment, make_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,7 +70,9 @@ def check_discharged(episode) -> None:
     assert Measurement.objects.filter(episode=episode).count() == 2
 
 
-def test_baseline_sessions_review_and_discharge(page, sign_in):
+@SCREENS
+def test_baseline_sessions_review_and_discharge(page, sign_in, screen):
+    page.set_viewport_size(screen)
     from tests.factories import make_practitioner
 
     doc = make_practitioner(username="okafor")
@@ -131,7 +133,7 @@ def test_baseline_sessions_review_and_discharge(page, sign_in):
     found["chart"] = serious_violations(page)
 
     # A phone: the outcomes page fits 390 px.
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     for path in (
         f"/outcomes/episodes/{episode.public_id}/",
         f"/patients/{episode.patient.public_id}/",

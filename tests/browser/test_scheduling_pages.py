@@ -10,16 +10,13 @@ import pytest
 from django.utils import timezone
 
 from acucare.scheduling.models import Appointment
-from tests.browser.conftest import csp_violations, serious_violations
+from tests.browser.conftest import DESKTOP, SCREENS, csp_violations, serious_violations
 from tests.factories import make_appointment, make_patient, make_practitioner, make_reception
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
-
-@pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["1366px", "390px"])
+@SCREENS
 def test_reception_books_moves_through_the_diary_and_records_an_arrival(page, sign_in, screen):
     page.set_viewport_size(screen)
     doc = make_practitioner(first_name="Li", last_name="Chen")

@@ -1,19 +1,22 @@
 """The treatment pages in Debian's Chromium: the live safety checks (htmx) as a point is
-chosen, no Content-Security-Policy violations, and an axe accessibility check."""
+chosen, no Content-Security-Policy violations, and an axe accessibility check; on a desktop
+and on a phone, where no page is wider than the screen."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import csp_violations, serious_violations
+from tests.browser.conftest import SCREENS, csp_violations, serious_violations
 from tests.treatment.factories import PREGNANT, episode_with_assessment, make_plan, make_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_live_checks_and_accessibility(page, sign_in):
+@SCREENS
+def test_live_checks_and_accessibility(page, sign_in, screen):
     from tests.factories import make_practitioner
 
+    page.set_viewport_size(screen)
     doc = make_practitioner(username="mlopez")
     episode, _ = episode_with_assessment(doc, **PREGNANT)
     plan = make_plan(episode, approve=True)
@@ -45,5 +48,8 @@ def test_live_checks_and_accessibility(page, sign_in):
     }.items():
         page.goto(base + path)
         found[name] = serious_violations(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > screen["width"]:
+            found[f"{name} width"] = [f"{width} px on a {screen['width']} px screen"]
     assert {name: v for name, v in found.items() if v} == {}
     assert csp_violations(page) == []
