@@ -1,20 +1,21 @@
 """Load, validate and cross-check the knowledge base; cache the result by content hash.
 
 Validation (pydantic) runs only when the knowledge files or the record code changed;
-otherwise the registry is unpickled from a cache file, which keeps `acucare` commands
-fast to start. A cache is written only for a knowledge base without problems.
+otherwise the registry is read from a cache file whose collections are unpickled only
+when first used (`acucare.kb.cachefile`), which keeps `acucare` commands fast to start. A
+cache is written only for a knowledge base without problems.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from acucare.kb import cachefile
 from acucare.kb import records as records_package
 from acucare.kb.records.base import Check, CollectionSpec, Problem
 from acucare.kb.registry import Registry
@@ -71,34 +72,46 @@ def _cache_dir() -> Path:
     return Path(base) / "acucare" if base else Path.home() / ".cache" / "acucare"
 
 
+def _cache_path(key: str) -> Path:
+    return _cache_dir() / f"registry-{key}.kbcache"
+
+
 def _read_cache(key: str) -> Registry | None:
     if os.environ.get("ACUCARE_NO_KB_CACHE"):
         return None
-    path = _cache_dir() / f"registry-{key}.pickle"
     try:
-        with path.open("rb") as handle:
-            # The cache is written only by this process's own loader, under the user's
-            # cache directory, and its name is the hash of the code and data it came from.
-            registry = pickle.load(handle)  # noqa: S301
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        # The cache is written only by this loader, under the user's cache directory, and
+        # its name is the hash of the code and data it came from.
+        data = _cache_path(key).read_bytes()
+    except OSError:
         return None
-    return registry if isinstance(registry, Registry) else None
+    return cachefile.read(data)
 
 
-def _write_cache(key: str, registry: Registry) -> None:
+def _write_cache(key: str, registry: Registry, owners: Owners) -> None:
     if os.environ.get("ACUCARE_NO_KB_CACHE"):
         return
     import tempfile
 
+    data = cachefile.dump(registry, owners.collections, owners.indexes)
     directory = _cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a concurrent reader never sees half a file.
+        # Write then rename, so a concurrent reader never sees half a file and concurrent
+        # first runs each replace it whole with the same content.
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".tmp") as tmp:
-            pickle.dump(registry, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp.name, directory / f"registry-{key}.pickle")
+            tmp.write(data)
+        os.replace(tmp.name, _cache_path(key))
     except OSError:
         pass  # a read-only home only costs speed
+
+
+@dataclass(frozen=True)
+class Owners:
+    """The record module that declares each collection and builds each index."""
+
+    collections: dict[str, str]
+    indexes: dict[str, str]
 
 
 def _load_yaml(path: Path) -> Any:
@@ -164,11 +177,16 @@ def _validate(  # noqa: C901 - a flat list of independent checks of the loaded k
     return registry, problems
 
 
-def _build_indexes(registry: Registry, modules: list[Any]) -> None:
+def _build_indexes(registry: Registry, modules: list[Any]) -> dict[str, str]:
+    """Build every module's indexes into the registry; index name -> module name."""
+    owners: dict[str, str] = {}
     for module in modules:
         build = getattr(module, "build_indexes", None)
         if build is not None:
-            registry.indexes.update(build(registry))
+            built = build(registry)
+            registry.indexes.update(built)
+            owners.update(dict.fromkeys(built, module.__name__))
+    return owners
 
 
 def _cross_check(registry: Registry, modules: list[Any]) -> Iterator[Problem]:
@@ -190,10 +208,13 @@ def load(knowledge_dir: Path | None = None, *, use_cache: bool = True) -> LoadRe
     registry, problems = _validate(directory, version, modules)
     # Cross-checks run even after schema errors so that one run reports everything;
     # a record that failed its schema may then also show up as an unknown reference.
-    _build_indexes(registry, modules)
+    index_owners = _build_indexes(registry, modules)
     problems.extend(_cross_check(registry, modules))
     if problems:
         return LoadResult(None, problems, False)
     if use_cache:
-        _write_cache(key, registry)
+        collection_owners = {
+            m.COLLECTION.name: m.__name__ for m in modules if hasattr(m, "COLLECTION")
+        }
+        _write_cache(key, registry, Owners(collection_owners, index_owners))
     return LoadResult(registry, [], False)

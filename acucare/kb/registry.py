@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
@@ -19,13 +19,15 @@ class Registry:
     """
 
     version: str
-    collections: dict[str, dict[str, Any]]
+    # A plain dict when just validated; read from the cache, each collection and index is
+    # unpickled on first access (`acucare.kb.cachefile`).
+    collections: Mapping[str, dict[str, Any]]
     # record type -> collection name, so `of(Acupoint)` needs no string.
-    kinds: dict[type[Any], str]
+    kinds: Mapping[type[Any], str]
     # (collection, key) -> "relative/file.yaml", for precise problem reports.
-    sources: dict[tuple[str, str], str] = field(default_factory=dict)
+    sources: Mapping[tuple[str, str], str] = field(default_factory=dict)
     # Derived lookups a collection's module builds once (e.g. point aliases).
-    indexes: dict[str, Any] = field(default_factory=dict)
+    indexes: MutableMapping[str, Any] = field(default_factory=dict)
 
     def of(self, kind: type[T]) -> Mapping[str, T]:
         """The records of one type, read-only: ``registry.of(Acupoint)["BL23"]``."""
