@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acucare.accounts import submissions
@@ -50,6 +50,7 @@ from acucare.portal.selectors import (
 )
 from acucare.treatment import services as treatment_services
 from acucare.treatment.charting import AdverseEventRecord
+from acucare.treatment.models import SessionAmendment, TreatmentSession
 
 # How long an invitation link stays usable.
 INVITATION_DAYS = 7
@@ -318,6 +319,13 @@ def _event_record(event: diary.ClassifiedEvent) -> AdverseEventRecord:
     )
 
 
+DAY_WRITTEN = "Your diary for this day is already written."
+
+
+def _day_written(session_pk: int, day: dt.date) -> bool:
+    return DiaryEntry.objects.filter(session_id=session_pk, day=day).exists()
+
+
 @transaction.atomic
 def diary_record(
     *,
@@ -351,8 +359,8 @@ def diary_record(
         effects=effects,
     )
     claimed = submissions.claim(actor=actor, key=submission, object_type="diary_entry")
-    if DiaryEntry.objects.filter(session=session, day=checked.day).exists():
-        raise InputError("day", "Your diary for this day is already written.")
+    if _day_written(session.pk, checked.day):
+        raise InputError("day", DAY_WRITTEN)
     patient = session.plan.episode.patient
     amendment = None
     if checked.events:
@@ -363,7 +371,40 @@ def diary_record(
             text=f"Diary for {checked.day:%-d %B %Y}.",
             adverse_events=[_event_record(e) for e in checked.events],
         )
-    entry = DiaryEntry.objects.create(
+    try:
+        # A savepoint: another form for the same day (another tab, another key) may
+        # commit between the check above and this insert; the unique constraint then
+        # refuses it, and the whole day (amendment included) is refused with the field.
+        with transaction.atomic():
+            entry = _diary_entry_create(actor, patient, session, checked, amendment)
+    except IntegrityError:
+        if _day_written(session.pk, checked.day):
+            raise InputError("day", DAY_WRITTEN) from None
+        raise
+    alert = _serious_alert(actor, entry, checked.events)
+    submissions.created(
+        claimed,
+        actor=actor,
+        object_type="diary_entry",
+        object_id=entry.public_id,
+        patient_id=patient.public_id,
+        detail={
+            "session": str(session.public_id),
+            "day": checked.day.isoformat(),
+            "after_effects": [e.type_code for e in checked.events],
+        },
+    )
+    return DiaryResult(entry, alert)
+
+
+def _diary_entry_create(
+    actor: Actor,
+    patient: Patient,
+    session: TreatmentSession,
+    checked: diary.DiaryDay,
+    amendment: SessionAmendment | None,
+) -> DiaryEntry:
+    return DiaryEntry.objects.create(
         patient=patient,
         session=session,
         day=checked.day,
@@ -382,20 +423,6 @@ def diary_record(
         amendment=amendment,
         created_by=actor.user,
     )
-    alert = _serious_alert(actor, entry, checked.events)
-    submissions.created(
-        claimed,
-        actor=actor,
-        object_type="diary_entry",
-        object_id=entry.public_id,
-        patient_id=patient.public_id,
-        detail={
-            "session": str(session.public_id),
-            "day": checked.day.isoformat(),
-            "after_effects": [e.type_code for e in checked.events],
-        },
-    )
-    return DiaryResult(entry, alert)
 
 
 def _serious_alert(
