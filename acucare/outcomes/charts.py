@@ -276,17 +276,30 @@ class PainSession:
     after: int | None
 
 
+@dataclass(frozen=True)
+class DiaryDay:
+    """A day of the patient's diary: pain written `days_after` the session `session`."""
+
+    session: int
+    days_after: int
+    date: str
+    pain: int
+
+
 def pain_chart(
     sessions: Sequence[PainSession],
     *,
+    diary: Sequence[DiaryDay] = (),
     baseline: float | None,
     baseline_label: str,
     reviews: Sequence[int] = (),
     discharge: int | None = None,
     planned: int | None = None,
 ) -> Chart:
-    """Pain before and after each session (0–10), the baseline, the 30 % and 50 %
-    thresholds below it, and the review and discharge markers."""
+    """Pain before and after each session (0–10), the pain the patient wrote in their
+    diary on the days after a session (drawn between that session and the next), the
+    baseline, the 30 % and 50 % thresholds below it, and the review and discharge
+    markers."""
     last = max([s.number for s in sessions] + [planned or 0, *reviews, discharge or 0, 1])
     chart = Chart(
         title="Pain at each session",
@@ -315,10 +328,26 @@ def pain_chart(
         for s in sessions
         if s.after is not None
     ]
+    days = sorted(diary, key=lambda d: (d.session, d.days_after))
+    between = [
+        Point(
+            # A week of diary fits between one session and the next.
+            x(d.session + min(d.days_after, 6) / 7),
+            y(d.pain),
+            d.pain,
+            f"Diary, {d.date} ({_days_after(d.days_after)} session {d.session}): pain {d.pain}",
+        )
+        for d in days
+    ]
     chart.series = [
         Series("Pain before the session", "series-before", "circle", before),
         Series("Pain after the session", "series-after", "square", after),
+        Series("Pain in the diary between sessions", "series-diary", "diamond", between),
     ]
+    if days:
+        chart.description = chart.description.replace(
+            "each session,", "each session and in the diary on the days after,"
+        )
     if baseline is not None:
         chart.levels.append(
             Rule(y(baseline), f"Baseline {_fmt(baseline)} ({baseline_label})", "level-baseline")
@@ -341,7 +370,18 @@ def pain_chart(
         ]
         for s in sessions
     ]
+    if days:
+        chart.columns.append("Pain in the diary")
+        written: dict[int, list[str]] = {}
+        for d in days:
+            written.setdefault(d.session, []).append(f"{d.pain} on {d.date}")
+        for row, s in zip(chart.rows, sessions, strict=True):
+            row.append("; ".join(written.get(s.number, [])) or "—")
     return chart
+
+
+def _days_after(days: int) -> str:
+    return "the day of" if days == 0 else "1 day after" if days == 1 else f"{days} days after"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from acucare.outcomes.course import (
     due_measurements,
     number_sessions,
 )
+from acucare.outcomes.diary_pain import DiaryPain
 from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
 from acucare.patients.models import Episode, EpisodeStatus
 
@@ -303,6 +304,7 @@ def build(
     discharge: Discharge | None,
     schedules: Mapping[int, MeasurementSchedule],
     with_charts: bool = True,
+    diary: Sequence[DiaryPain] = (),
 ) -> Progress:
     current = next((p for p in plans if p.status != "superseded"), None)
     sessions = _sessions(plans)
@@ -365,7 +367,7 @@ def build(
         planned=planned if isinstance(planned, int) else None,
     )
     if with_charts:
-        _charts(progress)
+        _charts(progress, diary)
     return progress
 
 
@@ -378,15 +380,26 @@ def _icd10(plan: Any | None, episode: Episode) -> str:
     return conditions[0].icd10 if conditions else ""
 
 
-def _charts(progress: Progress) -> None:
+def _charts(progress: Progress, diary: Sequence[DiaryPain]) -> None:
     primary = progress.primary or {}
     baseline = primary.get("baseline")
     instrument = str(primary.get("instrument") or "")
     pain_scale = instrument in ("nrs", "peg")
+    sessions = {s.public_id: s for s in progress.course.sessions}
     progress.pain_chart = charts.pain_chart(
         [
             charts.PainSession(s.number, f"{s.date:%-d %b %Y}", s.pain_before, s.pain_after)
             for s in progress.course.sessions
+        ],
+        diary=[
+            charts.DiaryDay(
+                sessions[d.session_id].number,
+                (d.day - sessions[d.session_id].date).days,
+                f"{d.day:%-d %b %Y}",
+                d.pain,
+            )
+            for d in diary
+            if d.session_id in sessions
         ],
         baseline=float(baseline) if pain_scale and isinstance(baseline, int | float) else None,
         baseline_label=engine.instrument_names([instrument])[0] if instrument else "",

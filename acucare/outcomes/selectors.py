@@ -12,6 +12,7 @@ from typing import Any
 from acucare.assessments.questions import LEVEL_LABELS
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.outcomes.diary_pain import DiaryPain, diary_pain
 from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
 from acucare.outcomes.progress import Progress, build
 from acucare.patients.access import access_episode
@@ -49,6 +50,18 @@ def _rows(
     return measurements, reviews, discharges, schedules
 
 
+def _diary(plans: Mapping[int, Sequence[Any]]) -> list[DiaryPain]:
+    """The patient's diary pain after the charted sessions, one read for every episode."""
+    return diary_pain(
+        [
+            str(s.public_id)
+            for found in plans.values()
+            for p in found
+            for s in getattr(p, "sessions_shown", [])
+        ]
+    )
+
+
 def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
     """One episode's outcomes: course, engine review, schedule, reviews, discharge and
     charts, in a fixed number of queries whatever the number of sessions."""
@@ -62,6 +75,7 @@ def episode_progress(*, actor: Actor, episode_id: uuid.UUID | str) -> Progress:
         reviews=reviews[episode.pk],
         discharge=discharges.get(episode.pk),
         schedules=schedules,
+        diary=_diary(plans),
     )
     audit_record(
         actor=actor,
@@ -91,6 +105,7 @@ def chart_progress(
     if plans is None:
         plans = treatment.plans_by_episode(list(episodes))
     measurements, reviews, discharges, schedules = _rows(episodes, plans, discharged=discharged)
+    diary = _diary(plans)
     return {
         e.pk: build(
             e,
@@ -99,6 +114,7 @@ def chart_progress(
             reviews=reviews[e.pk],
             discharge=discharges.get(e.pk),
             schedules=schedules,
+            diary=diary,
         )
         for e in episodes
     }

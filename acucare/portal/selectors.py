@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from acucare.kb import registry
 from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.citations import Citation
 from acucare.outcomes import engine
+from acucare.outcomes.diary_pain import DiaryPain
 from acucare.outcomes.patient_due import DueQuestionnaire, questionnaires_due_now
 from acucare.outcomes.progress import Progress
 from acucare.outcomes.selectors import chart_progress
@@ -509,3 +511,12 @@ def portal_care(*, actor: Actor) -> PortalCare:
         upcoming,
         _after_effects(treatment_selectors.signed_sessions_of_patient(patient)),
     )
+
+
+def diary_pain_days(session_ids: Sequence[str]) -> list[DiaryPain]:
+    """The diary's pain on the days after these sessions, for the outcomes pain chart
+    (registered in `PortalConfig.ready`; the page showing the chart audits its read)."""
+    rows = DiaryEntry.objects.filter(session__public_id__in=list(session_ids)).values_list(
+        "session__public_id", "day", "pain"
+    )
+    return [DiaryPain(str(session), day, pain) for session, day, pain in rows]

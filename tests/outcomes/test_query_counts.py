@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 # session, user, clinic settings, episode, plans, their sessions (with counts),
 # measurements, reviews, discharge, schedule, the audit insert; and at most a session
 # refresh with its savepoint pair; the read of the audit hash chain's head.
-OUTCOMES_QUERIES = 15
+# And the pain the patient wrote in the portal diary after the sessions.
+OUTCOMES_QUERIES = 16
 
 
 @pytest.mark.parametrize("sessions", [2, 14])

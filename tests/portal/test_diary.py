@@ -204,3 +204,19 @@ def test_the_diary_lists_the_sessions_and_open_days(world):
     html = signed_in(user).get("/portal/diary/").content.decode()
     assert url(session) in html
     assert AuditEvent.objects.filter(object_type="portal_diary", action="read").exists()
+
+
+def test_diary_pain_is_drawn_on_the_patients_and_the_staff_pain_chart(world):
+    owner, _patient, user, session = world
+    client = signed_in(user)
+    assert client.post(url(session), form(session, pain="3")).status_code == 302
+    written = f"3 on {timezone.localdate():%-d %b %Y}"
+    care = client.get("/portal/care/").content.decode()
+    assert "Pain in the diary between sessions (diamonds)" in care
+    assert '<th scope="col">Pain in the diary</th>' in care
+    assert f"<td>{written}</td>" in care
+    assert "pain 3</title></polygon>" in care
+    episode = session.plan.episode
+    staff = signed_in(owner).get(f"/outcomes/episodes/{episode.public_id}/").content.decode()
+    assert "Pain in the diary between sessions (diamonds)" in staff
+    assert f"<td>{written}</td>" in staff

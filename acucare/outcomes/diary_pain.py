@@ -1,0 +1,36 @@
+"""The pain a patient wrote in their portal diary on the days after a session, for the
+pain chart (a separate series beside pain before and after each session).
+
+`outcomes` sits below `portal` (the app layers in `pyproject.toml`), so it cannot read
+the diary itself: the portal registers a source in its `AppConfig.ready()`, a function
+of the sessions' public ids that returns their diary days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DiaryPain:
+    session_id: str  # the session's public id
+    day: dt.date
+    pain: int  # NRS 0-10
+
+
+DiaryPainSource = Callable[[Sequence[str]], list[DiaryPain]]
+
+_SOURCES: dict[str, DiaryPainSource] = {}
+
+
+def register_diary_pain(name: str, source: DiaryPainSource) -> None:
+    """Add (or replace, when an app is reloaded) the diary source `name`."""
+    _SOURCES[name] = source
+
+
+def diary_pain(session_ids: Sequence[str]) -> list[DiaryPain]:
+    """Every registered source's diary days for these sessions."""
+    if not session_ids:
+        return []
+    return [d for _, source in sorted(_SOURCES.items()) for d in source(session_ids)]
