@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import pickletools
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +76,25 @@ def test_a_collection_is_unpickled_only_when_used() -> None:
     assert parts._loaded == {}
     cached.of(Acupoint)
     assert len(parts._loaded) == 1
+
+
+def test_every_class_in_the_cache_is_kb_code_so_the_cache_key_covers_it() -> None:
+    # The key hashes acucare/kb's code only; a pickled class from elsewhere could change
+    # shape under an unchanged key, and a lazily unpickled part would then fail mid-run.
+    fresh, _ = _fresh()
+    everything = (dict(fresh.collections), dict(fresh.indexes), dict(fresh.sources))
+    # Protocol 2 names each class in a GLOBAL opcode: "module qualname".
+    data = pickle.dumps(everything, protocol=2)
+    modules = {
+        str(arg).split(" ")[0] for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL"
+    }
+    outside = {
+        m
+        for m in modules
+        if not m.startswith("acucare.kb.") and m not in {"__builtin__", "copyreg"}
+    }
+    assert outside == set()
+    assert "acucare.kb.records.acupoints" in modules
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ ANATOMICAL_CAUTIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Caution:
     """An anatomical or population caution and how the practitioner handles it."""
 
@@ -105,7 +105,7 @@ class Caution:
 AURICULAR_CODE = re.compile(r"^(HX|SF|AH|TF|TG|AT|CO|LO|P)[0-9]+[a-z]?$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AuricularCode:
     """The published code of an ear point, with the source that gives it."""
 
@@ -115,7 +115,7 @@ class AuricularCode:
     citations: Annotated[tuple[CitationRef, ...], MinLen(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Acupoint:
     __pydantic_config__ = STRICT
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from acucare.kb.registry import Registry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AuricularMap:
     __pydantic_config__ = STRICT
 

@@ -19,7 +19,7 @@ NonEmptyStr = Annotated[str, MinLen(1)]
 STRICT: dict[str, Any] = {"extra": "forbid", "str_strip_whitespace": True}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CitationRef:
     """One use of a bibliography entry, tagged with how well it was checked.
 
@@ -39,7 +39,7 @@ def acts_on(citations: tuple[CitationRef, ...]) -> bool:
     return any(ref.evidence != "unverified" for ref in citations)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Problem:
     """One finding of `acucare kb check`, printed on its own line."""
 
@@ -53,7 +53,7 @@ class Problem:
 Check = Callable[["Registry"], Iterator[Problem]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CollectionSpec:
     """Where a collection's YAML lives and which record type validates it."""
 

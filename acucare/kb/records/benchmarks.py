@@ -73,7 +73,7 @@ SAFETY_FIGURES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Benchmark:
     __pydantic_config__ = STRICT
 

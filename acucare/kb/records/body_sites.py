@@ -19,7 +19,7 @@ View = Literal["front", "back", "both", "side"]
 Limb = Literal["arm", "leg", "none"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BodyRegion:
     __pydantic_config__ = STRICT
 

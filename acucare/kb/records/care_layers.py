@@ -44,7 +44,7 @@ TriggerKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Trigger:
     __pydantic_config__ = STRICT
 
@@ -64,7 +64,7 @@ class Trigger:
     history: tuple[NonEmptyStr, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CareLayer:
     __pydantic_config__ = STRICT
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from acucare.kb.registry import Registry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reading:
     """One completed questionnaire: its total, or its item codes in item order."""
 
@@ -38,7 +38,7 @@ class Reading:
         return {str(i + 1): code for i, code in enumerate(self.codes or ()) if code is not None}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExpectedChange:
     __pydantic_config__ = STRICT
 
@@ -47,7 +47,7 @@ class ExpectedChange:
     follow_up_total: float | None = None  # when the follow-up is given as item codes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChangeExample:
     __pydantic_config__ = STRICT
 

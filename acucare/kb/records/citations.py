@@ -23,7 +23,7 @@ CitationKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Citation:
     __pydantic_config__ = STRICT
 

@@ -93,7 +93,7 @@ Percent = Annotated[float, Ge(0), Le(100)]
 Count = Annotated[int, Ge(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CitedText:
     """A statement in plain words with its sources, e.g. the definition of chronic."""
 
@@ -104,7 +104,7 @@ class CitedText:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IcdCode:
     """A code the clinic will meet, with its descriptor, for pick lists and checks."""
 
@@ -119,7 +119,7 @@ class IcdCode:
     site: NonEmptyStr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EffectSize:
     """A pooled standardised effect on pain, in standard-deviation units.
 
@@ -144,7 +144,7 @@ class EffectSize:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ResponderFigure:
     """How many of 100 people respond with acupuncture and with the comparison."""
 
@@ -162,7 +162,7 @@ class ResponderFigure:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Persistence:
     """How much of the benefit is left some time after the course ends."""
 
@@ -179,7 +179,7 @@ class Persistence:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EvidenceSummary:
     """What the trials show, headline first in every list."""
 
@@ -192,7 +192,7 @@ class EvidenceSummary:
     findings: tuple[CitedText, ...] = ()  # other sourced statements (dose, safety, caveats)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CourseLimit:
     """The size of course a guideline speaks of."""
 
@@ -205,7 +205,7 @@ class CourseLimit:
     max_clinician_hours: Annotated[float, Gt(0)] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class GuidelinePosition:
     """One body's position on acupuncture for this condition, stated as the body states it."""
 
@@ -223,7 +223,7 @@ class GuidelinePosition:
     currency_note: str = ""  # e.g. a body's rule on when its guidance lapses
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CoverageLimits:
     """A payer's visit limits, which the planner turns into review points."""
 
@@ -245,7 +245,7 @@ class CoverageLimits:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MeaningfulChange:
     """A condition-specific change that counts as worthwhile, with its source.
 
@@ -264,7 +264,7 @@ class MeaningfulChange:
     percent: Annotated[float, Gt(0), Le(100)] | None = None  # improvement from baseline
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RedFlagScreen:
     """The intake red flags to ask about for this condition before needling."""
 
@@ -276,7 +276,7 @@ class RedFlagScreen:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Condition:
     __pydantic_config__ = STRICT
 

@@ -58,7 +58,7 @@ INDEX_BY_CONDITION = "education_by_condition"
 INDEX_BY_LAYER_GROUP = "education_by_layer_group"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Statement:
     __pydantic_config__ = STRICT
 
@@ -67,7 +67,7 @@ class Statement:
     citations: Annotated[tuple[CitationRef, ...], MinLen(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Section:
     __pydantic_config__ = STRICT
 
@@ -75,7 +75,7 @@ class Section:
     statements: Annotated[tuple[Statement, ...], MinLen(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EducationPage:
     __pydantic_config__ = STRICT
 

@@ -62,7 +62,7 @@ TOTAL = "total"
 SnakeId = Annotated[str, MinLen(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ResponseOption:
     """One published response: its numeric code and, where it ships, its wording."""
 
@@ -79,7 +79,7 @@ class ResponseOption:
         return self.code if self.value is None else self.value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ResponseScale:
     """A set of responses shared by several items (e.g. the PHQ frequency scale)."""
 
@@ -93,7 +93,7 @@ class ResponseScale:
         return tuple(option.code for option in self.options)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Item:
     __pydantic_config__ = STRICT
 
@@ -103,7 +103,7 @@ class Item:
     reversed: bool = False  # scored as (lowest + highest value) − value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Subscale:
     __pydantic_config__ = STRICT
 
@@ -112,7 +112,7 @@ class Subscale:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Scoring:
     __pydantic_config__ = STRICT
 
@@ -126,7 +126,7 @@ class Scoring:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Band:
     """A published severity band: it applies from `min` (inclusive) on `score`.
 
@@ -143,7 +143,7 @@ class Band:
     score: SnakeId = TOTAL
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FlagRule:
     """A finding that needs a clinician's attention, raised by a stated condition.
 
@@ -164,7 +164,7 @@ class FlagRule:
     band: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChangeThreshold:
     """A clinically important improvement, in points or percent of the baseline."""
 
@@ -177,7 +177,7 @@ class ChangeThreshold:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChangeRule:
     """How a change on the instrument is read.
 
@@ -197,7 +197,7 @@ class ChangeRule:
     percent_from_baseline_citations: tuple[CitationRef, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LoincCode:
     __pydantic_config__ = STRICT
 
@@ -206,7 +206,7 @@ class LoincCode:
     citations: tuple[CitationRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Instrument:
     __pydantic_config__ = STRICT
 
@@ -411,7 +411,7 @@ def _scored_values(instrument: Instrument, item: Item) -> dict[int, int]:
 # ------------------------------------------------------------------ compiled tables
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompiledFlag:
     code: str
     message: str
@@ -423,7 +423,7 @@ class CompiledFlag:
     citations: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompiledThreshold:
     tier: ImprovementTier
     kind: Literal["points", "percent"]
@@ -431,7 +431,7 @@ class CompiledThreshold:
     citations: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScoringTable:
     """One instrument compiled for the scorer: plain tuples and dicts, built once."""
 

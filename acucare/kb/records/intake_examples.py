@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from acucare.kb.registry import Registry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExpectedIntakeError:
     """The `error.field` of the refusal (exact), and words its message must contain."""
 
@@ -29,7 +29,7 @@ class ExpectedIntakeError:
     message_contains: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExpectedIntake:
     """What the parsed intake holds; each given part is compared exactly."""
 
@@ -40,7 +40,7 @@ class ExpectedIntake:
     pregnancy_status: Literal["pregnant", "not_pregnant", "unknown"] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IntakeExample:
     __pydantic_config__ = STRICT
 

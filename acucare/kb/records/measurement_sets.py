@@ -34,7 +34,7 @@ Kind = Literal["baseline", "session", "review", "discharge", "followup"]
 DEFAULT = "default"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MeasuredDomain:
     __pydantic_config__ = STRICT
 
@@ -45,7 +45,7 @@ class MeasuredDomain:
     citations: Annotated[tuple[CitationRef, ...], MinLen(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MeasurementSet:
     __pydantic_config__ = STRICT
 

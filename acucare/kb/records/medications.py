@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from acucare.kb.registry import Registry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Medicine:
     __pydantic_config__ = STRICT
 
@@ -29,7 +29,7 @@ class Medicine:
     aliases: tuple[NonEmptyStr, ...] = ()  # other spellings, e.g. "acetaminophen", "cyclosporine"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MedicationClass:
     __pydantic_config__ = STRICT
 

@@ -34,7 +34,7 @@ OPIOID_CLASS = "opioid"
 INDEX = "opioid_conversions"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OpioidConversion:
     __pydantic_config__ = STRICT
 
@@ -45,7 +45,7 @@ class OpioidConversion:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompiledConversion:
     medicine: str
     factor: float

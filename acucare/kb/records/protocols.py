@@ -45,7 +45,7 @@ PositiveInt = Annotated[int, Ge(1)]
 NonNegativeInt = Annotated[int, Ge(0)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Range:
     """An inclusive range; ``max`` empty when the trial report gives no upper bound."""
 
@@ -55,7 +55,7 @@ class Range:
     max: Annotated[float, Ge(0)] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ProtocolPoint:
     """One point as the trial used it."""
 
@@ -73,7 +73,7 @@ class ProtocolPoint:
     citations: tuple[CitationRef, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PointPool:
     """Points the trial let the practitioner choose from, with how many to choose.
 
@@ -95,7 +95,7 @@ class PointPool:
     order_note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AshiRule:
     """Tender (ashi) points found by palpation: they have no code, only a count."""
 
@@ -107,7 +107,7 @@ class AshiRule:
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Stimulation:
     __pydantic_config__ = STRICT
 
@@ -118,7 +118,7 @@ class Stimulation:
     de_qi: bool | None = None  # None: the report does not say
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Extension:
     """More sessions for patients who respond partly (GERAC: five more)."""
 
@@ -128,7 +128,7 @@ class Extension:
     when: NonEmptyStr  # plain-language condition, e.g. "the first course helped partly"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Course:
     __pydantic_config__ = STRICT
 
@@ -144,7 +144,7 @@ class Course:
         return round(self.sessions / self.weeks, 2)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """A result of the trial, in plain words, for the plan's expected outcome."""
 
@@ -154,7 +154,7 @@ class Finding:
     citations: Annotated[tuple[CitationRef, ...], MinLen(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Protocol:
     __pydantic_config__ = STRICT
 

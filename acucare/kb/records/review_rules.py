@@ -53,7 +53,7 @@ IMPROVING: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ReviewCondition:
     """One set of facts about a course; every field given must hold."""
 
@@ -69,7 +69,7 @@ class ReviewCondition:
     coverage_used_up: bool | None = None  # the payer covers no more sessions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ReviewRule:
     __pydantic_config__ = STRICT
 
@@ -120,7 +120,7 @@ TIER_OF_CATEGORY: dict[str, Tier] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ReviewFacts:
     """What the review-rule decision table reads about a course, and nothing else.
 

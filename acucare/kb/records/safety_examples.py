@@ -25,7 +25,7 @@ Decision = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExpectedPointSide:
     __pydantic_config__ = STRICT
 
@@ -33,7 +33,7 @@ class ExpectedPointSide:
     side: Literal["left", "right"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExpectedScreening:
     """The screening outcome. `rules` is exact; the `*_include`/`*_exclude` lists are partial."""
 
@@ -51,7 +51,7 @@ class ExpectedScreening:
     blocked_techniques_include: tuple[NonEmptyStr, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExpectedSession:
     """The session check: `allowed`, and exactly the rules of the session's own findings."""
 
@@ -61,7 +61,7 @@ class ExpectedSession:
     rules: tuple[NonEmptyStr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SafetyExample:
     __pydantic_config__ = STRICT
 

@@ -61,7 +61,7 @@ LEVELS: tuple[Level, ...] = ("urgent", "refer", "block", "warn", "note")
 Referral = Literal["none", "routine", "same_day", "emergency"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class QuestionnaireFlag:
     """A flag raised by scoring a questionnaire in the intake (e.g. PHQ-9 item 9)."""
 
@@ -71,7 +71,7 @@ class QuestionnaireFlag:
     flag: NonEmptyStr  # flag code, e.g. "self_harm_thoughts"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PairCriterion:
     """Where the two electrodes of an electroacupuncture pair sit.
 
@@ -91,7 +91,7 @@ class PairCriterion:
     either_points: tuple[NonEmptyStr, ...] = ()  # at least one electrode is one of these points
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MedicineCount:
     """At least ``at_least`` medication entries of the intake fall in these classes."""
 
@@ -107,7 +107,7 @@ DeclaredCuppingKind = CuppingKind | Literal["undeclared"]
 DeclaredIntensity = ElectroIntensity | Literal["undeclared"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Clause:
     """One way a rule can fire: every criterion stated here must hold."""
 
@@ -188,7 +188,7 @@ class Clause:
         return self == Clause()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ModalitySites:
     """A modality that must not be used on some body sites (e.g. moxibustion on the abdomen)."""
 
@@ -198,7 +198,7 @@ class ModalitySites:
     sites: Annotated[tuple[NonEmptyStr, ...], MinLen(1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TechniqueBlock:
     """A technique that must not be used, everywhere or only on some body sites."""
 
@@ -208,7 +208,7 @@ class TechniqueBlock:
     sites: tuple[NonEmptyStr, ...] = ()  # empty: everywhere
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Blocks:
     """What a rule blocks. Points are WHO codes; sites are the spec's body sites."""
 
@@ -232,7 +232,7 @@ class Blocks:
         return self == Blocks()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SafetyDefault:
     """A choice inside a rule that no checked source settles, made on the cautious side.
 
@@ -247,7 +247,7 @@ class SafetyDefault:
     why: NonEmptyStr  # why this is the cautious side, and what the sources do and do not say
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SafetyRule:
     __pydantic_config__ = STRICT
 
@@ -288,7 +288,7 @@ _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # --- Derived lookups, built once when the knowledge base loads -------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PointPlace:
     """Where a point is, and its cautions that act (cited by at least one checked source)."""
 
@@ -305,7 +305,7 @@ class PointPlace:
 PointSide = tuple[str, str]  # (WHO code, "left" | "right")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PointSet:
     """Points blocked on every side, and points blocked on one side only."""
 
@@ -319,7 +319,7 @@ class PointSet:
 EMPTY_POINTS = PointSet()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SafetyIndex:
     """Active rules, ready to evaluate, and what their blocks mean in points."""
 
