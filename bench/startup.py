@@ -50,7 +50,8 @@ def plan_rows() -> list[ProcessFigures]:
 
 
 def main() -> None:
-    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average {load}")
     # First: a cold process with no registry cache (full pydantic validation).
     rows = [
         time_process("python -c pass", [PYTHON, "-c", "pass"]),
