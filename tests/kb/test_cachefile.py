@@ -133,7 +133,7 @@ def test_indexes_written_over_a_cached_registry_shadow_the_cached_ones() -> None
     assert "extra" not in cached.indexes
 
 
-def test_acucare_plan_from_the_cache_never_imports_the_collections_it_does_not_read(
+def test_concurrent_first_runs_then_a_plan_from_the_cache_that_skips_unread_collections(
     tmp_path: Path,
 ) -> None:
     intake = {
@@ -152,20 +152,30 @@ def test_acucare_plan_from_the_cache_never_imports_the_collections_it_does_not_r
         "sys.exit(code)\n"
     )
     env = {**os.environ, "ACUCARE_CACHE_DIR": str(tmp_path / "cache")}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", program],
-            input=json.dumps(intake),
-            capture_output=True,
+    argv = [sys.executable, "-c", program]
+    # Three first runs at once (each validates and writes the cache), then one from it.
+    first = [
+        subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=env,
             cwd=REPO,
-            check=True,
         )
-        for _ in range(2)
+        for _ in range(3)
     ]
-    assert runs[0].stdout == runs[1].stdout  # validated, then from the cache: one plan
-    imported = runs[1].stderr
+    outputs = [process.communicate(json.dumps(intake)) for process in first]
+    assert [process.returncode for process in first] == [0, 0, 0], outputs
+    cached = subprocess.run(
+        argv, input=json.dumps(intake), capture_output=True, text=True, env=env, cwd=REPO
+    )
+    assert cached.returncode == 0, cached.stderr
+    assert {stdout for stdout, _ in outputs} == {cached.stdout}  # one plan, however loaded
+    # One whole cache file, no temporary file left behind.
+    assert [p.suffix for p in (tmp_path / "cache" / "acucare").iterdir()] == [".kbcache"]
+    imported = cached.stderr
     assert "acucare.kb.records.safety_examples" not in imported
     assert "acucare.kb.records.education" not in imported
     assert "acucare.kb.records.protocols" in imported
