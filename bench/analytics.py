@@ -67,6 +67,7 @@ def seed(patients: int, per_course: int) -> dict[str, Any]:  # noqa: C901, PLR09
     from acucare.outcomes.models import CourseOutcome, Discharge, OutcomeStage
     from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient
     from acucare.treatment import services as treatment_services
+    from acucare.treatment.counts import recount_signed_sessions
     from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
 
     # The benchmark clinic's intake and session of bench/web.py (imported by name: the
@@ -215,6 +216,7 @@ def seed(patients: int, per_course: int) -> dict[str, Any]:  # noqa: C901, PLR09
                 TreatmentSession.objects.bulk_create(sessions)
                 sessions = []
         TreatmentSession.objects.bulk_create(sessions)
+        recount_signed_sessions()  # what session_sign keeps, for the bulk-written sessions
         ids = list(
             TreatmentSession.objects.values_list(
                 "id", "plan__episode__patient__primary_practitioner_id"
@@ -332,6 +334,30 @@ def timed(rounds: int, run: Callable[[], object]) -> list[float]:
     return times
 
 
+def panels(scope: Any) -> dict[str, float]:
+    """Each panel's selector alone, warm, best of three (seconds): where the page's time
+    goes."""
+    from acucare.analytics import selectors
+    from acucare.outcomes.models import OutcomeStage
+
+    sessions = selectors.session_totals(scope)
+    discharge = selectors.outcome_groups(scope, OutcomeStage.DISCHARGE)
+    parts: dict[str, Callable[[], object]] = {
+        "courses": lambda: selectors.courses_table(scope),
+        "outcomes (4 stages)": lambda: [
+            selectors.outcome_groups(scope, stage) for stage in selectors.STAGES
+        ],
+        "benchmarks": lambda: selectors.benchmark_table(discharge),
+        "session totals": lambda: selectors.session_totals(scope),
+        "safety": lambda: selectors.safety_figures(scope, sessions),
+        "attention": lambda: selectors.attention_table(scope, sessions),
+        "data quality": lambda: selectors.quality_table(scope, sessions),
+        "trajectories": lambda: selectors.trajectories(scope),
+        "funnel": lambda: selectors.funnel_units(scope),
+    }
+    return {name: min(timed(3, run)) for name, run in parts.items()}
+
+
 def measure(rounds: int) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
@@ -363,6 +389,7 @@ def measure(rounds: int) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as queries:
         page(admin_client)()
     print(json.dumps({"queries": len(queries)}), flush=True)
+    print(json.dumps({"panels": panels(scope)}), flush=True)
     runs: dict[str, tuple[int, Callable[[], object]]] = {
         "selectors": (rounds, lambda: selectors.dashboard(scope, timezone.now())),
         "page": (rounds, page(admin_client)),
@@ -426,6 +453,8 @@ def run_database(label: str, url: str, args: argparse.Namespace) -> bool:
         f"{seeded['outcome_rows']} outcome rows, {seeded['events']} adverse events "
         f"(seeded in {seeded['seed_s']:.1f} s); one page = {data['queries']} queries"
     )
+    for name, seconds in data.get("panels", {}).items():
+        print(f"  panel {name:<20} {seconds * 1000:8.1f} ms (best of 3)")
     for name, times in data["times"].items():
         print(
             f"  {name:<12} p50 {statistics.median(times) * 1000:8.1f} ms   "

@@ -22,7 +22,6 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -455,7 +454,6 @@ def session_totals(scope: Scope) -> dict[str, int]:
         scope.under("plan__episode__"), status=SessionStatus.SIGNED
     ).aggregate(
         sessions=Count("pk"),
-        courses=Count("plan__episode", distinct=True),
         differ=Count("pk", filter=differ),
         unexplained=Count("pk", filter=differ & Q(needle_count_explanation="")),
         complete=Count(
@@ -466,6 +464,9 @@ def session_totals(scope: Scope) -> dict[str, int]:
             & ~Q(needle={}),
         ),
     )
+    # The courses with a signed session: the count each episode carries
+    # (acucare.treatment.counts), not a distinct count over the sessions.
+    totals["courses"] = scope.episodes().filter(signed_sessions__gt=0).count()
     return {key: int(value or 0) for key, value in totals.items()}
 
 
@@ -616,28 +617,11 @@ def attention_table(scope: Scope, sessions: Mapping[str, int]) -> Table:
 # --- data quality -------------------------------------------------------------------------
 
 
-def signed_count() -> Subquery:
-    counted = (
-        TreatmentSession.objects.filter(plan__episode=OuterRef("pk"), status=SessionStatus.SIGNED)
-        .order_by()
-        .values("plan__episode")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return Subquery(counted, output_field=IntegerField())
-
-
 def quality_table(scope: Scope, sessions: Mapping[str, int]) -> Table:
     # Each share is one conditional count over the courses, its condition an IN over a
-    # subquery computed once (never a subquery per course).
-    long = (
-        TreatmentSession.objects.filter(status=SessionStatus.SIGNED)
-        .order_by()
-        .values("plan__episode")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=REVIEW_BY_SESSION)
-        .values("plan__episode")
-    )
+    # subquery computed once (never a subquery per course); a course's signed sessions
+    # are the count its episode carries (acucare.treatment.counts).
+    long = Q(signed_sessions__gte=REVIEW_BY_SESSION)
     baseline = Q(pk__in=Measurement.objects.filter(kind="baseline").values("episode")) | Q(
         pk__in=Assessment.objects.filter(
             intake_document__questionnaires__has_any_keys=list(PAIN_0_10)
@@ -652,9 +636,9 @@ def quality_table(scope: Scope, sessions: Mapping[str, int]) -> Table:
     totals = course_episodes(scope).aggregate(
         n=Count("pk"),
         baseline=Count("pk", filter=baseline),
-        long=Count("pk", filter=Q(pk__in=long)),
-        long_reviewed=Count("pk", filter=Q(pk__in=long) & reviewed),
-        long_measured=Count("pk", filter=Q(pk__in=long) & measured),
+        long=Count("pk", filter=long),
+        long_reviewed=Count("pk", filter=long & reviewed),
+        long_measured=Count("pk", filter=long & measured),
     )
     courses = {key: int(value or 0) for key, value in totals.items()}
 
@@ -727,19 +711,19 @@ def trajectories(scope: Scope) -> list[TrajectoryPoint]:
         pain_before__isnull=False,
         number__lte=TRAJECTORY_SESSIONS,
     )
-    points: list[TrajectoryPoint] = []
-    for group, responder in (("responder", True), ("non_responder", False)):
-        rows = (
-            sessions.filter(_responded(responder))
-            .values("number")
-            .annotate(n=Count("pk"), mean_pain=Avg("pain_before"))
-            .order_by("number")
-        )
-        points.extend(
-            TrajectoryPoint(int(r["number"]), group, int(r["n"]), float(r["mean_pain"]))
-            for r in rows
-        )
-    return points
+    groups = (("responder", True), ("non_responder", False))
+    # One pass over the sessions: each group's count and mean is a conditional aggregate.
+    sums: dict[str, Count | Avg] = {}
+    for group, responder in groups:
+        sums[f"{group}_n"] = Count("pk", filter=_responded(responder))
+        sums[f"{group}_mean"] = Avg("pain_before", filter=_responded(responder))
+    rows = list(sessions.values("number").annotate(**sums).order_by("number"))
+    return [
+        TrajectoryPoint(int(r["number"]), group, int(r[f"{group}_n"]), float(r[f"{group}_mean"]))
+        for group, _responder in groups
+        for r in rows
+        if r[f"{group}_n"]
+    ]
 
 
 @dataclass(frozen=True)

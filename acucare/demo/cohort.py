@@ -36,6 +36,7 @@ from acucare.outcomes import services as outcomes
 from acucare.patients import services as patients
 from acucare.patients.models import Episode, Patient
 from acucare.treatment import services as treatment
+from acucare.treatment.counts import recount_signed_sessions
 from acucare.treatment.models import AdverseEvent, SessionStatus, TreatmentPlan, TreatmentSession
 
 COHORT_MARKER = "past."  # their e-mail addresses start with it
@@ -203,6 +204,7 @@ def _sessions(
             )
         )
     TreatmentSession.objects.bulk_create(rows)
+    recount_signed_sessions([plan.episode_id])
     bruised = first == 1 and course.index % 4 == 1  # a bruise at session 2, one course in four
     if bruised:
         second = TreatmentSession.objects.get(plan=plan, number=2)

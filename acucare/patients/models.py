@@ -133,6 +133,9 @@ class Episode(Versioned):
     referrer_practice = models.CharField(max_length=200, blank=True)
     referrer_address = models.TextField(blank=True)
     referrer_email = models.EmailField(blank=True)
+    # How many of the episode's sessions are signed, kept by the treatment services
+    # (`acucare.treatment.counts`) for the clinic dashboard (docs/analytics.md).
+    signed_sessions = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = (

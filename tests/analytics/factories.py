@@ -8,6 +8,7 @@ import datetime as dt
 from acucare.accounts.models import User
 from acucare.outcomes import services
 from acucare.outcomes.models import Discharge
+from acucare.treatment.counts import recount_signed_sessions
 from acucare.treatment.models import SessionStatus, TreatmentSession
 from tests.factories import actor
 from tests.outcomes.factories import CourseWorld, make_course, record
@@ -26,6 +27,7 @@ def reviewed_course(
     """Six signed sessions, a review with the PEG and PGIC, and a discharge."""
     world = make_course(practitioner, pains=RESPONDER if responder else NON_RESPONDER, start=start)
     TreatmentSession.objects.filter(plan=world.plan).update(status=SessionStatus.SIGNED)
+    recount_signed_sessions([world.plan.episode_id])  # a bulk write, not session_sign
     peg = {"1": 3, "2": 2, "3": 3} if responder else {"1": 7, "2": 6, "3": 8}
     record(world, "review", scores={"peg": peg}, pgic=2 if responder else 4)
     who = actor(practitioner)

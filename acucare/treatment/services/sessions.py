@@ -36,6 +36,7 @@ from acucare.treatment.checks import (
     blocking_messages,
     run_session_check,
 )
+from acucare.treatment.counts import recount_signed_sessions
 from acucare.treatment.models import (
     AdverseEvent,
     PlanStatus,
@@ -208,6 +209,7 @@ def session_sign(
     session.signed_at = timezone.now()
     session.stamp(actor.user)
     session.save()
+    recount_signed_sessions([session.plan.episode_id])
     audit_record(
         actor=actor,
         action="update",
