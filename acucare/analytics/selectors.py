@@ -717,7 +717,9 @@ def trajectories(scope: Scope) -> list[TrajectoryPoint]:
     for group, responder in groups:
         sums[f"{group}_n"] = Count("pk", filter=_responded(responder))
         sums[f"{group}_mean"] = Avg("pain_before", filter=_responded(responder))
-    rows = list(sessions.values("number").annotate(**sums).order_by("number"))
+    rows: list[Mapping[str, Any]] = list(
+        sessions.values("number").annotate(**sums).order_by("number")
+    )
     return [
         TrajectoryPoint(int(r["number"]), group, int(r[f"{group}_n"]), float(r[f"{group}_mean"]))
         for group, _responder in groups
