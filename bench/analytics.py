@@ -9,7 +9,8 @@ code spread over four conditions, an assessment and an approved plan copied from
 made by the real services), ten signed sessions per course (pain falling for
 responders, flat for the rest, an adverse event in about one session in fifty), a
 per-course outcome row at review for every course, at discharge for seven in ten and at
-3 and 12 months for some, and a discharge row for each discharged course. It then
+3 and 12 months for some, and a discharge row for each discharged course; each episode's
+signed-session count is recounted after the bulk insert, as `session_sign` keeps it. It then
 times, warm, ROUNDS times each:
 
   selectors   `acucare.analytics.selectors.dashboard` for the clinic admin (every table)
@@ -17,8 +18,9 @@ times, warm, ROUNDS times each:
   page (own)  GET /analytics/ as one practitioner (their own tenth of the clinic)
   research    the de-identified research export, all 10,000 rows
 
-and prints p50 and p95 of each, the number of queries of one page, and whether the
-page's p50 is within the target. PostgreSQL: 127.0.0.1:5432 as user postgres; the
+and prints p50 and p95 of each, each panel's selector alone (best of three: where the
+page's time goes), the number of queries of one page, and whether the page's p50 is
+within the target. PostgreSQL: 127.0.0.1:5432 as user postgres; the
 script creates and drops its own database; when the server is not reachable that half
 is skipped with a notice (and fails when CI is set).
 
