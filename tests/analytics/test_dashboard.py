@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from acucare.audit.models import AuditEvent
 from acucare.outcomes import services
 from acucare.outcomes.models import CourseOutcome, OutcomeStage
+from acucare.treatment.services import session_sign
 from tests.analytics.factories import discharged_on, reviewed_course
 from tests.factories import actor, make_admin, make_practitioner, make_reception, signed_in
+from tests.outcomes.factories import make_course
 from tests.workflow.test_words_not_identifiers import SNAKE, readable_text
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +184,23 @@ def test_the_dashboard_shows_words_not_identifiers():
     for user in (practitioner, make_admin()):
         page = signed_in(user).get("/analytics/").content.decode()
         assert SNAKE.findall(readable_text(page)) == []
+
+
+def test_a_course_counts_as_past_session_8_when_its_eighth_session_is_signed():
+    """The data-quality panel reads the signed-session count `session_sign` keeps on the
+    episode (acucare.treatment.counts), not a count of the sessions at read time."""
+    practitioner = make_practitioner()
+    world = make_course(practitioner, pains=((7, 5),) * 8)
+    who = actor(practitioner)
+    client = signed_in(make_admin())
+    past = "Courses past session 8 with review questionnaires"
+
+    def out_of() -> str:
+        return _row(_csv(client.get("/analytics/tables/data-quality.csv")), past)[1]
+
+    for session in world.sessions[:7]:
+        session_sign(actor=who, session_id=session.public_id, version=session.version)
+    assert out_of() == "0"
+    last = world.sessions[7]
+    session_sign(actor=who, session_id=last.public_id, version=last.version)
+    assert out_of() == "<5"  # one course: a count from 1 to 4
