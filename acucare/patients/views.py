@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from acucare.accounts import submissions
 from acucare.core.actor import actor_from_request
 from acucare.core.forms import apply_input_error
 from acucare.core.once import resend_shows
@@ -92,6 +93,16 @@ def patient_create(request: HttpRequest) -> HttpResponse:
                 family_name=str(data["family_name"]),
                 date_of_birth=data["date_of_birth"],
             )
+        if duplicates and data.get("submission"):
+            # A resend of a registration that was saved finds the patient it made: that is
+            # the same registration, shown as such (`resend_shows`), not a possible duplicate.
+            try:
+                submissions.refuse_if_claimed(
+                    actor=actor, key=data["submission"], object_type="patient"
+                )
+            except ConflictError as error:
+                form.add_error(None, error.message)
+                duplicates = []
     if duplicates:
         return render(
             request,
