@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 # insert; the outcomes panel's measurements, reviews, discharge and schedule (four); and at
 # most a session refresh with its savepoint pair.
 # (+1 since issue 14: each audit insert first reads the hash chain's head FOR UPDATE.)
-EPISODE_QUERIES = 15
+# (+1 since issue 11: the outcomes panel's pain chart reads the patient's diary days, one
+# query whatever the number of sessions.)
+EPISODE_QUERIES = 16
 # session, user, clinic, plan, sessions, adverse events, amendments, the audit insert;
 # and the session refresh with its savepoint pair.
 API_LIST_QUERIES = 12
