@@ -31,7 +31,6 @@ Run: .venv/bin/python bench/analytics.py [--patients N] [--sessions-per-course N
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import importlib
 import json
@@ -42,12 +41,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _clinic as clinic
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGETS = {"SQLite": 2.0, "PostgreSQL": 1.0}
 CONDITIONS = ("M54.50", "M17.11", "M54.2", "G43.909")  # back, knee, neck, migraine
 
@@ -64,7 +65,6 @@ def seed(patients: int, per_course: int) -> dict[str, Any]:  # noqa: C901, PLR09
 
     from acucare.accounts.models import PractitionerProfile, Role, User
     from acucare.assessments import services as assessment_services
-    from acucare.assessments.models import Assessment
     from acucare.core.actor import Actor
     from acucare.outcomes.models import CourseOutcome, Discharge, OutcomeStage
     from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient
@@ -100,12 +100,7 @@ def seed(patients: int, per_course: int) -> dict[str, Any]:  # noqa: C901, PLR09
         actor = Actor(user=me, ip_address="127.0.0.1", user_agent="bench", channel="system")
 
         def tracked(by_id: int) -> dict[str, Any]:
-            return {
-                "created_by_id": by_id,
-                "updated_by_id": by_id,
-                "created_at": now,
-                "updated_at": now,
-            }
+            return clinic.tracked(by_id, now)
 
         Patient.objects.bulk_create(
             [
@@ -151,41 +146,7 @@ def seed(patients: int, per_course: int) -> dict[str, Any]:  # noqa: C901, PLR09
             actor=actor, plan_id=plan.public_id, version=plan.version
         )
         others = episodes[1:]
-        Assessment.objects.bulk_create(
-            [
-                Assessment(
-                    episode=e,
-                    intake_document=assessment.intake_document,
-                    screening_document=assessment.screening_document,
-                    kb_version=assessment.kb_version,
-                    decision=assessment.decision,
-                    rules_applied=assessment.rules_applied,
-                    created_by_id=e.patient.primary_practitioner_id,
-                    created_at=now,
-                )
-                for e in others
-            ],
-            batch_size=batch,
-        )
-        assessments = dict(Assessment.objects.values_list("episode_id", "id"))
-        TreatmentPlan.objects.bulk_create(
-            [
-                TreatmentPlan(
-                    episode=e,
-                    assessment_id=assessments[e.pk],
-                    status=plan.status,
-                    document=plan.document,
-                    kb_version=plan.kb_version,
-                    protocol=plan.protocol,
-                    rules=plan.rules,
-                    approved_at=now,
-                    approved_by_id=e.patient.primary_practitioner_id,
-                    **tracked(e.patient.primary_practitioner_id),
-                )
-                for e in others
-            ],
-            batch_size=batch,
-        )
+        clinic.copy_intake_and_plan(assessment, plan, others, now=now, batch=batch)
         plans = list(TreatmentPlan.objects.select_related("episode__patient").order_by("id"))
         responder = {p.episode_id: rng.random() < 0.45 for p in plans}
         sessions: list[TreatmentSession] = []
@@ -472,33 +433,6 @@ def run_database(label: str, url: str, args: argparse.Namespace) -> bool:
     return within
 
 
-def postgres_available() -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            PG_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=5
-        ):
-            return True
-    except psycopg.Error:
-        return False
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    import psycopg
-
-    name = f"acucare_bench_analytics_{os.getpid()}"
-    admin = PG_ADMIN_URL.replace("postgres://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=10_000)
@@ -517,8 +451,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="acucare-bench-analytics-") as folder:
             ok &= run_database("SQLite", f"sqlite:///{folder}/bench.sqlite3", args)
     if "postgres" in databases:
-        if postgres_available():
-            with postgres_database() as url:
+        if clinic.postgres_available():
+            with clinic.postgres_database("acucare_bench_analytics") as url:
                 ok &= run_database("PostgreSQL 127.0.0.1:5432", url, args)
         elif os.environ.get("CI"):
             print("PostgreSQL is required in CI but not reachable at 127.0.0.1:5432")

@@ -30,11 +30,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import _clinic as clinic
 from web import (  # bench/web.py: the clinic seeding and the production environment
     PYTHON,
     ROOT,
-    postgres_available,
-    postgres_database,
     production_env,
 )
 
@@ -266,8 +265,13 @@ def main() -> int:
 
         ok &= measure("SQLite", _SQLite, args.sizes, args.rounds)
     if "postgres" in databases:
-        if postgres_available():
-            ok &= measure("PostgreSQL 127.0.0.1:5432", postgres_database, args.sizes, args.rounds)
+        if clinic.postgres_available():
+            ok &= measure(
+                "PostgreSQL 127.0.0.1:5432",
+                lambda: clinic.postgres_database("acucare_bench"),
+                args.sizes,
+                args.rounds,
+            )
         else:
             print("\nNOTICE: PostgreSQL not reachable at 127.0.0.1:5432; that half was skipped.")
     return 0 if ok else 1

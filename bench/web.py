@@ -59,9 +59,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _clinic as clinic
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 # A chronic low back pain intake with nothing that screening refers, so the planner
 # gives an acupuncture plan that sessions can be charted against.
@@ -126,7 +128,6 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
     from acucare.accounts import services as account_services
     from acucare.accounts.models import PractitionerProfile, Role, User
     from acucare.assessments import services as assessment_services
-    from acucare.assessments.models import Assessment
     from acucare.core.actor import Actor
     from acucare.patients.models import Episode, EpisodeCondition, Patient
     from acucare.treatment import services as treatment_services
@@ -154,12 +155,7 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
         batch = 2000
 
         def tracked(by_id: int) -> dict[str, Any]:
-            return {
-                "created_by_id": by_id,
-                "updated_by_id": by_id,
-                "created_at": now,
-                "updated_at": now,
-            }
+            return clinic.tracked(by_id, now)
 
         patient_rows = [
             Patient(
@@ -209,41 +205,7 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
         )
 
         others = [e for e in episodes if e.pk != template_episode.pk]
-        Assessment.objects.bulk_create(
-            [
-                Assessment(
-                    episode=e,
-                    intake_document=template_assessment.intake_document,
-                    screening_document=template_assessment.screening_document,
-                    kb_version=template_assessment.kb_version,
-                    decision=template_assessment.decision,
-                    rules_applied=template_assessment.rules_applied,
-                    created_by_id=e.patient.primary_practitioner_id,
-                    created_at=now,
-                )
-                for e in others
-            ],
-            batch_size=batch,
-        )
-        assessments = dict(Assessment.objects.values_list("episode_id", "id"))
-        TreatmentPlan.objects.bulk_create(
-            [
-                TreatmentPlan(
-                    episode=e,
-                    assessment_id=assessments[e.pk],
-                    status=plan.status,
-                    document=plan.document,
-                    kb_version=plan.kb_version,
-                    protocol=plan.protocol,
-                    rules=plan.rules,
-                    approved_at=now,
-                    approved_by_id=e.patient.primary_practitioner_id,
-                    **tracked(e.patient.primary_practitioner_id),
-                )
-                for e in others
-            ],
-            batch_size=batch,
-        )
+        clinic.copy_intake_and_plan(template_assessment, plan, others, now=now, batch=batch)
         copied = {
             field: getattr(template_session, field)
             for field in (
@@ -733,33 +695,6 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
     return ok
 
 
-def postgres_available() -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            PG_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=5
-        ):
-            return True
-    except psycopg.Error:
-        return False
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    import psycopg
-
-    name = f"acucare_bench_{os.getpid()}"
-    admin = PG_ADMIN_URL.replace("postgres://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=10_000)
@@ -799,8 +734,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="acucare-bench-") as folder:
             ok &= measure("SQLite", f"sqlite:///{folder}/bench.sqlite3", args)
     if "postgres" in databases:
-        if postgres_available():
-            with postgres_database() as url:
+        if clinic.postgres_available():
+            with clinic.postgres_database("acucare_bench") as url:
                 ok &= measure("PostgreSQL 127.0.0.1:5432", url, args)
         elif os.environ.get("CI"):
             print("PostgreSQL is required in CI but not reachable at 127.0.0.1:5432")
