@@ -54,6 +54,8 @@ def test_a_referral_letter_is_previewed_signed_and_downloaded(
     found["signed"] = serious_violations(page)
     page.get_by_role("link", name="Back to the chart").click()
     link = page.get_by_role("link", name="Referral letter, version 1")
+    # The click only starts the navigation: measure the chart once it has arrived.
+    link.wait_for()
     assert not overflows(page)
     found["chart"] = serious_violations(page)
     with page.expect_download() as download:
