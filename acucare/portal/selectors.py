@@ -321,14 +321,7 @@ def diary_session(*, actor: Actor, session_id: uuid.UUID | str) -> DiarySession:
     """One of the patient's own signed sessions and its diary; any other is 404."""
     patient = portal_patient(actor)
     wanted = parse_public_id(session_id, "session")
-    session = next(
-        (
-            s
-            for s in treatment_selectors.signed_sessions_of_patient(patient)
-            if s.public_id == wanted
-        ),
-        None,
-    )
+    session = treatment_selectors.signed_session_of_patient(patient, wanted)
     if session is None:
         raise Http404("No such session.")
     audit_record(

@@ -303,3 +303,16 @@ def signed_sessions_of_patient(patient: Patient) -> list[TreatmentSession]:
         .prefetch_related("adverse_events")
         .order_by("-date", "-number", "-id")
     )
+
+
+def signed_session_of_patient(patient: Patient, public_id: uuid.UUID) -> TreatmentSession | None:
+    """One signed session of the patient by public id, with its adverse events (one row
+    and one prefetch), or None: another patient's session or an unsigned one is not theirs."""
+    return (
+        TreatmentSession.objects.filter(
+            plan__episode__patient=patient, status=SessionStatus.SIGNED, public_id=public_id
+        )
+        .select_related("plan__episode")
+        .prefetch_related("adverse_events")
+        .first()
+    )

@@ -220,3 +220,35 @@ def test_diary_pain_is_drawn_on_the_patients_and_the_staff_pain_chart(world):
     staff = signed_in(owner).get(f"/outcomes/episodes/{episode.public_id}/").content.decode()
     assert "Pain in the diary between sessions (diamonds)" in staff
     assert f"<td>{written}</td>" in staff
+
+
+def test_the_diary_day_reads_one_session_however_many_the_patient_has(world):
+    """The day page reads its session by id (one row and its adverse events), not every
+    signed session of the patient, so its queries do not grow with the course."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from acucare.treatment.selectors import signed_session_of_patient
+
+    _owner, patient, user, session = world
+    client = signed_in(user)
+    client.get(url(session))  # the first request also refreshes the sign-in session
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url(session)).status_code == 200
+    for _ in range(3):
+        make_signed_session(patient, date=timezone.localdate())
+    with CaptureQueriesContext(connection) as four:
+        assert client.get(url(session)).status_code == 200
+    assert len(four) == len(one)
+    # The session is read by its id: no query lists the patient's sessions.
+    reads = [q["sql"] for q in four if 'FROM "treatment_treatmentsession"' in q["sql"]]
+    ids = (session.public_id.hex, str(session.public_id))
+    assert reads
+    assert all(any(i in sql for i in ids) for sql in reads), reads
+    with CaptureQueriesContext(connection) as read:
+        found = signed_session_of_patient(patient, session.public_id)
+        assert found is not None
+        assert list(found.adverse_events.all()) == []
+    assert len(read) == 2
+    other, _other_user = make_portal_patient(make_practitioner())
+    assert signed_session_of_patient(other, session.public_id) is None
