@@ -325,80 +325,92 @@ def _needle_blocks(needle: Needle) -> Blocked:
     return Blocked(points=frozenset({needle.code}))
 
 
-def _screening_blocks(screening: Screening, session: Session) -> Iterator[Finding]:  # noqa: C901 - one branch per kind of block a screening finding carries
+def _screening_blocks(screening: Screening, session: Session) -> Iterator[Finding]:
     """One finding per session element that a screening finding blocks."""
-    modalities = session.modalities
     for finding in screening.findings:
         if finding.level in ("urgent", "refer"):
             yield _element(
                 finding,
                 f"No treatment before the referral: {finding.message}",
-                {"modalities": list(modalities)},
-                Blocked(modalities=frozenset(modalities)),
+                {"modalities": list(session.modalities)},
+                Blocked(modalities=frozenset(session.modalities)),
                 level=finding.level,
             )
-        blocked = finding.blocks
-        if blocked.is_empty:
+        if finding.blocks.is_empty:
             continue
-        for modality in modalities:
-            if blocked.blocks_modality(modality):
-                pairs = session.pairs if modality == ELECTRO else ()
-                yield _element(
-                    finding,
-                    f"{modality.replace('_', ' ').capitalize()} is blocked: {finding.message}",
-                    {"modality": modality},
-                    Blocked(
-                        modalities=frozenset({modality}),
-                        pairs=frozenset(_pair_key(pair) for pair in pairs),
-                    ),
-                )
+        yield from _blocked_modalities(finding, session)
         for needle in session.needles:
-            if blocked.blocks_point(needle.code, needle.side):
-                yield _element(
-                    finding,
-                    f"{needle.label} is blocked: {finding.message}",
-                    {"point": needle.as_subject()},
-                    _needle_blocks(needle),
-                )
-                continue
-            for modality in modalities:
-                if blocked.blocks_point_for(modality, needle.code, needle.side):
-                    yield _element(
-                        finding,
-                        f"{needle.label} is blocked for {modality.replace('_', ' ')}: "
-                        f"{finding.message}",
-                        {"point": needle.as_subject(), "modality": modality},
-                        _needle_blocks(needle),
-                    )
-            technique = _technique_of(needle.depth)
-            if technique is not None and blocked.blocks_technique(
-                technique, needle.code, needle.side
-            ):
-                yield _element(
-                    finding,
-                    f"{technique.replace('_', ' ').capitalize()} at {needle.label} is blocked: "
-                    f"{finding.message}",
-                    {"point": needle.as_subject(), "depth": needle.depth},
-                    _needle_blocks(needle),
-                )
-        # Electroacupuncture that does not say how strong it is counts as strong (fail closed).
-        if (
-            session.pairs
-            and session.electro_intensity in ("strong", None)
-            and blocked.blocks_technique("strong_electroacupuncture")
-        ):
-            declared = session.electro_intensity or UNDECLARED
-            what = (
-                "Strong electroacupuncture"
-                if declared == "strong"
-                else "Electroacupuncture of undeclared strength (counted as strong)"
-            )
+            yield from _blocked_needle(finding, session, needle)
+        yield from _blocked_strong_electro(finding, session)
+
+
+def _blocked_modalities(finding: Finding, session: Session) -> Iterator[Finding]:
+    """The session's modalities that the finding blocks outright."""
+    for modality in session.modalities:
+        if finding.blocks.blocks_modality(modality):
+            pairs = session.pairs if modality == ELECTRO else ()
             yield _element(
                 finding,
-                f"{what} is blocked: {finding.message}",
-                {"electro_intensity": declared},
-                EMPTY_BLOCKED,
+                f"{modality.replace('_', ' ').capitalize()} is blocked: {finding.message}",
+                {"modality": modality},
+                Blocked(
+                    modalities=frozenset({modality}),
+                    pairs=frozenset(_pair_key(pair) for pair in pairs),
+                ),
             )
+
+
+def _blocked_needle(finding: Finding, session: Session, needle: Needle) -> Iterator[Finding]:
+    """The finding's block of one needle: the point itself, or a modality or a technique
+    there (a blocked point says so once, whatever else is blocked at it)."""
+    blocked = finding.blocks
+    if blocked.blocks_point(needle.code, needle.side):
+        yield _element(
+            finding,
+            f"{needle.label} is blocked: {finding.message}",
+            {"point": needle.as_subject()},
+            _needle_blocks(needle),
+        )
+        return
+    for modality in session.modalities:
+        if blocked.blocks_point_for(modality, needle.code, needle.side):
+            yield _element(
+                finding,
+                f"{needle.label} is blocked for {modality.replace('_', ' ')}: {finding.message}",
+                {"point": needle.as_subject(), "modality": modality},
+                _needle_blocks(needle),
+            )
+    technique = _technique_of(needle.depth)
+    if technique is not None and blocked.blocks_technique(technique, needle.code, needle.side):
+        yield _element(
+            finding,
+            f"{technique.replace('_', ' ').capitalize()} at {needle.label} is blocked: "
+            f"{finding.message}",
+            {"point": needle.as_subject(), "depth": needle.depth},
+            _needle_blocks(needle),
+        )
+
+
+def _blocked_strong_electro(finding: Finding, session: Session) -> Iterator[Finding]:
+    """Electroacupuncture that does not say how strong it is counts as strong (fail closed)."""
+    if not (
+        session.pairs
+        and session.electro_intensity in ("strong", None)
+        and finding.blocks.blocks_technique("strong_electroacupuncture")
+    ):
+        return
+    declared = session.electro_intensity or UNDECLARED
+    what = (
+        "Strong electroacupuncture"
+        if declared == "strong"
+        else "Electroacupuncture of undeclared strength (counted as strong)"
+    )
+    yield _element(
+        finding,
+        f"{what} is blocked: {finding.message}",
+        {"electro_intensity": declared},
+        EMPTY_BLOCKED,
+    )
 
 
 def _technique_of(depth: str | None) -> str | None:

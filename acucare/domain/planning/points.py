@@ -23,7 +23,7 @@ The rules, in the order they are applied:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,7 +194,9 @@ class PointPicker:
         self._local_taken = 0
         self._distal_taken = 0
         self._distal_skipped: list[tuple[str, Reason]] = []
-        self._take_distal: Callable[[str], PlannedPoint | None] | None = None
+        # The distal pool's state, set by `distal` and read again by `top_up`.
+        self._distal_queue: list[ProtocolPoint] = []
+        self._distal_limit = 0
         sided = [p.side for p in self.pain if p.side in BOTH]
         self.affected: tuple[str, ...] = tuple(s for s in BOTH if s in sided) or BOTH
 
@@ -393,15 +395,13 @@ class PointPicker:
                     f" Needled {_side_words(sides)} instead: the painful side cannot be needled"
                     f" ({'; '.join(sorted({r.text() for r in blocked.values()}))})."
                 )
-                self._substitute(
-                    "contralateral",
-                    {"code": entry.code, "side": side_label(requested)},
-                    {"code": entry.code, "side": side_label(sides)},
+                self._contralateral_substitution(
+                    entry.code,
+                    requested,
+                    sides,
+                    blocked,
                     "The painful side cannot be needled at all, so the point is needled on the"
-                    " other side (contralateral needling, a classical approach with limited"
-                    " trial evidence).",
-                    blocked.values(),
-                    CONTRALATERAL_SOURCES,
+                    " other side",
                 )
             elif blocked:
                 why += f" Needled {_side_words(sides)} only."
@@ -583,103 +583,121 @@ class PointPicker:
             if pool is not None and self._local_taken < pool.max_points and self._take_local(pool):
                 self._local_taken += 1
                 continue
-            if self._take_distal is not None and self._take_distal(""):
+            if self._take_distal(""):
                 continue
             break
 
-    def distal(self, replacements: Sequence[ProtocolPoint]) -> None:  # noqa: C901 - the protocol's distal-point rules in the order the trial gives them
+    def distal(self, replacements: Sequence[ProtocolPoint]) -> None:
         """Distal points from the pool, then replacements for fixed points that were blocked."""
         pool = self.protocol.pool("distal")
         queue = self._candidates(pool) if pool is not None else []
         queue.sort(key=lambda entry: self.cautioned(entry.code, BOTH) is not None)
-        skipped: list[tuple[str, Reason]] = []
-
-        def take(purpose: str) -> PlannedPoint | None:
-            if pool is None or self._distal_taken >= pool.max_points + len(replacements):
-                return None
-            while queue:
-                entry = queue.pop(0)
-                requested = self._requested(entry, pool.side, self.affected)
-                sides, blocked, _ = self._place(entry, requested, contralateral=False)
-                moved = ""
-                if not sides and pool.side == "affected" and requested != MIDLINE:
-                    sides, blocked, moved = self._place(entry, requested, contralateral=True)
-                if not sides:
-                    skipped.extend((entry.code, r) for r in blocked.values())
-                    for side, reason in blocked.items():
-                        self._note_limb(entry.code, reason, side)
-                    continue
-                if not self._fits(entry.needles_per_side * len(sides)):
-                    continue
-                why = (
-                    f"Distal point: {self._name(entry.code)} is on"
-                    f" {self._list('distant points')}; needled {_side_words(sides)}.{purpose}"
-                )
-                if moved:
-                    why += " The painful side cannot be needled, so it goes to the other side."
-                    self._substitute(
-                        "contralateral",
-                        {"code": entry.code, "side": side_label(requested)},
-                        {"code": entry.code, "side": side_label(sides)},
-                        "The painful side cannot be needled, so the distal point is needled on"
-                        " the other side (contralateral needling, a classical approach with"
-                        " limited trial evidence).",
-                        blocked.values(),
-                        CONTRALATERAL_SOURCES,
-                    )
-                elif blocked:
-                    self._one_side(entry.code, requested, sides, blocked)
-                self._distal_taken += 1
-                return self._add(entry, sides, "distal", why, "pool")
-            return None
-
+        self._distal_queue = queue
         self._distal_taken = 0
-        self._take_distal = take
+        self._distal_limit = pool.max_points + len(replacements) if pool is not None else 0
         if pool is not None:
             target = pool.min_points if self.needle_sparing else pool.default_points
             if self.selection.lost_regions:
                 target = pool.max_points  # no local point at a painful region: lean on distal
             placed = 0
-            while placed < target and take("") is not None:
+            while placed < target and self._take_distal("") is not None:
                 placed += 1
         for entry in replacements:
-            reasons = list(
-                dict.fromkeys(
-                    r for s in (*BOTH, *MIDLINE) if (r := self._block(entry.code, s)) is not None
-                )
+            self._replace_fixed(entry)
+
+    def _contralateral_substitution(
+        self,
+        code: str,
+        requested: tuple[str, ...],
+        sides: tuple[str, ...],
+        blocked: Mapping[str, Reason],
+        what: str,
+    ) -> None:
+        """Say that a point moved to the side without pain, and on what evidence."""
+        self._substitute(
+            "contralateral",
+            {"code": code, "side": side_label(requested)},
+            {"code": code, "side": side_label(sides)},
+            f"{what} (contralateral needling, a classical approach with limited trial evidence).",
+            blocked.values(),
+            CONTRALATERAL_SOURCES,
+        )
+
+    def _take_distal(self, purpose: str) -> PlannedPoint | None:
+        """The next distal point of the pool that can be placed (on the other side when the
+        painful side cannot be needled), or None when the pool is used up."""
+        pool = self.protocol.pool("distal")
+        if pool is None or self._distal_taken >= self._distal_limit:
+            return None
+        while self._distal_queue:
+            entry = self._distal_queue.pop(0)
+            requested = self._requested(entry, pool.side, self.affected)
+            sides, blocked, _ = self._place(entry, requested, contralateral=False)
+            moved = ""
+            if not sides and pool.side == "affected" and requested != MIDLINE:
+                sides, blocked, moved = self._place(entry, requested, contralateral=True)
+            if not sides:
+                self._distal_skipped.extend((entry.code, r) for r in blocked.values())
+                for side, reason in blocked.items():
+                    self._note_limb(entry.code, reason, side)
+                continue
+            if not self._fits(entry.needles_per_side * len(sides)):
+                continue
+            why = (
+                f"Distal point: {self._name(entry.code)} is on"
+                f" {self._list('distant points')}; needled {_side_words(sides)}.{purpose}"
             )
-            because = "; ".join(r.text() for r in reasons)
-            instead = {
-                "code": entry.code,
-                "side": side_label(self._requested(entry, "fixed", BOTH)),
-            }
-            substitute = (
-                take(
-                    f" It replaces the fixed point {self._name(entry.code)}, which cannot be"
-                    f" used ({because})."
+            if moved:
+                why += " The painful side cannot be needled, so it goes to the other side."
+                self._contralateral_substitution(
+                    entry.code,
+                    requested,
+                    sides,
+                    blocked,
+                    "The painful side cannot be needled, so the distal point is needled on"
+                    " the other side",
                 )
-                if pool is not None
-                else None
+            elif blocked:
+                self._one_side(entry.code, requested, sides, blocked)
+            self._distal_taken += 1
+            return self._add(entry, sides, "distal", why, "pool")
+        return None
+
+    def _replace_fixed(self, entry: ProtocolPoint) -> None:
+        """A fixed point that cannot be used: a distal point of the pool replaces it, or it
+        is left out, and a substitution says which and why."""
+        reasons = list(
+            dict.fromkeys(
+                r for s in (*BOTH, *MIDLINE) if (r := self._block(entry.code, s)) is not None
             )
-            if substitute is not None:
-                self._substitute(
-                    "distal",
-                    instead,
-                    {"code": substitute.code, "side": substitute.side},
-                    f"{self._name(entry.code)} cannot be used ({because}); replaced by the"
-                    f" distal point {self._name(substitute.code)} from {self._list()}.",
-                    reasons,
-                )
-            else:
-                self._substitute(
-                    "omitted",
-                    instead,
-                    None,
-                    f"{self._name(entry.code)} cannot be used ({because}) and this protocol"
-                    " offers no replacement, so it is left out.",
-                    reasons,
-                )
-        self._distal_skipped = skipped
+        )
+        because = "; ".join(r.text() for r in reasons)
+        instead = {
+            "code": entry.code,
+            "side": side_label(self._requested(entry, "fixed", BOTH)),
+        }
+        substitute = self._take_distal(
+            f" It replaces the fixed point {self._name(entry.code)}, which cannot be"
+            f" used ({because})."
+        )
+        if substitute is not None:
+            self._substitute(
+                "distal",
+                instead,
+                {"code": substitute.code, "side": substitute.side},
+                f"{self._name(entry.code)} cannot be used ({because}); replaced by the"
+                f" distal point {self._name(substitute.code)} from {self._list()}.",
+                reasons,
+            )
+        else:
+            self._substitute(
+                "omitted",
+                instead,
+                None,
+                f"{self._name(entry.code)} cannot be used ({because}) and this protocol"
+                " offers no replacement, so it is left out.",
+                reasons,
+            )
 
     def _report_distal(self) -> None:
         for code, reason in dict.fromkeys(self._distal_skipped):
