@@ -349,6 +349,8 @@ def pain_chart(progress: Progress, *, up_to: int | None = None) -> Chart | None:
     instrument = str(primary.get("instrument") or "")
     drawn = charts.pain_chart(
         sessions,
+        # The patient's diary pain, as on the outcomes page (up to the letter's session).
+        diary=[d for d in progress.diary_days if up_to is None or d.session <= up_to],
         baseline=float(baseline)
         if instrument in ("nrs", "peg") and isinstance(baseline, int | float)
         else None,

@@ -77,6 +77,8 @@ class Progress:
     planned: int | None
     pain_chart: charts.Chart | None = None
     domain_charts: list[charts.Chart] = field(default_factory=list)
+    # The diary pain the pain chart draws, kept so a letter draws the same chart.
+    diary_days: list[charts.DiaryDay] = field(default_factory=list)
 
     @property
     def discharged(self) -> bool:
@@ -386,21 +388,22 @@ def _charts(progress: Progress, diary: Sequence[DiaryPain]) -> None:
     instrument = str(primary.get("instrument") or "")
     pain_scale = instrument in ("nrs", "peg")
     sessions = {s.public_id: s for s in progress.course.sessions}
+    progress.diary_days = [
+        charts.DiaryDay(
+            sessions[d.session_id].number,
+            (d.day - sessions[d.session_id].date).days,
+            f"{d.day:%-d %b %Y}",
+            d.pain,
+        )
+        for d in diary
+        if d.session_id in sessions
+    ]
     progress.pain_chart = charts.pain_chart(
         [
             charts.PainSession(s.number, f"{s.date:%-d %b %Y}", s.pain_before, s.pain_after)
             for s in progress.course.sessions
         ],
-        diary=[
-            charts.DiaryDay(
-                sessions[d.session_id].number,
-                (d.day - sessions[d.session_id].date).days,
-                f"{d.day:%-d %b %Y}",
-                d.pain,
-            )
-            for d in diary
-            if d.session_id in sessions
-        ],
+        diary=progress.diary_days,
         baseline=float(baseline) if pain_scale and isinstance(baseline, int | float) else None,
         baseline_label=engine.instrument_names([instrument])[0] if instrument else "",
         reviews=[r.sessions_delivered for r in progress.reviews]

@@ -3,13 +3,18 @@ signed document that cannot be changed by the model, the queryset or raw SQL."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from acucare.audit.models import AuditEvent
-from acucare.documents import selectors, services, storage
+from acucare.documents import content, selectors, services, storage
 from acucare.documents.models import Document, ImmutableDocumentError
 from acucare.domain.errors import ConflictError, InputError
+from acucare.outcomes.selectors import episode_progress
+from acucare.portal.models import DiaryEntry
 from tests.assessments.factories import make_assessment
 from tests.documents.factories import discharged_course, referred_episode, reviewed_course
 from tests.documents.pdf_tools import pdf_text
@@ -92,6 +97,34 @@ def test_a_progress_report_at_a_review_has_the_course_the_chart_and_the_decision
     ]:
         assert expected in text, expected
     assert report.subject_type == "course_review"
+
+
+def test_the_letters_pain_chart_has_the_patients_diary_pain():
+    """The pain the patient wrote in their diary is in the letter's chart and its table,
+    as on the outcomes page; a diary day after the letter's session is left out."""
+    world = reviewed_course()
+    third, sixth = world.sessions[2], world.sessions[5]
+    for session, pain in ((third, 2), (sixth, 1)):
+        DiaryEntry.objects.create(
+            patient=world.episode.patient,
+            session=session,
+            day=session.date + dt.timedelta(days=1),
+            pain=pain,
+            sleep_hours=Decimal("7.0"),
+            sleep_quality=6,
+            created_by=world.practitioner,
+        )
+    written = f"2 on {third.date + dt.timedelta(days=1):%-d %b %Y}"
+    later = f"1 on {sixth.date + dt.timedelta(days=1):%-d %b %Y}"
+    text = _text(_sign(world.episode, "progress_report"))
+    assert "Pain in the diary" in text
+    assert written in text
+    progress = episode_progress(actor=actor(world.practitioner), episode_id=world.episode.public_id)
+    chart = content.pain_chart(progress, up_to=5)
+    assert chart is not None
+    cells = [cell for row in chart.table.rows for cell in row]
+    assert written in cells
+    assert later not in cells
 
 
 def test_a_discharge_summary_needs_a_discharge_and_states_the_advice():
