@@ -24,7 +24,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from acucare.domain.errors import InputError
 from acucare.domain.outcomes.course import MedicationDose
@@ -329,6 +329,22 @@ def mme_of(
     ]
     total, cited, _missed = daily_mme(doses, registry)
     return total, cited
+
+
+def course_medications(medicines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A stored diary day's medicines as the course document's `medications`
+    (`acucare.course/1`): a patch as mcg per hour, any other as mg times a day. An empty
+    day is an empty list: the patient took none (the form says to leave it empty then)."""
+    return [
+        {"name": str(m["medicine"]), "dose_mcg_per_hour": float(m["dose"])}
+        if m.get("unit") == "mcg/h"
+        else {
+            "name": str(m["medicine"]),
+            "dose_mg": float(m["dose"]),
+            "doses_per_day": int(m["times"]),
+        }
+        for m in medicines
+    ]
 
 
 def check_effects(effects: Sequence[AfterEffect]) -> tuple[AfterEffect, ...]:

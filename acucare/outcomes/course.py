@@ -6,6 +6,7 @@ Nothing here decides anything clinical; it only puts the records in the contract
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ class MeasurementPoint:
     medications: Sequence[Mapping[str, Any]] = ()
     public_id: str = ""
     source: str = "measurement"  # or "intake" for a baseline read from the intake
+    # The diary day whose medicines stand in for none recorded at this timepoint.
+    medications_from_diary: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,40 @@ def number_sessions(rows: Iterable[tuple[dt.date, int, int, Any]]) -> list[tuple
     oldest first. A newer plan restarts its own numbering; the course does not."""
     ordered = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
     return [(i, row[3]) for i, row in enumerate(ordered, 1)]
+
+
+# How far back a diary day may stand for the medicines at a timepoint: two weeks, so a
+# weekly course's last diary week counts and an old one never stands for today.
+DIARY_MEDICATION_DAYS = 14
+
+
+def with_diary_medications(
+    points: Sequence[MeasurementPoint], diary: Iterable[tuple[dt.date, Sequence[Mapping[str, Any]]]]
+) -> list[MeasurementPoint]:
+    """Each review, discharge and follow-up with no medicines recorded takes those of the
+    latest diary day in the two weeks up to it (docs/outcomes-app.md). What the
+    practitioner recorded at the timepoint wins: it was gone through with the patient and
+    covers every medicine, where a diary day is one day's self-report."""
+    days = sorted(diary, key=lambda d: d[0])
+    found: list[MeasurementPoint] = []
+    for point in points:
+        if point.kind == "baseline" or point.medications:
+            found.append(point)
+            continue
+        earliest = point.date - dt.timedelta(days=DIARY_MEDICATION_DAYS)
+        recent = [d for d in days if earliest < d[0] <= point.date]
+        if not recent:
+            found.append(point)
+            continue
+        day, medications = recent[-1]
+        found.append(
+            dataclasses.replace(
+                point,
+                medications=[dict(m) for m in medications],
+                medications_from_diary=day,
+            )
+        )
+    return found
 
 
 def timepoints(course: Course) -> list[dict[str, Any]]:
@@ -97,7 +134,8 @@ def measurement_timepoint(m: MeasurementPoint) -> dict[str, Any]:
         point["scores"] = {k: dict(v) for k, v in m.scores.items()}
     if m.pgic is not None and m.kind != "baseline":
         point["pgic"] = m.pgic
-    if m.medications:
+    # A diary day with no medicines says none was taken, so its empty list is kept.
+    if m.medications or m.medications_from_diary is not None:
         point["medications"] = [dict(x) for x in m.medications]
     return point
 

@@ -1,5 +1,6 @@
 """The pain a patient wrote in their portal diary on the days after a session, for the
-pain chart (a separate series beside pain before and after each session).
+pain chart (a separate series beside pain before and after each session), and the pain
+medicines they took that day, for the course's medication outcome (`course.py`).
 
 `outcomes` sits below `portal` (the app layers in `pyproject.toml`), so it cannot read
 the diary itself: the portal registers a source in its `AppConfig.ready()`, a function
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,8 @@ class DiaryPain:
     session_id: str  # the session's public id
     day: dt.date
     pain: int  # NRS 0-10
+    # The day's opioids as the course document's `medications` ([] when none was taken).
+    medications: tuple[dict[str, Any], ...] = field(default=())
 
 
 DiaryPainSource = Callable[[Sequence[str]], list[DiaryPain]]

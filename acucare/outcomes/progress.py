@@ -23,6 +23,7 @@ from acucare.outcomes.course import (
     course_document,
     due_measurements,
     number_sessions,
+    with_diary_medications,
 )
 from acucare.outcomes.diary_pain import DiaryPain
 from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
@@ -323,7 +324,12 @@ def build(
             m.date if m.kind == "followup" else 0,
         )
         latest[key] = m
-    points = [_point(m) for m in latest.values()]
+    # `diary` may hold other episodes' days (the chart reads every episode's at once).
+    ours = {s.public_id for s in sessions}
+    points = with_diary_medications(
+        [_point(m) for m in latest.values()],
+        [(d.day, d.medications) for d in diary if d.session_id in ours],
+    )
     schedule_row = schedules.get(current.pk) if current is not None else None
     schedule: list[dict[str, Any]] = []
     if schedule_row is not None:

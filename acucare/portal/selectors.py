@@ -507,9 +507,13 @@ def portal_care(*, actor: Actor) -> PortalCare:
 
 
 def diary_pain_days(session_ids: Sequence[str]) -> list[DiaryPain]:
-    """The diary's pain on the days after these sessions, for the outcomes pain chart
-    (registered in `PortalConfig.ready`; the page showing the chart audits its read)."""
+    """The diary's pain and pain medicines on the days after these sessions, for the
+    outcomes pain chart and the course's medication outcome (registered in
+    `PortalConfig.ready`; the page showing them audits its read)."""
     rows = DiaryEntry.objects.filter(session__public_id__in=list(session_ids)).values_list(
-        "session__public_id", "day", "pain"
+        "session__public_id", "day", "pain", "medicines"
     )
-    return [DiaryPain(str(session), day, pain) for session, day, pain in rows]
+    return [
+        DiaryPain(str(session), day, pain, tuple(diary.course_medications(medicines)))
+        for session, day, pain, medicines in rows
+    ]
