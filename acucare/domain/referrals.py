@@ -23,45 +23,39 @@ The rule, `referral_clearance@1`:
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from acucare.domain.screening import REFERRAL_ORDER, Screening, decide
+from acucare.domain.referral_outcome import (
+    CLEARANCE_CITATIONS,
+    CLEARANCE_REF,
+    CLEARANCE_RULE,
+    CLEARANCE_VERSION,
+    ReferralOutcome,
+)
+from acucare.domain.screening import REFERRAL_ORDER, Finding, Screening, decide
 
-CLEARANCE_RULE = "referral_clearance"
-CLEARANCE_VERSION = 1
-CLEARANCE_CITATIONS: tuple[str, ...] = ("verhagen2016", "nice_ng59")
+__all__ = [
+    "CLEARABLE_LEVELS",
+    "CLEARANCE_CITATIONS",
+    "CLEARANCE_RULE",
+    "CLEARANCE_VERSION",
+    "ReferralOutcome",
+    "apply_referral_outcomes",
+    "clear_referrals",
+    "follow_referral_outcomes",
+]
+
 CLEARABLE_LEVELS: tuple[str, ...] = ("refer",)
-
-
-@dataclass(frozen=True)
-class ReferralOutcome:
-    """The answer to the referral one finding asked for."""
-
-    rule: str
-    cleared: bool
-    clinician: str  # who assessed the patient, e.g. "Dr A Patel, GP"
-    decided_on: dt.date
-    note: str = ""
-
-    def as_document(self) -> dict[str, Any]:
-        return {
-            "outcome": "cleared" if self.cleared else "not_cleared",
-            "clinician": self.clinician,
-            "decided_on": self.decided_on.isoformat(),
-            "note": self.note,
-            "rule": f"{CLEARANCE_RULE}@{CLEARANCE_VERSION}",
-            "citations": list(CLEARANCE_CITATIONS),
-        }
 
 
 def apply_referral_outcomes(
     screening: Mapping[str, Any], outcomes: Mapping[str, ReferralOutcome]
 ) -> dict[str, Any]:
-    """The screening document (acucare.screening/1) as the referral outcomes leave it.
-    Findings keep their order; the decision and the referral are worked out again."""
+    """A stored screening document (acucare.screening/1) as the referral outcomes leave it,
+    for pages that show a recorded screening. Findings keep their order; the decision and
+    the referral are worked out again. `follow_referral_outcomes` does the same for the
+    typed screening the planner reads."""
     document = dict(screening)
     findings: list[dict[str, Any]] = []
     applied = False
@@ -83,19 +77,32 @@ def apply_referral_outcomes(
         max((REFERRAL_ORDER.index(str(f.get("referral", "none"))) for f in findings), default=0)
     ]
     rules = list(document.get("rules_applied") or ())
-    document["rules_applied"] = [*rules, f"{CLEARANCE_RULE}@{CLEARANCE_VERSION}"]
+    document["rules_applied"] = [*rules, CLEARANCE_REF]
     return document
 
 
-@dataclass(frozen=True)
-class ScreeningWithOutcomes:
-    """A screening with its referral outcomes applied, for `plan()` (which reads only
-    the document)."""
-
-    document: Mapping[str, Any]
-
-    def as_document(self) -> dict[str, Any]:
-        return dict(self.document)
+def follow_referral_outcomes(
+    screening: Screening, outcomes: Mapping[str, ReferralOutcome]
+) -> Screening:
+    """The typed screening as the referral outcomes leave it, for the planner: each
+    clearable finding carries its outcome, a cleared one becomes a note, and the decision
+    and the referral are worked out again. Whatever a finding blocked stays blocked."""
+    applied = False
+    findings: list[Finding] = []
+    for finding in screening.findings:
+        outcome = outcomes.get(finding.rule)
+        if outcome is not None and finding.level in CLEARABLE_LEVELS:
+            applied = True
+            finding = dataclasses.replace(finding, referral_outcome=outcome)
+            if outcome.cleared:
+                finding = dataclasses.replace(finding, level="note", referral="none")
+        findings.append(finding)
+    if not applied:
+        return screening
+    return dataclasses.replace(
+        _redecided(screening, tuple(findings)),
+        later_rules=(*screening.later_rules, CLEARANCE_REF),
+    )
 
 
 def clear_referrals(screening: Screening, cleared: frozenset[str]) -> Screening:
@@ -109,6 +116,11 @@ def clear_referrals(screening: Screening, cleared: frozenset[str]) -> Screening:
         else finding
         for finding in screening.findings
     )
+    return _redecided(screening, findings)
+
+
+def _redecided(screening: Screening, findings: tuple[Finding, ...]) -> Screening:
+    """The screening with these findings, its decision and referral worked out again."""
     referral = max((REFERRAL_ORDER.index(f.referral) for f in findings), default=0)
     return dataclasses.replace(
         screening,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from acucare.domain.intake import Intake
+from acucare.domain.referral_outcome import ReferralOutcome
 from acucare.kb.records.medications import classify_medication
 from acucare.kb.records.safety_rules import (
     EMPTY_POINTS,
@@ -222,6 +223,8 @@ class Finding:
     caution_sites: tuple[str, ...] = ()
     # For a session check: the point, pair or modality of the session the finding is about.
     subject: Mapping[str, Any] | None = None
+    # A referral the finding asked for, as a doctor answered it (acucare.domain.referrals).
+    referral_outcome: ReferralOutcome | None = None
 
     @property
     def ref(self) -> str:
@@ -242,6 +245,8 @@ class Finding:
             document["caution_sites"] = _sorted_sites(self.caution_sites, index)
         if self.subject is not None:
             document["subject"] = dict(self.subject)
+        if self.referral_outcome is not None:
+            document["referral_outcome"] = self.referral_outcome.as_document()
         return document
 
 
@@ -256,10 +261,12 @@ class Screening:
     referral: str
     kb_version: str
     index: SafetyIndex = field(repr=False, compare=False)
+    # Rules applied after screening (the referral clearance), listed after the findings'.
+    later_rules: tuple[str, ...] = ()
 
     @property
     def rules_applied(self) -> tuple[str, ...]:
-        return tuple(finding.ref for finding in self.findings)
+        return (*(finding.ref for finding in self.findings), *self.later_rules)
 
     @property
     def treatment_can_start(self) -> bool:

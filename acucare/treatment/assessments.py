@@ -19,15 +19,11 @@ def current_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
     return selectors.current_assessment(actor=actor, episode=episode)
 
 
-def screening_for_planning(
-    *, assessment: Assessment, screening: Screening
-) -> referrals.ScreeningWithOutcomes:
+def screening_for_planning(*, assessment: Assessment, screening: Screening) -> Screening:
     """The screening as the recorded referral outcomes leave it (a referral cleared by a
     doctor no longer makes the plan `referral_required`; acucare.domain.referrals)."""
     outcomes = selectors.referral_outcomes(assessment=assessment)
-    return referrals.ScreeningWithOutcomes(
-        referrals.apply_referral_outcomes(screening.as_document(), outcomes)
-    )
+    return referrals.follow_referral_outcomes(screening, outcomes)
 
 
 def cleared_referrals(*, assessment: Assessment) -> frozenset[str]:

@@ -12,22 +12,40 @@ from acucare.domain.planning import PlanningError, check_planned_session, plan
 from acucare.domain.planning.blocks import Blocks, plain
 from acucare.domain.planning.layers import LayerContext, components
 from acucare.domain.planning.points import PointPicker, pain_sites
+from acucare.domain.screening import (
+    EMPTY_BLOCKED,
+    Blocked,
+    Finding,
+    Restriction,
+    Screening,
+    safety_index,
+)
 from acucare.kb import Registry
 from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.body_sites import BodyRegion
 from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.protocols import Protocol
+from acucare.kb.records.safety_rules import EMPTY_POINTS
 
-NOTHING: dict[str, Any] = {
-    "format": "acucare.screening/1", "decision": "proceed", "findings": [],
-    "blocked_modalities": [], "blocked_points": [], "blocked_sites": [], "blocked_limbs": [],
-    "kb_version": "test",
-}  # fmt: skip
+
+def nothing(registry: Registry, *findings: Finding, blocked: Blocked = EMPTY_BLOCKED) -> Screening:
+    """A screening that found nothing (or only `findings`, blocking `blocked`)."""
+    for finding in findings:
+        blocked = blocked | finding.blocks
+    return Screening(
+        decision="proceed", findings=findings, blocked=blocked, caution_sites=(),
+        referral="none", kb_version="test", index=safety_index(registry),
+    )  # fmt: skip
+
+
+def finding(rule: str, message: str, **fields: Any) -> Finding:
+    values: dict[str, Any] = {"version": 1, "level": "block", "action": "", "citations": ()}
+    return Finding(rule=rule, message=message, **(values | fields))
 
 
 @dataclass(frozen=True)
 class Document:
-    """An intake or screening given only as its document (the planner needs no more)."""
+    """An intake given only as its document (the planner needs no more)."""
 
     document: dict[str, Any]
 
@@ -44,7 +62,7 @@ def _intake(icd10: str, **extra: Any) -> Document:
 
 
 def test_a_diagnosis_outside_every_group_gets_no_protocol(registry: Registry) -> None:
-    document = plan(_intake("K21.9"), Document(NOTHING), registry).as_document()
+    document = plan(_intake("K21.9"), nothing(registry), registry).as_document()
     assert document["status"] == "plan"
     assert document["condition"]["group"] is None
     assert document["acupuncture"] is None
@@ -52,9 +70,9 @@ def test_a_diagnosis_outside_every_group_gets_no_protocol(registry: Registry) ->
     assert document["expected_outcome"]["summary"].startswith("No evidence summary")
 
 
-def test_a_block_listed_only_at_the_top_level_still_blocks() -> None:
-    screening = NOTHING | {"blocked_points": ["LI4"], "blocked_limbs": ["left_leg"]}
-    blocks = Blocks.from_screening(screening)
+def test_a_block_listed_only_at_the_top_level_still_blocks(registry: Registry) -> None:
+    unexplained = Blocked(points=frozenset({"LI4"}), limbs=frozenset({"left_leg"}))
+    blocks = Blocks.from_screening(nothing(registry, blocked=unexplained))
     reason = blocks.point_side("LI4", "right", "right_wrist_hand", "arm")
     assert reason is not None
     assert reason.rule == "screening"
@@ -62,17 +80,18 @@ def test_a_block_listed_only_at_the_top_level_still_blocks() -> None:
     assert blocks.point_side("ST36", "right", "right_lower_leg", "leg") is None
 
 
-def test_finding_blocks_keep_their_reason_and_sources() -> None:
-    finding = {
-        "rule": "skin_lesion_site", "level": "block", "message": "Skin lesion. (left knee)",
-        "citations": ["sierpina2005"],
-        "blocks": {"sites": ["left_knee"], "point_sides": [{"code": "SP9", "side": "left"}],
-                   "techniques": [{"technique": "deep_needling", "sites": ["lower_back"],
-                                   "points": [], "point_sides": []}],
-                   "modality_sites": [{"modality": "electroacupuncture", "sites": ["chest"],
-                                       "points": [], "point_sides": []}]},
-    }  # fmt: skip
-    blocks = Blocks.from_screening(NOTHING | {"findings": [finding]}, ("cupping",))
+def test_finding_blocks_keep_their_reason_and_sources(registry: Registry) -> None:
+    lesion = finding(
+        "skin_lesion_site", "Skin lesion. (left knee)", citations=("sierpina2005",),
+        blocks=Blocked(
+            sites=frozenset({"left_knee"}), point_sides=frozenset({("SP9", "left")}),
+            techniques=(Restriction("deep_needling", frozenset({"lower_back"}), EMPTY_POINTS),),
+            modality_sites=(
+                Restriction("electroacupuncture", frozenset({"chest"}), EMPTY_POINTS),
+            ),
+        ),
+    )  # fmt: skip
+    blocks = Blocks.from_screening(nothing(registry, lesion), ("cupping",))
     knee = blocks.point_side("EX-LE5", "left", "left_knee", "leg")
     assert knee is not None
     assert knee.citations == ("sierpina2005",)
@@ -105,7 +124,7 @@ def test_a_pool_stays_within_the_needle_maximum(registry: Registry) -> None:
     knee = registry.of(Protocol)["scharf2006_gerac_knee"]
     picker = PointPicker(
         knee, points=registry.of(Acupoint), regions=registry.of(BodyRegion),
-        blocks=Blocks.from_screening(NOTHING),
+        blocks=Blocks.from_screening(nothing(registry)),
         pain=pain_sites(["left_knee", "right_knee"], registry.index("body_site_index")),
         needle_sparing=False,
     )  # fmt: skip
@@ -128,8 +147,8 @@ def test_an_insomnia_diagnosis_triggers_the_sleep_layer(registry: Registry) -> N
 def test_referral_keeps_only_the_layers_marked_for_it(registry: Registry) -> None:
     context = LayerContext(
         scores={}, answers={"phq9": {"3": 3}}, group="chronic_low_back_pain", chronic=True,
-        other_icd10=(), findings=({"rule": "cauda_equina", "level": "urgent",
-                                   "message": "Possible cauda equina.", "citations": []},),
+        other_icd10=(),
+        findings=(finding("cauda_equina", "Possible cauda equina.", level="urgent"),),
         history=(),
     )  # fmt: skip
     layers = list(registry.of(CareLayer).values())
@@ -170,9 +189,9 @@ def test_a_preferred_style_is_respected_where_a_protocol_of_it_exists(
         indexes=indexes,
     )  # fmt: skip
     preferences = {"style": "western", "declined_modalities": []}
-    chosen = plan(_intake("M54.50", preferences=preferences), Document(NOTHING), variant)
+    chosen = plan(_intake("M54.50", preferences=preferences), nothing(registry), variant)
     acupuncture = chosen.as_document()["acupuncture"]
     assert acupuncture["protocol"] == "western_test@1"
     assert "matches the patient's preferred style" in acupuncture["why"]
-    default = plan(_intake("M54.50"), Document(NOTHING), variant).as_document()
+    default = plan(_intake("M54.50"), nothing(registry), variant).as_document()
     assert default["acupuncture"]["protocol"] == "brinkhaus2006_art@1"

@@ -13,6 +13,8 @@ from acucare.assessments.models import ReferralOutcome
 from acucare.audit.models import AuditEvent
 from acucare.domain import referrals
 from acucare.domain.errors import InputError
+from acucare.domain.intake import parse_intake
+from acucare.domain.screening import screen
 from acucare.kb.records.citations import Citation
 from acucare.treatment import services as treatment
 from tests.assessments.factories import URGENT_AND_REFER, make_assessment
@@ -97,6 +99,38 @@ def test_not_cleared_keeps_the_referral():
     assert followed["findings"][0]["referral_outcome"]["outcome"] == "not_cleared"
 
 
+def _referred_screening(registry, **answers):
+    intake = parse_intake(
+        {"format": "acucare.intake/1", "patient": {"age": 50, "sex": "female"},
+         "conditions": [{"icd10": "M54.50", "duration_weeks": 20}], **answers},
+        registry,
+    )  # fmt: skip
+    return screen(intake, registry)
+
+
+@pytest.mark.parametrize("cleared_it", [True, False])
+def test_the_typed_screening_follows_an_outcome_as_the_stored_document_does(registry, cleared_it):
+    typed = _referred_screening(
+        registry, red_flags=["unexplained_weight_loss"], medications=["warfarin"]
+    )
+    answer = referrals.ReferralOutcome(
+        "unexplained_weight_loss", cleared_it, "Dr A", dt.date(2026, 1, 5)
+    )
+    outcomes = {"unexplained_weight_loss": answer}
+    followed = referrals.follow_referral_outcomes(typed, outcomes).as_document()
+    stored = referrals.apply_referral_outcomes(typed.as_document(), outcomes)
+    # Only whether treatment can start is worked out again from the new decision.
+    assert followed["treatment_can_start"] is cleared_it
+    assert followed == stored | {"treatment_can_start": cleared_it}
+    assert followed["rules_applied"][-1] == "referral_clearance@1"
+
+
+def test_a_screening_with_no_clearable_finding_is_left_as_it_is(registry):
+    typed = _referred_screening(registry, medications=["warfarin"])
+    outcomes = {"unexplained_weight_loss": cleared("unexplained_weight_loss")}
+    assert referrals.follow_referral_outcomes(typed, outcomes) is typed
+
+
 # --- the service and the plan ------------------------------------------------------------
 
 
@@ -115,6 +149,9 @@ def test_a_cleared_referral_lets_the_next_plan_proceed_without_changing_the_answ
     assert assessment.decision == "refer_before_treatment"  # the stored screening is kept
     finding = after.document["screening"]["findings"][0]
     assert finding["referral_outcome"]["outcome"] == "cleared"
+    # The plan's screening says treatment can start, as the plan itself does.
+    assert after.document["screening"]["treatment_can_start"] is True
+    assert "verhagen2016" in after.document["citations"]
     assert AuditEvent.objects.filter(object_type="referral_outcome", action="create").count() == 1
 
 

@@ -3,16 +3,17 @@
 Every point, side, site, limb, modality and technique the planner proposes passes through
 `Blocks`; nothing reaches a plan that the screening blocks. Each block remembers the
 finding that set it, so that a substitution can say why it was needed and cite the same
-sources. The screening document is read as published (``acucare.screening/1`` with
-acucare's extensions ``blocked_point_sides``, ``blocked_techniques`` and
-``blocked_modality_sites``, and the same keys inside each finding's ``blocks``).
+sources. The typed `Screening` is read: each finding's `Blocked`, then the screening's own
+`blocked` (the union, which also holds what no finding explains).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from acucare.domain.screening import Blocked, Screening
+from acucare.domain.screening import Restriction as ScreeningRestriction
 
 SIDES = ("left", "right")
 LIMBS = ("arm", "leg")
@@ -61,36 +62,17 @@ class Restriction:
         )
 
 
-def _code_side(entry: Any) -> tuple[str, str | None] | None:
-    """A blocked point: "LI4", or {"code": "LI4", "side": "left"}."""
-    if isinstance(entry, str):
-        return entry, None
-    if isinstance(entry, Mapping) and isinstance(entry.get("code"), str):
-        given = entry.get("side")
-        return str(entry["code"]), given if isinstance(given, str) and given else None
-    return None
-
-
-def _restrictions(entries: Iterable[Any], key: str, reason: Reason) -> list[Restriction]:
-    found: list[Restriction] = []
-    for entry in entries or ():
-        if not isinstance(entry, Mapping) or not isinstance(entry.get(key), str):
-            continue
-        sides = {
-            (str(p["code"]), str(p["side"]))
-            for p in entry.get("point_sides") or ()
-            if isinstance(p, Mapping) and "code" in p and "side" in p
-        }
-        found.append(
-            Restriction(
-                name=str(entry[key]),
-                sites=frozenset(str(s) for s in entry.get("sites") or ()),
-                points=frozenset(str(p) for p in entry.get("points") or ()),
-                point_sides=frozenset(sides),
-                reason=reason,
-            )
+def _restrictions(entries: Iterable[ScreeningRestriction], reason: Reason) -> list[Restriction]:
+    return [
+        Restriction(
+            name=entry.name,
+            sites=entry.sites,
+            points=entry.points.points,
+            point_sides=entry.points.point_sides,
+            reason=reason,
         )
-    return found
+        for entry in entries
+    ]
 
 
 @dataclass(frozen=True)
@@ -108,28 +90,22 @@ class Blocks:
 
     @classmethod
     def from_screening(
-        cls, screening: Mapping[str, Any], declined_modalities: Sequence[str] = ()
+        cls, screening: Screening, declined_modalities: Sequence[str] = ()
     ) -> Blocks:
         found = _Gathered()
-        for finding in screening.get("findings") or ():
-            reason = Reason(
-                rule=str(finding.get("rule", "")),
-                message=str(finding.get("message", "")),
-                citations=tuple(str(c) for c in finding.get("citations") or ()),
-            )
-            found.gather(finding.get("blocks") or {}, reason, "")
-            for site in finding.get("caution_sites") or ():
-                found.cautions.setdefault(str(site), reason)
-        for site in screening.get("caution_sites") or ():
-            found.cautions.setdefault(str(site), Reason("screening", "a caution site", ()))
-        # The top-level lists are authoritative: a block listed there that no finding
-        # explains still blocks (fail closed), with a generic reason.
-        found.gather(
-            screening, Reason("screening", "blocked by the safety screening", ()), "blocked_"
-        )
+        for finding in screening.findings:
+            reason = Reason(finding.rule, finding.message, finding.citations)
+            found.gather(finding.blocks, reason)
+            for site in finding.caution_sites:
+                found.cautions.setdefault(site, reason)
+        for site in screening.caution_sites:
+            found.cautions.setdefault(site, Reason("screening", "a caution site", ()))
+        # The screening's union is authoritative: a block in it that no finding explains
+        # still blocks (fail closed), with a generic reason.
+        found.gather(screening.blocked, Reason("screening", "blocked by the safety screening", ()))
         declined = Reason(DECLINED, "the patient declined this modality", ())
         for modality in declined_modalities:
-            found.modalities.setdefault(str(modality), declined)
+            found.modalities.setdefault(modality, declined)
         return cls(
             found.modalities,
             found.points,
@@ -201,33 +177,28 @@ class _Gathered:
     techniques: list[Restriction] = field(default_factory=list)
     cautions: dict[str, Reason] = field(default_factory=dict)
 
-    def gather(self, blocks: Mapping[str, Any], reason: Reason, prefix: str) -> None:
-        """The blocks object of a finding (`prefix` ""), or the screening's `blocked_` lists."""
-        for modality in blocks.get(f"{prefix}modalities") or ():
-            self.modalities.setdefault(str(modality), reason)
-        for entry in (
-            *(blocks.get(f"{prefix}points") or ()),
-            *(blocks.get(f"{prefix}point_sides") or ()),
-        ):
-            key = _code_side(entry)
-            if key is not None:
-                self.points.setdefault(key, reason)
-        for site in blocks.get(f"{prefix}sites") or ():
-            self.sites.setdefault(str(site), reason)
-        for limb in blocks.get(f"{prefix}limbs") or ():
-            self.limbs.setdefault(str(limb), reason)
-        self.restrictions(
-            self.modality_restrictions, blocks.get(f"{prefix}modality_sites"), "modality", reason
-        )
-        self.restrictions(self.techniques, blocks.get(f"{prefix}techniques"), "technique", reason)
+    def gather(self, blocked: Blocked, reason: Reason) -> None:
+        """What one finding, or the whole screening, blocks (the first reason stays)."""
+        for modality in blocked.modalities:
+            self.modalities.setdefault(modality, reason)
+        keys: list[tuple[str, str | None]] = [(code, None) for code in blocked.points]
+        keys.extend(blocked.point_sides)
+        for key in keys:
+            self.points.setdefault(key, reason)
+        for site in blocked.sites:
+            self.sites.setdefault(site, reason)
+        for limb in blocked.limbs:
+            self.limbs.setdefault(limb, reason)
+        self.restrictions(self.modality_restrictions, blocked.modality_sites, reason)
+        self.restrictions(self.techniques, blocked.techniques, reason)
 
     @staticmethod
     def restrictions(
-        target: list[Restriction], entries: Iterable[Any] | None, name_key: str, reason: Reason
+        target: list[Restriction], entries: Iterable[ScreeningRestriction], reason: Reason
     ) -> None:
         """Add the restrictions of `entries` that `target` does not have yet."""
         known = {(r.name, r.sites, r.points, r.point_sides) for r in target}
-        for restriction in _restrictions(entries or (), name_key, reason):
+        for restriction in _restrictions(entries, reason):
             shape = (
                 restriction.name,
                 restriction.sites,

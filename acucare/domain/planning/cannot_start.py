@@ -9,30 +9,31 @@ ear point is ruled out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from acucare.domain.planning.blocks import plain
+from acucare.domain.screening import Finding, Screening
 from acucare.kb.vocabulary import MODALITIES
 
 STATUS = "treatment_cannot_start"
 
 
-def _modality_findings(screening: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [f for f in screening.get("findings") or () if (f.get("blocks") or {}).get("modalities")]
+def _modality_findings(screening: Screening) -> list[Finding]:
+    return [f for f in screening.findings if f.blocks.modalities]
 
 
-def every_modality_ruled_out(screening: Mapping[str, Any], declined: Sequence[str]) -> bool:
-    ruled_out = set(screening.get("blocked_modalities") or ()) | set(declined)
+def every_modality_ruled_out(screening: Screening, declined: Sequence[str]) -> bool:
+    ruled_out = set(screening.blocked.modalities) | set(declined)
     return set(MODALITIES) <= ruled_out
 
 
 def cannot_start_block(
-    screening: Mapping[str, Any], declined: Sequence[str], *, nothing_plannable: str = ""
+    screening: Screening, declined: Sequence[str], *, nothing_plannable: str = ""
 ) -> dict[str, Any]:
     """The plan's ``cannot_start`` block: why, which findings, and what would change it."""
     findings = _modality_findings(screening)
-    reasons = "; ".join(plain(str(f.get("message", ""))) for f in findings)
+    reasons = "; ".join(plain(f.message) for f in findings)
     parts = ["Treatment cannot start"]
     if nothing_plannable:
         parts.append(f": {nothing_plannable}")
@@ -50,7 +51,7 @@ def cannot_start_block(
     )
     return {
         "why": why,
-        "findings": [str(f.get("rule", "")) for f in findings],
+        "findings": [f.rule for f in findings],
         "declined_modalities": list(declined),
-        "citations": list(dict.fromkeys(str(c) for f in findings for c in f.get("citations", ()))),
+        "citations": list(dict.fromkeys(c for f in findings for c in f.citations)),
     }

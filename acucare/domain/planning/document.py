@@ -8,13 +8,14 @@ from typing import Any
 from typing import Protocol as TypingProtocol
 
 from acucare.domain.planning.layers import Component
+from acucare.domain.screening import Screening
 
 FORMAT = "acucare.plan/1"
 PLANNER = "planning@1"
 
 
 class Documented(TypingProtocol):
-    """An intake or screening: anything that gives its normalised JSON document."""
+    """An intake: anything that gives its normalised JSON document."""
 
     def as_document(self) -> Mapping[str, Any]: ...
 
@@ -24,7 +25,7 @@ class Plan:
     """A plan; `as_document()` is the spec's plan document (``acucare.plan/1``)."""
 
     status: str
-    screening: Mapping[str, Any]
+    screening: Screening
     condition: Mapping[str, Any]
     acupuncture: Mapping[str, Any] | None
     components: tuple[Component, ...]
@@ -43,7 +44,7 @@ class Plan:
         document: dict[str, Any] = {
             "format": FORMAT,
             "status": self.status,
-            "screening": self.screening,
+            "screening": self.screening.as_document(),
             "condition": self.condition,
             "acupuncture": self.acupuncture,
             "components": [c.as_document() for c in self.components],

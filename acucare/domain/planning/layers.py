@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from acucare.domain.planning.blocks import plain
+from acucare.domain.screening import Finding
 from acucare.kb.records.base import acts_on
 from acucare.kb.records.care_layers import CareLayer, Trigger
 
@@ -31,7 +32,7 @@ class LayerContext:
     group: str | None
     chronic: bool | None
     other_icd10: Sequence[str]
-    findings: Sequence[Mapping[str, Any]]
+    findings: Sequence[Finding]
     history: Sequence[str]
 
 
@@ -68,10 +69,10 @@ class _Hit:
     citations: tuple[str, ...] = ()
 
 
-def _finding_action(finding: Mapping[str, Any]) -> str:
+def _finding_action(finding: Finding) -> str:
     """One action per screening finding: what was found, and what the rule says to do."""
-    message = plain(str(finding.get("message", "")))
-    action = str(finding.get("action", "")).strip()
+    message = plain(finding.message)
+    action = finding.action.strip()
     return f"{message}: {action}" if action else f"{message}."
 
 
@@ -125,14 +126,14 @@ def _screening_finding(trigger: Trigger, context: LayerContext) -> _Hit | None:
     matched = [
         f
         for f in context.findings
-        if f.get("level") in trigger.levels
-        and (not trigger.rule_prefixes or str(f.get("rule", "")).startswith(trigger.rule_prefixes))
+        if f.level in trigger.levels
+        and (not trigger.rule_prefixes or f.rule.startswith(trigger.rule_prefixes))
     ]
     if not matched:
         return None
-    rules = list(dict.fromkeys(str(f.get("rule", "")) for f in matched))
+    rules = list(dict.fromkeys(f.rule for f in matched))
     actions = tuple(dict.fromkeys(_finding_action(f) for f in matched))
-    cited = tuple(dict.fromkeys(str(c) for f in matched for c in f.get("citations", ())))
+    cited = tuple(dict.fromkeys(c for f in matched for c in f.citations))
     return _Hit(f"{trigger.label}: {', '.join(rules)}", actions, cited)
 
 

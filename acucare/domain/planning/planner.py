@@ -23,6 +23,8 @@ from acucare.domain.planning.outcome import expected_outcome
 from acucare.domain.planning.planned_session import check_planned_session
 from acucare.domain.planning.referral import REFERRAL_DECISIONS, build_referral
 from acucare.domain.planning.reviews import build_reviews, primary_measure
+from acucare.domain.referral_outcome import CLEARANCE_CITATIONS
+from acucare.domain.screening import Screening
 from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.conditions import Condition, condition_for_icd10
 from acucare.kb.records.instruments import Instrument
@@ -31,12 +33,11 @@ from acucare.kb.records.review_rules import ordered_rules
 from acucare.kb.registry import Registry
 
 
-def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
+def plan(intake: Documented, screening: Screening, registry: Registry) -> Plan:
     """Build the care plan for one patient. Pure: the same inputs give the same plan."""
     from acucare.domain.scoring import score
 
     intake_doc = intake.as_document()
-    screening_doc = dict(screening.as_document())
     primary = intake_doc["conditions"][0]
     icd10 = str(primary["icd10"])
     duration = primary.get("duration_weeks")
@@ -52,10 +53,8 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
     }
     history = tuple(intake_doc.get("history") or ())
     preferences = intake_doc.get("preferences") or {}
-    blocks = Blocks.from_screening(
-        screening_doc, tuple(preferences.get("declined_modalities") or ())
-    )
-    referral = screening_doc.get("decision") in REFERRAL_DECISIONS
+    blocks = Blocks.from_screening(screening, tuple(preferences.get("declined_modalities") or ()))
+    referral = screening.decision in REFERRAL_DECISIONS
     declined = tuple(preferences.get("declined_modalities") or ())
     context = LayerContext(
         scores=scores,
@@ -63,22 +62,22 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         group=condition.id if condition is not None else None,
         chronic=chronic,
         other_icd10=tuple(str(c["icd10"]) for c in intake_doc["conditions"][1:]),
-        findings=tuple(screening_doc.get("findings") or ()),
+        findings=screening.findings,
         history=history,
     )
     treated = _Treatment()
     referral_block: dict[str, Any] | None = None
     if referral:
-        referral_block = build_referral(screening_doc)
+        referral_block = build_referral(screening)
         treated.outcome = _not_assessed(
             "the safety screening asks for a medical assessment before acupuncture is considered"
         )
-    elif every_modality_ruled_out(screening_doc, declined):
-        treated.cannot_start = cannot_start_block(screening_doc, declined)
+    elif every_modality_ruled_out(screening, declined):
+        treated.cannot_start = cannot_start_block(screening, declined)
         treated.outcome = _not_assessed("treatment cannot start (see cannot_start)")
     else:
         treated = _treat(
-            registry, intake, intake_doc, condition, blocks, answers, chronic, screening_doc
+            registry, intake, intake_doc, condition, blocks, answers, chronic, screening
         )
     acupuncture, reviews = treated.acupuncture, treated.reviews
     cannot_start, outcome, notes = treated.cannot_start, treated.outcome, treated.notes
@@ -96,12 +95,12 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         outcome,
         referral_block,
         cannot_start,
-        screening_doc,
+        screening_citations(screening),
     )
     status = "referral_required" if referral else CANNOT_START if cannot_start else "plan"
     return Plan(
         status=status,
-        screening=screening_doc,
+        screening=screening,
         condition=condition_block,
         acupuncture=acupuncture,
         components=tuple(parts),
@@ -124,6 +123,17 @@ def plan(intake: Documented, screening: Documented, registry: Registry) -> Plan:
         notes=tuple(notes),
         citations=citations,
     )
+
+
+def screening_citations(screening: Screening) -> dict[str, list[str]]:
+    """The sources the screening's findings cite (and a referral outcome's rule), for the
+    plan's list of every citation."""
+    cited: list[str] = []
+    for finding in screening.findings:
+        cited.extend(finding.citations)
+        if finding.referral_outcome is not None:
+            cited.extend(CLEARANCE_CITATIONS)
+    return {"citations": cited}
 
 
 def _not_assessed(because: str) -> dict[str, Any]:
@@ -156,7 +166,7 @@ def _treat(
     blocks: Blocks,
     answers: Mapping[str, Mapping[str, Any]],
     chronic: bool | None,
-    screening_doc: Mapping[str, Any],
+    screening: Screening,
 ) -> _Treatment:
     """The acupuncture, reviews and expected outcome of a patient who may be treated."""
     history = tuple(intake_doc.get("history") or ())
@@ -175,7 +185,7 @@ def _treat(
     if protocol is not None and acupuncture is None:
         # The protocol exists, but every point and every ear point is ruled out.
         treated.cannot_start = cannot_start_block(
-            screening_doc,
+            screening,
             tuple(preferences.get("declined_modalities") or ()),
             nothing_plannable=(
                 f"no point of the {protocol.name} protocol, and no ear point, can be used "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from acucare.domain.planning.blocks import plain
+from acucare.domain.screening import Screening
 
 REFERRAL_DECISIONS = ("refer_before_treatment", "urgent_referral")
 
@@ -20,16 +20,16 @@ _OPENING = {
 }
 
 
-def build_referral(screening: Mapping[str, Any]) -> dict[str, Any]:
+def build_referral(screening: Screening) -> dict[str, Any]:
     """The referral block. ``urgency``: urgent (emergency, today), same_day (acucare's
     addition: a same-day finding such as PHQ-9 item 9 or a hot swollen joint) or
     before_treatment; ``referral`` repeats the screening's own referral value."""
-    referral = str(screening.get("referral") or "none")
+    referral = screening.referral or "none"
     urgency = URGENCY.get(referral, "before_treatment")
-    if screening.get("decision") == "urgent_referral":
+    if screening.decision == "urgent_referral":
         urgency = "urgent"
-    findings = [f for f in screening.get("findings") or () if f.get("level") in ("urgent", "refer")]
-    reasons = "; ".join(plain(str(f.get("message", ""))) for f in findings)
+    findings = [f for f in screening.findings if f.level in ("urgent", "refer")]
+    reasons = "; ".join(plain(f.message) for f in findings)
     return {
         "urgency": urgency,
         "referral": referral,
@@ -38,6 +38,6 @@ def build_referral(screening: Mapping[str, Any]) -> dict[str, Any]:
             + (f": {reasons}." if reasons else ".")
             + " No acupuncture is planned until the referral has been answered; then screen again."
         ),
-        "findings": [str(f.get("rule", "")) for f in findings],
-        "citations": list(dict.fromkeys(str(c) for f in findings for c in f.get("citations", ()))),
+        "findings": [f.rule for f in findings],
+        "citations": list(dict.fromkeys(c for f in findings for c in f.citations)),
     }
