@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,37 @@ def _write_cache(key: str, registry: Registry, owners: Owners) -> None:
             tmp.write(data)
         os.replace(tmp.name, _cache_path(key))
     except OSError:
-        pass  # a read-only home only costs speed
+        return  # a read-only home only costs speed
+    _prune_cache(directory, keep=_cache_path(key))
+
+
+# A cache file another checkout (or version) still uses is rewritten within this time, so
+# only files nobody has written for longer are removed; the one just written always stays.
+STALE_AFTER_SECONDS = 30 * 24 * 3600
+# Names earlier versions of the loader wrote (the pickled registry before the lazy file)
+# and temporary files a killed writer left behind.
+_OBSOLETE_PATTERNS = ("registry-*.pickle", "*.tmp")
+
+
+def _prune_cache(directory: Path, *, keep: Path, now: float | None = None) -> list[Path]:
+    """Remove cache files left by knowledge bases and code no longer in use.
+
+    Every change to the knowledge files or the loader's code writes a new file under a
+    new name; without this the cache directory grows by one registry per change.
+    """
+    cutoff = (time.time() if now is None else now) - STALE_AFTER_SECONDS
+    removed: list[Path] = []
+    candidates = [p for pattern in _OBSOLETE_PATTERNS for p in directory.glob(pattern)]
+    candidates += directory.glob("registry-*.kbcache")
+    for path in candidates:
+        try:
+            if path == keep or path.stat().st_mtime >= cutoff:
+                continue
+            path.unlink()
+        except OSError:
+            continue  # a concurrent writer renamed or removed it first
+        removed.append(path)
+    return removed
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ import pickle
 import pickletools
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from acucare.kb import cachefile
+from acucare.kb import cachefile, loader
 from acucare.kb.loader import DEFAULT_KNOWLEDGE_DIR, _cache_path, content_hash, load
 from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.safety_examples import SafetyExample
@@ -179,3 +181,39 @@ def test_concurrent_first_runs_then_a_plan_from_the_cache_that_skips_unread_coll
     assert "acucare.kb.records.safety_examples" not in imported
     assert "acucare.kb.records.education" not in imported
     assert "acucare.kb.records.protocols" in imported
+
+
+def test_writing_the_cache_prunes_files_nobody_has_written_for_a_month(tmp_path: Path) -> None:
+    directory = tmp_path / "acucare"
+    directory.mkdir()
+    month_ago = time.time() - loader.STALE_AFTER_SECONDS - 60
+    stale = directory / "registry-0ld.kbcache"
+    obsolete = directory / "registry-0ld.pickle"
+    orphan = directory / "tmpabc.tmp"
+    in_use = directory / "registry-other-checkout.kbcache"  # written yesterday
+    current = directory / "registry-current.kbcache"
+    for path in (stale, obsolete, orphan, in_use, current):
+        path.write_bytes(b"x")
+    for path in (stale, obsolete, orphan, current):
+        os.utime(path, (month_ago, month_ago))
+    os.utime(in_use, (time.time() - 86_400, time.time() - 86_400))
+
+    removed = loader._prune_cache(directory, keep=current)
+
+    assert sorted(removed) == sorted([stale, obsolete, orphan])
+    assert sorted(directory.iterdir()) == sorted([current, in_use])
+
+
+def test_a_fresh_load_leaves_only_live_cache_files(tmp_path: Path, monkeypatch: Any) -> None:
+    directory = tmp_path / "acucare"
+    directory.mkdir()
+    old = directory / "registry-from-last-year.kbcache"
+    old.write_bytes(b"x")
+    os.utime(old, (0, 0))
+    monkeypatch.setenv("ACUCARE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("ACUCARE_NO_KB_CACHE", raising=False)
+
+    load(use_cache=True)
+
+    _, key = content_hash(DEFAULT_KNOWLEDGE_DIR.resolve())
+    assert list(directory.iterdir()) == [_cache_path(key)]
