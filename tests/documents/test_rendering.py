@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from typing import Any
 
 import pytest
@@ -358,3 +359,11 @@ def test_the_letterhead_takes_the_clinic_colour_and_an_embedded_logo(tmp_path):
         assert letterhead("x").colour == "#1f4e79"
     branded = render_pdf(discharge_summary(), head=head, signature=SIGNED)
     assert len(PdfReader(io.BytesIO(branded)).pages[0].images) == 1
+
+
+def test_the_renderer_understands_every_rule_of_the_stylesheet(caplog):
+    # WeasyPrint logs and drops what it cannot apply; the preview page's screen-only
+    # rules (overflow-x) had been logged on every document signed.
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        render_pdf(patient_report(), head=HEAD, signature=SIGNED)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
