@@ -29,6 +29,7 @@ RUN python -m venv /srv/acucare/venv \
 COPY pyproject.toml README.md manage.py ./
 COPY config/ config/
 COPY acucare/ acucare/
+COPY deploy/schedule.sh deploy/schedule.sh
 RUN uv pip install --no-cache --python /srv/acucare/venv/bin/python --no-deps . \
     && ACUCARE_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
        ACUCARE_ALLOWED_HOSTS=build ACUCARE_DATABASE_URL=sqlite:////tmp/build.sqlite3 \

@@ -7,6 +7,7 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,13 @@ def test_the_dockerfile_builds_a_non_root_gunicorn_image_from_existing_files() -
 def test_compose_runs_app_worker_postgres_and_redis_together() -> None:
     data = compose()
     services = data["services"]
-    assert set(services) == {"app", "worker", "postgres", "redis"}
+    assert set(services) == {"app", "worker", "scheduler", "postgres", "redis"}
     assert services["app"]["build"] == "."
     assert services["worker"]["image"] == services["app"]["image"]
     assert services["worker"]["command"] == ["python", "manage.py", "worker"]
-    for name in ("app", "worker"):
+    assert services["scheduler"]["image"] == services["app"]["image"]
+    assert services["scheduler"]["command"] == ["sh", "deploy/schedule.sh"]
+    for name in ("app", "worker", "scheduler"):
         environment = services[name]["environment"]
         for required in REQUIRED:
             assert environment[required], f"{name} lacks {required}"
@@ -159,3 +162,58 @@ def test_the_example_environment_names_every_required_value() -> None:
     example = (ROOT / "deploy" / "acucare.env.example").read_text()
     for name in REQUIRED:
         assert re.search(rf"^{name}=", example, re.MULTILINE)
+
+
+def _schedule_once(tmp_path: Path, backup_at: str) -> subprocess.CompletedProcess[str]:
+    """One pass of deploy/schedule.sh at 01:00 UTC, with a `python` on PATH that only logs
+    its arguments and a `date` that answers for that time."""
+    log = tmp_path / "calls.log"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text(f'#!/bin/sh\necho "$*" >> {log}\n')
+    (bin_dir / "date").write_text(
+        '#!/bin/sh\ncase "$2" in +%F) echo 2026-12-06 ;; +%H%M) echo 0100 ;; esac\n'
+    )
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "ACUCARE_SCHEDULE_ONCE": "1",
+        "ACUCARE_BACKUP_AT": backup_at,
+    }
+    return subprocess.run(
+        ["sh", str(ROOT / "deploy" / "schedule.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+
+
+def test_the_compose_scheduler_queues_the_reminder_scan_and_the_daily_jobs(tmp_path: Path) -> None:
+    done = _schedule_once(tmp_path, "0030")  # the daily time has passed (it is 01:00)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "calls.log").read_text().splitlines() == [
+        "manage.py reminders_scan --enqueue",
+        "manage.py backup --enqueue",
+        "manage.py audit_verify --enqueue",
+    ]
+    # The image carries the script the service runs.
+    copies = [rest for word, rest in dockerfile() if word == "COPY"]
+    assert "deploy/schedule.sh deploy/schedule.sh" in copies
+
+
+def test_the_compose_scheduler_waits_for_the_daily_time(tmp_path: Path) -> None:
+    done = _schedule_once(tmp_path, "0230")  # not yet (it is 01:00)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "calls.log").read_text().splitlines() == [
+        "manage.py reminders_scan --enqueue"
+    ]
+
+
+def test_the_compose_scheduler_refuses_a_malformed_daily_time(tmp_path: Path) -> None:
+    done = _schedule_once(tmp_path, "2:30")
+    assert done.returncode == 2
+    assert "ACUCARE_BACKUP_AT must be HHMM" in done.stderr
+    assert not (tmp_path / "calls.log").exists()
