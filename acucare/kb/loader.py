@@ -12,14 +12,17 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acucare.kb import cachefile
 from acucare.kb import records as records_package
 from acucare.kb.records.base import Check, CollectionSpec, Problem
 from acucare.kb.registry import Registry
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_KNOWLEDGE_DIR = PACKAGE_DIR.parent / "knowledge"
@@ -158,54 +161,75 @@ def _format_pydantic_error(error: dict[str, Any]) -> str:
     return f"{loc}: {error['msg']}" if loc else str(error["msg"])
 
 
-def _validate(  # noqa: C901 - a flat list of independent checks of the loaded knowledge base
+@dataclass
+class _Loaded:
+    """What validation has read so far: each collection's records, the file each came
+    from, and the problems found."""
+
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sources: dict[tuple[str, str], str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def read(self, path: Path, rel: str) -> list[Any]:
+        """The file's raw records; none (and a problem) if it is not a YAML list."""
+        try:
+            document = _load_yaml(path)
+        except Exception as exc:
+            self.problems.append(Problem(rel, f"not valid YAML: {exc}".replace("\n", " ")))
+            return []
+        if not isinstance(document, list):
+            self.problems.append(Problem(rel, "a knowledge file holds a YAML list of records"))
+            return []
+        return document
+
+    def add(
+        self, spec: CollectionSpec, adapter: TypeAdapter[Any], raw: Any, rel: str, index: int
+    ) -> None:
+        from pydantic import ValidationError
+
+        label = f"[{index}]"
+        if isinstance(raw, dict) and isinstance(raw.get(spec.key), str):
+            label = f"{raw[spec.key]}"
+        try:
+            record = adapter.validate_python(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                message = f"schema error at {_format_pydantic_error(dict(err))}"
+                self.problems.append(Problem(f"{rel}: {label}", message))
+            return
+        key = getattr(record, spec.key)
+        if key in self.collections[spec.name]:
+            first = self.sources[(spec.name, key)]
+            self.problems.append(Problem(f"{rel}: {key}", f"duplicate id (first in {first})"))
+            return
+        self.collections[spec.name][key] = record
+        self.sources[(spec.name, key)] = rel
+
+
+def _validate(
     knowledge_dir: Path, version: str, modules: list[Any]
 ) -> tuple[Registry, list[Problem]]:
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import TypeAdapter
 
-    problems: list[Problem] = []
-    collections: dict[str, dict[str, Any]] = {}
+    loaded = _Loaded()
     kinds: dict[type[Any], str] = {}
-    sources: dict[tuple[str, str], str] = {}
     specs: list[CollectionSpec] = [m.COLLECTION for m in modules if hasattr(m, "COLLECTION")]
     for spec in specs:
-        collections[spec.name] = {}
+        loaded.collections[spec.name] = {}
         kinds[spec.record] = spec.name
         adapter: TypeAdapter[Any] = TypeAdapter(spec.record)
         folder = knowledge_dir / spec.name
         if not folder.is_dir():
-            problems.append(Problem(f"knowledge/{spec.name}", "collection folder is missing"))
+            loaded.problems.append(
+                Problem(f"knowledge/{spec.name}", "collection folder is missing")
+            )
             continue
         for path in _yaml_files(folder):
             rel = "knowledge/" + path.relative_to(knowledge_dir).as_posix()
-            try:
-                document = _load_yaml(path)
-            except Exception as exc:
-                problems.append(Problem(rel, f"not valid YAML: {exc}".replace("\n", " ")))
-                continue
-            if not isinstance(document, list):
-                problems.append(Problem(rel, "a knowledge file holds a YAML list of records"))
-                continue
-            for index, raw in enumerate(document):
-                label = f"[{index}]"
-                if isinstance(raw, dict) and isinstance(raw.get(spec.key), str):
-                    label = f"{raw[spec.key]}"
-                try:
-                    record = adapter.validate_python(raw)
-                except ValidationError as exc:
-                    for err in exc.errors():
-                        message = f"schema error at {_format_pydantic_error(dict(err))}"
-                        problems.append(Problem(f"{rel}: {label}", message))
-                    continue
-                key = getattr(record, spec.key)
-                if key in collections[spec.name]:
-                    first = sources[(spec.name, key)]
-                    problems.append(Problem(f"{rel}: {key}", f"duplicate id (first in {first})"))
-                    continue
-                collections[spec.name][key] = record
-                sources[(spec.name, key)] = rel
-    registry = Registry(version, collections, kinds, sources)
-    return registry, problems
+            for index, raw in enumerate(loaded.read(path, rel)):
+                loaded.add(spec, adapter, raw, rel, index)
+    registry = Registry(version, loaded.collections, kinds, loaded.sources)
+    return registry, loaded.problems
 
 
 def _build_indexes(registry: Registry, modules: list[Any]) -> dict[str, str]:

@@ -8,7 +8,7 @@ document cannot drift from the knowledge base.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from acucare.kb.records.acupoints import ANATOMICAL_CAUTIONS, Acupoint
@@ -77,7 +77,20 @@ def _patient_context(clause: Clause) -> list[str]:
     return parts
 
 
-def _clause(clause: Clause) -> str:  # noqa: C901 - one branch per clause kind of the safety-rule language
+def _clause(clause: Clause) -> str:
+    # One group per part of the rule language, in the order a reader meets the criteria.
+    parts = [
+        *_medical_parts(clause),
+        *_patient_context(clause),
+        *_intake_parts(clause),
+        *_session_parts(clause),
+        *_needle_parts(clause),
+    ]
+    return " + ".join(parts)
+
+
+def _medical_parts(clause: Clause) -> list[str]:
+    """History, red flags, medicines and pregnancy."""
     parts: list[str] = []
     parts.extend(f"history `{h}`" for h in clause.history)
     parts.extend(f"red flag `{f}`" for f in clause.red_flags)
@@ -88,13 +101,21 @@ def _clause(clause: Clause) -> str:  # noqa: C901 - one branch per clause kind o
     if clause.unrecognised_medication:
         parts.append("an unrecognised medicine")
     if clause.pregnant:
-        weeks = ""
-        if clause.pregnancy_weeks_min is not None or clause.pregnancy_weeks_max is not None:
-            low = clause.pregnancy_weeks_min if clause.pregnancy_weeks_min is not None else 0
-            high = clause.pregnancy_weeks_max if clause.pregnancy_weeks_max is not None else 45
-            weeks = f" (weeks {low}–{high})"
-        parts.append(f"pregnant{weeks}")
-    parts.extend(_patient_context(clause))
+        parts.append(f"pregnant{_pregnancy_weeks(clause)}")
+    return parts
+
+
+def _pregnancy_weeks(clause: Clause) -> str:
+    if clause.pregnancy_weeks_min is None and clause.pregnancy_weeks_max is None:
+        return ""
+    low = clause.pregnancy_weeks_min if clause.pregnancy_weeks_min is not None else 0
+    high = clause.pregnancy_weeks_max if clause.pregnancy_weeks_max is not None else 45
+    return f" (weeks {low}–{high})"
+
+
+def _intake_parts(clause: Clause) -> list[str]:
+    """Age, questionnaire flags, limbs, skin and consent."""
+    parts: list[str] = []
     if clause.age_min is not None:
         parts.append(f"age ≥ {clause.age_min}")
     if clause.age_max is not None:
@@ -106,18 +127,25 @@ def _clause(clause: Clause) -> str:  # noqa: C901 - one branch per clause kind o
         parts.append("a skin lesion site")
     if clause.consent_not_from:
         parts.append(f"no consent from {' or '.join(map(_words, clause.consent_not_from))}")
-    if clause.session_modalities:
-        parts.append(f"session uses {_codes(clause.session_modalities)}")
-    if clause.cupping_kinds:
-        parts.append(f"cupping kind {_codes(clause.cupping_kinds)}")
-    if clause.electro_intensities:
-        parts.append(f"intensity {_codes(clause.electro_intensities)}")
-    if clause.session_points:
-        parts.append(f"point {_codes(clause.session_points)}")
-    if clause.point_regions:
-        parts.append(f"point in {_codes(clause.point_regions)}")
-    if clause.point_cautions:
-        parts.append(f"point with a caution {_codes(clause.point_cautions)}")
+    return parts
+
+
+def _session_parts(clause: Clause) -> list[str]:
+    """What the session uses and where: modalities, kinds, intensities, points."""
+    listed: tuple[tuple[str, Sequence[str]], ...] = (
+        ("session uses", clause.session_modalities),
+        ("cupping kind", clause.cupping_kinds),
+        ("intensity", clause.electro_intensities),
+        ("point", clause.session_points),
+        ("point in", clause.point_regions),
+        ("point with a caution", clause.point_cautions),
+    )
+    return [f"{words} {_codes(codes)}" for words, codes in listed if codes]
+
+
+def _needle_parts(clause: Clause) -> list[str]:
+    """How a needle is declared: depth, angle, electrode, pair."""
+    parts: list[str] = []
     if clause.caution_breached:
         parts.append(
             f"declared depth or angle that a {_codes(clause.caution_breached)} caution forbids"
@@ -130,31 +158,25 @@ def _clause(clause: Clause) -> str:  # noqa: C901 - one branch per clause kind o
         parts.append("the needle carries an electrode")
     if clause.electro_pair is not None:
         parts.append(_pair(clause.electro_pair))
-    return " + ".join(parts)
+    return parts
 
 
-def _blocks(rule: SafetyRule) -> list[str]:  # noqa: C901 - one branch per kind of block a rule may carry
+def _blocks(rule: SafetyRule) -> list[str]:
     blocks: Blocks = rule.blocks
-    lines: list[str] = []
-    if blocks.modalities:
-        lines.append(f"modalities {_codes(blocks.modalities)}")
-    if blocks.points:
-        lines.append(f"points {_codes(blocks.points)}")
-    if blocks.point_cautions:
-        lines.append(f"every point with a caution {_codes(blocks.point_cautions)}")
-    if blocks.point_regions:
-        lines.append(f"every point in {_codes(blocks.point_regions)}")
-    if blocks.except_points:
-        lines.append(f"except points {_codes(blocks.except_points)}")
-    if blocks.sites:
-        lines.append(f"sites {_codes(blocks.sites)}")
-    if blocks.limbs:
-        lines.append(f"limbs {_codes(blocks.limbs)}")
+    listed: tuple[tuple[str, Sequence[str]], ...] = (
+        ("modalities", blocks.modalities),
+        ("points", blocks.points),
+        ("every point with a caution", blocks.point_cautions),
+        ("every point in", blocks.point_regions),
+        ("except points", blocks.except_points),
+        ("sites", blocks.sites),
+        ("limbs", blocks.limbs),
+    )
+    lines = [f"{words} {_codes(codes)}" for words, codes in listed if codes]
     for technique in blocks.techniques:
         where = f" on {_codes(technique.sites)}" if technique.sites else " everywhere"
         lines.append(f"technique `{technique.technique}`{where}")
-    for entry in blocks.modality_sites:
-        lines.append(f"`{entry.modality}` on {_codes(entry.sites)}")
+    lines.extend(f"`{entry.modality}` on {_codes(entry.sites)}" for entry in blocks.modality_sites)
     if blocks.intake_limbs_at_risk:
         lines.append("the limbs the intake lists as at risk")
     if blocks.intake_skin_lesion_sites:

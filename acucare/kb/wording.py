@@ -22,7 +22,7 @@ wording, so a missing or rejected file never stops a score.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -81,41 +81,16 @@ def shipped_wording(instrument: Instrument) -> InstrumentWording | None:
     )
 
 
-def parse_wording(instrument: Instrument, document: object, source: str) -> InstrumentWording:  # noqa: C901 - one branch per field of a wording record
+def parse_wording(instrument: Instrument, document: object, source: str) -> InstrumentWording:
     """Validate a clinic's wording `document` (parsed YAML) against `instrument`."""
-    problems: list[str] = []
     if not isinstance(document, Mapping):
         raise WordingError(source, ["the file must hold a mapping with 'instrument' and 'items'"])
-    unknown = sorted(str(k) for k in document if k not in _TOP_KEYS)
-    if unknown:
-        problems.append(f"unknown keys {unknown}; allowed: {sorted(_TOP_KEYS)}")
-    if document.get("instrument") != instrument.id:
-        problems.append(
-            f"instrument is {document.get('instrument')!r}, but this file is for {instrument.id!r}"
-        )
-    instructions = document.get("instructions")
-    if instructions is not None and not _text(instructions):
-        problems.append("instructions must be non-empty text when given")
-    reference = document.get("licence_reference", "")
-    if not isinstance(reference, str):
-        problems.append("licence_reference must be text")
-    raw_items = document.get("items")
-    items: list[ItemWording] = []
-    if not isinstance(raw_items, list):
-        problems.append("items must be a list, one entry per item")
-    elif len(raw_items) != len(instrument.items):
-        problems.append(
-            f"items has {len(raw_items)} entries, but {instrument.id} has "
-            f"{len(instrument.items)} items"
-        )
-    else:
-        for expected, raw in zip(instrument.items, raw_items, strict=True):
-            codes = instrument.item_scale(expected).codes()
-            item = _parse_item(raw, expected.number, codes, problems)
-            if item is not None:
-                items.append(item)
+    problems = list(_header_problems(instrument, document))
+    items = _parse_items(instrument, document.get("items"), problems)
     if problems:
         raise WordingError(source, problems)
+    instructions = document.get("instructions")
+    reference = document.get("licence_reference", "")
     return InstrumentWording(
         instrument.id,
         "clinic",
@@ -123,6 +98,42 @@ def parse_wording(instrument: Instrument, document: object, source: str) -> Inst
         instructions.strip() if isinstance(instructions, str) else None,
         reference if isinstance(reference, str) else "",
     )
+
+
+def _header_problems(instrument: Instrument, document: Mapping[object, object]) -> Iterator[str]:
+    """What is wrong with the fields around the items."""
+    unknown = sorted(str(k) for k in document if k not in _TOP_KEYS)
+    if unknown:
+        yield f"unknown keys {unknown}; allowed: {sorted(_TOP_KEYS)}"
+    if document.get("instrument") != instrument.id:
+        named = document.get("instrument")
+        yield f"instrument is {named!r}, but this file is for {instrument.id!r}"
+    instructions = document.get("instructions")
+    if instructions is not None and not _text(instructions):
+        yield "instructions must be non-empty text when given"
+    if not isinstance(document.get("licence_reference", ""), str):
+        yield "licence_reference must be text"
+
+
+def _parse_items(
+    instrument: Instrument, raw_items: object, problems: list[str]
+) -> list[ItemWording]:
+    if not isinstance(raw_items, list):
+        problems.append("items must be a list, one entry per item")
+        return []
+    if len(raw_items) != len(instrument.items):
+        problems.append(
+            f"items has {len(raw_items)} entries, but {instrument.id} has "
+            f"{len(instrument.items)} items"
+        )
+        return []
+    items: list[ItemWording] = []
+    for expected, raw in zip(instrument.items, raw_items, strict=True):
+        codes = instrument.item_scale(expected).codes()
+        item = _parse_item(raw, expected.number, codes, problems)
+        if item is not None:
+            items.append(item)
+    return items
 
 
 def _text(value: object) -> bool:

@@ -255,18 +255,9 @@ def check(registry: Registry) -> Iterator[Problem]:
             yield Problem(where, message)
 
 
-def _problems(instrument: Instrument) -> Iterator[str]:  # noqa: C901 - a flat list of independent cross-checks of the collection
-    scale_ids = [s.id for s in instrument.scales]
-    if len(set(scale_ids)) != len(scale_ids):
-        yield "response scale ids must be unique"
-    for scale in instrument.scales:
-        codes = scale.codes()
-        if len(set(codes)) != len(codes):
-            yield f"scales.{scale.id}: response codes must be unique"
-        if list(codes) != sorted(codes):
-            yield f"scales.{scale.id}: list the responses in the order of their codes"
-        if any(o.value is not None for o in scale.options) and not acts_on(scale.citations):
-            yield f"scales.{scale.id}: recoded values need a verified or secondary source"
+def _problems(instrument: Instrument) -> Iterator[str]:
+    yield from _scale_problems(instrument)
+    scale_ids = {s.id for s in instrument.scales}
     numbers = [item.number for item in instrument.items]
     if numbers != list(range(1, len(numbers) + 1)):
         yield "items must be numbered 1…N in the published order"
@@ -282,19 +273,38 @@ def _problems(instrument: Instrument) -> Iterator[str]:  # noqa: C901 - a flat l
     band_codes = {band.code for band in instrument.bands}
     for flag in instrument.flags:
         yield from _flag_problems(flag, score_names, band_codes, set(numbers))
-    if instrument.change is not None:
-        if instrument.scoring.method == "category":
-            yield "change: a rating of change (category) is itself the interpretation"
-        for index, threshold in enumerate(instrument.change.thresholds):
-            if not threshold.citations:
-                yield f"change.thresholds[{index}]: a threshold must cite its source"
-        rule = instrument.change
-        if rule.percent_from_baseline is not None and not rule.percent_from_baseline_citations:
-            yield "change.percent_from_baseline: the floor must cite its source"
+    yield from _change_problems(instrument)
     if instrument.loinc is not None and not acts_on(instrument.loinc.citations):
         yield "loinc: a code is stored only with a verified or secondary source"
     if not instrument.licence_citations and instrument.licence != "free":
         yield "licence_citations: state where the licence terms come from"
+
+
+def _scale_problems(instrument: Instrument) -> Iterator[str]:
+    scale_ids = [s.id for s in instrument.scales]
+    if len(set(scale_ids)) != len(scale_ids):
+        yield "response scale ids must be unique"
+    for scale in instrument.scales:
+        codes = scale.codes()
+        if len(set(codes)) != len(codes):
+            yield f"scales.{scale.id}: response codes must be unique"
+        if list(codes) != sorted(codes):
+            yield f"scales.{scale.id}: list the responses in the order of their codes"
+        if any(o.value is not None for o in scale.options) and not acts_on(scale.citations):
+            yield f"scales.{scale.id}: recoded values need a verified or secondary source"
+
+
+def _change_problems(instrument: Instrument) -> Iterator[str]:
+    rule = instrument.change
+    if rule is None:
+        return
+    if instrument.scoring.method == "category":
+        yield "change: a rating of change (category) is itself the interpretation"
+    for index, threshold in enumerate(rule.thresholds):
+        if not threshold.citations:
+            yield f"change.thresholds[{index}]: a threshold must cite its source"
+    if rule.percent_from_baseline is not None and not rule.percent_from_baseline_citations:
+        yield "change.percent_from_baseline: the floor must cite its source"
 
 
 def _wording_problems(instrument: Instrument) -> Iterator[str]:
@@ -315,24 +325,40 @@ def _wording_problems(instrument: Instrument) -> Iterator[str]:
         yield "instructions must be null when the wording does not ship"
 
 
-def _scoring_problems(instrument: Instrument, numbers: set[int]) -> Iterator[str]:  # noqa: C901 - a flat list of independent cross-checks of the collection
+def _scoring_problems(instrument: Instrument, numbers: set[int]) -> Iterator[str]:
     scoring = instrument.scoring
     if not acts_on(scoring.citations):
         yield "scoring: the scoring rule needs a verified or secondary source"
     if scoring.method == "category":
-        if len(instrument.items) != 1:
-            yield "scoring: a category instrument has exactly one item"
-        if scoring.subscales or instrument.bands:
-            yield "scoring: a category instrument has no subscales or bands (its labels band it)"
-    if scoring.missing == "prorate":
-        if scoring.max_missing < 1:
-            yield "scoring: prorate needs max_missing of at least 1"
-        if not acts_on(scoring.missing_citations):
-            yield "scoring: a missing-item rule needs a verified or secondary source"
-        if scoring.method not in ("sum", "percent_of_maximum"):
-            yield "scoring: only sums and percentages of the maximum are prorated"
-    elif scoring.max_missing:
-        yield "scoring: max_missing applies only to the prorate rule"
+        yield from _category_problems(instrument)
+    yield from _missing_problems(scoring)
+    yield from _subscale_problems(scoring, numbers)
+    for item in instrument.items:
+        if item.reversed and scoring.method == "category":
+            yield f"items[{item.number}]: a category item cannot be reversed"
+
+
+def _category_problems(instrument: Instrument) -> Iterator[str]:
+    if len(instrument.items) != 1:
+        yield "scoring: a category instrument has exactly one item"
+    if instrument.scoring.subscales or instrument.bands:
+        yield "scoring: a category instrument has no subscales or bands (its labels band it)"
+
+
+def _missing_problems(scoring: Scoring) -> Iterator[str]:
+    if scoring.missing != "prorate":
+        if scoring.max_missing:
+            yield "scoring: max_missing applies only to the prorate rule"
+        return
+    if scoring.max_missing < 1:
+        yield "scoring: prorate needs max_missing of at least 1"
+    if not acts_on(scoring.missing_citations):
+        yield "scoring: a missing-item rule needs a verified or secondary source"
+    if scoring.method not in ("sum", "percent_of_maximum"):
+        yield "scoring: only sums and percentages of the maximum are prorated"
+
+
+def _subscale_problems(scoring: Scoring, numbers: set[int]) -> Iterator[str]:
     names = [s.name for s in scoring.subscales]
     if len(set(names)) != len(names) or TOTAL in names:
         yield "scoring: subscale names must be unique and not 'total'"
@@ -341,9 +367,6 @@ def _scoring_problems(instrument: Instrument, numbers: set[int]) -> Iterator[str
             yield f"scoring.subscales.{subscale.name}: refers to an item that does not exist"
         if not acts_on(subscale.citations):
             yield f"scoring.subscales.{subscale.name}: needs a verified or secondary source"
-    for item in instrument.items:
-        if item.reversed and scoring.method == "category":
-            yield f"items[{item.number}]: a category item cannot be reversed"
 
 
 def _band_problems(instrument: Instrument, score_names: set[str]) -> Iterator[str]:

@@ -18,7 +18,7 @@ how to write one. A rule whose sources are all unverified is stored with
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -454,7 +454,12 @@ def build_indexes(registry: Registry) -> dict[str, object]:
 # --- Cross-checks for `acucare kb check` ---------------------------------------------
 
 
-def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[str]:  # noqa: C901 - one branch per clause kind of the safety-rule language
+def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[str]:
+    for clause_check in _CLAUSE_CHECKS:
+        yield from clause_check(clause, path, registry)
+
+
+def _clause_range_problems(clause: Clause, path: str, registry: Registry) -> Iterator[str]:
     if clause.is_empty:
         yield f"{path} states no criterion"
     low_weeks, high_weeks = clause.pregnancy_weeks_min, clause.pregnancy_weeks_max
@@ -468,6 +473,9 @@ def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[
         and clause.age_min > clause.age_max
     ):
         yield f"{path} has age_min above age_max"
+
+
+def _clause_patient_problems(clause: Clause, path: str, registry: Registry) -> Iterator[str]:
     classes = registry.collections.get("medications", {})
     for class_id in clause.medication_classes:
         medication_class = classes.get(class_id)
@@ -487,6 +495,9 @@ def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[
     for site in clause.pain_sites_any:
         if site not in known_sites:
             yield f"{path} names unknown body site '{site}'"
+
+
+def _clause_intake_problems(clause: Clause, path: str, registry: Registry) -> Iterator[str]:
     if clause.pregnancy_unknown and clause.pregnant:
         yield f"{path} asks for pregnancy both known and unknown; use two clauses"
     instruments = registry.collections.get("instruments")
@@ -494,9 +505,13 @@ def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[
         if instruments is not None and flag.instrument not in instruments:
             yield f"{path} names unknown instrument '{flag.instrument}'"
     if clause.medicines_in_classes is not None:
+        classes = registry.collections.get("medications", {})
         for class_id in clause.medicines_in_classes.classes:
             if class_id not in classes:
                 yield f"{path}.medicines_in_classes names unknown medication class '{class_id}'"
+
+
+def _clause_session_problems(clause: Clause, path: str, registry: Registry) -> Iterator[str]:
     points = registry.of(Acupoint)
     regions = registry.of(BodyRegion)
     for code in clause.session_points:
@@ -509,21 +524,50 @@ def _clause_problems(clause: Clause, path: str, registry: Registry) -> Iterator[
         yield f"{path} asks for cupping_kinds without `session_modalities: [cupping]`"
     if clause.electro_intensities and not (clause.electrode or clause.electro_pair):
         yield f"{path} asks for electro_intensities without an electrode or a pair"
-    if clause.electro_pair is not None:
-        pair = clause.electro_pair
-        if clause.point_level:
-            yield f"{path} mixes point criteria with an electro_pair; split the clause"
-        for name in (*pair.either_in, *pair.other_in, *pair.both_in):
-            if name not in regions:
-                yield f"{path}.electro_pair names unknown body region '{name}'"
-        for code in pair.either_points:
-            if code not in points:
-                yield f"{path}.electro_pair names unknown point '{code}'"
-        if pair.other_in and not pair.either_in:
-            yield f"{path}.electro_pair uses other_in without either_in"
 
 
-def _blocks_problems(rule: SafetyRule, registry: Registry) -> Iterator[str]:  # noqa: C901 - one branch per kind of block a rule may carry
+def _clause_pair_problems(clause: Clause, path: str, registry: Registry) -> Iterator[str]:
+    pair = clause.electro_pair
+    if pair is None:
+        return
+    points = registry.of(Acupoint)
+    regions = registry.of(BodyRegion)
+    if clause.point_level:
+        yield f"{path} mixes point criteria with an electro_pair; split the clause"
+    for name in (*pair.either_in, *pair.other_in, *pair.both_in):
+        if name not in regions:
+            yield f"{path}.electro_pair names unknown body region '{name}'"
+    for code in pair.either_points:
+        if code not in points:
+            yield f"{path}.electro_pair names unknown point '{code}'"
+    if pair.other_in and not pair.either_in:
+        yield f"{path}.electro_pair uses other_in without either_in"
+
+
+# Run in this order, so a rule's problems are listed as the clause reads.
+_CLAUSE_CHECKS: tuple[Callable[[Clause, str, Registry], Iterator[str]], ...] = (
+    _clause_range_problems,
+    _clause_patient_problems,
+    _clause_intake_problems,
+    _clause_session_problems,
+    _clause_pair_problems,
+)
+
+
+def _blocks_problems(rule: SafetyRule, registry: Registry) -> Iterator[str]:
+    yield from _blocks_reference_problems(rule, registry)
+    blocks = rule.blocks
+    if blocks.session_element and not rule.is_session:
+        yield "blocks the session element, but its trigger has no session criterion"
+    if rule.level in ("warn", "note") and not blocks.is_empty:
+        yield f"a {rule.level} rule must not block anything; raise its level to block"
+    if rule.level == "block" and blocks.is_empty:
+        yield "a block rule must block something"
+    if rule.level in ("urgent", "refer") and rule.referral == "none":
+        yield f"an {rule.level} rule must say how soon to refer (referral)"
+
+
+def _blocks_reference_problems(rule: SafetyRule, registry: Registry) -> Iterator[str]:
     blocks = rule.blocks
     points = registry.of(Acupoint)
     regions = registry.of(BodyRegion)
@@ -543,14 +587,6 @@ def _blocks_problems(rule: SafetyRule, registry: Registry) -> Iterator[str]:  # 
     for site in named_sites:
         if site not in sites:
             yield f"names unknown body site '{site}'"
-    if blocks.session_element and not rule.is_session:
-        yield "blocks the session element, but its trigger has no session criterion"
-    if rule.level in ("warn", "note") and not blocks.is_empty:
-        yield f"a {rule.level} rule must not block anything; raise its level to block"
-    if rule.level == "block" and blocks.is_empty:
-        yield "a block rule must block something"
-    if rule.level in ("urgent", "refer") and rule.referral == "none":
-        yield f"an {rule.level} rule must say how soon to refer (referral)"
 
 
 def check(registry: Registry) -> Iterator[Problem]:
