@@ -279,7 +279,7 @@ def input_errors(
     return [_input_error(error, model, prefix) for error in exc.errors(include_url=False)]
 
 
-def _input_error(error: Any, model: type[BaseModel], prefix: str) -> InputError:  # noqa: C901 - one branch per pydantic error type translated to a field error
+def _input_error(error: Any, model: type[BaseModel], prefix: str) -> InputError:
     loc = tuple(part for part in error["loc"] if not str(part).startswith("function-after["))
     kind = error["type"]
     if kind == "value_error" and "cupping_kind" in str(error.get("msg", "")):
@@ -289,39 +289,49 @@ def _input_error(error: Any, model: type[BaseModel], prefix: str) -> InputError:
         )
     field = path_of(loc, prefix) or prefix or "body"
     info = _annotation_at(model, loc)
-    name = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "extra_forbidden":
+        name = next((p for p in reversed(loc) if isinstance(p, str)), "")
         parent = _inner_model(_annotation_at(model, loc[:-1]).annotation) if len(loc) > 1 else model
         allowed = list(parent.model_fields) if parent is not None else None
         return InputError(field, f"Unknown field '{name}'.", allowed)
-    if kind == "missing":
-        return InputError(field, "This field is required.")
     if kind in ("literal_error", "enum"):
         return InputError(
             field,
             f"'{error.get('input')}' is not one of the allowed values.",
             literal_values(info.annotation) if info is not None else None,
         )
+    if kind in _MESSAGES:
+        return InputError(field, _MESSAGES[kind])
+    if kind == "string_too_long":
+        return InputError(
+            field, "The text is too long.", {"max": error.get("ctx", {}).get("max_length")}
+        )
+    return _value_error(kind, field, info) or InputError(
+        field, str(error.get("msg", "This value is not valid."))
+    )
+
+
+# Pydantic error types whose field error needs no more than a message.
+_MESSAGES = {
+    "missing": "This field is required.",
+    "too_short": "Enter at least one entry.",
+    "too_long": "Too many entries.",
+    "string_too_short": "This field is required.",
+}
+
+
+def _value_error(kind: str, field: str, info: Any) -> InputError | None:
+    """A value of the wrong type or range, by the first word of pydantic's error type."""
     limits = _range(info) if info is not None else None
     if kind.startswith(("greater_than", "less_than")):
         return InputError(field, "The value is out of range.", limits)
     if kind.startswith(("int_", "float_")):
         return InputError(field, "Enter a number.", limits)
-    if kind == "too_short":
-        return InputError(field, "Enter at least one entry.")
-    if kind == "too_long":
-        return InputError(field, "Too many entries.")
-    if kind == "string_too_long":
-        return InputError(
-            field, "The text is too long.", {"max": error.get("ctx", {}).get("max_length")}
-        )
-    if kind == "string_too_short":
-        return InputError(field, "This field is required.")
     if kind.startswith("date"):
         return InputError(field, "Enter a date as YYYY-MM-DD.")
     if kind.startswith("bool"):
         return InputError(field, "Answer yes or no.", [True, False])
-    return InputError(field, str(error.get("msg", "This value is not valid.")))
+    return None
 
 
 def record_errors(document: object) -> list[InputError]:

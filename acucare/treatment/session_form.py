@@ -315,7 +315,7 @@ class Parsed:
     co_kinds: list[str]
 
 
-def to_record(state: SessionFormState) -> Parsed:  # noqa: C901 - one branch per optional field of the session form
+def to_record(state: SessionFormState) -> Parsed:
     record: dict[str, Any] = {}
     for name, f in state.fields.items():
         value = _value(f)
@@ -324,80 +324,66 @@ def to_record(state: SessionFormState) -> Parsed:  # noqa: C901 - one branch per
     record["needle"] = {
         f.name.removeprefix("needle_"): _value(f) for f in state.needle if _value(f) is not None
     }
-    point_rows, points = [], []
-    for i, row in enumerate(state.points):
-        values = {f.name.split("-", 2)[2]: _value(f) for f in row}
-        if not values["code"]:
+    point_rows, record["points"] = _filled_rows(state.points, "code")
+    pair_rows, record["electro_pairs"] = _electro_pairs(state.pairs)
+    event_rows, record["adverse_events"] = _filled_rows(state.events, "type_code")
+    co_kinds = [kind for kind, chosen, _detail in state.co if chosen]
+    record["co_interventions"] = _co_interventions(state)
+    return Parsed(record, point_rows, pair_rows, event_rows, co_kinds)
+
+
+def _row_values(row: list[Field]) -> dict[str, str | None]:
+    return {f.name.split("-", 2)[2]: _value(f) for f in row}
+
+
+def _filled_rows(rows: list[list[Field]], key: str) -> tuple[list[int], list[dict[str, Any]]]:
+    """The rows whose `key` is filled in (a blank row is left out), and where each stood."""
+    indices: list[int] = []
+    entries: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        values = _row_values(row)
+        if not values[key]:
             continue
-        point_rows.append(i)
-        points.append({k: v for k, v in values.items() if v is not None})
-    record["points"] = points
-    pair_rows, pairs = [], []
-    for i, row in enumerate(state.pairs):
-        values = {f.name.split("-", 2)[2]: _value(f) for f in row}
+        indices.append(i)
+        entries.append({k: v for k, v in values.items() if v is not None})
+    return indices, entries
+
+
+def _electro_pairs(rows: list[list[Field]]) -> tuple[list[int], list[dict[str, Any]]]:
+    indices: list[int] = []
+    pairs: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        values = _row_values(row)
         if not values["a_code"] and not values["b_code"]:
             continue
-        pair_rows.append(i)
+        indices.append(i)
         pair: dict[str, Any] = {"electrodes": [_electrode(values, "a"), _electrode(values, "b")]}
         for name in ("frequency_hz", "waveform", "intensity", "duration_minutes"):
             if values[name] is not None:
                 pair[name] = values[name]
         pairs.append(pair)
-    record["electro_pairs"] = pairs
-    event_rows, events = [], []
-    for i, row in enumerate(state.events):
-        values = {f.name.split("-", 2)[2]: _value(f) for f in row}
-        if not values["type_code"]:
-            continue
-        event_rows.append(i)
-        events.append({k: v for k, v in values.items() if v is not None})
-    record["adverse_events"] = events
-    co_kinds = [kind for kind, chosen, _detail in state.co if chosen]
-    record["co_interventions"] = [
-        {"kind": kind, "detail": detail.value.strip()}
-        for kind, chosen, detail in state.co
-        if chosen
-    ]
+    return indices, pairs
+
+
+def _co_interventions(state: SessionFormState) -> list[dict[str, str]]:
     cupping_kind = _value(state.cupping_kind)
-    for co in record["co_interventions"]:
-        if co["kind"] == "cupping" and cupping_kind is not None:
-            co["cupping_kind"] = cupping_kind
-    return Parsed(record, point_rows, pair_rows, event_rows, co_kinds)
+    entries: list[dict[str, str]] = []
+    for kind, chosen, detail in state.co:
+        if not chosen:
+            continue
+        entry = {"kind": kind, "detail": detail.value.strip()}
+        if kind == "cupping" and cupping_kind is not None:
+            entry["cupping_kind"] = cupping_kind
+        entries.append(entry)
+    return entries
 
 
 _PATH = re.compile(r"^(points|electro_pairs|adverse_events|co_interventions)\[(\d+)\](?:\.(.*))?$")
 
 
-def show_error(state: SessionFormState, parsed: Parsed, error: InputError) -> None:  # noqa: C901 - one branch per place a field error can be shown on the form
+def show_error(state: SessionFormState, parsed: Parsed, error: InputError) -> None:
     """Put the error beside its field (or above the form when no field matches)."""
-    target: Field | None = None
-    path = error.field
-    match = _PATH.match(path)
-    if path.startswith("needle."):
-        name = f"needle_{path.split('.', 1)[1]}"
-        target = next((f for f in state.needle if f.name == name), None)
-    elif path in state.fields:
-        target = state.fields[path]
-    elif match:
-        group, index, rest = match.group(1), int(match.group(2)), match.group(3) or ""
-        if group == "points" and index < len(parsed.point_rows):
-            row = state.points[parsed.point_rows[index]]
-            target = next((f for f in row if f.name.endswith(f"-{rest}")), row[0])
-        elif group == "electro_pairs" and index < len(parsed.pair_rows):
-            row = state.pairs[parsed.pair_rows[index]]
-            sub = re.match(r"electrodes\[(\d)\]\.(code|side|level)", rest)
-            name = f"{'ab'[int(sub.group(1))]}_{sub.group(2)}" if sub else rest
-            target = next((f for f in row if f.name.endswith(f"-{name}")), row[0])
-        elif group == "adverse_events" and index < len(parsed.event_rows):
-            row = state.events[parsed.event_rows[index]]
-            target = next((f for f in row if f.name.endswith(f"-{rest}")), row[0])
-        elif group == "co_interventions" and index < len(parsed.co_kinds):
-            kind = parsed.co_kinds[index]
-            target = next(d for k, _c, d in state.co if k == kind)
-            if rest == "cupping_kind":
-                target = state.cupping_kind
-    elif path == "points" and state.points:
-        target = state.points[parsed.point_rows[0] if parsed.point_rows else 0][0]
+    target = _error_target(state, parsed, error.field)
     message = error.message
     if isinstance(error.allowed, dict):
         bounds = ", ".join(f"{k} {v}" for k, v in error.allowed.items())
@@ -405,6 +391,53 @@ def show_error(state: SessionFormState, parsed: Parsed, error: InputError) -> No
     elif error.allowed and len(error.allowed) <= 20:
         message += " Allowed: " + ", ".join(str(a) for a in error.allowed) + "."
     if target is None:
-        state.general_error = f"{path}: {message}"
+        state.general_error = f"{error.field}: {message}"
     else:
         target.error = message
+
+
+def _error_target(state: SessionFormState, parsed: Parsed, path: str) -> Field | None:
+    """The form field an error path names, or None to show the error above the form."""
+    match = _PATH.match(path)
+    if path.startswith("needle."):
+        name = f"needle_{path.split('.', 1)[1]}"
+        return next((f for f in state.needle if f.name == name), None)
+    if path in state.fields:
+        return state.fields[path]
+    if match:
+        group, index, rest = match.group(1), int(match.group(2)), match.group(3) or ""
+        if group == "co_interventions":
+            return _co_target(state, parsed, index, rest)
+        return _row_target(state, parsed, group, index, rest)
+    if path == "points" and state.points:
+        return state.points[parsed.point_rows[0] if parsed.point_rows else 0][0]
+    return None
+
+
+def _row_target(
+    state: SessionFormState, parsed: Parsed, group: str, index: int, rest: str
+) -> Field | None:
+    """The field in the index-th filled row of points, pairs or events (its first field
+    when the rest of the path names none)."""
+    rows, filled = {
+        "points": (state.points, parsed.point_rows),
+        "electro_pairs": (state.pairs, parsed.pair_rows),
+        "adverse_events": (state.events, parsed.event_rows),
+    }[group]
+    if index >= len(filled):
+        return None
+    row = rows[filled[index]]
+    name = rest
+    if group == "electro_pairs":
+        sub = re.match(r"electrodes\[(\d)\]\.(code|side|level)", rest)
+        name = f"{'ab'[int(sub.group(1))]}_{sub.group(2)}" if sub else rest
+    return next((f for f in row if f.name.endswith(f"-{name}")), row[0])
+
+
+def _co_target(state: SessionFormState, parsed: Parsed, index: int, rest: str) -> Field | None:
+    if index >= len(parsed.co_kinds):
+        return None
+    if rest == "cupping_kind":
+        return state.cupping_kind
+    kind = parsed.co_kinds[index]
+    return next(d for k, _c, d in state.co if k == kind)
