@@ -377,15 +377,28 @@ def onset_age(age: int, duration_weeks: int | None) -> float | None:
     return age - duration_weeks / WEEKS_PER_YEAR
 
 
+def could_have_begun_at(age: int, duration_weeks: int, minimum: int) -> bool:
+    """Whether a condition could have begun at ``minimum`` years or later.
+
+    The intake's age is in completed years, so the patient may be up to a year older than it
+    says: a 52-year-old with a headache of 105 weeks may have been 50 when it began. Fail
+    closed: the latest possible onset decides.
+    """
+    return age + 1 - duration_weeks / WEEKS_PER_YEAR > minimum
+
+
 def _matching_conditions(clause: Clause, facts: Facts) -> list[tuple[str, int | None]]:
     """The intake conditions that meet the clause's condition criteria."""
     found = []
     for group, weeks in facts.conditions:
         if clause.condition_groups and group not in clause.condition_groups:
             continue
-        began = onset_age(facts.age, weeks)
         minimum = clause.condition_onset_age_min
-        if minimum is not None and began is not None and began < minimum:
+        if (
+            minimum is not None
+            and weeks is not None
+            and not could_have_begun_at(facts.age, weeks, minimum)
+        ):
             continue
         limit = clause.condition_duration_weeks_max
         if limit is not None and weeks is not None and weeks > limit:
@@ -563,7 +576,8 @@ def _onset_detail(facts: Facts, clause: Clause) -> list[str]:
         if weeks is None:
             parts.append(f"{name}: when it began is not recorded, age {facts.age}")
         else:
-            began = int(onset_age(facts.age, weeks) or 0)
+            # Age is in completed years: the onset lies within a year after age - duration.
+            began = round((onset_age(facts.age, weeks) or 0) + 0.5)
             parts.append(f"{name} began {weeks} weeks ago, at about age {began}")
     return parts
 
@@ -602,7 +616,9 @@ def screen_facts(facts: Facts, registry: Registry) -> Screening:
         for rule in index.patient_rules
         if any(clause_holds(clause, facts) for clause in rule.trigger)
     ]
-    findings.sort(key=lambda f: (_LEVEL_RANK[f.level], f.rule))
+    # Within a level, the more urgent referral first: the plan's referral reads the findings
+    # in this order, and a routine reason must not lead a same-day referral.
+    findings.sort(key=lambda f: (_LEVEL_RANK[f.level], -REFERRAL_ORDER.index(f.referral), f.rule))
     blocked = EMPTY_BLOCKED
     cautions: dict[str, None] = {}
     referral = 0

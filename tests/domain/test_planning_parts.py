@@ -19,12 +19,14 @@ from acucare.domain.screening import (
     Restriction,
     Screening,
     safety_index,
+    screen,
 )
 from acucare.kb import Registry
 from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.body_sites import BodyRegion
 from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.protocols import Protocol
+from acucare.kb.records.safety_examples import SafetyExample
 from acucare.kb.records.safety_rules import EMPTY_POINTS
 
 
@@ -195,3 +197,14 @@ def test_a_preferred_style_is_respected_where_a_protocol_of_it_exists(
     assert "matches the patient's preferred style" in acupuncture["why"]
     default = plan(_intake("M54.50"), nothing(registry), variant).as_document()
     assert default["acupuncture"]["protocol"] == "brinkhaus2006_art@1"
+
+
+def test_a_same_day_referral_gives_its_reason_first(registry: Registry) -> None:
+    """The plan's referral opened "needed the same day" and then gave the routine reason
+    (long-term steroids) before the same-day one (a hot swollen joint)."""
+    example = registry.of(SafetyExample)["redteam_same_day_reason_leads"]
+    intake = parse_intake(example.intake, registry)
+    referral = plan(intake, screen(intake, registry), registry).as_document()["referral"]
+    assert referral["urgency"] == "same_day"
+    assert referral["findings"] == ["hot_swollen_joint", "fracture_long_term_steroids"]
+    assert referral["why"].index("Hot, swollen joint") < referral["why"].index("steroid")

@@ -74,6 +74,17 @@ def test_findings_are_listed_most_severe_first(registry: Registry) -> None:
     assert levels == sorted(levels, key=order.index)
 
 
+def test_a_more_urgent_referral_leads_its_level(registry: Registry) -> None:
+    """Two referral findings: the same-day one (a hot swollen joint) comes before the routine
+    one (long-term steroids), so whatever reads the first reason reads the urgent one."""
+    example = registry.of(SafetyExample)["redteam_same_day_reason_leads"]
+    findings = _screen(registry, example.intake).as_document()["findings"]
+    assert [(f["rule"], f["referral"]) for f in findings] == [
+        ("hot_swollen_joint", "same_day"),
+        ("fracture_long_term_steroids", "routine"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("levels", "decision"),
     [

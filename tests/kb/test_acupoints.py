@@ -407,3 +407,21 @@ def test_an_ear_point_without_code_or_note_or_with_a_bad_code_is_a_problem(
     assert "auricular code 'TF4' is also" in problems
     assert "EAR-KIDNEY: auricular_code_note is only for a point without a code" in problems
     assert "LU1: only ear points carry an auricular code" in problems
+
+
+def test_a_caution_prescribing_an_angle_must_forbid_one(knowledge_problems) -> None:
+    """CV15's handling said "obliquely downward" but forbade no angle, so a perpendicular
+    needle over the heart was allowed; kb check now refuses the mismatch."""
+
+    def drop_angles(records: list[dict[str, Any]]) -> None:
+        (cv15,) = [r for r in records if r["code"] == "CV15"]
+        cv15["cautions"][0].pop("angles")
+
+    problems = knowledge_problems("acupoints/cv.yaml", drop_angles)
+    assert any("CV15" in p and "prescribes an angle" in p for p in problems), problems
+
+
+def test_chest_and_epigastric_organ_points_forbid_perpendicular(registry: Registry) -> None:
+    for code in ("CV14", "CV15", "CV17", "LR13"):
+        (caution,) = _caution(registry, code, "organ")
+        assert "perpendicular" in caution.angles, code

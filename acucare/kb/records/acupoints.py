@@ -352,6 +352,11 @@ def _level_problems(point: Acupoint, regions: Mapping[str, BodyRegion]) -> Itera
             yield f"levels.{level} region '{region_id}' is on another limb"
 
 
+_PRESCRIBES_ANGLE = re.compile(
+    r"\b(obliquely|oblique|transverse|transversely|horizontal|horizontally)\b", re.I
+)
+
+
 def _caution_problems(
     where: str, index: int, caution: Caution, point: Acupoint
 ) -> Iterator[Problem]:
@@ -361,6 +366,19 @@ def _caution_problems(
         )
     if "deep" in caution.depths and "intra_articular" not in caution.depths:
         yield Problem(where, f"cautions[{index}] blocks deep but not intra_articular needling")
+    # A handling that prescribes an oblique or flat needle forbids the perpendicular one; the
+    # check reads only `angles`, so the two must agree (CV15 said "obliquely" and let a
+    # perpendicular needle through).
+    if (
+        caution.kind in ANATOMICAL_CAUTIONS
+        and not caution.angles
+        and _PRESCRIBES_ANGLE.search(caution.handling)
+    ):
+        yield Problem(
+            where,
+            f"cautions[{index}] handling prescribes an angle ({caution.handling!r}) but the"
+            " caution forbids none (angles)",
+        )
     unknown = [level for level in caution.levels if level not in (point.levels or {})]
     if unknown:
         yield Problem(where, f"cautions[{index}] names levels the point does not have: {unknown}")
