@@ -1,7 +1,9 @@
-"""What the clinic-sized benchmarks share: a scratch PostgreSQL database, and copying one
-screened intake and approved plan onto many episodes with bulk_create.
+"""What the clinic-sized benchmarks share: a scratch PostgreSQL database, the clinic's
+practitioners, and copying one screened intake and approved plan onto many episodes with
+bulk_create.
 
-Django must be set up before `copy_intake_and_plan` is called (it imports the models)."""
+Django must be set up before `practitioners` or `copy_intake_and_plan` is called (they
+import the models)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from acucare.accounts.models import User
     from acucare.assessments.models import Assessment
     from acucare.patients.models import Episode
     from acucare.treatment.models import TreatmentPlan
@@ -96,3 +99,19 @@ def copy_intake_and_plan(
         ],
         batch_size=batch,
     )
+
+
+def practitioners(count: int) -> list[User]:
+    """`count` practitioners (bench0, bench1, …) who cannot sign in with a password."""
+    from acucare.accounts.models import PractitionerProfile, Role, User
+
+    staff = []
+    for n in range(count):
+        user = User(
+            username=f"bench{n}", role=Role.PRACTITIONER, first_name="Bench", last_name=f"P{n}"
+        )
+        user.set_unusable_password()
+        user.save()
+        PractitionerProfile.objects.create(user=user, created_by=user, updated_by=user)
+        staff.append(user)
+    return staff

@@ -43,14 +43,21 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _clinic as clinic
 
+if TYPE_CHECKING:
+    from acucare.accounts.models import User
+    from acucare.outcomes.models import CourseOutcome, Discharge
+    from acucare.patients.models import Episode
+    from acucare.treatment.models import TreatmentPlan
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"SQLite": 2.0, "PostgreSQL": 1.0}
 CONDITIONS = ("M54.50", "M17.11", "M54.2", "G43.909")  # back, knee, neck, migraine
+BATCH = 2000  # rows per bulk_create
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -58,226 +65,22 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
-def seed(patients: int, per_course: int) -> dict[str, Any]:  # noqa: C901, PLR0915 - sets up the whole benchmark clinic step by step
+def seed(patients: int, per_course: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import transaction
-    from django.utils import timezone
 
-    from acucare.accounts.models import PractitionerProfile, Role, User
-    from acucare.assessments import services as assessment_services
-    from acucare.core.actor import Actor
-    from acucare.outcomes.models import CourseOutcome, Discharge, OutcomeStage
-    from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient
-    from acucare.treatment import services as treatment_services
-    from acucare.treatment.counts import recount_signed_sessions
-    from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
+    from acucare.outcomes.models import CourseOutcome
+    from acucare.patients.models import Patient
+    from acucare.treatment.models import AdverseEvent, TreatmentSession
 
-    # The benchmark clinic's intake and session of bench/web.py (imported by name: the
-    # bench folder is not a package for the type checker).
-    web = importlib.import_module("bench.web")
-    intake: dict[str, Any] = web.INTAKE
-    session: dict[str, Any] = web.SESSION
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
+    # One generator, drawn from in the same order on every run: the same clinic each time.
     rng = random.Random(17)
-    now = timezone.now()
-    today = timezone.localdate()
-    batch = 2000
     with transaction.atomic():
-        staff = []
-        for n in range(10):
-            user = User(
-                username=f"bench{n}", role=Role.PRACTITIONER, first_name="Bench", last_name=f"P{n}"
-            )
-            user.set_unusable_password()
-            user.save()
-            PractitionerProfile.objects.create(user=user, created_by=user, updated_by=user)
-            staff.append(user)
-        admin = User(username="benchadmin", role=Role.ADMIN)
-        admin.set_unusable_password()
-        admin.save()
-        me = staff[0]
-        actor = Actor(user=me, ip_address="127.0.0.1", user_agent="bench", channel="system")
-
-        def tracked(by_id: int) -> dict[str, Any]:
-            return clinic.tracked(by_id, now)
-
-        Patient.objects.bulk_create(
-            [
-                Patient(
-                    given_name=f"Given{n}",
-                    family_name=f"Family{n:05d}",
-                    date_of_birth=dt.date(1940 + n % 60, 1 + n % 12, 1 + n % 28),
-                    sex=("female", "male")[n % 2],
-                    primary_practitioner=staff[n % 10],
-                    **tracked(staff[n % 10].pk),
-                )
-                for n in range(patients)
-            ],
-            batch_size=batch,
-        )
-        found = list(Patient.objects.order_by("id"))
-        Episode.objects.bulk_create(
-            [
-                Episode(
-                    patient=p,
-                    complaint="Chronic pain",
-                    started_on=today - dt.timedelta(days=120 + i % 300),
-                    **tracked(p.primary_practitioner_id),
-                )
-                for i, p in enumerate(found)
-            ],
-            batch_size=batch,
-        )
-        episodes = list(Episode.objects.select_related("patient").order_by("id"))
-        EpisodeCondition.objects.bulk_create(
-            [
-                EpisodeCondition(episode=e, position=0, icd10=CONDITIONS[i % 4], duration_weeks=30)
-                for i, e in enumerate(episodes)
-            ],
-            batch_size=batch,
-        )
-        template = episodes[0]
-        assessment = assessment_services.assessment_create(
-            actor=actor, episode_id=template.public_id, intake_document=intake
-        )
-        plan = treatment_services.plan_generate(actor=actor, episode_id=template.public_id)
-        plan = treatment_services.plan_approve(
-            actor=actor, plan_id=plan.public_id, version=plan.version
-        )
-        others = episodes[1:]
-        clinic.copy_intake_and_plan(assessment, plan, others, now=now, batch=batch)
-        plans = list(TreatmentPlan.objects.select_related("episode__patient").order_by("id"))
-        responder = {p.episode_id: rng.random() < 0.45 for p in plans}
-        sessions: list[TreatmentSession] = []
-        for p in plans:
-            by = p.episode.patient.primary_practitioner_id
-            fall = responder[p.episode_id]
-            for number in range(1, per_course + 1):
-                before = max(1, 7 - (number // 2 if fall else 0))
-                sessions.append(
-                    TreatmentSession(
-                        plan=p,
-                        number=number,
-                        date=p.episode.started_on + dt.timedelta(days=7 * number),
-                        modality=session["modality"],
-                        points=session["points"],
-                        needle=session["needle"],
-                        retention_minutes=20,
-                        needles_in=3,
-                        needles_out=3 if rng.random() > 0.002 else 2,
-                        pain_before=before,
-                        pain_after=max(0, before - 2),
-                        kb_version=p.kb_version,
-                        status="signed",
-                        signed_at=now,
-                        signed_by_id=by,
-                        **tracked(by),
-                    )
-                )
-            if len(sessions) >= 5000:
-                TreatmentSession.objects.bulk_create(sessions)
-                sessions = []
-        TreatmentSession.objects.bulk_create(sessions)
-        recount_signed_sessions()  # what session_sign keeps, for the bulk-written sessions
-        ids = list(
-            TreatmentSession.objects.values_list(
-                "id", "plan__episode__patient__primary_practitioner_id"
-            )
-        )
-        kinds = ("haematoma", "bleeding", "needling_pain", "tiredness", "aggravation")
-        AdverseEvent.objects.bulk_create(
-            [
-                AdverseEvent(
-                    session_id=sid,
-                    seriousness="significant_minor" if rng.random() < 0.02 else "minor",
-                    mechanism="traumatic",
-                    type_code=rng.choice(kinds),
-                    needed_treatment=rng.random() < 0.05,
-                    avoidable="unclear",
-                    modality="manual",
-                    reporter="practitioner",
-                    created_by_id=by,
-                )
-                for sid, by in ids
-                if rng.random() < 0.02
-            ],
-            batch_size=batch,
-        )
-        outcomes: list[CourseOutcome] = []
-        discharges: list[Discharge] = []
-        discharged: list[int] = []
-        for p in plans:
-            episode = p.episode
-            fall = responder[episode.pk]
-            baseline = 7.0
-            for stage, chance in (
-                (OutcomeStage.REVIEW, 1.0),
-                (OutcomeStage.DISCHARGE, 0.7),
-                (OutcomeStage.FOLLOWUP_3, 0.3),
-                (OutcomeStage.FOLLOWUP_12, 0.15),
-            ):
-                if rng.random() >= chance:
-                    break
-                latest = round(
-                    baseline * (rng.uniform(0.2, 0.65) if fall else rng.uniform(0.8, 1.1)), 1
-                )
-                percent = 100 * (latest - baseline) / baseline
-                tier = (
-                    "substantial_improvement"
-                    if percent <= -50
-                    else "moderate_improvement"
-                    if percent <= -30
-                    else "no_important_change"
-                )
-                outcomes.append(
-                    CourseOutcome(
-                        episode=episode,
-                        stage=stage,
-                        condition="",
-                        protocol=p.protocol.split("@")[0],
-                        instrument="peg",
-                        baseline=baseline,
-                        latest=latest,
-                        change=latest - baseline,
-                        percent_change=percent,
-                        tier=tier,
-                        responder=percent <= -30,
-                        substantial=percent <= -50,
-                        pgic=2 if fall else 4,
-                        sessions_delivered=per_course,
-                        recorded_on=episode.started_on + dt.timedelta(days=7 * per_course),
-                    )
-                )
-                if stage == OutcomeStage.DISCHARGE:
-                    discharged.append(episode.pk)
-                    discharges.append(
-                        Discharge(
-                            episode=episode,
-                            reason="goals_met"
-                            if fall
-                            else rng.choice(["no_response", "patient_choice"]),
-                            date=episode.started_on + dt.timedelta(days=7 * per_course),
-                            sessions_delivered=per_course,
-                            primary_tier=tier,
-                            course_document={},
-                            review_document={},
-                            advice="Keep moving.",
-                            kb_version=p.kb_version,
-                            signed_by_id=episode.patient.primary_practitioner_id,
-                        )
-                    )
-        condition_by_code = {}
-        from acucare.patients.conditions import read_code
-
-        for code in CONDITIONS:
-            condition_by_code[code] = read_code(code).condition_id or ""
-        codes = dict(EpisodeCondition.objects.values_list("episode_id", "icd10"))
-        for row in outcomes:
-            row.condition = condition_by_code[codes[row.episode_id]]
-        CourseOutcome.objects.bulk_create(outcomes, batch_size=batch)
-        Discharge.objects.bulk_create(discharges, batch_size=batch)
-        Episode.objects.filter(pk__in=discharged).update(status=EpisodeStatus.DISCHARGED)
+        plans, responder = _seed_courses(patients, per_course, rng)
+        _seed_adverse_events(rng)
+        _seed_outcomes(plans, responder, per_course, rng)
     return {
         "seed_s": time.perf_counter() - started,
         "patients": Patient.objects.count(),
@@ -285,6 +88,257 @@ def seed(patients: int, per_course: int) -> dict[str, Any]:  # noqa: C901, PLR09
         "outcome_rows": CourseOutcome.objects.count(),
         "events": AdverseEvent.objects.count(),
     }
+
+
+def _seed_courses(
+    patients: int, per_course: int, rng: random.Random
+) -> tuple[list[TreatmentPlan], dict[int, bool]]:
+    """The staff, the patients and their episodes, one intake and plan through the real
+    services copied onto every episode, and the signed sessions; returns the plans and
+    which episodes respond."""
+    from django.utils import timezone
+
+    from acucare.accounts.models import Role, User
+    from acucare.assessments import services as assessment_services
+    from acucare.core.actor import Actor
+    from acucare.treatment import services as treatment_services
+    from acucare.treatment.counts import recount_signed_sessions
+    from acucare.treatment.models import TreatmentPlan
+
+    # The benchmark clinic's intake and session of bench/web.py (imported by name: the
+    # bench folder is not a package for the type checker).
+    web = importlib.import_module("bench.web")
+    now = timezone.now()
+    staff = clinic.practitioners(10)
+    admin = User(username="benchadmin", role=Role.ADMIN)
+    admin.set_unusable_password()
+    admin.save()
+    actor = Actor(user=staff[0], ip_address="127.0.0.1", user_agent="bench", channel="system")
+    episodes = _seed_episodes(staff, patients, now)
+    template = episodes[0]
+    assessment = assessment_services.assessment_create(
+        actor=actor, episode_id=template.public_id, intake_document=web.INTAKE
+    )
+    plan = treatment_services.plan_generate(actor=actor, episode_id=template.public_id)
+    plan = treatment_services.plan_approve(
+        actor=actor, plan_id=plan.public_id, version=plan.version
+    )
+    clinic.copy_intake_and_plan(assessment, plan, episodes[1:], now=now, batch=BATCH)
+    plans = list(TreatmentPlan.objects.select_related("episode__patient").order_by("id"))
+    responder = {p.episode_id: rng.random() < 0.45 for p in plans}
+    _seed_sessions(plans, responder, per_course, web.SESSION, rng, now)
+    recount_signed_sessions()  # what session_sign keeps, for the bulk-written sessions
+    return plans, responder
+
+
+def _seed_episodes(staff: list[User], patients: int, now: dt.datetime) -> list[Episode]:
+    """`patients` patients spread over the staff, one episode each, its primary code spread
+    over the four conditions."""
+    from django.utils import timezone
+
+    from acucare.patients.models import Episode, EpisodeCondition, Patient
+
+    today = timezone.localdate()
+    Patient.objects.bulk_create(
+        [
+            Patient(
+                given_name=f"Given{n}",
+                family_name=f"Family{n:05d}",
+                date_of_birth=dt.date(1940 + n % 60, 1 + n % 12, 1 + n % 28),
+                sex=("female", "male")[n % 2],
+                primary_practitioner=staff[n % 10],
+                **clinic.tracked(staff[n % 10].pk, now),
+            )
+            for n in range(patients)
+        ],
+        batch_size=BATCH,
+    )
+    Episode.objects.bulk_create(
+        [
+            Episode(
+                patient=p,
+                complaint="Chronic pain",
+                started_on=today - dt.timedelta(days=120 + i % 300),
+                **clinic.tracked(p.primary_practitioner_id, now),
+            )
+            for i, p in enumerate(Patient.objects.order_by("id"))
+        ],
+        batch_size=BATCH,
+    )
+    episodes = list(Episode.objects.select_related("patient").order_by("id"))
+    EpisodeCondition.objects.bulk_create(
+        [
+            EpisodeCondition(episode=e, position=0, icd10=CONDITIONS[i % 4], duration_weeks=30)
+            for i, e in enumerate(episodes)
+        ],
+        batch_size=BATCH,
+    )
+    return episodes
+
+
+def _seed_sessions(
+    plans: list[TreatmentPlan],
+    responder: dict[int, bool],
+    per_course: int,
+    session: dict[str, Any],
+    rng: random.Random,
+    now: dt.datetime,
+) -> None:
+    """`per_course` signed sessions a course, weekly; pain falls for responders."""
+    from acucare.treatment.models import TreatmentSession
+
+    sessions: list[TreatmentSession] = []
+    for p in plans:
+        by = p.episode.patient.primary_practitioner_id
+        fall = responder[p.episode_id]
+        for number in range(1, per_course + 1):
+            before = max(1, 7 - (number // 2 if fall else 0))
+            sessions.append(
+                TreatmentSession(
+                    plan=p,
+                    number=number,
+                    date=p.episode.started_on + dt.timedelta(days=7 * number),
+                    modality=session["modality"],
+                    points=session["points"],
+                    needle=session["needle"],
+                    retention_minutes=20,
+                    needles_in=3,
+                    needles_out=3 if rng.random() > 0.002 else 2,
+                    pain_before=before,
+                    pain_after=max(0, before - 2),
+                    kb_version=p.kb_version,
+                    status="signed",
+                    signed_at=now,
+                    signed_by_id=by,
+                    **clinic.tracked(by, now),
+                )
+            )
+        if len(sessions) >= 5000:
+            TreatmentSession.objects.bulk_create(sessions)
+            sessions = []
+    TreatmentSession.objects.bulk_create(sessions)
+
+
+def _seed_adverse_events(rng: random.Random) -> None:
+    """An adverse event in about one session in fifty."""
+    from acucare.treatment.models import AdverseEvent, TreatmentSession
+
+    ids = list(
+        TreatmentSession.objects.values_list(
+            "id", "plan__episode__patient__primary_practitioner_id"
+        )
+    )
+    kinds = ("haematoma", "bleeding", "needling_pain", "tiredness", "aggravation")
+    AdverseEvent.objects.bulk_create(
+        [
+            AdverseEvent(
+                session_id=sid,
+                seriousness="significant_minor" if rng.random() < 0.02 else "minor",
+                mechanism="traumatic",
+                type_code=rng.choice(kinds),
+                needed_treatment=rng.random() < 0.05,
+                avoidable="unclear",
+                modality="manual",
+                reporter="practitioner",
+                created_by_id=by,
+            )
+            for sid, by in ids
+            if rng.random() < 0.02
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _seed_outcomes(
+    plans: list[TreatmentPlan], responder: dict[int, bool], per_course: int, rng: random.Random
+) -> None:
+    """A per-course outcome row at review for every course, at discharge for seven in ten
+    and at 3 and 12 months for some, and a discharge row for each discharged course."""
+    from acucare.outcomes.models import CourseOutcome, Discharge, OutcomeStage
+    from acucare.patients.conditions import read_code
+    from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus
+
+    stages = (
+        (OutcomeStage.REVIEW, 1.0),
+        (OutcomeStage.DISCHARGE, 0.7),
+        (OutcomeStage.FOLLOWUP_3, 0.3),
+        (OutcomeStage.FOLLOWUP_12, 0.15),
+    )
+    outcomes: list[CourseOutcome] = []
+    discharges: list[Discharge] = []
+    for p in plans:
+        fall = responder[p.episode_id]
+        for stage, chance in stages:
+            if rng.random() >= chance:
+                break
+            outcome = _outcome(p, stage, fall, per_course, rng)
+            outcomes.append(outcome)
+            if stage == OutcomeStage.DISCHARGE:
+                discharges.append(_discharge(p, outcome.tier, fall, per_course, rng))
+    condition_by_code = {code: read_code(code).condition_id or "" for code in CONDITIONS}
+    codes = dict(EpisodeCondition.objects.values_list("episode_id", "icd10"))
+    for row in outcomes:
+        row.condition = condition_by_code[codes[row.episode_id]]
+    CourseOutcome.objects.bulk_create(outcomes, batch_size=BATCH)
+    Discharge.objects.bulk_create(discharges, batch_size=BATCH)
+    discharged = [d.episode.pk for d in discharges]
+    Episode.objects.filter(pk__in=discharged).update(status=EpisodeStatus.DISCHARGED)
+
+
+def _outcome(
+    plan: TreatmentPlan, stage: str, fall: bool, per_course: int, rng: random.Random
+) -> CourseOutcome:
+    """The course's pain outcome at `stage`: a responder's falls by 35 to 80%."""
+    from acucare.outcomes.models import CourseOutcome
+
+    episode = plan.episode
+    baseline = 7.0
+    latest = round(baseline * (rng.uniform(0.2, 0.65) if fall else rng.uniform(0.8, 1.1)), 1)
+    percent = 100 * (latest - baseline) / baseline
+    tier = (
+        "substantial_improvement"
+        if percent <= -50
+        else "moderate_improvement"
+        if percent <= -30
+        else "no_important_change"
+    )
+    return CourseOutcome(
+        episode=episode,
+        stage=stage,
+        condition="",
+        protocol=plan.protocol.split("@")[0],
+        instrument="peg",
+        baseline=baseline,
+        latest=latest,
+        change=latest - baseline,
+        percent_change=percent,
+        tier=tier,
+        responder=percent <= -30,
+        substantial=percent <= -50,
+        pgic=2 if fall else 4,
+        sessions_delivered=per_course,
+        recorded_on=episode.started_on + dt.timedelta(days=7 * per_course),
+    )
+
+
+def _discharge(
+    plan: TreatmentPlan, tier: str, fall: bool, per_course: int, rng: random.Random
+) -> Discharge:
+    from acucare.outcomes.models import Discharge
+
+    episode = plan.episode
+    return Discharge(
+        episode=episode,
+        reason="goals_met" if fall else rng.choice(["no_response", "patient_choice"]),
+        date=episode.started_on + dt.timedelta(days=7 * per_course),
+        sessions_delivered=per_course,
+        primary_tier=tier,
+        course_document={},
+        review_document={},
+        advice="Keep moving.",
+        kb_version=plan.kb_version,
+        signed_by_id=episode.patient.primary_practitioner_id,
+    )
 
 
 def timed(rounds: int, run: Callable[[], object]) -> list[float]:

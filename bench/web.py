@@ -57,10 +57,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _clinic as clinic
+
+if TYPE_CHECKING:
+    from acucare.accounts.models import User
+    from acucare.core.actor import Actor
+    from acucare.patients.models import Episode
+    from acucare.treatment.models import TreatmentPlan
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -115,166 +121,55 @@ LONG_EPISODES = 10  # episodes charted to LONG_SESSIONS sessions, for the outcom
 LONG_SESSIONS = 100
 
 
-def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str, Any]:  # noqa: PLR0915 - sets up the whole benchmark clinic step by step
+# The fields every bulk-written session copies from the one charted through the services.
+SESSION_COPIED = (
+    "modality",
+    "points",
+    "needle",
+    "electro_pairs",
+    "retention_minutes",
+    "needles_in",
+    "needles_out",
+    "co_interventions",
+    "pain_before",
+    "pain_after",
+    "check_document",
+    "kb_version",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the load needs from the seeded clinic: who signs in and whose records."""
+
+    me: User
+    actor: Actor
+    plans: list[TreatmentPlan]
+    long_plans: list[TreatmentPlan]
+
+
+def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str, Any]:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.core.management import call_command
     from django.db import transaction
-    from django.test import Client
-    from django.utils import timezone
 
-    from acucare.accounts import services as account_services
-    from acucare.accounts.models import PractitionerProfile, Role, User
-    from acucare.assessments import services as assessment_services
-    from acucare.core.actor import Actor
-    from acucare.patients.models import Episode, EpisodeCondition, Patient
-    from acucare.treatment import services as treatment_services
+    from acucare.patients.models import Episode, Patient
     from acucare.treatment.models import TreatmentPlan, TreatmentSession
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     migrated = time.perf_counter()
-
     # One transaction: SQLite commits once instead of once per batch.
     with transaction.atomic():
-        staff = []
-        for n in range(practitioners):
-            user = User(
-                username=f"bench{n}", role=Role.PRACTITIONER, first_name="Bench", last_name=f"P{n}"
-            )
-            user.set_unusable_password()
-            user.save()
-            PractitionerProfile.objects.create(user=user, created_by=user, updated_by=user)
-            staff.append(user)
-        me = staff[0]
-        actor = Actor(user=me, ip_address="127.0.0.1", user_agent="bench/web.py", channel="system")
-
-        now = timezone.now()
-        batch = 2000
-
-        def tracked(by_id: int) -> dict[str, Any]:
-            return clinic.tracked(by_id, now)
-
-        patient_rows = [
-            Patient(
-                given_name=f"Given{n}",
-                family_name=f"Family{n:05d}",
-                date_of_birth=dt.date(1940 + n % 60, 1 + n % 12, 1 + n % 28),
-                sex=("female", "male", "other", "unknown")[n % 4],
-                phone=f"0700 {n:06d}",
-                primary_practitioner=staff[n % practitioners],
-                **tracked(staff[n % practitioners].pk),
-            )
-            for n in range(patients)
-        ]
-        Patient.objects.bulk_create(patient_rows, batch_size=batch)
-        patient_rows = list(Patient.objects.order_by("id"))
-        Episode.objects.bulk_create(
-            [
-                Episode(
-                    patient=p,
-                    complaint="Chronic low back pain",
-                    **tracked(p.primary_practitioner_id),
-                )
-                for p in patient_rows
-            ],
-            batch_size=batch,
-        )
-        episodes = list(Episode.objects.select_related("patient").order_by("id"))
-        EpisodeCondition.objects.bulk_create(
-            [
-                EpisodeCondition(episode=e, position=0, icd10="M54.50", duration_weeks=30)
-                for e in episodes
-            ],
-            batch_size=batch,
-        )
-
-        # One episode through the real services gives valid documents to copy.
-        template_episode = next(e for e in episodes if e.patient.primary_practitioner_id == me.pk)
-        template_assessment = assessment_services.assessment_create(
-            actor=actor, episode_id=template_episode.public_id, intake_document=INTAKE
-        )
-        plan = treatment_services.plan_generate(actor=actor, episode_id=template_episode.public_id)
-        plan = treatment_services.plan_approve(
-            actor=actor, plan_id=plan.public_id, version=plan.version
-        )
-        template_session = treatment_services.session_create(
-            actor=actor, plan_id=plan.public_id, record=SESSION
-        )
-
-        others = [e for e in episodes if e.pk != template_episode.pk]
-        clinic.copy_intake_and_plan(template_assessment, plan, others, now=now, batch=batch)
-        copied = {
-            field: getattr(template_session, field)
-            for field in (
-                "modality",
-                "points",
-                "needle",
-                "electro_pairs",
-                "retention_minutes",
-                "needles_in",
-                "needles_out",
-                "co_interventions",
-                "pain_before",
-                "pain_after",
-                "check_document",
-                "kb_version",
-                "status",
-            )
-        }
-        plans = list(TreatmentPlan.objects.select_related("episode__patient").order_by("id"))
-        rows: list[TreatmentSession] = []
-        for p in plans:
-            by = p.episode.patient.primary_practitioner_id
-            first = 2 if p.pk == plan.pk else 1
-            for number in range(first, sessions_per_plan + 1):
-                rows.append(TreatmentSession(plan=p, number=number, **copied, **tracked(by)))
-                if len(rows) >= 5000:
-                    TreatmentSession.objects.bulk_create(rows)
-                    rows = []
-        TreatmentSession.objects.bulk_create(rows)
-        # A few of my episodes run on to LONG_SESSIONS sessions, pain falling, for the
-        # outcomes page and its charts.
-        long_plans = [p for p in plans if p.episode.patient.primary_practitioner_id == me.pk][
-            :LONG_EPISODES
-        ]
-        rows = [
-            TreatmentSession(
-                plan=p,
-                number=number,
-                **{
-                    **copied,
-                    "pain_before": max(1, 8 - number // 15),
-                    "pain_after": max(0, 6 - number // 15),
-                },
-                **tracked(me.pk),
-            )
-            for p in long_plans
-            for number in range(sessions_per_plan + 1, LONG_SESSIONS + 1)
-        ]
-        TreatmentSession.objects.bulk_create(rows, batch_size=5000)
+        seeded_clinic = _seed_clinic(patients, sessions_per_plan, practitioners)
     seeded = time.perf_counter()
 
-    _, token = account_services.api_token_create(actor=actor, name="bench")
-    client = Client()
-    client.force_login(me, backend="django.contrib.auth.backends.ModelBackend")
-    from django.conf import settings
-
-    cookie_name = settings.SESSION_COOKIE_NAME
-    # The patient of the first long episode signs in to the portal, as after an invitation.
-    from acucare.portal.models import PortalAccount
-
-    portal_patient = long_plans[0].episode.patient
-    portal_user = User.objects.create_user(
-        username=f"portal-{portal_patient.public_id.hex[:12]}@example.org",
-        password=secrets.token_urlsafe(16),
-        role=Role.PATIENT,
-    )
-    PortalAccount.objects.create(user=portal_user, patient=portal_patient)
-    portal_client = Client()
-    portal_client.force_login(portal_user, backend="django.contrib.auth.backends.ModelBackend")
+    signed_in = _sign_in(seeded_clinic)
+    me, plans, long_plans = seeded_clinic.me, seeded_clinic.plans, seeded_clinic.long_plans
     mine = [p for p in plans if p.episode.patient.primary_practitioner_id == me.pk]
     return {
         "counts": {
@@ -285,14 +180,178 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
         },
         "migrate_s": migrated - started,
         "seed_s": seeded - migrated,
-        "cookie": f"{cookie_name}={client.cookies[cookie_name].value}",
-        "portal_cookie": f"{cookie_name}={portal_client.cookies[cookie_name].value}",
-        "token": token,
+        **signed_in,
         "patients": [str(p.episode.patient.public_id) for p in mine],
         "episodes": [str(p.episode.public_id) for p in mine],
         "plans": [str(p.public_id) for p in mine],
         "long_episodes": [str(p.episode.public_id) for p in long_plans],
         "long_extra": len(long_plans) * max(0, LONG_SESSIONS - sessions_per_plan),
+    }
+
+
+def _seed_clinic(patients: int, sessions_per_plan: int, practitioners: int) -> Seeded:
+    """The practitioners, their patients and episodes, one intake and plan through the
+    real services copied onto every episode, and the charted sessions."""
+    from django.utils import timezone
+
+    from acucare.assessments import services as assessment_services
+    from acucare.core.actor import Actor
+    from acucare.treatment import services as treatment_services
+    from acucare.treatment.models import TreatmentPlan
+
+    staff = clinic.practitioners(practitioners)
+    me = staff[0]
+    actor = Actor(user=me, ip_address="127.0.0.1", user_agent="bench/web.py", channel="system")
+    now = timezone.now()
+    batch = 2000
+    episodes = _seed_episodes(staff, patients, now, batch)
+
+    # One episode through the real services gives valid documents to copy.
+    template_episode = next(e for e in episodes if e.patient.primary_practitioner_id == me.pk)
+    template_assessment = assessment_services.assessment_create(
+        actor=actor, episode_id=template_episode.public_id, intake_document=INTAKE
+    )
+    plan = treatment_services.plan_generate(actor=actor, episode_id=template_episode.public_id)
+    plan = treatment_services.plan_approve(
+        actor=actor, plan_id=plan.public_id, version=plan.version
+    )
+    template_session = treatment_services.session_create(
+        actor=actor, plan_id=plan.public_id, record=SESSION
+    )
+
+    others = [e for e in episodes if e.pk != template_episode.pk]
+    clinic.copy_intake_and_plan(template_assessment, plan, others, now=now, batch=batch)
+    copied = {field: getattr(template_session, field) for field in SESSION_COPIED}
+    plans = list(TreatmentPlan.objects.select_related("episode__patient").order_by("id"))
+    _seed_sessions(plans, plan, copied, sessions_per_plan, now)
+    # A few of my episodes run on to LONG_SESSIONS sessions, pain falling, for the
+    # outcomes page and its charts.
+    long_plans = [p for p in plans if p.episode.patient.primary_practitioner_id == me.pk][
+        :LONG_EPISODES
+    ]
+    _seed_long_sessions(long_plans, copied, sessions_per_plan, me, now)
+    return Seeded(me, actor, plans, long_plans)
+
+
+def _seed_episodes(staff: list[User], patients: int, now: dt.datetime, batch: int) -> list[Episode]:
+    """`patients` patients spread over the practitioners, one back-pain episode each."""
+    from acucare.patients.models import Episode, EpisodeCondition, Patient
+
+    count = len(staff)
+    Patient.objects.bulk_create(
+        [
+            Patient(
+                given_name=f"Given{n}",
+                family_name=f"Family{n:05d}",
+                date_of_birth=dt.date(1940 + n % 60, 1 + n % 12, 1 + n % 28),
+                sex=("female", "male", "other", "unknown")[n % 4],
+                phone=f"0700 {n:06d}",
+                primary_practitioner=staff[n % count],
+                **clinic.tracked(staff[n % count].pk, now),
+            )
+            for n in range(patients)
+        ],
+        batch_size=batch,
+    )
+    Episode.objects.bulk_create(
+        [
+            Episode(
+                patient=p,
+                complaint="Chronic low back pain",
+                **clinic.tracked(p.primary_practitioner_id, now),
+            )
+            for p in Patient.objects.order_by("id")
+        ],
+        batch_size=batch,
+    )
+    episodes = list(Episode.objects.select_related("patient").order_by("id"))
+    EpisodeCondition.objects.bulk_create(
+        [
+            EpisodeCondition(episode=e, position=0, icd10="M54.50", duration_weeks=30)
+            for e in episodes
+        ],
+        batch_size=batch,
+    )
+    return episodes
+
+
+def _seed_sessions(
+    plans: list[TreatmentPlan],
+    template: TreatmentPlan,
+    copied: dict[str, Any],
+    sessions_per_plan: int,
+    now: dt.datetime,
+) -> None:
+    """`sessions_per_plan` sessions on every plan (the template plan has its first)."""
+    from acucare.treatment.models import TreatmentSession
+
+    rows: list[TreatmentSession] = []
+    for p in plans:
+        by = p.episode.patient.primary_practitioner_id
+        first = 2 if p.pk == template.pk else 1
+        for number in range(first, sessions_per_plan + 1):
+            rows.append(
+                TreatmentSession(plan=p, number=number, **copied, **clinic.tracked(by, now))
+            )
+            if len(rows) >= 5000:
+                TreatmentSession.objects.bulk_create(rows)
+                rows = []
+    TreatmentSession.objects.bulk_create(rows)
+
+
+def _seed_long_sessions(
+    long_plans: list[TreatmentPlan],
+    copied: dict[str, Any],
+    sessions_per_plan: int,
+    me: User,
+    now: dt.datetime,
+) -> None:
+    from acucare.treatment.models import TreatmentSession
+
+    rows = [
+        TreatmentSession(
+            plan=p,
+            number=number,
+            **{
+                **copied,
+                "pain_before": max(1, 8 - number // 15),
+                "pain_after": max(0, 6 - number // 15),
+            },
+            **clinic.tracked(me.pk, now),
+        )
+        for p in long_plans
+        for number in range(sessions_per_plan + 1, LONG_SESSIONS + 1)
+    ]
+    TreatmentSession.objects.bulk_create(rows, batch_size=5000)
+
+
+def _sign_in(seeded: Seeded) -> dict[str, str]:
+    """The practitioner's session cookie and API token, and the portal cookie of the
+    patient of the first long episode (signed in as after an invitation)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from acucare.accounts import services as account_services
+    from acucare.accounts.models import Role, User
+    from acucare.portal.models import PortalAccount
+
+    _, token = account_services.api_token_create(actor=seeded.actor, name="bench")
+    client = Client()
+    client.force_login(seeded.me, backend="django.contrib.auth.backends.ModelBackend")
+    cookie_name = settings.SESSION_COOKIE_NAME
+    portal_patient = seeded.long_plans[0].episode.patient
+    portal_user = User.objects.create_user(
+        username=f"portal-{portal_patient.public_id.hex[:12]}@example.org",
+        password=secrets.token_urlsafe(16),
+        role=Role.PATIENT,
+    )
+    PortalAccount.objects.create(user=portal_user, patient=portal_patient)
+    portal_client = Client()
+    portal_client.force_login(portal_user, backend="django.contrib.auth.backends.ModelBackend")
+    return {
+        "cookie": f"{cookie_name}={client.cookies[cookie_name].value}",
+        "portal_cookie": f"{cookie_name}={portal_client.cookies[cookie_name].value}",
+        "token": token,
     }
 
 

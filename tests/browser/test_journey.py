@@ -105,25 +105,8 @@ def _matches(row: tuple[str, ...], step: tuple[str, ...]) -> bool:
     return len(step) == 3 or row[3].startswith(step[3])
 
 
-@pytest.mark.parametrize(
-    "screen",
-    [{"width": 1366, "height": 900}, {"width": 390, "height": 844}],
-    ids=["1366px", "390px"],
-)
-def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one journey, step by step, as the user takes it
-    page: Any, sign_in: Any, chromium: Any, screen: dict[str, int]
-) -> None:
-    page.set_viewport_size(screen)
-    doc = make_practitioner(username="lchen", first_name="Li", last_name="Chen")
-    totp = enrol_totp(doc)
-    make_admin(username="boss")
-
-    sign_in_with_code(page, "lchen", totp.now())
-    patient = register_patient(page)
-    episode = open_episode(page)
-    assert list(episode.conditions.values_list("icd10", "duration_weeks")) == [("M54.50", 30)]
-
-    # Intake 1: the pain drawing, and a hot swollen joint, which screening refers.
+def first_intake_is_referred(page: Any, episode: Episode) -> Assessment:
+    """Intake 1: the pain drawing, and a hot swollen joint, which screening refers."""
     page.get_by_role("link", name=re.compile("Start the intake")).click()
     page.get_by_role("heading", name="Intake and safety screening").wait_for()
     fill_intake(page)
@@ -135,8 +118,11 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
     assert set(first.intake_document["pain_sites"]) == {"lower_back", "left_knee"}
     assert first.intake_document["red_flags"] == ["hot_swollen_joint"]
     expect(page.get_by_role("alert")).to_contain_text("must be acknowledged")
+    return first
 
-    # The finding is acknowledged with what was done about it.
+
+def acknowledge_the_finding(page: Any) -> None:
+    """The finding is acknowledged with what was done about it."""
     finding = page.locator("#finding-hot_swollen_joint")
     finding.get_by_label(re.compile("What did you do about this finding")).fill(
         "Sent to the GP the same day; septic arthritis excluded."
@@ -147,7 +133,9 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
     )
     assert FindingAcknowledgement.objects.get().rule == "hot_swollen_joint"
 
-    # Intake 2, after the GP's review: no red flag; screening lets treatment proceed.
+
+def second_intake_proceeds(page: Any, episode: Episode, first: Assessment) -> Assessment:
+    """Intake 2, after the GP's review: no red flag; screening lets treatment proceed."""
     page.get_by_role("link", name="New intake").click()
     fill_intake(page)
     page.locator("#pain_sites-lower_back").check()
@@ -156,8 +144,13 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
     page.get_by_role("heading", name=re.compile("Safety screening")).wait_for()
     current = Assessment.objects.get(episode=episode, superseded_at=None)
     assert current != first
+    return current
 
-    # Plan: generated from the current screening, then approved.
+
+def approve_a_plan(
+    page: Any, patient: Patient, episode: Episode, current: Assessment, doc: Any
+) -> TreatmentPlan:
+    """Plan: generated from the current screening, then approved."""
     page.goto(f"{page.base_url}/patients/{patient.public_id}/")
     page.get_by_role("link", name=re.compile("Plan and sessions")).click()
     page.get_by_role("button", name="Generate a plan from the current assessment").click()
@@ -166,8 +159,11 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
     plan = TreatmentPlan.objects.get(episode=episode, status=PlanStatus.APPROVED)
     assert plan.assessment == current
     assert plan.approved_by == doc
+    return plan
 
-    # Session: the form starts with the plan's points; chart it, then sign it.
+
+def chart_and_sign_a_session(page: Any, plan: TreatmentPlan, doc: Any) -> None:
+    """Session: the form starts with the plan's points; chart it, then sign it."""
     page.get_by_role("link", name="Chart a session").first.click()
     page.get_by_role("heading", name=re.compile(r"^Chart session 1\b")).wait_for()
     planned = page.locator('[name$="-code"][name^="point-"]').first.input_value()
@@ -187,16 +183,10 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
     session = TreatmentSession.objects.get(plan=plan)
     assert session.status == SessionStatus.SIGNED
     assert session.signed_by == doc
-    assert csp_violations(page) == []
 
-    # The clinic admin, in a browser of their own, reads the practitioner's trail.
-    admin_context = chromium.new_context(viewport=screen)
-    admin_context.set_default_timeout(TIMEOUT_MS)
-    admin = admin_context.new_page()
-    admin.base_url = page.base_url
-    sign_in(admin, "boss")
-    admin.goto(f"{admin.base_url}/admin/audit/?actor=lchen")
-    expect(admin.get_by_text("Page 1 of 1")).to_be_visible()  # every row is on this page
+
+def audit_rows(admin: Any) -> set[tuple[str, str, str, str]]:
+    """Who, action, record (its type, without the identifier) and detail of each row."""
     rows = admin.locator("table tbody tr")
     shown = set()
     for i in range(rows.count()):
@@ -206,6 +196,21 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
         if record_id.count():
             record = record.removesuffix(record_id.inner_text())
         shown.add((who, action, record.strip(), detail))
+    return shown
+
+
+def admin_finds_every_step(
+    chromium: Any, sign_in: Any, base_url: str, screen: dict[str, int], patient: Patient
+) -> None:
+    """The clinic admin, in a browser of their own, reads the practitioner's trail."""
+    admin_context = chromium.new_context(viewport=screen)
+    admin_context.set_default_timeout(TIMEOUT_MS)
+    admin = admin_context.new_page()
+    admin.base_url = base_url
+    sign_in(admin, "boss")
+    admin.goto(f"{admin.base_url}/admin/audit/?actor=lchen")
+    expect(admin.get_by_text("Page 1 of 1")).to_be_visible()  # every row is on this page
+    shown = audit_rows(admin)
     # The record column names the record type in the clinic's words, not its identifier;
     # the detail column reads in words too (no `two_factor: True`).
     steps = {
@@ -227,3 +232,31 @@ def test_the_whole_journey_from_sign_in_to_the_audit_log(  # noqa: PLR0915 - one
     admin.get_by_role("link", name=str(patient.public_id)[:8] + "…").first.click()
     expect(admin).to_have_url(re.compile(f"patient_id={patient.public_id}"))
     admin_context.close()
+
+
+@pytest.mark.parametrize(
+    "screen",
+    [{"width": 1366, "height": 900}, {"width": 390, "height": 844}],
+    ids=["1366px", "390px"],
+)
+def test_the_whole_journey_from_sign_in_to_the_audit_log(
+    page: Any, sign_in: Any, chromium: Any, screen: dict[str, int]
+) -> None:
+    page.set_viewport_size(screen)
+    doc = make_practitioner(username="lchen", first_name="Li", last_name="Chen")
+    totp = enrol_totp(doc)
+    make_admin(username="boss")
+
+    sign_in_with_code(page, "lchen", totp.now())
+    patient = register_patient(page)
+    episode = open_episode(page)
+    assert list(episode.conditions.values_list("icd10", "duration_weeks")) == [("M54.50", 30)]
+
+    first = first_intake_is_referred(page, episode)
+    acknowledge_the_finding(page)
+    current = second_intake_proceeds(page, episode, first)
+    plan = approve_a_plan(page, patient, episode, current, doc)
+    chart_and_sign_a_session(page, plan, doc)
+    assert csp_violations(page) == []
+
+    admin_finds_every_step(chromium, sign_in, page.base_url, screen, patient)

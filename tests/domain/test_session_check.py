@@ -329,7 +329,7 @@ def _pair_rule_blocks(registry: Registry, pair: list[dict[str, str]]) -> bool:
     return False
 
 
-def _something_blocked(registry: Registry, intake: Intake, session: dict[str, Any]) -> bool:  # noqa: C901 - one branch per kind of block in the generated session
+def _something_blocked(registry: Registry, intake: Intake, session: dict[str, Any]) -> bool:
     from acucare.domain.screening import screen
 
     screening = screen(intake, registry).as_document()
@@ -340,33 +340,10 @@ def _something_blocked(registry: Registry, intake: Intake, session: dict[str, An
     )
     if modalities & set(screening["blocked_modalities"]):
         return True
-    sided = {(p["code"], p["side"]) for p in screening["blocked_point_sides"]}
     needles = [dict(p) for p in session["points"]]
     needles += [dict(e) for pair in session["electro_pairs"] for e in pair]
-    catalogue = registry.of(Acupoint)
-    for needle in needles:
-        code, side = needle["code"], needle["side"]
-        sites = _site_of(registry, code, side)
-        point = catalogue[code]
-        if code in screening["blocked_points"] or any((code, s) in sided for s in _sides(side)):
-            return True
-        if sites & set(screening["blocked_sites"]):
-            return True
-        if point.limb != "none" and any(
-            f"{s}_{point.limb}" in screening["blocked_limbs"] for s in _sides(side)
-        ):
-            return True
-        for entry in screening["blocked_modality_sites"]:
-            if entry["modality"] in modalities and sites & set(entry["sites"]):
-                return True
-        technique = {"deep": "deep_needling", "intra_articular": "intra_articular_needling"}.get(
-            needle.get("depth") or ""
-        )
-        for entry in screening["blocked_techniques"]:
-            if entry["technique"] == technique and (
-                not entry["sites"] or sites & set(entry["sites"])
-            ):
-                return True
+    if any(_needle_blocked(registry, screening, modalities, needle) for needle in needles):
+        return True
     if (
         session["electro_pairs"]
         and session.get("electro_intensity") in ("strong", None)
@@ -378,6 +355,36 @@ def _something_blocked(registry: Registry, intake: Intake, session: dict[str, An
     if any(_pair_rule_blocks(registry, pair) for pair in session["electro_pairs"]):
         return True
     return _session_rule_blocks(registry, intake, session)
+
+
+def _needle_blocked(
+    registry: Registry, screening: dict[str, Any], modalities: set[str], needle: dict[str, Any]
+) -> bool:
+    """Whether the screening blocks this one needle: its point, site, limb, or technique."""
+    sided = {(p["code"], p["side"]) for p in screening["blocked_point_sides"]}
+    code, side = needle["code"], needle["side"]
+    sites = _site_of(registry, code, side)
+    point = registry.of(Acupoint)[code]
+    if code in screening["blocked_points"] or any((code, s) in sided for s in _sides(side)):
+        return True
+    if sites & set(screening["blocked_sites"]):
+        return True
+    if point.limb != "none" and any(
+        f"{s}_{point.limb}" in screening["blocked_limbs"] for s in _sides(side)
+    ):
+        return True
+    if any(
+        entry["modality"] in modalities and sites & set(entry["sites"])
+        for entry in screening["blocked_modality_sites"]
+    ):
+        return True
+    technique = {"deep": "deep_needling", "intra_articular": "intra_articular_needling"}.get(
+        needle.get("depth") or ""
+    )
+    return any(
+        entry["technique"] == technique and (not entry["sites"] or sites & set(entry["sites"]))
+        for entry in screening["blocked_techniques"]
+    )
 
 
 def _sides_for(point: Acupoint, electrode: bool) -> list[str]:
