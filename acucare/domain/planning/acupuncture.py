@@ -9,6 +9,7 @@ from typing import Any
 from acucare.domain.planning.auricular import auricular_option, auricular_points
 from acucare.domain.planning.blocks import Blocks
 from acucare.domain.planning.electro import electro_pairs
+from acucare.domain.planning.parts import EarAlternative, ElectroPair, Paediatric, Prescription
 from acucare.domain.planning.points import (
     PlannedPoint,
     PointPicker,
@@ -16,7 +17,7 @@ from acucare.domain.planning.points import (
     Substitution,
     pain_sites,
 )
-from acucare.domain.planning.prescription import acupuncture_document
+from acucare.domain.planning.prescription import prescription
 from acucare.domain.planning.protocol_choice import NEEDLE_SPARING_FLAGS, choice_why, protocol_order
 from acucare.domain.planning.reviews import guideline_courses
 from acucare.domain.planning.techniques import caution_site_limits, technique_limits
@@ -89,7 +90,7 @@ def _ear_fallback_reason(
 
 def _ear_alternative(
     registry: Registry, selection: Selection, blocks: Blocks, points: Mapping[str, Acupoint]
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[EarAlternative], list[str]]:
     """Ear acupuncture offered as an alternative when body points were lost."""
     if not (selection.lost_regions or selection.lost_limbs):
         return [], []
@@ -108,7 +109,7 @@ def _ear_alternative(
 
 def _mark_electro(
     selection: Selection, blocks: Blocks, picker: PointPicker, points: Mapping[str, Acupoint]
-) -> tuple[list[str], list[list[dict[str, str]]], str]:
+) -> tuple[list[str], list[ElectroPair], str]:
     """Mark which points get current and pair them: (points without current, pairs, why)."""
     electro_off: list[str] = []
     marked: list[PlannedPoint] = []
@@ -121,7 +122,7 @@ def _mark_electro(
             electro_off.append(point.code)
         marked.append(replace(point, electro=allowed))
     pairs, pairs_why = electro_pairs(marked, points)
-    in_pairs = {electrode["code"] for pair in pairs for electrode in pair}
+    in_pairs = {code for pair in pairs for code, _ in pair}
     selection.points = [replace(p, electro=p.electro and p.code in in_pairs) for p in marked]
     return electro_off, pairs, pairs_why
 
@@ -133,7 +134,7 @@ def build_acupuncture(
     blocks: Blocks,
     history: Sequence[str],
     style: str | None,
-) -> tuple[dict[str, Any] | None, Protocol | None, list[str], list[str]]:
+) -> tuple[Prescription | None, Protocol | None, list[str], list[str]]:
     points = registry.of(Acupoint)
     ids = registry.index("protocols_by_condition").get(condition.id, ()) if condition else ()
     candidates = [registry.of(Protocol)[pid] for pid in ids]
@@ -163,7 +164,7 @@ def build_acupuncture(
             f"The pain drawing also marks {shown}, which this protocol does not treat: "
             "assess separately."
         )
-    alternatives: list[dict[str, Any]] = []
+    alternatives: list[EarAlternative] = []
     # When no body point can be needled, ear points (if allowed) carry the course.
     ear_fallback = _ear_fallback_reason(selection, blocks)
     if ear_fallback is not None:
@@ -194,31 +195,30 @@ def build_acupuncture(
         alternatives, refs = _ear_alternative(registry, selection, blocks, points)
         rules.extend(refs)
     electro_off: list[str] = []
-    pairs: list[list[dict[str, str]]] = []
+    pairs: list[ElectroPair] = []
     pairs_why = ""
     if modality == ELECTRO:
         electro_off, pairs, pairs_why = _mark_electro(selection, blocks, picker, points)
     limits = technique_limits(selection, blocks, picker, modality)
     caution_site_limits(selection, picker)
-    acupuncture = acupuncture_document(
-        protocol,
-        selection,
-        modality,
-        why,
-        substitutions,
-        alternatives,
-        sparing,
-        points,
-        electro_off,
+    acupuncture = replace(
+        prescription(
+            protocol,
+            selection,
+            modality,
+            why,
+            substitutions,
+            alternatives,
+            sparing,
+            points,
+            electro_off,
+        ),
+        technique_limits=tuple(limits),
+        guideline_courses=tuple(guideline_courses(protocol, condition)),
+        electro_pairs=tuple(pairs) if modality == ELECTRO else None,
+        electro_pairs_why=pairs_why,
     )
-    if limits:
-        acupuncture["technique_limits"] = limits
-    paediatric_dose(acupuncture, protocol, intake)
-    acupuncture["guideline_courses"] = guideline_courses(protocol, condition)
-    if modality == ELECTRO:
-        acupuncture["electro_pairs"] = pairs
-        acupuncture["electro_pairs_why"] = pairs_why
-    return acupuncture, protocol, rules, notes
+    return paediatric_dose(acupuncture, protocol, intake), protocol, rules, notes
 
 
 # Under 16: the trials' courses were given to adults, and paediatric acupuncture is a
@@ -243,41 +243,43 @@ def is_child(intake: Mapping[str, Any]) -> bool:
 
 
 def paediatric_dose(
-    acupuncture: dict[str, Any], protocol: Protocol, intake: Mapping[str, Any]
-) -> None:
+    acupuncture: Prescription, protocol: Protocol, intake: Mapping[str, Any]
+) -> Prescription:
     """For a child, replace the adult trial's course by what the plan does instead (issue 9,
     item 7); an adult's prescription is left as it is."""
     if not is_child(intake):
-        return
+        return acupuncture
     course = protocol.course
     retention = protocol.retention_minutes
     adult = f"{course.sessions} sessions over {number(course.weeks)} weeks"
     if retention is not None:
         adult += f" of {retention} minutes"
-    acupuncture["paediatric"] = {
-        "why": (
+    paediatric = Paediatric(
+        why=(
             f"The trial's course ({adult}) was given to adults and is not applied to a patient "
             "under 16. A practitioner trained in paediatric acupuncture sets the number of "
             "sessions and how long needles stay in, starting with few, short sessions and "
             "gentle manual stimulation (no electrical stimulation), and reviews the response "
             "after each of the first sessions. Guardian consent does not replace that training."
         ),
-        "adult_course": {
-            "sessions": course.sessions,
-            "weeks": number(course.weeks),
-            "retention_minutes": retention,
-        },
-        "citations": list(PAEDIATRIC_CITATIONS),
-    }
-    acupuncture["sessions"] = None
-    acupuncture["sessions_per_week"] = None
-    acupuncture["schedule"] = "set by a practitioner trained in paediatric acupuncture"
-    acupuncture["retention_minutes"] = None
-    acupuncture["retention_note"] = (
-        "Set by a practitioner trained in paediatric acupuncture; the trial's retention is adult "
-        "dosing."
+        adult_sessions=course.sessions,
+        adult_weeks=number(course.weeks),
+        adult_retention_minutes=retention,
+        citations=PAEDIATRIC_CITATIONS,
     )
-    acupuncture["extension"] = None
+    return replace(
+        acupuncture,
+        paediatric=paediatric,
+        sessions=None,
+        sessions_per_week=None,
+        schedule="set by a practitioner trained in paediatric acupuncture",
+        retention_minutes=None,
+        retention_note=(
+            "Set by a practitioner trained in paediatric acupuncture; the trial's retention is "
+            "adult dosing."
+        ),
+        extension=None,
+    )
 
 
 def _untreated_sites(

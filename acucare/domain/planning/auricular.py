@@ -4,9 +4,9 @@ points are lost."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from acucare.domain.planning.blocks import Blocks
+from acucare.domain.planning.parts import EarAlternative
 from acucare.domain.planning.points import (
     BOTH,
     PlannedPoint,
@@ -65,25 +65,25 @@ def auricular_option(
     blocks: Blocks,
     points: Mapping[str, Acupoint],
     why: str,
-) -> tuple[dict[str, Any] | None, list[str]]:
+) -> tuple[EarAlternative | None, list[str]]:
     if blocks.modality(AURICULAR) is not None:
         return None, []
     ear_points, refs, cited = auricular_points(registry, regions, blocks, points)
     if not ear_points:
         return None, []
-    option = {
-        "modality": AURICULAR,
-        "why": why
+    option = EarAlternative(
+        modality=AURICULAR,
+        why=why
         + (
             " Auricular acupuncture reduced pain in a meta-analysis of randomised trials,"
             " with marked differences between studies."
         ),
-        "status": "unverified",
-        "notice": (
+        status="unverified",
+        notice=(
             "The ear-point correspondences are not yet verified against the WHO and WFAS "
             "auricular standards; check each point on your own ear map before needling."
         ),
-        "points": [p.as_document() for p in ear_points],
-        "citations": cited,
-    }
+        points=tuple(ear_points),
+        citations=tuple(cited),
+    )
     return option, refs

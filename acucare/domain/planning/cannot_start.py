@@ -10,9 +10,9 @@ ear point is ruled out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from acucare.domain.planning.blocks import plain
+from acucare.domain.planning.parts import CannotStart
 from acucare.domain.screening import Finding, Screening
 from acucare.kb.vocabulary import MODALITIES
 
@@ -30,7 +30,7 @@ def every_modality_ruled_out(screening: Screening, declined: Sequence[str]) -> b
 
 def cannot_start_block(
     screening: Screening, declined: Sequence[str], *, nothing_plannable: str = ""
-) -> dict[str, Any]:
+) -> CannotStart:
     """The plan's ``cannot_start`` block: why, which findings, and what would change it."""
     findings = _modality_findings(screening)
     reasons = "; ".join(plain(f.message) for f in findings)
@@ -49,9 +49,9 @@ def cannot_start_block(
         " No course or reviews are planned; the findings say what is needed (for example"
         " recorded consent). Screen again once it has changed."
     )
-    return {
-        "why": why,
-        "findings": [f.rule for f in findings],
-        "declined_modalities": list(declined),
-        "citations": list(dict.fromkeys(c for f in findings for c in f.citations)),
-    }
+    return CannotStart(
+        why=why,
+        findings=tuple(f.rule for f in findings),
+        declined_modalities=tuple(declined),
+        citations=tuple(dict.fromkeys(c for f in findings for c in f.citations)),
+    )

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from typing import Protocol as TypingProtocol
 
 from acucare.domain.planning.layers import Component
+from acucare.domain.planning.parts import (
+    CannotStart,
+    ConditionBlock,
+    ExpectedOutcome,
+    Prescription,
+    Referral,
+    Review,
+    ScoreSummary,
+)
 from acucare.domain.screening import Screening
 
 FORMAT = "acucare.plan/1"
@@ -22,52 +31,69 @@ class Documented(TypingProtocol):
 
 @dataclass(frozen=True)
 class Plan:
-    """A plan; `as_document()` is the spec's plan document (``acucare.plan/1``)."""
+    """A plan; `as_document()` is the spec's plan document (``acucare.plan/1``), written
+    only at the edges (the command line, the Django services, the benches)."""
 
     status: str
     screening: Screening
-    condition: Mapping[str, Any]
-    acupuncture: Mapping[str, Any] | None
+    condition: ConditionBlock
+    acupuncture: Prescription | None
     components: tuple[Component, ...]
-    reviews: tuple[Mapping[str, Any], ...]
-    expected_outcome: Mapping[str, Any]
+    reviews: tuple[Review, ...]
+    expected_outcome: ExpectedOutcome
     kb_version: str
     rules: tuple[str, ...]
-    scores: tuple[Mapping[str, Any], ...] = ()
-    referral: Mapping[str, Any] | None = None
+    scores: tuple[ScoreSummary, ...] = ()
+    referral: Referral | None = None
     # Why treatment cannot start (status treatment_cannot_start), acucare's addition.
-    cannot_start: Mapping[str, Any] | None = None
+    cannot_start: CannotStart | None = None
     notes: tuple[str, ...] = ()
-    citations: tuple[str, ...] = field(default=())
 
     def as_document(self) -> dict[str, Any]:
+        condition = self.condition.as_document()
+        acupuncture = None if self.acupuncture is None else self.acupuncture.as_document()
+        components = [c.as_document() for c in self.components]
+        reviews = [r.as_document() for r in self.reviews]
+        outcome = self.expected_outcome.as_document()
+        referral = None if self.referral is None else self.referral.as_document()
+        cannot_start = None if self.cannot_start is None else self.cannot_start.as_document()
+        screening = self.screening.as_document()
         document: dict[str, Any] = {
             "format": FORMAT,
             "status": self.status,
-            "screening": self.screening.as_document(),
-            "condition": self.condition,
-            "acupuncture": self.acupuncture,
-            "components": [c.as_document() for c in self.components],
-            "reviews": list(self.reviews),
-            "expected_outcome": self.expected_outcome,
-            "citations": list(self.citations),
+            "screening": screening,
+            "condition": condition,
+            "acupuncture": acupuncture,
+            "components": components,
+            "reviews": reviews,
+            "expected_outcome": outcome,
+            "citations": all_citations(
+                condition,
+                acupuncture,
+                components,
+                reviews,
+                outcome,
+                referral,
+                cannot_start,
+                screening,
+            ),
         }
-        if self.referral is not None:
-            document["referral"] = self.referral
-        if self.cannot_start is not None:
-            document["cannot_start"] = self.cannot_start
+        if referral is not None:
+            document["referral"] = referral
+        if cannot_start is not None:
+            document["cannot_start"] = cannot_start
         document["notes"] = list(self.notes)
-        document["scores"] = list(self.scores)
+        document["scores"] = [s.as_document() for s in self.scores]
         document["kb_version"] = self.kb_version
         document["produced_by"] = {"planner": PLANNER, "rules": list(self.rules)}
         return document
 
 
-def all_citations(*parts: Any) -> tuple[str, ...]:
-    """Every citation id cited anywhere in the plan, sorted."""
+def all_citations(*parts: object) -> list[str]:
+    """Every citation id cited anywhere in these parts of the document, sorted."""
     found: set[str] = set()
 
-    def walk(value: Any) -> None:
+    def walk(value: object) -> None:
         if isinstance(value, Mapping):
             for key, item in value.items():
                 if key == "citations" and isinstance(item, list | tuple):
@@ -77,9 +103,7 @@ def all_citations(*parts: Any) -> tuple[str, ...]:
         elif isinstance(value, list | tuple):
             for item in value:
                 walk(item)
-        elif isinstance(value, Component):
-            found.update(value.citations)
 
     for part in parts:
         walk(part)
-    return tuple(sorted(found))
+    return sorted(found)

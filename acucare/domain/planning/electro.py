@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from acucare.domain.planning.parts import ElectroPair
 from acucare.domain.planning.points import (
     BOTH,
     PlannedPoint,
@@ -14,7 +15,7 @@ from acucare.kb.records.acupoints import Acupoint
 
 def electro_pairs(
     planned: Sequence[PlannedPoint], points: Mapping[str, Acupoint]
-) -> tuple[list[list[dict[str, str]]], str]:
+) -> tuple[list[ElectroPair], str]:
     """Electrode pairs: two needles on the same side of the same limb, in point order."""
     groups: dict[tuple[str, str], list[str]] = {}
     for point in planned:
@@ -24,11 +25,11 @@ def electro_pairs(
         for side in point.sides:
             if side in BOTH:
                 groups.setdefault((limb, side), []).append(point.code)
-    pairs: list[list[dict[str, str]]] = []
+    pairs: list[ElectroPair] = []
     paired: set[str] = set()
     for (_, side), codes in sorted(groups.items()):
         for first, second in zip(codes[::2], codes[1::2], strict=False):
-            pairs.append([{"code": first, "side": side}, {"code": second, "side": side}])
+            pairs.append(((first, side), (second, side)))
             paired.update((first, second))
     alone = [p.code for p in planned if p.code not in paired]
     why = (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from acucare.domain.planning.parts import FirstSession
 from acucare.domain.planning.points import (
     PlannedPoint,
     Selection,
@@ -20,7 +20,7 @@ HYPOTENSION_POINTS = ("LR3",)
 
 def first_session(
     selection: Selection, protocol: Protocol, sparing: bool, points: Mapping[str, Acupoint]
-) -> dict[str, Any]:
+) -> FirstSession:
     keep: list[PlannedPoint] = []
     pools: dict[str, int] = {}
     minimum: dict[str, int] = {pool.role: pool.min_points for pool in protocol.pools}
@@ -52,9 +52,9 @@ def first_session(
         )
     elif any(p.code in HYPOTENSION_POINTS for p in keep):
         why += " Take particular care with Taichong (LR3), which may lower blood pressure."
-    return {
-        "points": [{"code": p.code, "side": p.side} for p in keep],
-        "needles": needles,
-        "why": why,
-        "citations": [FIRST_SESSION_SOURCE],
-    }
+    return FirstSession(
+        points=tuple((p.code, p.side) for p in keep),
+        needles=needles,
+        why=why,
+        citations=(FIRST_SESSION_SOURCE,),
+    )

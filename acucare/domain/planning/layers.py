@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from acucare.domain.planning.blocks import plain
 from acucare.domain.screening import Finding
@@ -28,7 +28,7 @@ class ScoreLike(Protocol):
 @dataclass(frozen=True, slots=True)
 class LayerContext:
     scores: Mapping[str, ScoreLike]
-    answers: Mapping[str, Mapping[str, Any]]
+    answers: Mapping[str, Mapping[str, object]]
     group: str | None
     chronic: bool | None
     other_icd10: Sequence[str]
@@ -46,7 +46,7 @@ class Component:
     citations: tuple[str, ...]
     layers: tuple[str, ...]  # id@version of every record that contributed
 
-    def as_document(self) -> dict[str, Any]:
+    def as_document(self) -> dict[str, object]:
         return {
             "domain": self.domain,
             "name": self.name,

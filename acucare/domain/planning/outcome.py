@@ -8,8 +8,8 @@ positions are reported as the bodies state them, including "do not offer".
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, NotRequired, TypedDict
 
+from acucare.domain.planning.parts import ExpectedOutcome, GuidelinePosition, Statement
 from acucare.kb.records.base import CitationRef, acts_on
 from acucare.kb.records.conditions import Comparison, Condition
 from acucare.kb.records.protocols import Protocol
@@ -40,30 +40,7 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-class Statement(TypedDict):
-    """One statement of the evidence, as the plan's `expected_outcome.statements` lists it."""
-
-    kind: str  # effect, responders, persistence or trial
-    comparison: str | None
-    text: str
-    citations: list[str]
-
-
-class GuidelinePosition(TypedDict):
-    """One guideline's position, as `expected_outcome.guidelines` lists it."""
-
-    body: str
-    jurisdiction: str
-    guideline: str
-    year: int
-    position: str
-    text: str
-    detail: str
-    citations: list[str]
-    currency_note: NotRequired[str]
-
-
-def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> dict[str, Any]:
+def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> ExpectedOutcome:
     statements: list[Statement] = []
     guidelines: list[GuidelinePosition] = []
     summary = "No evidence summary is available for this diagnosis in the knowledge base."
@@ -87,12 +64,9 @@ def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> 
         cited.extend(part["citations"])
     if condition is not None:
         cited.extend(_ids(condition.evidence.plain_language.citations))
-    return {
-        "summary": summary,
-        "statements": statements,
-        "guidelines": guidelines,
-        "citations": list(dict.fromkeys(cited)),
-    }
+    return ExpectedOutcome(
+        summary, tuple(statements), tuple(guidelines), tuple(dict.fromkeys(cited))
+    )
 
 
 def _effects(condition: Condition) -> Iterator[Statement]:

@@ -17,13 +17,20 @@ from acucare.domain.planning.cannot_start import (
     every_modality_ruled_out,
 )
 from acucare.domain.planning.condition import describe_condition
-from acucare.domain.planning.document import Documented, Plan, all_citations
+from acucare.domain.planning.document import Documented, Plan
 from acucare.domain.planning.layers import LayerContext, components
 from acucare.domain.planning.outcome import expected_outcome
+from acucare.domain.planning.parts import (
+    CannotStart,
+    ExpectedOutcome,
+    Prescription,
+    Referral,
+    Review,
+    ScoreSummary,
+)
 from acucare.domain.planning.planned_session import check_planned_session
 from acucare.domain.planning.referral import REFERRAL_DECISIONS, build_referral
 from acucare.domain.planning.reviews import build_reviews, primary_measure
-from acucare.domain.referral_outcome import CLEARANCE_CITATIONS
 from acucare.domain.screening import Screening
 from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.conditions import Condition, condition_for_icd10
@@ -66,7 +73,7 @@ def plan(intake: Documented, screening: Screening, registry: Registry) -> Plan:
         history=history,
     )
     treated = _Treatment()
-    referral_block: dict[str, Any] | None = None
+    referral_block: Referral | None = None
     if referral:
         referral_block = build_referral(screening)
         treated.outcome = _not_assessed(
@@ -87,16 +94,6 @@ def plan(intake: Documented, screening: Screening, registry: Registry) -> Plan:
     for part in parts:
         rules.extend(part.layers)
     rules.extend(treated.rules)
-    citations = all_citations(
-        condition_block,
-        acupuncture,
-        parts,
-        reviews,
-        outcome,
-        referral_block,
-        cannot_start,
-        screening_citations(screening),
-    )
     status = "referral_required" if referral else CANNOT_START if cannot_start else "plan"
     return Plan(
         status=status,
@@ -109,51 +106,30 @@ def plan(intake: Documented, screening: Screening, registry: Registry) -> Plan:
         kb_version=registry.version,
         rules=tuple(dict.fromkeys(rules)),
         scores=tuple(
-            {
-                "instrument": s.instrument,
-                "version": s.version,
-                "total": s.total,
-                "band": s.band,
-                "subscales": dict(sorted(s.subscales.items())),
-            }
+            ScoreSummary(
+                s.instrument, s.version, s.total, s.band, tuple(sorted(s.subscales.items()))
+            )
             for s in scores.values()
         ),
         referral=referral_block,
         cannot_start=cannot_start,
         notes=tuple(notes),
-        citations=citations,
     )
 
 
-def screening_citations(screening: Screening) -> dict[str, list[str]]:
-    """The sources the screening's findings cite (and a referral outcome's rule), for the
-    plan's list of every citation."""
-    cited: list[str] = []
-    for finding in screening.findings:
-        cited.extend(finding.citations)
-        if finding.referral_outcome is not None:
-            cited.extend(CLEARANCE_CITATIONS)
-    return {"citations": cited}
-
-
-def _not_assessed(because: str) -> dict[str, Any]:
-    return {
-        "summary": f"Not assessed: {because}.",
-        "statements": [],
-        "guidelines": [],
-        "citations": [],
-    }
+def _not_assessed(because: str) -> ExpectedOutcome:
+    return ExpectedOutcome(f"Not assessed: {because}.", (), (), ())
 
 
 @dataclass
 class _Treatment:
     """What the acupuncture branch of a plan produced."""
 
-    acupuncture: dict[str, Any] | None = None
+    acupuncture: Prescription | None = None
     protocol: Protocol | None = None
-    reviews: list[dict[str, Any]] = field(default_factory=list)
-    outcome: dict[str, Any] = field(default_factory=dict)
-    cannot_start: dict[str, Any] | None = None
+    reviews: list[Review] = field(default_factory=list)
+    outcome: ExpectedOutcome = field(default_factory=lambda: ExpectedOutcome("", (), (), ()))
+    cannot_start: CannotStart | None = None
     rules: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -212,6 +188,7 @@ def _treat(
             pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),
         )
     if acupuncture is not None and isinstance(intake, Intake):
-        acupuncture["session_check"] = check_planned_session(intake, acupuncture, registry)
-        treated.rules.extend(acupuncture["session_check"]["rules_applied"])
+        treated.acupuncture = check_planned_session(intake, acupuncture, registry)
+        if treated.acupuncture.session_check is not None:
+            treated.rules.extend(f.ref for f in treated.acupuncture.session_check.findings)
     return treated

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from acucare.domain.planning.blocks import Blocks, Reason
 from acucare.kb.records.acupoints import Acupoint
@@ -60,6 +59,28 @@ class PainSite:
     side: str  # left, right or midline
 
 
+@dataclass(frozen=True)
+class PointCaution:
+    """A caution the session check found at a planned point, once per rule and side."""
+
+    rule: str
+    level: str
+    side: object  # as the finding's subject gives it ("left", "bilateral", ...)
+    message: str
+    action: str
+    citations: tuple[str, ...]
+
+    def as_document(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "level": self.level,
+            "side": self.side,
+            "message": self.message,
+            "action": self.action,
+            "citations": list(self.citations),
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class PlannedPoint:
     code: str
@@ -74,6 +95,7 @@ class PlannedPoint:
     technique: str = ""
     electro: bool | None = None  # set only for electroacupuncture plans
     limits: tuple[str, ...] = ()  # techniques ruled out at this point, with the reason
+    cautions: tuple[PointCaution, ...] = ()  # what the session check says at this point
 
     @property
     def side(self) -> str:
@@ -83,8 +105,8 @@ class PlannedPoint:
     def needles(self) -> int:
         return self.needles_per_side * len(self.sides)
 
-    def as_document(self) -> dict[str, Any]:
-        document: dict[str, Any] = {
+    def as_document(self) -> dict[str, object]:
+        document: dict[str, object] = {
             "code": self.code,
             "side": self.side,
             "role": self.role,
@@ -101,18 +123,20 @@ class PlannedPoint:
             document["electrical_stimulation"] = self.electro
         if self.limits:
             document["limits"] = list(self.limits)
+        if self.cautions:
+            document["cautions"] = [c.as_document() for c in self.cautions]
         return document
 
 
 @dataclass(frozen=True, slots=True)
 class Substitution:
     kind: str  # one_side, contralateral, next_in_list, distal, omitted, region_blocked, ...
-    instead_of: dict[str, Any]
-    use: dict[str, Any] | None
+    instead_of: Mapping[str, object]
+    use: Mapping[str, object] | None
     why: str
     citations: tuple[str, ...]
 
-    def as_document(self) -> dict[str, Any]:
+    def as_document(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "instead_of": self.instead_of,
@@ -272,8 +296,8 @@ class PointPicker:
     def _substitute(
         self,
         kind: str,
-        instead: dict[str, Any],
-        use: dict[str, Any] | None,
+        instead: Mapping[str, object],
+        use: Mapping[str, object] | None,
         why: str,
         reasons: Iterable[Reason],
         extra: Sequence[str] = (),

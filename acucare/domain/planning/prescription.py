@@ -1,11 +1,17 @@
-"""The plan's acupuncture block: the prescription as the spec's document."""
+"""The plan's acupuncture block: the selected points on the protocol's course."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from acucare.domain.planning.first_session import first_session
+from acucare.domain.planning.parts import (
+    AshiPoints,
+    CourseExtension,
+    EarAlternative,
+    Prescription,
+    Stimulation,
+)
 from acucare.domain.planning.points import (
     Selection,
     Substitution,
@@ -15,116 +21,117 @@ from acucare.kb.records.acupoints import Acupoint
 from acucare.kb.records.protocols import Protocol
 
 
-def acupuncture_document(
+def prescription(
     protocol: Protocol,
     selection: Selection,
     modality: str,
     why: str,
     substitutions: Sequence[Substitution],
-    alternatives: Sequence[Mapping[str, Any]],
+    alternatives: Sequence[EarAlternative],
     sparing: bool,
     points: Mapping[str, Acupoint],
     electro_off: Sequence[str],
-) -> dict[str, Any]:
+) -> Prescription:
+    """The prescription of the selected points on the protocol's course (an adult's; the
+    caller adds the limits, a child's dose and the checks)."""
     course = protocol.course
-    document: dict[str, Any] = {
-        "modality": modality,
-        "style": protocol.style,
-        "protocol": protocol.ref,
-        "protocol_name": protocol.name,
-        "protocol_status": protocol.status,
-        "why": why,
-        "points": [p.as_document() for p in selection.points],
-        "ashi_points": None,
-        "needles": selection.needles,
-        "needle_range": {
-            "min": number(protocol.needles.min),
-            "max": None if protocol.needles.max is None else number(protocol.needles.max),
-        },
-        "first_session": first_session(selection, protocol, sparing, points),
-        "stimulation": _stimulation(protocol, modality, electro_off),
-        "sessions": course.sessions,
-        "sessions_per_week": course.sessions_per_week,
-        "weeks": number(course.weeks),
-        "schedule": course.schedule,
-        "retention_minutes": protocol.retention_minutes,
-        "extension": None,
-        "substitutions": [s.as_document() for s in substitutions],
-        "alternatives": list(alternatives),
-        "citations": [r.id for r in protocol.citations if r.evidence != "unverified"],
-    }
+    cited = tuple(r.id for r in protocol.citations if r.evidence != "unverified")
+    notice = None
     if protocol.status == "unverified":
-        document["notice"] = (
+        notice = (
             "Unverified protocol: " + protocol.unverified_note + " Treat the point list as a "
             "suggestion to check against your own training, not as the trial's prescription."
         )
-    if protocol.retention_minutes is None:
-        document["retention_note"] = protocol.retention_note
-    document["ashi_points"] = _ashi_points(selection, protocol)
+    extension = None
     if course.extension is not None:
-        document["extension"] = {
-            "extra_sessions": course.extension.extra_sessions,
-            "when": course.extension.when,
-            "citations": [r.id for r in protocol.citations if r.evidence != "unverified"],
-        }
+        extension = CourseExtension(course.extension.extra_sessions, course.extension.when, cited)
+    return Prescription(
+        modality=modality,
+        style=protocol.style,
+        protocol=protocol.ref,
+        protocol_name=protocol.name,
+        protocol_status=protocol.status,
+        why=why + _why_more(protocol, selection, modality, sparing),
+        points=tuple(selection.points),
+        ashi_points=_ashi_points(selection, protocol),
+        needles=selection.needles,
+        needle_range=(
+            number(protocol.needles.min),
+            None if protocol.needles.max is None else number(protocol.needles.max),
+        ),
+        first_session=first_session(selection, protocol, sparing, points),
+        stimulation=_stimulation(protocol, modality, electro_off),
+        sessions=course.sessions,
+        sessions_per_week=course.sessions_per_week,
+        weeks=number(course.weeks),
+        schedule=course.schedule,
+        retention_minutes=protocol.retention_minutes,
+        extension=extension,
+        substitutions=tuple(substitutions),
+        alternatives=tuple(alternatives),
+        citations=cited,
+        notice=notice,
+        retention_note=protocol.retention_note if protocol.retention_minutes is None else None,
+        assumed_regions=selection.regions if selection.assumed_regions else None,
+    )
+
+
+def _why_more(protocol: Protocol, selection: Selection, modality: str, sparing: bool) -> str:
+    """What the choice of protocol does not say: assumed regions, needle-sparing, and a
+    prescription that blocks left short of the protocol's needles."""
+    more = ""
     if selection.assumed_regions:
-        document["assumed_regions"] = list(selection.regions)
         assumed = ", ".join(r.replace("_", " ") for r in selection.regions)
-        document["why"] += (
+        more += (
             " The pain drawing names no region this protocol treats, so the plan assumes "
             f"the {assumed}: confirm with the patient."
         )
     if sparing and protocol.pools:
-        document["why"] += (
+        more += (
             " Needle-sparing: the pools' minimum number of points, because of needle phobia "
             "or a history of fainting."
         )
     low = int(protocol.needles.min)
     if selection.needles < low and modality != AURICULAR:
-        document["why"] += (
+        more += (
             f" The protocol asks for at least {low} needles; blocked points leave "
             f"{selection.needles}."
         )
-    return document
+    return more
 
 
-def _stimulation(protocol: Protocol, modality: str, electro_off: Sequence[str]) -> dict[str, Any]:
+def _stimulation(protocol: Protocol, modality: str, electro_off: Sequence[str]) -> Stimulation:
     stimulation = protocol.stimulation
-    stim: dict[str, Any] = {
-        "method": "electro" if modality == ELECTRO else "manual",
-        "description": stimulation.description
-        if modality != AURICULAR
-        else "ear points needled and retained as for body points",
-    }
-    if modality == ELECTRO:
-        stim["frequency_hz"] = [number(f) for f in stimulation.frequency_hz]
-        if stimulation.current_ma is not None:
-            stim["current_ma"] = {
-                "min": stimulation.current_ma.min,
-                "max": stimulation.current_ma.max,
-            }
-        if electro_off:
-            stim["no_current_at"] = list(electro_off)
+    description = stimulation.description
+    if modality == AURICULAR:
+        description = "ear points needled and retained as for body points"
     if modality == MANUAL and stimulation.method == "electro":
-        stim["description"] = "manual stimulation to de qi (electrical stimulation ruled out)"
-    if stimulation.de_qi is not None:
-        stim["de_qi"] = stimulation.de_qi
-    return stim
+        description = "manual stimulation to de qi (electrical stimulation ruled out)"
+    if modality != ELECTRO:
+        return Stimulation("manual", description, de_qi=stimulation.de_qi)
+    current = stimulation.current_ma
+    return Stimulation(
+        "electro",
+        description,
+        frequency_hz=tuple(number(f) for f in stimulation.frequency_hz),
+        current_ma=None if current is None else (current.min, current.max),
+        no_current_at=tuple(electro_off),
+        de_qi=stimulation.de_qi,
+    )
 
 
-def _ashi_points(selection: Selection, protocol: Protocol) -> dict[str, Any] | None:
+def _ashi_points(selection: Selection, protocol: Protocol) -> AshiPoints | None:
     """Tender points found by palpation, when the protocol or the selection has them."""
     if not (selection.ashi_count[1] or (selection.ashi_note and protocol.ashi is not None)):
         return None
     low, high = selection.ashi_count
-    return {
-        "min": low,
-        "max": high,
-        "per_session": True,
-        "why": (
+    return AshiPoints(
+        min=low,
+        max=high,
+        why=(
             f"Tender points found by palpation: {selection.ashi_note}."
             if high
             else selection.ashi_note
         ),
-        "citations": [r.id for r in protocol.citations if r.evidence != "unverified"],
-    }
+        citations=tuple(r.id for r in protocol.citations if r.evidence != "unverified"),
+    )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from acucare.domain.planning.blocks import plain
+from acucare.domain.planning.parts import Referral
 from acucare.domain.screening import Screening
 
 REFERRAL_DECISIONS = ("refer_before_treatment", "urgent_referral")
@@ -20,7 +19,7 @@ _OPENING = {
 }
 
 
-def build_referral(screening: Screening) -> dict[str, Any]:
+def build_referral(screening: Screening) -> Referral:
     """The referral block. ``urgency``: urgent (emergency, today), same_day (acucare's
     addition: a same-day finding such as PHQ-9 item 9 or a hot swollen joint) or
     before_treatment; ``referral`` repeats the screening's own referral value."""
@@ -30,14 +29,14 @@ def build_referral(screening: Screening) -> dict[str, Any]:
         urgency = "urgent"
     findings = [f for f in screening.findings if f.level in ("urgent", "refer")]
     reasons = "; ".join(plain(f.message) for f in findings)
-    return {
-        "urgency": urgency,
-        "referral": referral,
-        "why": (
+    return Referral(
+        urgency=urgency,
+        referral=referral,
+        why=(
             _OPENING[urgency]
             + (f": {reasons}." if reasons else ".")
             + " No acupuncture is planned until the referral has been answered; then screen again."
         ),
-        "findings": [f.rule for f in findings],
-        "citations": list(dict.fromkeys(c for f in findings for c in f.citations)),
-    }
+        findings=tuple(f.rule for f in findings),
+        citations=tuple(dict.fromkeys(c for f in findings for c in f.citations)),
+    )

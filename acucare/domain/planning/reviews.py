@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from acucare.kb.records.base import acts_on
+from acucare.domain.planning.parts import GuidelineCourse, Review
+from acucare.kb.records.base import CitationRef, acts_on
 from acucare.kb.records.conditions import Condition, CoverageLimits, MeaningfulChange
 from acucare.kb.records.instruments import ChangeThreshold, Instrument
 from acucare.kb.records.protocols import Protocol
@@ -39,7 +39,7 @@ class Baseline:
     value: float | None
 
 
-def primary_measure(answers: Mapping[str, Mapping[str, Any]]) -> Baseline:
+def primary_measure(answers: Mapping[str, Mapping[str, object]]) -> Baseline:
     """Pain intensity on 0–10: the NRS if given, else the PEG's first item (average pain)."""
     nrs = answers.get("nrs", {}).get("1")
     if isinstance(nrs, int) and not isinstance(nrs, bool):
@@ -111,7 +111,7 @@ _ACTION_WORDS: dict[Action, str] = {
 
 def pgic_at_review(
     instruments: Mapping[str, Instrument], rules: tuple[ReviewRule, ...]
-) -> tuple[str, tuple[Any, ...]]:
+) -> tuple[str, tuple[CitationRef, ...]]:
     """What the review does when the patient rates themselves improved on the PGIC while
     pain has not fallen by an important amount, read from the review-rule decision table;
     with the PGIC scale's sources. Empty when the PGIC has no acting improvement answers."""
@@ -165,11 +165,11 @@ def _change(condition: Condition | None, measure: str, *levels: str) -> Meaningf
     return None
 
 
-def _ids(*groups: tuple[Any, ...]) -> list[str]:
+def _ids(*groups: tuple[CitationRef, ...]) -> tuple[str, ...]:
     cited: list[str] = []
     for refs in groups:
         cited.extend(ref.id for ref in refs if ref.evidence != "unverified")
-    return list(dict.fromkeys(cited))
+    return tuple(dict.fromkeys(cited))
 
 
 def _fmt(value: float) -> str:
@@ -186,11 +186,11 @@ def build_reviews(
     alternative: str | None,
     chronic: bool | None,
     pregnant: bool,
-) -> list[dict[str, Any]]:
+) -> list[Review]:
     course = protocol.course
     pain = pain_threshold(instruments)
     pgic_text, pgic_sources = pgic_at_review(instruments, rules)
-    reviews: list[dict[str, Any]] = []
+    reviews: list[Review] = []
     change_away = (
         f"try the other protocol for this condition, {alternative}"
         if alternative
@@ -209,22 +209,22 @@ def build_reviews(
         if pgic_text:
             success += " " + pgic_text
         reviews.append(
-            {
-                "after_session": course.review_after_session,
-                "kind": "response",
-                "instrument": baseline.instrument,
-                "measure": baseline.measure,
-                "baseline": baseline.value,
-                "target": target,
-                "success": success,
-                "if_not_met": (
+            Review(
+                after_session=course.review_after_session,
+                kind="response",
+                instrument=baseline.instrument,
+                measure=baseline.measure,
+                baseline=baseline.value,
+                target=target,
+                success=success,
+                if_not_met=(
                     "If pain has not improved, change approach — "
                     f"{change_away}, or give more weight to the other components of this plan — "
                     "or stop acupuncture: continuing a course that is not helping is not supported."
                 ),
-                "why": course.review_note,
-                "citations": _ids(pain.citations, pgic_sources),
-            }
+                why=course.review_note,
+                citations=_ids(pain.citations, pgic_sources),
+            )
         )
     if condition is not None and condition.id in HEADACHE_GROUPS:
         days = _change(condition, "headache_days", "trial_responder", "clinically_important")
@@ -232,58 +232,57 @@ def build_reviews(
             days = _change(condition, "migraine_frequency", "trial_responder", "moderate")
         if days is not None and days.percent is not None:
             reviews.append(
-                {
-                    "after_session": course.review_after_session,
-                    "kind": "response",
-                    "instrument": "headache_diary",
-                    "measure": "headache days in the last 4 weeks",
-                    "baseline": None,
-                    "target": None,
-                    "success": (
+                Review(
+                    after_session=course.review_after_session,
+                    kind="response",
+                    instrument="headache_diary",
+                    measure="headache days in the last 4 weeks",
+                    success=(
                         f"At least {_fmt(days.percent)} % fewer headache days than in the 4 weeks"
                         " before treatment (keep a headache diary from the first session)."
                     ),
-                    "if_not_met": (
+                    if_not_met=(
                         "If headache days have not fallen, discuss stopping or another approach "
                         "with the patient and their doctor."
                     ),
-                    "why": days.detail,
-                    "citations": _ids(days.citations),
-                }
+                    why=days.detail,
+                    citations=_ids(days.citations),
+                )
             )
-    end = {
-        "after_session": course.sessions,
-        "kind": "course_end",
-        "instrument": baseline.instrument,
-        "measure": baseline.measure,
-        "baseline": baseline.value,
-        "target": reviews[0]["target"] if reviews else None,
-        "success": "The improvement at the first review is kept or has grown.",
-        "if_not_met": (
-            "Stop the course and record the outcome; do not start a new course unchanged."
-        ),
-        "why": "The end of the protocol's course.",
-        "citations": [ref.id for ref in protocol.citations if ref.evidence != "unverified"],
-    }
-    if course.extension is not None:
-        end["if_partly_met"] = (
-            f"If {course.extension.when}, up to {course.extension.extra_sessions} more sessions,"
-            " as the trial allowed."
+    extension = course.extension
+    reviews.append(
+        Review(
+            after_session=course.sessions,
+            kind="course_end",
+            instrument=baseline.instrument,
+            measure=baseline.measure,
+            baseline=baseline.value,
+            target=reviews[0].target if reviews else None,
+            success="The improvement at the first review is kept or has grown.",
+            if_not_met=(
+                "Stop the course and record the outcome; do not start a new course unchanged."
+            ),
+            why="The end of the protocol's course.",
+            citations=tuple(ref.id for ref in protocol.citations if ref.evidence != "unverified"),
+            if_partly_met=None
+            if extension is None
+            else (
+                f"If {extension.when}, up to {extension.extra_sessions} more sessions,"
+                " as the trial allowed."
+            ),
         )
-    reviews.append(end)
+    )
     if condition is not None:
         limits = condition.coverage("CMS")
         if limits is not None:
             reviews.extend(_coverage(limits, chronic=chronic, pregnant=pregnant))
     order = {"response": 0, "course_end": 1, "coverage_limit": 2}
-    reviews.sort(key=lambda r: (r["after_session"], order.get(r["kind"], 3)))
+    reviews.sort(key=lambda r: (r.after_session, order.get(r.kind, 3)))
     return reviews
 
 
-def _coverage(
-    limits: CoverageLimits, *, chronic: bool | None, pregnant: bool
-) -> list[dict[str, Any]]:
-    cited = [ref.id for ref in limits.citations if ref.evidence != "unverified"]
+def _coverage(limits: CoverageLimits, *, chronic: bool | None, pregnant: bool) -> list[Review]:
+    cited = tuple(ref.id for ref in limits.citations if ref.evidence != "unverified")
     applies = (
         f"The patient's acupuncture is billed to US Medicare ({limits.policy}): pain for "
         f"{limits.min_duration_weeks} weeks or more, with no identifiable systemic cause, not "
@@ -298,44 +297,44 @@ def _coverage(
     stop = " or ".join(s.replace("_", " ") for s in limits.stop_when)
     total = limits.initial_visits + limits.extension_visits
     return [
-        {
-            "after_session": limits.initial_visits,
-            "kind": "coverage_limit",
-            "applies_if": applies,
-            "instrument": None,
-            "success": (
+        Review(
+            after_session=limits.initial_visits,
+            kind="coverage_limit",
+            applies_if=applies,
+            instrument=None,
+            success=(
                 f"Improvement documented by visit {limits.initial_visits} (within "
                 f"{limits.initial_window_days} days of starting)."
             ),
-            "if_not_met": (
+            if_not_met=(
                 f"Medicare allows {limits.extension_visits} more visits only for patients who "
                 f"are improving; treatment must stop if the patient is {stop}."
             ),
-            "why": limits.detail,
-            "citations": cited,
-        },
-        {
-            "after_session": min(total, limits.annual_max_visits),
-            "kind": "coverage_limit",
-            "applies_if": applies,
-            "instrument": None,
-            "success": "Improvement continues to be documented.",
-            "if_not_met": (
+            why=limits.detail,
+            citations=cited,
+        ),
+        Review(
+            after_session=min(total, limits.annual_max_visits),
+            kind="coverage_limit",
+            applies_if=applies,
+            instrument=None,
+            success="Improvement continues to be documented.",
+            if_not_met=(
                 f"No more than {limits.annual_max_visits} acupuncture treatments a year are "
                 "covered; stop at once if the patient is not improving or is regressing."
             ),
-            "why": limits.open_questions,
-            "citations": cited,
-        },
+            why=limits.open_questions,
+            citations=cited,
+        ),
     ]
 
 
-def guideline_courses(protocol: Protocol, condition: Condition | None) -> list[dict[str, Any]]:
+def guideline_courses(protocol: Protocol, condition: Condition | None) -> list[GuidelineCourse]:
     """The protocol's course set beside the course a guideline speaks of (NICE CG150, NG193)."""
     if condition is None:
         return []
     course = protocol.course
-    checks: list[dict[str, Any]] = []
+    checks: list[GuidelineCourse] = []
     for position in condition.guidelines:
         limit = position.course
         if limit is None or position.status != "active" or not acts_on(position.citations):
@@ -371,12 +370,12 @@ def guideline_courses(protocol: Protocol, condition: Condition | None) -> list[d
             )
         )
         checks.append(
-            {
-                "guideline": position.guideline,
-                "jurisdiction": position.jurisdiction,
-                "within": within,
-                "text": "; ".join(parts) + "; " + verdict,
-                "citations": _ids(position.citations),
-            }
+            GuidelineCourse(
+                guideline=position.guideline,
+                jurisdiction=position.jurisdiction,
+                within=within,
+                text="; ".join(parts) + "; " + verdict,
+                citations=_ids(position.citations),
+            )
         )
     return checks

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from acucare.domain.planning.blocks import Blocks
+from acucare.domain.planning.parts import TechniqueLimit
 from acucare.domain.planning.points import (
     PlannedPoint,
     PointPicker,
@@ -33,9 +33,9 @@ def caution_site_limits(selection: Selection, picker: PointPicker) -> None:
 
 def technique_limits(
     selection: Selection, blocks: Blocks, picker: PointPicker, modality: str
-) -> list[dict[str, Any]]:
+) -> list[TechniqueLimit]:
     """Techniques the screening rules out, everywhere or at some of the planned points."""
-    limits: list[dict[str, Any]] = []
+    limits: list[TechniqueLimit] = []
     seen: set[tuple[str, str]] = set()
     for restriction in blocks.techniques:
         key = (restriction.name, restriction.reason.rule)
@@ -67,12 +67,12 @@ def technique_limits(
             marked.append(point)
         selection.points = marked
         limits.append(
-            {
-                "technique": restriction.name,
-                "limit": words,
-                "points": where or "all",
-                "why": restriction.reason.text() + ".",
-                "citations": list(restriction.reason.citations),
-            }
+            TechniqueLimit(
+                technique=restriction.name,
+                limit=words,
+                points=tuple(where) or None,
+                why=restriction.reason.text() + ".",
+                citations=restriction.reason.citations,
+            )
         )
     return limits
