@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 CLEARANCE_RULE = "referral_clearance"
 CLEARANCE_VERSION = 1
@@ -23,7 +22,7 @@ class ReferralOutcome:
     decided_on: dt.date
     note: str = ""
 
-    def as_document(self) -> dict[str, Any]:
+    def as_document(self) -> dict[str, object]:
         return {
             "outcome": "cleared" if self.cleared else "not_cleared",
             "clinician": self.clinician,

@@ -198,7 +198,7 @@ def _point_sides_document(
     return [{"code": code, "side": side} for code, side in ordered]
 
 
-def _restriction_document(r: Restriction, index: SafetyIndex, key: str) -> dict[str, Any]:
+def _restriction_document(r: Restriction, index: SafetyIndex, key: str) -> dict[str, object]:
     return {
         key: r.name,
         "sites": _sorted_sites(r.sites, index),
@@ -230,8 +230,8 @@ class Finding:
     def ref(self) -> str:
         return f"{self.rule}@{self.version}"
 
-    def as_document(self, index: SafetyIndex) -> dict[str, Any]:
-        document: dict[str, Any] = {
+    def as_document(self, index: SafetyIndex) -> dict[str, object]:
+        document: dict[str, object] = {
             "rule": self.rule,
             "version": self.version,
             "level": self.level,

@@ -300,7 +300,11 @@ def check_built_session(intake: Intake, session: Session, registry: Registry) ->
 
 
 def _element(
-    source: Finding, message: str, subject: Mapping[str, Any], blocks: Blocked, level: str = "block"
+    source: Finding,
+    message: str,
+    subject: Mapping[str, object],
+    blocks: Blocked,
+    level: str = "block",
 ) -> Finding:
     return Finding(
         rule=source.rule,
@@ -315,7 +319,7 @@ def _element(
     )
 
 
-def _pair_subject(pair: tuple[Needle, Needle]) -> dict[str, Any]:
+def _pair_subject(pair: tuple[Needle, Needle]) -> dict[str, object]:
     return {"pair": [pair[0].as_subject(), pair[1].as_subject()]}
 
 
@@ -462,7 +466,7 @@ def _session_holds(clause: Clause, session: Session) -> bool:
 
 
 def _session_finding(rule: SafetyRule, session: Session, clauses: list[Clause]) -> Finding:
-    subject: dict[str, Any] = {"modalities": list(session.modalities)}
+    subject: dict[str, object] = {"modalities": list(session.modalities)}
     if "cupping" in session.modalities:
         subject["cupping_kind"] = session.cupping_kind or UNDECLARED
     named = {m for c in clauses for m in c.session_modalities}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
+from acucare.domain.intake import Intake
 from acucare.domain.planning.auricular import auricular_option, auricular_points
 from acucare.domain.planning.blocks import Blocks
 from acucare.domain.planning.electro import electro_pairs
@@ -128,12 +128,7 @@ def _mark_electro(
 
 
 def build_acupuncture(
-    registry: Registry,
-    intake: Mapping[str, Any],
-    condition: Condition | None,
-    blocks: Blocks,
-    history: Sequence[str],
-    style: str | None,
+    registry: Registry, intake: Intake, condition: Condition | None, blocks: Blocks
 ) -> tuple[Prescription | None, Protocol | None, list[str], list[str]]:
     points = registry.of(Acupoint)
     ids = registry.index("protocols_by_condition").get(condition.id, ()) if condition else ()
@@ -141,7 +136,9 @@ def build_acupuncture(
     missing = _no_protocol_note(condition, candidates)
     if missing is not None or condition is None:
         return None, None, [], [missing or ""]
-    sparing = any(flag in history for flag in NEEDLE_SPARING_FLAGS)
+    style = intake.preferences.style
+    sparing = any(flag in intake.history for flag in NEEDLE_SPARING_FLAGS)
+    drawn = drawn_pain_sites(intake)
     ordered = protocol_order(candidates, style, blocks, sparing)
     protocol = ordered[0]
     why, notes = choice_why(protocol, condition, style, ordered, sparing)
@@ -152,12 +149,12 @@ def build_acupuncture(
         points=points,
         regions=registry.of(BodyRegion),
         blocks=blocks,
-        pain=pain_sites(intake.get("pain_sites") or (), registry.index("body_site_index")),
+        pain=pain_sites(drawn, registry.index("body_site_index")),
         needle_sparing=sparing,
     )
     selection = picker.run()
     substitutions.extend(selection.substitutions)
-    untreated = _untreated_sites(protocol, intake.get("pain_sites") or (), registry, points)
+    untreated = _untreated_sites(protocol, drawn, registry, points)
     if untreated:
         shown = ", ".join(f"the {site}" for site in untreated)
         notes.append(
@@ -238,13 +235,18 @@ def _child_modality() -> Substitution:
     )
 
 
-def is_child(intake: Mapping[str, Any]) -> bool:
-    return int((intake.get("patient") or {}).get("age", 99)) <= CHILD_MAX_AGE
+def is_child(intake: Intake) -> bool:
+    return intake.patient.age <= CHILD_MAX_AGE
 
 
-def paediatric_dose(
-    acupuncture: Prescription, protocol: Protocol, intake: Mapping[str, Any]
-) -> Prescription:
+def drawn_pain_sites(intake: Intake) -> tuple[str, ...]:
+    """The sites the patient marked on the pain drawing, without those a side-specific
+    diagnosis code adds: the planner read the intake document, which leaves them out, and
+    reading the typed intake must not change the plan."""
+    return tuple(s for s in intake.pain_sites if s not in intake.derived_pain_sites)
+
+
+def paediatric_dose(acupuncture: Prescription, protocol: Protocol, intake: Intake) -> Prescription:
     """For a child, replace the adult trial's course by what the plan does instead (issue 9,
     item 7); an adult's prescription is left as it is."""
     if not is_child(intake):

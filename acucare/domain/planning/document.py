@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from typing import Protocol as TypingProtocol
 
 from acucare.domain.planning.layers import Component
 from acucare.domain.planning.parts import (
@@ -21,12 +20,6 @@ from acucare.domain.screening import Screening
 
 FORMAT = "acucare.plan/1"
 PLANNER = "planning@1"
-
-
-class Documented(TypingProtocol):
-    """An intake: anything that gives its normalised JSON document."""
-
-    def as_document(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)

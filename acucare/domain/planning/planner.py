@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from acucare.domain.intake import Intake
 from acucare.domain.planning.acupuncture import build_acupuncture
@@ -17,7 +15,7 @@ from acucare.domain.planning.cannot_start import (
     every_modality_ruled_out,
 )
 from acucare.domain.planning.condition import describe_condition
-from acucare.domain.planning.document import Documented, Plan
+from acucare.domain.planning.document import Plan
 from acucare.domain.planning.layers import LayerContext, components
 from acucare.domain.planning.outcome import expected_outcome
 from acucare.domain.planning.parts import (
@@ -40,37 +38,31 @@ from acucare.kb.records.review_rules import ordered_rules
 from acucare.kb.registry import Registry
 
 
-def plan(intake: Documented, screening: Screening, registry: Registry) -> Plan:
+def plan(intake: Intake, screening: Screening, registry: Registry) -> Plan:
     """Build the care plan for one patient. Pure: the same inputs give the same plan."""
     from acucare.domain.scoring import score
 
-    intake_doc = intake.as_document()
-    primary = intake_doc["conditions"][0]
-    icd10 = str(primary["icd10"])
-    duration = primary.get("duration_weeks")
-    condition = condition_for_icd10(registry, icd10)
-    condition_block, chronic = describe_condition(icd10, condition, duration)
-    answers: Mapping[str, Mapping[str, Any]] = intake_doc.get("questionnaires") or {}
-    scored: Mapping[str, Any] = getattr(intake, "scores", None) or {}
+    primary = intake.primary_condition
+    condition = condition_for_icd10(registry, primary.icd10)
+    condition_block, chronic = describe_condition(primary.icd10, condition, primary.duration_weeks)
+    answers = intake.questionnaires
     scores = {
-        instrument: scored[instrument]
-        if instrument in scored
+        instrument: intake.scores[instrument]
+        if instrument in intake.scores
         else score(registry, instrument, given, field=f"questionnaires.{instrument}")
         for instrument, given in sorted(answers.items())
     }
-    history = tuple(intake_doc.get("history") or ())
-    preferences = intake_doc.get("preferences") or {}
-    blocks = Blocks.from_screening(screening, tuple(preferences.get("declined_modalities") or ()))
+    declined = intake.preferences.declined_modalities
+    blocks = Blocks.from_screening(screening, declined)
     referral = screening.decision in REFERRAL_DECISIONS
-    declined = tuple(preferences.get("declined_modalities") or ())
     context = LayerContext(
         scores=scores,
         answers=answers,
         group=condition.id if condition is not None else None,
         chronic=chronic,
-        other_icd10=tuple(str(c["icd10"]) for c in intake_doc["conditions"][1:]),
+        other_icd10=tuple(c.icd10 for c in intake.conditions[1:]),
         findings=screening.findings,
-        history=history,
+        history=intake.history,
     )
     treated = _Treatment()
     referral_block: Referral | None = None
@@ -83,9 +75,7 @@ def plan(intake: Documented, screening: Screening, registry: Registry) -> Plan:
         treated.cannot_start = cannot_start_block(screening, declined)
         treated.outcome = _not_assessed("treatment cannot start (see cannot_start)")
     else:
-        treated = _treat(
-            registry, intake, intake_doc, condition, blocks, answers, chronic, screening
-        )
+        treated = _treat(registry, intake, condition, blocks, chronic, screening)
     acupuncture, reviews = treated.acupuncture, treated.reviews
     cannot_start, outcome, notes = treated.cannot_start, treated.outcome, treated.notes
     layers = list(registry.of(CareLayer).values())
@@ -136,21 +126,15 @@ class _Treatment:
 
 def _treat(
     registry: Registry,
-    intake: Documented,
-    intake_doc: Mapping[str, Any],
+    intake: Intake,
     condition: Condition | None,
     blocks: Blocks,
-    answers: Mapping[str, Mapping[str, Any]],
     chronic: bool | None,
     screening: Screening,
 ) -> _Treatment:
     """The acupuncture, reviews and expected outcome of a patient who may be treated."""
-    history = tuple(intake_doc.get("history") or ())
-    preferences = intake_doc.get("preferences") or {}
-    duration = intake_doc["conditions"][0].get("duration_weeks")
-    acupuncture, protocol, rules, notes = build_acupuncture(
-        registry, intake_doc, condition, blocks, history, preferences.get("style")
-    )
+    duration = intake.primary_condition.duration_weeks
+    acupuncture, protocol, rules, notes = build_acupuncture(registry, intake, condition, blocks)
     treated = _Treatment(acupuncture, protocol, rules=list(rules), notes=list(notes))
     if protocol is not None and chronic is False:
         treated.notes.append(
@@ -162,7 +146,7 @@ def _treat(
         # The protocol exists, but every point and every ear point is ruled out.
         treated.cannot_start = cannot_start_block(
             screening,
-            tuple(preferences.get("declined_modalities") or ()),
+            intake.preferences.declined_modalities,
             nothing_plannable=(
                 f"no point of the {protocol.name} protocol, and no ear point, can be used "
                 "for this patient (see the screening)"
@@ -180,14 +164,14 @@ def _treat(
         treated.reviews = build_reviews(
             protocol,
             condition,
-            primary_measure(answers),
+            primary_measure(intake.questionnaires),
             registry.of(Instrument),
             ordered_rules(registry),
             alternative=alternatives[0] if alternatives else None,
             chronic=chronic,
-            pregnant=bool((intake_doc.get("pregnancy") or {}).get("pregnant")),
+            pregnant=bool(intake.pregnancy.pregnant),
         )
-    if acupuncture is not None and isinstance(intake, Intake):
+    if acupuncture is not None:
         treated.acupuncture = check_planned_session(intake, acupuncture, registry)
         if treated.acupuncture.session_check is not None:
             treated.rules.extend(f.ref for f in treated.acupuncture.session_check.findings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from acucare.domain.planning.blocks import Blocks
 from acucare.domain.planning.terms import ELECTRO, MANUAL
@@ -17,7 +16,7 @@ STYLE_NAMES = {"tcm": "traditional Chinese", "western": "Western medical"}
 def protocol_order(
     candidates: Sequence[Protocol], style: str | None, blocks: Blocks, sparing: bool
 ) -> list[Protocol]:
-    def key(p: Protocol) -> tuple[Any, ...]:
+    def key(p: Protocol) -> tuple[bool, bool, bool, float, int, str]:
         method = ELECTRO if p.stimulation.method == "electro" else MANUAL
         return (
             p.status != "active",
