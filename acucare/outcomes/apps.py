@@ -7,7 +7,9 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes, course reviews and discharge"
 
     def ready(self) -> None:
-        from acucare.outcomes.selectors import chart_summary
+        from acucare.outcomes.selectors import before_session_pain, chart_summary
         from acucare.patients.chart_sections import register_chart_section
+        from acucare.treatment.reported_pain import register_reported_pain
 
         register_chart_section("outcomes_summary", chart_summary)
+        register_reported_pain("before_session", before_session_pain)

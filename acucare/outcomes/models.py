@@ -92,6 +92,42 @@ class Measurement(models.Model):
         return f"{self.get_kind_display()} measurement of {self.date}"
 
 
+class BeforeSessionAnswer(models.Model):
+    """The patient's answers to the schedule's "before each session" questionnaires,
+    given in the portal in the window before one booked appointment (docs/portal.md).
+    Not a course timepoint: the pain it reports reaches the course as the session's
+    pain-before, when the practitioner charting that session keeps it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(
+        Episode, on_delete=models.PROTECT, related_name="before_session_answers"
+    )
+    # One answer per appointment: a second send cannot make a second row.
+    appointment = models.OneToOneField(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="before_session_answer"
+    )
+    session = models.PositiveIntegerField()  # the episode's session it comes before
+    scores = models.JSONField(default=dict)  # {instrument id: {item number: code}}
+    pain = models.PositiveSmallIntegerField(null=True, blank=True)  # the NRS, when asked
+    kb_version = models.CharField(max_length=64)
+    answered_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ("answered_at", "id")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(pain__isnull=True) | models.Q(pain__lte=10),
+                name="before_session_pain_range",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Before-session answers of {self.answered_at:%Y-%m-%d}"
+
+
 class Decision(models.TextChoices):
     CONTINUE = "continue", "Continue the plan"
     CHANGE_PLAN = "change_plan", "Change the plan"

@@ -4,21 +4,34 @@ already checked access and recorded the read."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from acucare.assessments.questions import LEVEL_LABELS
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.outcomes.diary_pain import DiaryPain, diary_pain
-from acucare.outcomes.models import CourseReview, Discharge, Measurement, MeasurementSchedule
+from acucare.outcomes.models import (
+    BeforeSessionAnswer,
+    CourseReview,
+    Discharge,
+    Measurement,
+    MeasurementSchedule,
+)
+from acucare.outcomes.patient_due import in_window
 from acucare.outcomes.progress import Progress, build
 from acucare.patients.access import access_episode
 from acucare.patients.models import Episode
 from acucare.patients.selectors import PatientChart
+from acucare.scheduling.models import HOLDS_TIME, AppointmentStatus
 from acucare.treatment import selectors as treatment
+from acucare.treatment.models import TreatmentSession
+from acucare.treatment.reported_pain import ReportedPain
 
 
 def _rows(
@@ -199,3 +212,36 @@ def plan_progress(plan: Any) -> Progress:
     """The progress of the episode of a plan already read through the treatment selectors
     (for the session form's due measurements: no audit event of its own)."""
     return chart_progress([plan.episode])[plan.episode.pk]
+
+
+def before_session_pain(actor: Actor, plan: Any, date: dt.date) -> ReportedPain | None:
+    """The pain the patient reported in the portal before the session of `plan` on
+    `date` (the session form's view read the plan and checked access; the form shows
+    it). Only an answer for an appointment on that day, given in its window, while no
+    session of the episode is charted on that day or later: a stale answer, or one for
+    another appointment, is never used."""
+    if TreatmentSession.objects.filter(plan__episode=plan.episode, date__gte=date).exists():
+        return None
+    found = (
+        BeforeSessionAnswer.objects.filter(episode=plan.episode, pain__isnull=False)
+        .select_related("appointment")
+        .order_by("-answered_at", "-id")
+    )
+    for answer in found[:5]:
+        appointment = answer.appointment
+        if timezone.localdate(appointment.start) != date:
+            continue
+        if appointment.status not in (*HOLDS_TIME, AppointmentStatus.COMPLETED):
+            continue
+        if not in_window(appointment, answer.answered_at):
+            continue
+        assert answer.pain is not None
+        audit_record(
+            actor=actor,
+            action="read",
+            object_type="before_session_answer",
+            object_id=answer.public_id,
+            patient_id=plan.episode.patient.public_id,
+        )
+        return ReportedPain(answer.pain, answer.answered_at)
+    return None

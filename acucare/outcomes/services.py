@@ -23,6 +23,7 @@ from acucare.kb.records.instruments import Instrument
 from acucare.outcomes import engine
 from acucare.outcomes.course import followups
 from acucare.outcomes.models import (
+    BeforeSessionAnswer,
     CourseReview,
     Decision,
     Discharge,
@@ -33,6 +34,7 @@ from acucare.outcomes.models import (
     OutcomeStage,
     Payer,
 )
+from acucare.outcomes.patient_due import DueQuestionnaire
 from acucare.outcomes.progress import Progress
 from acucare.outcomes.selectors import chart_progress
 from acucare.outcomes.summary import followup_stage, summarise
@@ -58,6 +60,55 @@ def _require_open(episode: Episode, what: str) -> None:
 
 
 # --- Measurements ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def before_session_store(
+    *,
+    actor: Actor,
+    episode: Episode,
+    due: DueQuestionnaire,
+    scores: Mapping[str, Any],
+    submission: uuid.UUID | None = None,
+) -> BeforeSessionAnswer:
+    """The patient's answers before one appointment (`due`, read by the portal through
+    the one due-definition for an episode it has locked): scored by the scorer, stored
+    once for the appointment, audited. A second send for the appointment is refused
+    on its form key, or on the appointment, with nothing saved."""
+    claimed = submissions.claim(actor=actor, key=submission, object_type="before_session")
+    appointment = due.appointment
+    if appointment is None or due.session is None:
+        raise InputError("kind", "Nothing is due before a session now.")
+    if BeforeSessionAnswer.objects.filter(appointment=appointment).exists():
+        raise InputError("appointment", "Your answers for this appointment are already saved.")
+    cleaned = clean_scores({k: v for k, v in scores.items() if k in due.instruments})
+    if not cleaned:
+        raise InputError("scores", "Answer at least one questionnaire.")
+    pain = cleaned.get("nrs", {}).get("1")
+    record = BeforeSessionAnswer.objects.create(
+        episode=episode,
+        appointment=appointment,
+        session=due.session,
+        scores=cleaned,
+        pain=pain,
+        kb_version=registry().version,
+        created_by=actor.user,
+    )
+    submissions.complete(claimed, record.public_id)
+    audit_record(
+        actor=actor,
+        action="create",
+        object_type="before_session_answer",
+        object_id=record.public_id,
+        patient_id=episode.patient.public_id,
+        detail={
+            "episode": str(episode.public_id),
+            "appointment": str(appointment.public_id),
+            "session": record.session,
+            "instruments": sorted(cleaned),
+        },
+    )
+    return record
 
 
 @transaction.atomic

@@ -30,7 +30,13 @@ from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.citations import Citation
 from acucare.outcomes import engine
 from acucare.outcomes.diary_pain import DiaryPain
-from acucare.outcomes.patient_due import DueQuestionnaire, questionnaires_due_now
+from acucare.outcomes.patient_due import (
+    SESSION,
+    Appointments,
+    DueQuestionnaire,
+    appointments_for,
+    questionnaires_due_now,
+)
 from acucare.outcomes.progress import Progress
 from acucare.outcomes.selectors import chart_progress
 from acucare.patients.access import visible_patients
@@ -163,7 +169,8 @@ def due_questionnaires(*, actor: Actor) -> list[DueQuestionnaire]:
     patient = portal_patient(actor)
     episodes = _episodes(patient)
     progress = chart_progress(episodes) if episodes else {}
-    return [due for e in episodes for due in questionnaires_due_now(progress[e.pk])]
+    visits = appointments_for([patient.pk])
+    return [due for e in episodes for due in questionnaires_due_now(progress[e.pk], visits)]
 
 
 def questionnaire_due(*, actor: Actor, episode_id: uuid.UUID | str, kind: str) -> DueQuestionnaire:
@@ -177,7 +184,9 @@ def questionnaire_due(*, actor: Actor, episode_id: uuid.UUID | str, kind: str) -
     due = next(
         (
             d
-            for d in questionnaires_due_now(chart_progress([episode])[episode.pk])
+            for d in questionnaires_due_now(
+                chart_progress([episode])[episode.pk], appointments_for([patient.pk])
+            )
             if d.kind == kind
         ),
         None,
@@ -190,7 +199,8 @@ def questionnaire_due(*, actor: Actor, episode_id: uuid.UUID | str, kind: str) -
         object_type="portal_questionnaire",
         object_id=episode.public_id,
         patient_id=patient.public_id,
-        detail={"kind": kind},
+        detail={"kind": kind}
+        | ({"appointment": str(due.appointment.public_id)} if due.appointment else {}),
     )
     return due
 
@@ -229,23 +239,26 @@ def portal_home(*, actor: Actor) -> PortalHome:
     episodes = _episodes(patient)
     progress = chart_progress(episodes) if episodes else {}
     in_course = [progress[e.pk] for e in episodes if not progress[e.pk].discharged]
+    visits = appointments_for([patient.pk])
     return PortalHome(
         patient,
         patient.primary_practitioner.display_name,
         upcoming,
-        [due for e in episodes for due in questionnaires_due_now(progress[e.pk])],
-        [b for p in in_course if (b := _before_session(p, upcoming)) is not None],
+        [due for e in episodes for due in questionnaires_due_now(progress[e.pk], visits)],
+        [b for p in in_course if (b := _before_session(p, upcoming, visits)) is not None],
     )
 
 
-def questionnaire_resent(*, actor: Actor, key: str | None) -> None:
+def questionnaire_resent(*, actor: Actor, key: str | None, kind: str = "") -> None:
     """Raise `DuplicateSubmission` when this form key already saved a questionnaire."""
     try:
         parsed = uuid.UUID(str(key)) if key else None
     except ValueError:
         return
     if parsed is not None:
-        submissions.refuse_if_claimed(actor=actor, key=parsed, object_type="measurement")
+        # Before-session answers are their own rows (`outcomes.BeforeSessionAnswer`).
+        stored = "before_session" if kind == SESSION else "measurement"
+        submissions.refuse_if_claimed(actor=actor, key=parsed, object_type=stored)
 
 
 def reminder_settings(*, actor: Actor) -> tuple[Patient, bool]:
@@ -381,6 +394,9 @@ class BeforeSession:
 
     names: list[str]
     appointment: Appointment | None
+    # Open to answer now (in the window before the appointment), else answered or not yet.
+    due: DueQuestionnaire | None = None
+    answered: bool = False  # answered for the next appointment already
 
 
 @dataclass(frozen=True)
@@ -419,7 +435,9 @@ def _layer_groups(components: list[dict[str, Any]]) -> list[str]:
     return groups
 
 
-def _plan_view(progress: Progress, upcoming: list[Appointment]) -> CarePlanView:
+def _plan_view(
+    progress: Progress, upcoming: list[Appointment], visits: Appointments
+) -> CarePlanView:
     plan = progress.plan
     document: dict[str, Any] = plan.document if plan is not None else {}
     acupuncture = document.get("acupuncture") or {}
@@ -444,16 +462,28 @@ def _plan_view(progress: Progress, upcoming: list[Appointment]) -> CarePlanView:
         layers=pages_for_care_layer_groups(_layer_groups(document.get("components") or [])),
         evidence=page_for_condition(str(condition)) if condition else None,
         progress=progress,
-        before_session=_before_session(progress, upcoming),
+        before_session=_before_session(progress, upcoming, visits),
     )
 
 
-def _before_session(progress: Progress, upcoming: list[Appointment]) -> BeforeSession | None:
-    found = next((d for d in progress.due if d.kind == "session" and d.instruments), None)
+def _before_session(
+    progress: Progress, upcoming: list[Appointment], visits: Appointments
+) -> BeforeSession | None:
+    found = next((d for d in progress.due if d.kind == SESSION and d.instruments), None)
     if found is None:
         return None
+    open_now = next(
+        (d for d in questionnaires_due_now(progress, visits) if d.kind == SESSION), None
+    )
+    if open_now is not None:
+        return BeforeSession(
+            engine.instrument_names(found.instruments), open_now.appointment, open_now
+        )
+    nxt = upcoming[0] if upcoming else None
     return BeforeSession(
-        engine.instrument_names(found.instruments), upcoming[0] if upcoming else None
+        engine.instrument_names(found.instruments),
+        nxt,
+        answered=nxt is not None and nxt.pk in visits.answered,
     )
 
 
@@ -498,9 +528,10 @@ def portal_care(*, actor: Actor) -> PortalCare:
         object_id=patient.public_id,
         patient_id=patient.public_id,
     )
+    visits = appointments_for([patient.pk])
     return PortalCare(
         patient,
-        [_plan_view(progress[e.pk], upcoming) for e in episodes],
+        [_plan_view(progress[e.pk], upcoming, visits) for e in episodes],
         upcoming,
         _after_effects(treatment_selectors.signed_sessions_of_patient(patient)),
     )

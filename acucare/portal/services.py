@@ -28,7 +28,7 @@ from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
 from acucare.outcomes import services as outcomes
 from acucare.outcomes.models import Measurement, MeasurementKind
-from acucare.outcomes.patient_due import DueQuestionnaire
+from acucare.outcomes.patient_due import SESSION, DueQuestionnaire
 from acucare.patients.access import access_patient
 from acucare.patients.models import Episode, Patient
 from acucare.portal import tokens
@@ -196,7 +196,7 @@ SELF_HARM_ITEM = ("phq9", "9")
 
 @dataclass(frozen=True)
 class QuestionnaireResult:
-    measurement: Measurement
+    measurement: Measurement | None  # None: answers before a session (no timepoint)
     alert: PortalAlert | None
 
 
@@ -233,10 +233,15 @@ def questionnaire_submit(
     a practitioner must acknowledge. All or nothing."""
     if submission is not None:
         # A resend: the first send answered it, so it is no longer due; say it was saved.
-        questionnaire_resent(actor=actor, key=str(submission))
+        questionnaire_resent(actor=actor, key=str(submission), kind=kind)
     due = questionnaire_due(actor=actor, episode_id=episode_id, kind=kind)
     episode = Episode.objects.select_for_update().select_related("patient").get(pk=due.episode.pk)
     _complete(due, scores)
+    if kind == SESSION:
+        outcomes.before_session_store(
+            actor=actor, episode=episode, due=due, scores=scores, submission=submission
+        )
+        return QuestionnaireResult(None, None)
     measurement = outcomes.measurement_store(
         actor=actor,
         episode=episode,

@@ -151,12 +151,13 @@ def questionnaire(request: HttpRequest, episode_id: uuid.UUID, kind: str) -> Htt
     actor = actor_from_request(request)
     if request.method == "POST":
         # A resend: the first send answered it, so it is no longer due.
-        selectors.questionnaire_resent(actor=actor, key=request.POST.get("submission"))
+        selectors.questionnaire_resent(actor=actor, key=request.POST.get("submission"), kind=kind)
     due = selectors.questionnaire_due(actor=actor, episode_id=episode_id, kind=kind)
     form = QuestionnaireForm(
         request.POST or None,
         instruments=due.instruments,
-        pgic=kind != "baseline",
+        # The impression of change belongs to reviews, not to the start or each session.
+        pgic=kind not in ("baseline", "session"),
         initial={"submission": uuid.uuid4()},
     )
     if request.method == "POST" and form.is_valid():

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
-from acucare.outcomes.patient_due import questionnaires_due_now
+from acucare.outcomes.patient_due import appointments_for, questionnaires_due_now
 from acucare.outcomes.selectors import chart_progress
 from acucare.patients.models import Episode, Patient
 from acucare.reminders.models import Reminder, ReminderKind, ReminderPreference
@@ -89,9 +89,10 @@ def _appointments_due(now: dt.datetime, audience: QuerySet[Patient]) -> list[Due
 def _questionnaires_due(now: dt.datetime, audience: QuerySet[Patient]) -> list[DueReminder]:
     episodes = list(Episode.objects.filter(patient__in=audience).select_related("patient"))
     progress = chart_progress(episodes)
+    visits = appointments_for({e.patient_id for e in episodes}, now)
     found: dict[str, DueReminder] = {}
     for episode in episodes:
-        for due in questionnaires_due_now(progress[episode.pk]):
+        for due in questionnaires_due_now(progress[episode.pk], visits):
             key = questionnaire_key(episode.patient, episode, due.kind, due.point)
             found[key] = DueReminder(
                 key, episode.patient, ReminderKind.QUESTIONNAIRE, now, episode.public_id
@@ -136,9 +137,10 @@ def questionnaire_still_due(reminder: Reminder) -> bool:
     if episode is None:
         return False
     progress = chart_progress([episode])[episode.pk]
+    visits = appointments_for([episode.patient_id])
     return any(
         questionnaire_key(reminder.patient, episode, due.kind, due.point) == reminder.key
-        for due in questionnaires_due_now(progress)
+        for due in questionnaires_due_now(progress, visits)
     )
 
 

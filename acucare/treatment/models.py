@@ -109,6 +109,11 @@ class TreatmentSession(Versioned):
     co_interventions = models.JSONField(default=list)
     pain_before = models.PositiveSmallIntegerField(null=True, blank=True)
     pain_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The pain the patient reported before this session in the portal (0-10) and when,
+    # when the form was pre-filled from it: `pain_before` differing from it says the
+    # practitioner changed it (docs/portal.md, "Before each session").
+    pain_before_reported = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain_before_reported_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
     # The session check (acucare.session-check/1) at the time of charting.
     check_document = models.JSONField(default=dict)

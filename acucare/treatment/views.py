@@ -3,6 +3,7 @@ through `services`; every form works without JavaScript, htmx adds the live chec
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -23,6 +24,7 @@ from acucare.patients.selectors import episode_is_discharged
 from acucare.treatment import charting, checks, selectors, services, session_form
 from acucare.treatment.charting import parse_point_edit, parse_session_elements
 from acucare.treatment.models import TreatmentPlan
+from acucare.treatment.reported_pain import ReportedPain, reported_pain
 
 SIDES = ["bilateral", "left", "right", "midline"]
 
@@ -297,6 +299,15 @@ def _initial_points(record: TreatmentPlan, number: int) -> dict[str, str]:
     return initial
 
 
+def _reported(request: HttpRequest, record: TreatmentPlan, data: Any) -> ReportedPain | None:
+    """The pain the patient reported before the session on the form's date, if any."""
+    try:
+        day = dt.date.fromisoformat(str(data.get("date") or ""))
+    except ValueError:
+        return None
+    return reported_pain(actor_from_request(request), record, day)
+
+
 def _plan_pairs(record: TreatmentPlan) -> list[Any]:
     pairs = (record.acupuncture or {}).get("electro_pairs") or []
     return list(pairs[: session_form.MAX_ROWS])
@@ -329,14 +340,19 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     if request.method == "GET" or request.POST.get("add"):
         # "Add another ..." sends the form back one row longer, every value kept.
         data = _initial_points(record, course.next_number) if request.method == "GET" else None
+        reported = _reported(request, record, data if data is not None else request.POST)
+        if data is not None and reported is not None:
+            data["pain_before"] = str(reported.pain)
         state = _state(record, data if data is not None else request.POST)
         return render(
             request,
             "treatment/session_form.html",
-            {"plan": record, "state": state, "course": course},
+            {"plan": record, "state": state, "course": course, "reported": reported},
         )
     state = _state(record, request.POST)
     parsed = session_form.to_record(state)
+    # Read again for the date sent: an answer for another day's appointment is not used.
+    reported = _reported(request, record, request.POST)
     errors = charting.record_errors(parsed.record)
     if errors:  # every field error at once, before the safety check
         for error in errors:
@@ -344,7 +360,7 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
         return render(
             request,
             "treatment/session_form.html",
-            {"plan": record, "state": state, "course": course},
+            {"plan": record, "state": state, "course": course, "reported": reported},
             status=422,
         )
     try:
@@ -353,6 +369,7 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
             plan_id=plan_id,
             record=parsed.record,
             submission=_submission(state.submission),
+            reported=reported,
         )
     except ConflictError as error:
         state.general_error = error.message
@@ -366,7 +383,7 @@ def session_create(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "treatment/session_form.html",
-        {"plan": record, "state": state, "course": course},
+        {"plan": record, "state": state, "course": course, "reported": reported},
         status=status,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,7 +21,7 @@ from acucare.reminders.emails import REMINDER_ATTEMPTS, send_reminder
 from acucare.reminders.models import Reminder, ReminderKind, ReminderPreference, ReminderStatus
 from acucare.scheduling.models import Appointment, AppointmentStatus
 from tests.factories import make_admin, make_appointment, make_practitioner, signed_in
-from tests.portal.factories import make_portal_patient
+from tests.portal.factories import make_portal_patient, make_signed_session
 from tests.reminders.conftest import SITE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,3 +204,52 @@ def test_the_scan_refuses_without_the_site_address(settings, clinic):
 def test_a_staff_member_cannot_use_the_patients_reminder_page(clinic):
     assert signed_in(clinic.practitioner).get("/portal/reminders/").status_code == 403
     assert Client().get("/portal/reminders/").status_code == 302
+
+
+def _before_session_patient(clinic, name: str):
+    """A portal patient whose session 1 is charted, with session 2 booked in 3 hours:
+    the schedule's before-session pain rating is due for that appointment."""
+    patient, user = make_portal_patient(
+        clinic.practitioner, given_name=name, email=f"{name.lower()}@example.org"
+    )
+    first = make_signed_session(patient, date=timezone.localdate() - dt.timedelta(days=7))
+    appointment = make_appointment(patient, start=timezone.now() + dt.timedelta(hours=3))
+    key = (
+        f"questionnaire:{patient.public_id}:{first.plan.episode.public_id}:session:"
+        f"appointment-{appointment.public_id}"
+    )
+    return user, first, key
+
+
+def _to(smtp, address: str) -> list[str]:
+    return [m["Subject"] for m in smtp.mailbox.messages if m["To"] == address]
+
+
+def test_the_before_session_questionnaire_is_reminded_once_per_appointment(smtp, clinic):
+    _user, _first, key = _before_session_patient(clinic, "Ada")
+    scan("--enqueue")
+    assert Reminder.objects.filter(key=key, kind=ReminderKind.QUESTIONNAIRE).count() == 1
+    work()
+    sent = _to(smtp, "ada@example.org")
+    assert sent.count("You have questionnaires to fill in") == 1
+    assert len(sent) == 2  # and the appointment's own reminder
+    before = Reminder.objects.count()
+    assert scan("--enqueue") == "Due now: none.\nQueued: none (the worker sends them).\n"
+    work()
+    assert Reminder.objects.count() == before
+    assert len(_to(smtp, "ada@example.org")) == 2
+
+
+def test_a_before_session_questionnaire_answered_after_the_claim_is_not_sent(smtp, clinic):
+    user, first, key = _before_session_patient(clinic, "Bea")
+    scan("--enqueue")
+    assert Reminder.objects.filter(key=key).exists()
+    answered = signed_in(user).post(
+        f"/portal/questionnaires/{first.plan.episode.public_id}/session/",
+        {"submission": str(uuid.uuid4()), "q_nrs_1": "5"},
+    )
+    assert answered.status_code == 302
+    work()
+    sent = _to(smtp, "bea@example.org")
+    assert len(sent) == 1
+    assert sent[0].startswith("Reminder: your appointment")

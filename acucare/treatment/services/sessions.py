@@ -45,6 +45,7 @@ from acucare.treatment.models import (
     TreatmentPlan,
     TreatmentSession,
 )
+from acucare.treatment.reported_pain import ReportedPain
 from acucare.treatment.services._shared import assessment_for, current_intake, require_open
 
 
@@ -67,9 +68,12 @@ def session_create(
     plan_id: uuid.UUID | str,
     record: Mapping[str, Any] | SessionRecord,
     submission: uuid.UUID | None = None,
+    reported: ReportedPain | None = None,
 ) -> TreatmentSession:
     """Chart a session against an approved plan. Refused whole (nothing saved) when any
-    field is invalid or the session check blocks anything in it."""
+    field is invalid or the session check blocks anything in it. `reported` is the pain
+    the patient reported before it (the form was pre-filled from it), stored beside the
+    pain-before the practitioner saved, so the record says whether they kept it."""
     found = access_plan(actor, plan_id, write=True)
     claimed = submissions.claim(actor=actor, key=submission, object_type="treatment_session")
     plan_row = (
@@ -131,6 +135,8 @@ def session_create(
         ],
         pain_before=charted.pain_before,
         pain_after=charted.pain_after,
+        pain_before_reported=reported.pain if reported is not None else None,
+        pain_before_reported_at=reported.reported_at if reported is not None else None,
         notes=notes,
         check_document=check.as_document(),
         kb_version=registry().version,
@@ -155,7 +161,16 @@ def session_create(
             "adverse_events": [e.type_code for e in charted.adverse_events],
             "needles_in": charted.needles_in,
             "needles_out": charted.needles_out,
-        },
+        }
+        | (
+            {
+                "pain_before": "kept the patient's report"
+                if charted.pain_before == reported.pain
+                else "changed the patient's report"
+            }
+            if reported is not None
+            else {}
+        ),
     )
     return session
 
