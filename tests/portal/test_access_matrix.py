@@ -7,23 +7,32 @@ Rows have the project's shape (`tests/patients/test_access_matrix.py`), so that
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from acucare.accounts.models import User
 from acucare.audit.models import AuditEvent
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
-from acucare.outcomes.models import Measurement
+from acucare.outcomes.models import BeforeSessionAnswer, Measurement
 from acucare.patients.models import Episode, Patient
 from acucare.portal.middleware import PATIENT_PAGES
 from acucare.portal.models import DiaryEntry, Invitation, PortalAlert
 from acucare.treatment.models import AdverseEvent, TreatmentSession
-from tests.factories import make_admin, make_episode, make_practitioner, make_reception, signed_in
+from tests.factories import (
+    make_admin,
+    make_appointment,
+    make_episode,
+    make_practitioner,
+    make_reception,
+    signed_in,
+)
 from tests.portal.factories import make_portal_patient, make_signed_session
 from tests.test_access_matrix_complete import (
     API_PREFIX,
@@ -77,13 +86,25 @@ class World:
     episode: Episode
     alert: PortalAlert
     _session: TreatmentSession | None = None
+    _booked: bool = False
 
     @property
     def session(self) -> TreatmentSession:
         """The patient's signed session, made only for the rows that use it (slow)."""
         if self._session is None:
-            self._session = make_signed_session(self.patient)
+            # Yesterday's: a session charted today would close today's before-session window.
+            yesterday = timezone.localdate() - dt.timedelta(days=1)
+            self._session = make_signed_session(self.patient, date=yesterday)
         return self._session
+
+    @property
+    def before_session(self) -> str:
+        """The episode of the signed session, with the next one booked in an hour: its
+        before-session questionnaire is due (made only for the rows that use it)."""
+        if not self._booked:
+            make_appointment(self.patient, start=timezone.now() + dt.timedelta(hours=1))
+            self._booked = True
+        return str(self.session.plan.episode.public_id)
 
     def ids(self, path: str = "") -> dict[str, str]:
         return {
@@ -91,6 +112,7 @@ class World:
             "episode": str(self.episode.public_id),
             "alert": str(self.alert.public_id),
             **({"session": str(self.session.public_id)} if "{session}" in path else {}),
+            **({"before": self.before_session} if "{before}" in path else {}),
         }
 
 
@@ -156,6 +178,16 @@ PORTAL_MATRIX = [
         other_patient=404,
         **OWN,
     ),
+    # The pain rating before a booked session (its episode is the signed session's).
+    row(PAGE, "get", "/portal/questionnaires/{before}/session/", None, other_patient=404, **OWN),
+    row(
+        PAGE,
+        "post",
+        "/portal/questionnaires/{before}/session/",
+        lambda w, a: {"submission": str(uuid.uuid4()), "q_nrs_1": "4"},
+        other_patient=404,
+        **OWN,
+    ),
     # The patient's own care, progress and diary; another patient's session is not found.
     row(PAGE, "get", "/portal/care/", None, other_patient=OK, **OWN),
     row(PAGE, "get", "/portal/diary/", None, other_patient=OK, **OWN),
@@ -177,7 +209,7 @@ def test_portal_access(world, actor, kind, method, path, body, expected_by):
     expected = expected_by.get(actor, LOGIN)
     client = Client() if actor == "anonymous" else signed_in(world.users[actor])
     invitations = Invitation.objects.count()
-    measurements = Measurement.objects.count()
+    measurements = (Measurement.objects.count(), BeforeSessionAnswer.objects.count())
     diary = (DiaryEntry.objects.count(), AdverseEvent.objects.count())
     acknowledged = PortalAlert.objects.exclude(acknowledged_at=None).count()
     payload = body(world, actor) if callable(body) else body
@@ -193,7 +225,7 @@ def test_portal_access(world, actor, kind, method, path, body, expected_by):
     else:
         assert status == expected
         assert Invitation.objects.count() == invitations
-        assert Measurement.objects.count() == measurements
+        assert (Measurement.objects.count(), BeforeSessionAnswer.objects.count()) == measurements
         assert (DiaryEntry.objects.count(), AdverseEvent.objects.count()) == diary
         assert PortalAlert.objects.exclude(acknowledged_at=None).count() == acknowledged
 
