@@ -14,8 +14,8 @@ from acucare.domain.planning.parts import (
     Prescription,
     Referral,
     Review,
-    ScoreSummary,
 )
+from acucare.domain.scoring import ScoreResult
 from acucare.domain.screening import Screening
 
 FORMAT = "acucare.plan/1"
@@ -36,7 +36,7 @@ class Plan:
     expected_outcome: ExpectedOutcome
     kb_version: str
     rules: tuple[str, ...]
-    scores: tuple[ScoreSummary, ...] = ()
+    scores: tuple[ScoreResult, ...] = ()
     referral: Referral | None = None
     # Why treatment cannot start (status treatment_cannot_start), acucare's addition.
     cannot_start: CannotStart | None = None
@@ -76,7 +76,16 @@ class Plan:
         if cannot_start is not None:
             document["cannot_start"] = cannot_start
         document["notes"] = list(self.notes)
-        document["scores"] = [s.as_document() for s in self.scores]
+        document["scores"] = [
+            {
+                "instrument": s.instrument,
+                "version": s.version,
+                "total": s.total,
+                "band": s.band,
+                "subscales": dict(sorted(s.subscales.items())),
+            }
+            for s in self.scores
+        ]
         document["kb_version"] = self.kb_version
         document["produced_by"] = {"planner": PLANNER, "rules": list(self.rules)}
         return document

@@ -13,6 +13,7 @@ from typing import Literal, NotRequired, TypeAlias, TypedDict
 
 from acucare.domain.planning.points import PlannedPoint, Substitution
 from acucare.domain.screening import Finding
+from acucare.kb.records.protocols import Extension
 from acucare.kb.records.safety_rules import SafetyIndex
 
 # A part of the document, as `json.dumps` writes it.
@@ -45,26 +46,6 @@ class GuidelinePosition(TypedDict):
 
 def _texts(values: tuple[str, ...]) -> list[str]:
     return list(values)
-
-
-@dataclass(frozen=True)
-class ScoreSummary:
-    """One scored questionnaire, as the plan lists it."""
-
-    instrument: str
-    version: str
-    total: float | None
-    band: str | None
-    subscales: tuple[tuple[str, float], ...]  # sorted by name
-
-    def as_document(self) -> JSONObject:
-        return {
-            "instrument": self.instrument,
-            "version": self.version,
-            "total": self.total,
-            "band": self.band,
-            "subscales": dict(self.subscales),
-        }
 
 
 @dataclass(frozen=True)
@@ -252,20 +233,6 @@ class AshiPoints:
 
 
 @dataclass(frozen=True)
-class CourseExtension:
-    extra_sessions: int
-    when: str
-    citations: tuple[str, ...]
-
-    def as_document(self) -> JSONObject:
-        return {
-            "extra_sessions": self.extra_sessions,
-            "when": self.when,
-            "citations": _texts(self.citations),
-        }
-
-
-@dataclass(frozen=True)
 class Paediatric:
     """For a child: why the adult trial's course is not applied, and what it was."""
 
@@ -389,7 +356,7 @@ class Prescription:
     weeks: int | float
     schedule: str
     retention_minutes: int | None
-    extension: CourseExtension | None
+    extension: Extension | None  # the trial's, on the trial's sources
     substitutions: tuple[Substitution, ...]
     alternatives: tuple[EarAlternative, ...]
     citations: tuple[str, ...]
@@ -423,7 +390,13 @@ class Prescription:
             "weeks": self.weeks,
             "schedule": self.schedule,
             "retention_minutes": self.retention_minutes,
-            "extension": None if self.extension is None else self.extension.as_document(),
+            "extension": None
+            if self.extension is None
+            else {
+                "extra_sessions": self.extension.extra_sessions,
+                "when": self.extension.when,
+                "citations": _texts(self.citations),
+            },
             "substitutions": [s.as_document() for s in self.substitutions],
             "alternatives": [a.as_document() for a in self.alternatives],
             "citations": _texts(self.citations),

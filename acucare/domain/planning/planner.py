@@ -24,7 +24,6 @@ from acucare.domain.planning.parts import (
     Prescription,
     Referral,
     Review,
-    ScoreSummary,
 )
 from acucare.domain.planning.planned_session import check_planned_session
 from acucare.domain.planning.referral import REFERRAL_DECISIONS, build_referral
@@ -95,12 +94,7 @@ def plan(intake: Intake, screening: Screening, registry: Registry) -> Plan:
         expected_outcome=outcome,
         kb_version=registry.version,
         rules=tuple(dict.fromkeys(rules)),
-        scores=tuple(
-            ScoreSummary(
-                s.instrument, s.version, s.total, s.band, tuple(sorted(s.subscales.items()))
-            )
-            for s in scores.values()
-        ),
+        scores=tuple(scores.values()),
         referral=referral_block,
         cannot_start=cannot_start,
         notes=tuple(notes),

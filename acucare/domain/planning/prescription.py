@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from acucare.domain.planning.first_session import first_session
 from acucare.domain.planning.parts import (
     AshiPoints,
-    CourseExtension,
     EarAlternative,
     Prescription,
     Stimulation,
@@ -42,9 +41,6 @@ def prescription(
             "Unverified protocol: " + protocol.unverified_note + " Treat the point list as a "
             "suggestion to check against your own training, not as the trial's prescription."
         )
-    extension = None
-    if course.extension is not None:
-        extension = CourseExtension(course.extension.extra_sessions, course.extension.when, cited)
     return Prescription(
         modality=modality,
         style=protocol.style,
@@ -66,7 +62,7 @@ def prescription(
         weeks=number(course.weeks),
         schedule=course.schedule,
         retention_minutes=protocol.retention_minutes,
-        extension=extension,
+        extension=course.extension,
         substitutions=tuple(substitutions),
         alternatives=tuple(alternatives),
         citations=cited,
