@@ -228,3 +228,52 @@ def test_every_portal_page_fits_a_phone_and_passes_axe(
         assert csp_violations(me) == []
     finally:
         me.context.close()
+
+
+def test_the_pain_before_a_session_answered_on_a_phone_fills_the_session_form(
+    chromium: Any, live_server: Any, live_settings: Any
+):
+    """Booked → the patient answers the pain rating on their phone in the window before
+    the visit (a missed answer first named beside its question) → the practitioner's
+    session form opens with pain-before filled in from it, labelled as the patient's."""
+    from acucare.outcomes.models import BeforeSessionAnswer
+    from acucare.patients.models import Episode
+    from tests.factories import make_appointment
+    from tests.portal.factories import make_portal_patient, make_signed_session
+
+    owner = make_practitioner()
+    patient, user = make_portal_patient(owner)
+    first = make_signed_session(patient, date=timezone.localdate() - dt.timedelta(days=7))
+    Episode.objects.filter(pk=first.plan.episode_id).update(
+        started_on=timezone.localdate() - dt.timedelta(days=30)
+    )
+    start = timezone.localtime(timezone.now() + dt.timedelta(minutes=20))
+    if start.date() != timezone.localdate():
+        pytest.skip("the appointment would fall tomorrow")
+    make_appointment(patient, owner, start=start)
+    base = live_server.url
+    me = _phone(chromium)
+    staff = chromium.new_context().new_page()
+    problems: dict[str, list[str]] = {}
+    try:
+        _sign_in_to_the_portal(me, base, user, patient.given_name)
+        me.get_by_role("link", name="Answer them now").click()
+        me.get_by_role("heading", name="Before your next session").wait_for()
+        _check(me, problems)
+        me.get_by_role("button", name="Send my answers").click()
+        me.locator("#id_q_nrs_1_error").wait_for()
+        _check(me, problems)
+        assert BeforeSessionAnswer.objects.count() == 0
+        me.locator("fieldset.question").get_by_label("6", exact=True).check()
+        me.get_by_role("button", name="Send my answers").click()
+        me.get_by_text("Thank you: your answers are saved.").wait_for()
+        assert "your answers are saved for your practitioner" in me.content()
+        _check(me, problems)
+        assert problems == {}
+        _staff_sign_in(staff, base, owner.username)
+        staff.goto(f"{base}/treatment/plans/{first.plan.public_id}/sessions/new/")
+        assert staff.locator("input[name=pain_before]").input_value() == "6"
+        assert "reported by the patient on" in staff.locator("#reported-pain").inner_text()
+    finally:
+        me.context.close()
+        staff.context.close()
