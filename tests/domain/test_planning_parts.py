@@ -11,6 +11,8 @@ from acucare.domain.intake import Intake, IntakeCondition, parse_intake
 from acucare.domain.planning import PlanningError, check_planned_session, plan
 from acucare.domain.planning.blocks import Blocks, plain
 from acucare.domain.planning.layers import LayerContext, components
+from acucare.domain.planning.parts import Stimulation, TechniqueLimit
+from acucare.domain.planning.planned_session import planned_session
 from acucare.domain.planning.points import PlannedPoint, PointPicker, pain_sites
 from acucare.domain.screening import (
     EMPTY_BLOCKED,
@@ -198,3 +200,41 @@ def test_a_same_day_referral_gives_its_reason_first(registry: Registry) -> None:
     assert referral["urgency"] == "same_day"
     assert referral["findings"] == ["hot_swollen_joint", "fracture_long_term_steroids"]
     assert referral["why"].index("Hot, swollen joint") < referral["why"].index("steroid")
+
+
+def test_the_planned_session_asks_for_what_the_prescription_limits(registry: Registry) -> None:
+    intake = _intake(registry, "M54.50")
+    planned = plan(intake, screen(intake, registry), registry).acupuncture
+    assert planned is not None
+    assert len(planned.points) >= 2
+    first, second = planned.points[0], planned.points[1]
+    deep = TechniqueLimit("deep_needling", "no deep needling", (first.code,), "x.", ())
+    strong = TechniqueLimit("strong_electroacupuncture", "mild only", None, "x.", ())
+    pair = ((first.code, "left"), (second.code, "left"))
+    limited = replace(planned, technique_limits=(deep, strong), electro_pairs=(pair,))
+    spec = planned_session(limited)
+    depths = {p.code: p.depth for p in spec.points}
+    assert depths[first.code] == "superficial"
+    assert depths[second.code] is None
+    assert spec.electro_intensity == "mild"
+    assert spec.electro_pairs[0][0].code == first.code
+    everywhere = replace(deep, points=None)
+    assert {
+        p.depth for p in planned_session(replace(planned, technique_limits=(everywhere,))).points
+    } == {"superficial"}
+    free = planned_session(replace(planned, technique_limits=(), electro_pairs=(pair,)))
+    assert {p.depth for p in free.points} == {None}
+    assert free.electro_intensity is None
+
+
+def test_electroacupuncture_names_the_points_that_get_no_current() -> None:
+    stimulation = Stimulation(
+        "electro", "2/100 Hz", frequency_hz=(2, 100), current_ma=(1.0, None),
+        no_current_at=("CV4",), de_qi=True,
+    )  # fmt: skip
+    assert list(stimulation.as_document().items()) == [
+        ("method", "electro"), ("description", "2/100 Hz"), ("frequency_hz", [2, 100]),
+        ("current_ma", {"min": 1.0, "max": None}), ("no_current_at", ["CV4"]), ("de_qi", True),
+    ]  # fmt: skip
+    manual = Stimulation("manual", "to de qi", no_current_at=("CV4",))
+    assert manual.as_document() == {"method": "manual", "description": "to de qi"}
