@@ -32,8 +32,8 @@ POSITIONS = {
 }
 
 
-def _ids(refs: Iterable[CitationRef]) -> list[str]:
-    return list(dict.fromkeys(ref.id for ref in refs if ref.evidence != "unverified"))
+def _ids(refs: Iterable[CitationRef]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(ref.id for ref in refs if ref.evidence != "unverified"))
 
 
 def _number(value: float) -> str:
@@ -54,14 +54,14 @@ def expected_outcome(condition: Condition | None, protocol: Protocol | None) -> 
         guidelines.extend(_guidelines(condition))
     if protocol is not None:
         statements.extend(_trial_findings(protocol))
-    against = [
-        g["text"] for g in guidelines if g["position"] in ("do_not_offer", "not_recommended")
-    ]
+    against = [g.text for g in guidelines if g.position in ("do_not_offer", "not_recommended")]
     if against:
         summary += " Note: " + " ".join(against)
     cited: list[str] = []
-    for part in (*statements, *guidelines):
-        cited.extend(part["citations"])
+    for statement in statements:
+        cited.extend(statement.citations)
+    for guideline in guidelines:
+        cited.extend(guideline.citations)
     if condition is not None:
         cited.extend(_ids(condition.evidence.plain_language.citations))
     return ExpectedOutcome(
@@ -82,33 +82,33 @@ def _effects(condition: Condition) -> Iterator[Statement]:
             else ""
         )
         about = "about " if effect.approximate else ""
-        yield {
-            "kind": "effect",
-            "comparison": comparison,
-            "text": (
+        yield Statement(
+            kind="effect",
+            comparison=comparison,
+            text=(
                 f"Against {COMPARISONS[comparison]}: pain {about}{_number(effect.estimate)}"
                 f" standard deviations lower{interval}, in {effect.population}"
                 f" ({effect.timepoint})."
             ),
-            "citations": _ids(effect.citations),
-        }
+            citations=_ids(effect.citations),
+        )
 
 
 def _responders(condition: Condition) -> Iterator[Statement]:
     for responders in condition.evidence.responders:
         if responders.status != "active" or not acts_on(responders.citations):
             continue
-        yield {
-            "kind": "responders",
-            "comparison": responders.comparison,
-            "text": (
+        yield Statement(
+            kind="responders",
+            comparison=responders.comparison,
+            text=(
                 f"{_number(responders.acupuncture_per_100)} in 100 people improved "
                 f"({responders.definition}) with acupuncture, against "
                 f"{_number(responders.control_per_100)} in 100 with "
                 f"{COMPARISONS[responders.comparison]}, at {responders.timepoint}."
             ),
-            "citations": _ids(responders.citations),
-        }
+            citations=_ids(responders.citations),
+        )
 
 
 def _persistence(condition: Condition) -> Iterator[Statement]:
@@ -117,44 +117,42 @@ def _persistence(condition: Condition) -> Iterator[Statement]:
             continue
         if lasting.retained_at_12_months_percent is None:
             continue
-        yield {
-            "kind": "persistence",
-            "comparison": lasting.comparison,
-            "text": (
+        yield Statement(
+            kind="persistence",
+            comparison=lasting.comparison,
+            text=(
                 f"About {_number(lasting.retained_at_12_months_percent)} % of the advantage"
                 f" over {COMPARISONS[lasting.comparison]} was still there 12 months after"
                 " the course."
             ),
-            "citations": _ids(lasting.citations),
-        }
+            citations=_ids(lasting.citations),
+        )
 
 
 def _guidelines(condition: Condition) -> Iterator[GuidelinePosition]:
     for position in condition.guidelines:
         if position.status != "active" or not acts_on(position.citations):
             continue
-        entry: GuidelinePosition = {
-            "body": position.body,
-            "jurisdiction": position.jurisdiction,
-            "guideline": position.guideline,
-            "year": position.year,
-            "position": position.position,
-            "text": f"{position.body} ({position.guideline}) {POSITIONS[position.position]}.",
-            "detail": position.detail,
-            "citations": _ids(position.citations),
-        }
-        if position.currency_note:
-            entry["currency_note"] = position.currency_note
-        yield entry
+        yield GuidelinePosition(
+            body=position.body,
+            jurisdiction=position.jurisdiction,
+            guideline=position.guideline,
+            year=position.year,
+            position=position.position,
+            text=f"{position.body} ({position.guideline}) {POSITIONS[position.position]}.",
+            detail=position.detail,
+            citations=_ids(position.citations),
+            currency_note=position.currency_note,
+        )
 
 
 def _trial_findings(protocol: Protocol) -> Iterator[Statement]:
     for finding in protocol.findings:
         if not acts_on(finding.citations):
             continue
-        yield {
-            "kind": "trial",
-            "comparison": None,
-            "text": finding.statement,
-            "citations": _ids(finding.citations),
-        }
+        yield Statement(
+            kind="trial",
+            comparison=None,
+            text=finding.statement,
+            citations=_ids(finding.citations),
+        )

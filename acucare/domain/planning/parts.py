@@ -9,7 +9,7 @@ the edges: the command line, the Django services, the benches) writes the docume
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NotRequired, TypeAlias, TypedDict
+from typing import Literal, TypeAlias
 
 from acucare.domain.planning.points import PlannedPoint, Substitution
 from acucare.domain.screening import Finding
@@ -21,16 +21,26 @@ JSONObject: TypeAlias = dict[str, object]
 ElectroPair: TypeAlias = tuple[tuple[str, str], tuple[str, str]]  # ((code, side), (code, side))
 
 
-class Statement(TypedDict):
+@dataclass(frozen=True)
+class Statement:
     """One statement of the evidence, as the plan's `expected_outcome.statements` lists it."""
 
     kind: str  # effect, responders, persistence or trial
     comparison: str | None
     text: str
-    citations: list[str]
+    citations: tuple[str, ...]
+
+    def as_document(self) -> JSONObject:
+        return {
+            "kind": self.kind,
+            "comparison": self.comparison,
+            "text": self.text,
+            "citations": list(self.citations),
+        }
 
 
-class GuidelinePosition(TypedDict):
+@dataclass(frozen=True)
+class GuidelinePosition:
     """One guideline's position, as `expected_outcome.guidelines` lists it."""
 
     body: str
@@ -40,8 +50,23 @@ class GuidelinePosition(TypedDict):
     position: str
     text: str
     detail: str
-    citations: list[str]
-    currency_note: NotRequired[str]
+    citations: tuple[str, ...]
+    currency_note: str = ""  # how current the guideline is, when that needs saying
+
+    def as_document(self) -> JSONObject:
+        document: JSONObject = {
+            "body": self.body,
+            "jurisdiction": self.jurisdiction,
+            "guideline": self.guideline,
+            "year": self.year,
+            "position": self.position,
+            "text": self.text,
+            "detail": self.detail,
+            "citations": list(self.citations),
+        }
+        if self.currency_note:
+            document["currency_note"] = self.currency_note
+        return document
 
 
 def _texts(values: tuple[str, ...]) -> list[str]:
@@ -126,8 +151,8 @@ class ExpectedOutcome:
     def as_document(self) -> JSONObject:
         return {
             "summary": self.summary,
-            "statements": [dict(s) for s in self.statements],
-            "guidelines": [dict(g) for g in self.guidelines],
+            "statements": [s.as_document() for s in self.statements],
+            "guidelines": [g.as_document() for g in self.guidelines],
             "citations": _texts(self.citations),
         }
 
