@@ -260,13 +260,18 @@ def _needle(
 def _depth_of_mm(point: Acupoint, declared: str | None, depth_mm: float | None) -> str | None:
     """The depth class of a needle whose depth was recorded in millimetres.
 
-    Deeper than the point's cited safe depth is deep, whatever class was declared; within
-    it, the declared class (standard if none). Without a cited safe depth the millimetres
-    say nothing about the class: the declared class stands, or the depth stays unclassed
-    (a session rule warns about that at a point with an anatomical caution).
+    At or beyond the depth where a cited study found the structure beneath the point
+    (``reaches_structure_mm``), it is deep whatever class was declared: a "superficial"
+    needle 35 mm into GV16 is not superficial. Deeper than the point's cited safe depth is
+    deep too; within it, the declared class (standard if none). Without a cited safe depth
+    the millimetres say nothing more: the declared class stands, or the depth stays
+    unclassed (a session rule warns about that at a point with an anatomical caution).
     """
     if depth_mm is None or declared == "intra_articular":
         return declared
+    reached = point.reaches_structure_mm
+    if reached is not None and acts_on(point.reaches_structure_citations) and depth_mm >= reached:
+        return "deep"
     if point.max_depth_mm is not None and acts_on(point.max_depth_citations):
         return "deep" if depth_mm > point.max_depth_mm else declared or "standard"
     return declared

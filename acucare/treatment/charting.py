@@ -83,8 +83,9 @@ EventModality = Literal[
 ]
 Reporter = Literal["practitioner", "patient"]
 
-# Depth in millimetres: no per-point safe depth has been verified (acupoints.max_depth_mm),
-# so the only bound is the longest needle in common clinical use.
+# Depth in millimetres: no per-point safe depth has been verified (acupoints.max_depth_mm;
+# reaches_structure_mm only refuses depths at which a study found the structure beneath),
+# so the only bound here is the longest needle in common clinical use.
 MAX_DEPTH_MM = 150
 MAX_NEEDLES = 100
 

@@ -3,6 +3,8 @@
 No point of the shipped catalogue has a cited safe depth yet, so the shipped examples
 (knowledge/safety_examples/session_technique.yaml) show the unclassed branch (a warning);
 these tests give GB21 a safe depth in a copy of the knowledge base to show the cited one.
+GB21 does carry the depth at which an ultrasound study found the pleura (14.6 mm, the mean
+in women): at or past it a needle is deep whatever was declared; short of it, unclassed.
 """
 
 from __future__ import annotations
@@ -65,13 +67,24 @@ def cited(tmp_path_factory: pytest.TempPathFactory) -> Registry:
 def test_without_a_cited_safe_depth_millimetres_alone_are_named_unclassed(
     registry: Registry,
 ) -> None:
-    document = _check(registry, {"side": "right", "depth_mm": 30})
+    document = _check(registry, {"side": "right", "depth_mm": 12})
     assert document["allowed"] is True
     assert _rules(document) == {"caution_pneumothorax", "depth_in_mm_not_classed"}
     message = next(
         f["message"] for f in document["findings"] if f["rule"] == "depth_in_mm_not_classed"
     )
-    assert "30 mm, no depth class" in message
+    assert "12 mm, no depth class" in message
+
+
+@pytest.mark.parametrize("declared", [{}, {"depth": "superficial"}, {"depth": "standard"}])
+def test_at_the_depth_a_study_reached_the_pleura_it_is_deep(
+    registry: Registry, declared: dict[str, str]
+) -> None:
+    """GB21 at 30 mm was allowed with a warning, and "superficial" at 30 mm passed."""
+    for depth_mm in (14.6, 30):
+        document = _check(registry, {"side": "right", "depth_mm": depth_mm, **declared})
+        assert document["allowed"] is False, (depth_mm, declared)
+        assert _rules(document) == {"caution_pneumothorax", "danger_point_deep_needling"}
 
 
 def test_a_declared_class_stands_without_a_cited_safe_depth(registry: Registry) -> None:

@@ -425,3 +425,22 @@ def test_chest_and_epigastric_organ_points_forbid_perpendicular(registry: Regist
     for code in ("CV14", "CV15", "CV17", "LR13"):
         (caution,) = _caution(registry, code, "organ")
         assert "perpendicular" in caution.angles, code
+
+
+def test_depths_where_a_study_reached_the_structure(registry: Registry) -> None:
+    """Only points whose measured study was read carry the figure, each with its source."""
+    reached = {
+        p.code: (p.reaches_structure_mm, {r.id for r in p.reaches_structure_citations})
+        for p in _points(registry)
+        if p.reaches_structure_mm is not None
+    }
+    assert reached == {"GV16": (30, {"yang2015_gv16"}), "GB21": (14.6, {"chen2018_gb21"})}
+
+
+def test_a_reached_depth_needs_its_source(knowledge_problems) -> None:
+    def drop_source(records: list[dict[str, Any]]) -> None:
+        (gv16,) = [r for r in records if r["code"] == "GV16"]
+        gv16.pop("reaches_structure_citations")
+
+    problems = knowledge_problems("acupoints/gv.yaml", drop_source)
+    assert any("GV16: reaches_structure_mm and reaches_structure_citations" in p for p in problems)

@@ -142,6 +142,12 @@ class Acupoint:
     # value acts only with a checked source in max_depth_citations (kb check).
     max_depth_mm: float | None = None
     max_depth_citations: tuple[CitationRef, ...] = ()
+    # Not a safe depth: the depth at which a measured study found the structure beneath the
+    # point (the lung, the dura) in people measured (its shallowest case, or where the
+    # study reports only a mean, the mean). A needle recorded at this depth or deeper is
+    # deep whatever class was declared; shallower, the millimetres certify nothing.
+    reaches_structure_mm: float | None = None
+    reaches_structure_citations: tuple[CitationRef, ...] = ()
     # Ear points only: the published auricular code, or why none is given (never guessed).
     auricular_code: AuricularCode | None = None
     auricular_code_note: str = ""
@@ -278,6 +284,11 @@ def _check_depths(registry: Registry, points: Mapping[str, Acupoint]) -> Iterato
             yield Problem(
                 f"{registry.source_of('acupoints', code)}: {code}",
                 "max_depth_mm and max_depth_citations go together (a safe depth needs its source)",
+            )
+        if (point.reaches_structure_mm is None) != (not point.reaches_structure_citations):
+            yield Problem(
+                f"{registry.source_of('acupoints', code)}: {code}",
+                "reaches_structure_mm and reaches_structure_citations go together",
             )
 
 
