@@ -64,24 +64,102 @@ def plan_list(*, actor: Actor, episode_id: uuid.UUID | str) -> list[TreatmentPla
 @dataclass(frozen=True)
 class EpisodeTreatment:
     episode: Episode
-    plans: Sequence[TreatmentPlan]  # newest first, each with `sessions_shown` prefetched
+    plans: Sequence[TreatmentPlan]  # newest first, each with `sessions_shown`: SessionRow
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One line of the episode page's sessions table: a plain row, not a model (a
+    hundred-session course built two hundred model instances, the signers included)."""
+
+    public_id: uuid.UUID
+    number: int
+    date: dt.date
+    pain_before: int | None
+    pain_after: int | None
+    needles_in: int
+    needles_out: int
+    needle_mismatch: bool
+    signed: bool
+    signed_by_name: str
+    amendment_count: int
+    adverse_event_count: int
+    serious_event_count: int
+
+
+# A session's adverse events and its serious ones, counted in the query that reads it.
+_EVENT_COUNTS = {
+    "adverse": Count("adverse_events", distinct=True),
+    "serious": Count(
+        "adverse_events", filter=Q(adverse_events__seriousness="serious"), distinct=True
+    ),
+}
+
+_ROW_COLUMNS = (
+    "plan_id",
+    "public_id",
+    "number",
+    "date",
+    "pain_before",
+    "pain_after",
+    "needles_in",
+    "needles_out",
+    "status",
+    "signed_by__first_name",
+    "signed_by__last_name",
+    "signed_by__username",
+)
+
+
+def _session_rows(plans: Sequence[TreatmentPlan]) -> dict[int, list[SessionRow]]:
+    """Each plan's sessions as table rows with their amendment and adverse-event counts,
+    in one query. Only what the table shows: the charted points, needles and checks are
+    JSON a hundred-session course would decode (and group by) for nothing."""
+    shown: dict[int, list[SessionRow]] = {p.pk: [] for p in plans}
+    if not shown:
+        return shown
+    rows = (
+        TreatmentSession.objects.filter(plan_id__in=shown)
+        .order_by("number", "id")
+        .values_list(*_ROW_COLUMNS)
+        .annotate(amended=Count("amendments", distinct=True), **_EVENT_COUNTS)
+    )
+    for row in rows:
+        (plan_id, public_id, number, date, before, after, needles_in, needles_out, status) = row[:9]
+        first, last, username, amended, adverse, serious = row[9:]
+        # The signer's name as User.display_name gives it (full name, else username).
+        name = f"{first or ''} {last or ''}".strip() or (username or "")
+        shown[plan_id].append(
+            SessionRow(
+                public_id=public_id,
+                number=number,
+                date=date,
+                pain_before=before,
+                pain_after=after,
+                needles_in=needles_in,
+                needles_out=needles_out,
+                needle_mismatch=needles_in != needles_out,
+                signed=status == SessionStatus.SIGNED,
+                signed_by_name=name,
+                amendment_count=amended,
+                adverse_event_count=adverse,
+                serious_event_count=serious,
+            )
+        )
+    return shown
 
 
 def episode_treatment(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeTreatment:
     """The episode's plans with their sessions (and amendment counts), in fixed queries."""
     episode = access_episode(actor, episode_id, write=False)
-    sessions = TreatmentSession.objects.select_related("created_by", "signed_by").annotate(
-        amendment_count=Count("amendments", distinct=True),
-        adverse_event_count=Count("adverse_events", distinct=True),
-        serious_event_count=Count(
-            "adverse_events", filter=Q(adverse_events__seriousness="serious"), distinct=True
-        ),
-    )
     plans = list(
-        TreatmentPlan.objects.filter(episode=episode)
-        .select_related("assessment", "approved_by", "created_by")
-        .prefetch_related(Prefetch("sessions", queryset=sessions, to_attr="sessions_shown"))
+        TreatmentPlan.objects.filter(episode=episode).select_related(
+            "assessment", "approved_by", "created_by"
+        )
     )
+    shown = _session_rows(plans)
+    for plan in plans:
+        plan.sessions_shown = shown[plan.pk]  # type: ignore[attr-defined]
     audit_record(
         actor=actor,
         action="list",
@@ -90,7 +168,7 @@ def episode_treatment(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeTr
         detail={
             "episode": str(episode.public_id),
             "plans": [str(p.public_id) for p in plans],
-            "sessions": [str(s.public_id) for p in plans for s in p.sessions_shown],
+            "sessions": [str(s.public_id) for p in plans for s in shown[p.pk]],
         },
     )
     return EpisodeTreatment(episode, plans)
@@ -278,12 +356,7 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
         TreatmentSession.objects.filter(plan_id__in=shown)
         .order_by("number", "id")
         .values_list(*_SUMMARY_COLUMNS)
-        .annotate(
-            adverse=Count("adverse_events", distinct=True),
-            serious=Count(
-                "adverse_events", filter=Q(adverse_events__seriousness="serious"), distinct=True
-            ),
-        )
+        .annotate(**_EVENT_COUNTS)
     )
     for plan_id, *fields in rows:
         shown[plan_id].append(SessionSummary(*fields))

@@ -1,0 +1,232 @@
+"""CPU cost per request of the clinic's busiest pages, through the production settings'
+middleware, and where it goes.
+
+Seeds a scratch SQLite database with bench/web.py's clinic at a small size (its ten long
+episodes have 100 sessions each), collects the static files, then calls the production
+WSGI application in this process (no server, no sockets: what is left is the page's own
+work) for:
+
+  /healthz                          the floor: the middleware around a view that reads nothing
+  GET  /patients/<id>/              the patient chart (a 100-session episode)
+  GET  /treatment/episodes/<id>/    the treatment episode page (100 sessions)
+  GET  /outcomes/episodes/<id>/     the outcomes page (100 sessions)
+  POST /api/v1/plans/<id>/sessions  saving a session with a bearer token
+  GET  /portal/                     the patient portal's home page (100 sessions)
+
+It prints each page's CPU time per request (process time, which is fairly robust to the
+machine's load) and wall time, p50 over REQUESTS requests after a warm-up, the ratio to the
+floor, and with --profile the top functions of a cProfile of each page.
+
+Run: .venv/bin/python bench/profile_pages.py [--patients 200] [--requests 30]
+     [--profile] [--top 25] [--only chart,outcomes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import cProfile
+import io
+import json
+import os
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import web  # noqa: E402 (after the path is set)
+
+
+def wsgi_environ(
+    method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> dict[str, Any]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        else:
+            environ[f"HTTP_{key}"] = value
+    return environ
+
+
+def call(application: Any, request: web.Request) -> int:
+    status: list[str] = []
+
+    def start_response(line: str, headers: Any, exc_info: Any = None) -> None:
+        status.append(line)
+
+    result = application(
+        wsgi_environ(request.method, request.path, request.headers, request.body or b""),
+        start_response,
+    )
+    try:
+        for _ in result:
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if close:
+            close()
+    return int(status[0].split()[0])
+
+
+def measure(
+    application: Any, make: Callable[[int], web.Request], requests: int, warmup: int
+) -> tuple[float, float, float, float]:
+    """p50 and minimum of CPU and wall milliseconds per request."""
+    for index in range(warmup):
+        code = call(application, make(index))
+        if not 200 <= code < 300:
+            sys.exit(f"{make(index).path} answered {code}")
+    cpu: list[float] = []
+    wall: list[float] = []
+    for index in range(warmup, warmup + requests):
+        request = make(index)
+        started_cpu, started_wall = time.process_time(), time.perf_counter()
+        call(application, request)
+        cpu.append(time.process_time() - started_cpu)
+        wall.append(time.perf_counter() - started_wall)
+    return (
+        statistics.median(cpu) * 1000,
+        min(cpu) * 1000,
+        statistics.median(wall) * 1000,
+        min(wall) * 1000,
+    )
+
+
+def profile(application: Any, make: Callable[[int], web.Request], requests: int, top: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for index in range(requests):
+        call(application, make(10_000 + index))
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    # The project's own functions, where a change can be made.
+    stats.sort_stats("cumulative").print_stats(r"/acucare/", top)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+KEYS = ("healthz", "chart", "treatment", "outcomes", "session_save", "portal")
+
+
+def setup(patients: int) -> tuple[Any, dict[str, tuple[str, Callable[[int], web.Request]]]]:
+    """Seed a scratch SQLite clinic and return the production WSGI application and each
+    endpoint (label, request maker) by key."""
+    folder = tempfile.mkdtemp(prefix="acucare-profile-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    env = web.production_env(f"sqlite:///{folder}/profile.sqlite3", f"{folder}/static")
+    env["ACUCARE_LOG_LEVEL"] = "WARNING"  # the request log is formatted still; not printed
+    os.environ.clear()
+    os.environ.update(env)
+    data = web.seed(patients, 10, 10)
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    # The chart, treatment and portal pages of a long episode: the heaviest of each.
+    long_episode = data["long_episodes"][0]
+    index = data["episodes"].index(long_episode)
+    data["patients"] = [data["patients"][index]]
+    data["episodes"] = [long_episode]
+    targets = dict(zip(KEYS, web.endpoints(data), strict=True))
+
+    def save_session(i: int) -> web.Request:
+        # A plan of a short episode, so the long episodes stay at 100 sessions.
+        plan = data["plans"][1 + i % (len(data["plans"]) - 1)]
+        headers = {
+            "Authorization": f"Bearer {data['token']}",
+            "Content-Type": "application/json",
+            "Host": "127.0.0.1",
+            "Idempotency-Key": str(uuid.uuid4()),
+        }
+        return web.Request(
+            "POST", f"/api/v1/plans/{plan}/sessions", headers, json.dumps(web.SESSION).encode()
+        )
+
+    targets["session_save"] = ("POST /api/v1/plans/<id>/sessions", save_session)
+    return application, targets
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--queries", action="store_true", help="print each page's SQL")
+    parser.add_argument("--width", type=int, default=160, help="characters of SQL shown")
+    parser.add_argument("--only", default="", help="comma-separated endpoint keys")
+    args = parser.parse_args()
+
+    application, targets = setup(args.patients)
+    chosen = args.only.split(",") if args.only else list(KEYS)
+    load = os.getloadavg()
+    print(
+        f"{args.patients} patients, {args.requests} requests per page after {args.warmup} "
+        f"warm-up; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
+    floor = None
+    for key in chosen:
+        label, make = targets[key]
+        cpu, cpu_min, wall, wall_min = measure(application, make, args.requests, args.warmup)
+        if key == "healthz":
+            floor = cpu
+        ratio = f"  {cpu / floor:4.1f}x floor" if floor and key != "healthz" else ""
+        print(
+            f"  {label:<40} CPU p50 {cpu:6.1f} ms (min {cpu_min:6.1f})   "
+            f"wall p50 {wall:6.1f} ms (min {wall_min:6.1f}){ratio}"
+        )
+    if args.queries:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for key in chosen:
+            label, make = targets[key]
+            with CaptureQueriesContext(connection) as captured:
+                call(application, make(20_000))
+            print(f"\n===== {label}: {len(captured.captured_queries)} queries")
+            for query in captured.captured_queries:
+                print(f"  {query['sql'][: args.width]}")
+    if args.profile:
+        for key in chosen:
+            label, make = targets[key]
+            print(f"\n===== {label}")
+            print(profile(application, make, args.requests, args.top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
