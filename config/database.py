@@ -42,6 +42,10 @@ def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
                 # by bench/web.py's 8 concurrent writers on a busy 2-core machine.
                 "timeout": 20,
             },
+            # A connection kept for the worker's next requests, as for PostgreSQL below:
+            # opening one (and its journal-mode pragma) and closing it (the checkpoint of
+            # the last connection) was a fifth of the bare view's CPU (bench/profile_pages.py).
+            "CONN_MAX_AGE": 0 if path == ":memory:" else 60,
         }
     if parts.scheme in {"postgres", "postgresql"}:
         return {
