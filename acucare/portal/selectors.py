@@ -307,9 +307,9 @@ def _diary_session(
     return DiarySession(session, entries, [d for d in days if d not in written])
 
 
-def _entries_by_session(patient: Patient) -> dict[int, list[DiaryEntry]]:
+def _entries_by_session(sessions: list[TreatmentSession]) -> dict[int, list[DiaryEntry]]:
     found: dict[int, list[DiaryEntry]] = {}
-    for entry in DiaryEntry.objects.filter(patient=patient).order_by("day", "id"):
+    for entry in DiaryEntry.objects.filter(session__in=sessions).order_by("day", "id"):
         found.setdefault(entry.session_id, []).append(entry)
     return found
 
@@ -318,8 +318,9 @@ def diary_sessions(*, actor: Actor, limit: int = 6) -> list[DiarySession]:
     """The patient's latest signed sessions with their diary (newest first), audited."""
     patient = portal_patient(actor)
     today = timezone.localdate()
-    entries = _entries_by_session(patient)
-    sessions = treatment_selectors.signed_sessions_of_patient(patient)[:limit]
+    # The newest `limit` sessions and their diary days only, however long the course.
+    sessions = treatment_selectors.signed_sessions_of_patient(patient, limit=limit)
+    entries = _entries_by_session(sessions)
     audit_record(
         actor=actor,
         action="read",

@@ -367,15 +367,19 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
     return found
 
 
-def signed_sessions_of_patient(patient: Patient) -> list[TreatmentSession]:
-    """The patient's signed sessions, newest first, with their adverse events (for the
-    patient's own portal, which reached `patient` through `acucare.portal.access`)."""
-    return list(
+def signed_sessions_of_patient(
+    patient: Patient, limit: int | None = None
+) -> list[TreatmentSession]:
+    """The patient's signed sessions, newest first (the `limit` newest when given), with
+    their adverse events (for the patient's own portal, which reached `patient` through
+    `acucare.portal.access`)."""
+    found = (
         TreatmentSession.objects.filter(plan__episode__patient=patient, status=SessionStatus.SIGNED)
         .select_related("plan__episode")
         .prefetch_related("adverse_events")
         .order_by("-date", "-number", "-id")
     )
+    return list(found[:limit] if limit is not None else found)
 
 
 def signed_session_of_patient(patient: Patient, public_id: uuid.UUID) -> TreatmentSession | None:

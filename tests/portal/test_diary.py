@@ -252,3 +252,26 @@ def test_the_diary_day_reads_one_session_however_many_the_patient_has(world):
     assert len(read) == 2
     other, _other_user = make_portal_patient(make_practitioner())
     assert signed_session_of_patient(other, session.public_id) is None
+
+
+def test_the_diary_list_reads_only_the_newest_sessions_and_their_days(world):
+    """The diary lists the six newest signed sessions: the database returns those six
+    and their diary days, not every session and day of a long course."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _owner, patient, user, oldest = world
+    client = signed_in(user)
+    assert client.post(url(oldest), form(oldest)).status_code == 302
+    for _ in range(6):
+        make_signed_session(patient, date=timezone.localdate())
+    client.get("/portal/diary/")
+    with CaptureQueriesContext(connection) as read:
+        html = client.get("/portal/diary/").content.decode()
+    assert url(oldest) not in html  # the seventh newest is not listed
+    sessions = [q["sql"] for q in read if 'FROM "treatment_treatmentsession"' in q["sql"]]
+    assert sessions
+    assert all("LIMIT 6" in sql for sql in sessions), sessions
+    days = [q["sql"] for q in read if 'FROM "portal_diaryentry"' in q["sql"]]
+    assert days
+    assert all('"session_id" IN' in sql for sql in days), days
