@@ -138,7 +138,9 @@ def build_acupuncture(
         return None, None, [], [missing or ""]
     style = intake.preferences.style
     sparing = any(flag in intake.history for flag in NEEDLE_SPARING_FLAGS)
-    drawn = drawn_pain_sites(intake)
+    # The drawing's sites and those a side-specific code adds (issue 9, item 6: with no
+    # pain site the side comes from the code), so M17.11 alone needles the right knee.
+    sites = intake.pain_sites
     ordered = protocol_order(candidates, style, blocks, sparing)
     protocol = ordered[0]
     why, notes = choice_why(protocol, condition, style, ordered, sparing)
@@ -149,18 +151,12 @@ def build_acupuncture(
         points=points,
         regions=registry.of(BodyRegion),
         blocks=blocks,
-        pain=pain_sites(drawn, registry.index("body_site_index")),
+        pain=pain_sites(sites, registry.index("body_site_index")),
         needle_sparing=sparing,
     )
     selection = picker.run()
     substitutions.extend(selection.substitutions)
-    untreated = _untreated_sites(protocol, drawn, registry, points)
-    if untreated:
-        shown = ", ".join(f"the {site}" for site in untreated)
-        notes.append(
-            f"The pain drawing also marks {shown}, which this protocol does not treat: "
-            "assess separately."
-        )
+    notes.extend(_site_notes(protocol, intake, registry, points))
     alternatives: list[EarAlternative] = []
     # When no body point can be needled, ear points (if allowed) carry the course.
     ear_fallback = _ear_fallback_reason(selection, blocks)
@@ -241,8 +237,7 @@ def is_child(intake: Intake) -> bool:
 
 def drawn_pain_sites(intake: Intake) -> tuple[str, ...]:
     """The sites the patient marked on the pain drawing, without those a side-specific
-    diagnosis code adds: the planner read the intake document, which leaves them out, and
-    reading the typed intake must not change the plan."""
+    diagnosis code adds (the plan's notes name the two differently)."""
     return tuple(s for s in intake.pain_sites if s not in intake.derived_pain_sites)
 
 
@@ -282,6 +277,40 @@ def paediatric_dose(acupuncture: Prescription, protocol: Protocol, intake: Intak
         ),
         extension=None,
     )
+
+
+def _site_notes(
+    protocol: Protocol, intake: Intake, registry: Registry, points: Mapping[str, Acupoint]
+) -> list[str]:
+    """What the plan says about the pain sites: those the protocol does not treat (from the
+    drawing or from a diagnosis code) and a side taken from a code rather than a drawing."""
+    notes: list[str] = []
+    untreated = _untreated_sites(protocol, drawn_pain_sites(intake), registry, points)
+    if untreated:
+        shown = ", ".join(f"the {site}" for site in untreated)
+        notes.append(
+            f"The pain drawing also marks {shown}, which this protocol does not treat: "
+            "assess separately."
+        )
+    from_codes = _untreated_sites(protocol, intake.derived_pain_sites, registry, points)
+    if from_codes:
+        shown = ", ".join(f"the {site}" for site in from_codes)
+        notes.append(
+            f"A diagnosis code also names {shown}, which this protocol does not treat: "
+            "assess separately."
+        )
+    treated = [
+        site.replace("_", " ")
+        for site in intake.derived_pain_sites
+        if site.replace("_", " ") not in from_codes
+    ]
+    if treated:
+        shown = ", ".join(f"the {site}" for site in treated)
+        notes.append(
+            f"The plan treats {shown} because the diagnosis code names that side, not a pain "
+            "drawing: confirm the side with the patient."
+        )
+    return notes
 
 
 def _untreated_sites(
