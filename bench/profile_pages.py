@@ -1,10 +1,10 @@
 """CPU cost per request of the clinic's busiest pages, through the production settings'
 middleware, and where it goes.
 
-Seeds a scratch SQLite database with bench/web.py's clinic at a small size (its ten long
-episodes have 100 sessions each), collects the static files, then calls the production
-WSGI application in this process (no server, no sockets: what is left is the page's own
-work) for:
+Seeds a scratch SQLite database (or, with --postgres, one on PostgreSQL at 127.0.0.1:5432,
+dropped afterwards) with bench/web.py's clinic at a small size (its ten long episodes have
+100 sessions each), collects the static files, then calls the production WSGI application
+in this process (no server, no sockets: what is left is the page's own work) for:
 
   /healthz                          the floor: the middleware around a view that reads nothing
   GET  /patients/<id>/              the patient chart (a 100-session episode)
@@ -18,7 +18,7 @@ machine's load) and wall time, p50 over REQUESTS requests after a warm-up, the r
 floor, and with --profile the top functions of a cProfile of each page.
 
 Run: .venv/bin/python bench/profile_pages.py [--patients 200] [--requests 30]
-     [--profile] [--top 25] [--only chart,outcomes]
+     [--profile] [--top 25] [--queries] [--only chart,outcomes] [--postgres]
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import web  # noqa: E402 (after the path is set)
+import _clinic as clinic  # noqa: E402 (after the path is set)
+import web  # noqa: E402
 
 
 def wsgi_environ(
@@ -139,12 +140,16 @@ def profile(application: Any, make: Callable[[int], web.Request], requests: int,
 KEYS = ("healthz", "chart", "treatment", "outcomes", "session_save", "portal")
 
 
-def setup(patients: int) -> tuple[Any, dict[str, tuple[str, Callable[[int], web.Request]]]]:
-    """Seed a scratch SQLite clinic and return the production WSGI application and each
-    endpoint (label, request maker) by key."""
+def setup(
+    patients: int, database_url: str = ""
+) -> tuple[Any, dict[str, tuple[str, Callable[[int], web.Request]]]]:
+    """Seed a scratch clinic (SQLite in a temporary folder unless `database_url` names an
+    empty database) and return the production WSGI application and each endpoint (label,
+    request maker) by key."""
     folder = tempfile.mkdtemp(prefix="acucare-profile-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    env = web.production_env(f"sqlite:///{folder}/profile.sqlite3", f"{folder}/static")
+    url = database_url or f"sqlite:///{folder}/profile.sqlite3"
+    env = web.production_env(url, f"{folder}/static")
     env["ACUCARE_LOG_LEVEL"] = "WARNING"  # the request log is formatted still; not printed
     os.environ.clear()
     os.environ.update(env)
@@ -189,12 +194,31 @@ def main() -> int:
     parser.add_argument("--queries", action="store_true", help="print each page's SQL")
     parser.add_argument("--width", type=int, default=160, help="characters of SQL shown")
     parser.add_argument("--only", default="", help="comma-separated endpoint keys")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a scratch PostgreSQL database on 127.0.0.1:5432 instead of SQLite",
+    )
     args = parser.parse_args()
+    if not args.postgres:
+        return run(args, setup(args.patients))
+    with clinic.postgres_database("acucare_profile") as url:
+        code = run(args, setup(args.patients, url))
+        from django.db import connections
 
-    application, targets = setup(args.patients)
+        connections.close_all()  # before the database is dropped
+        return code
+
+
+def run(
+    args: argparse.Namespace,
+    setup_done: tuple[Any, dict[str, tuple[str, Callable[[int], web.Request]]]],
+) -> int:
+    application, targets = setup_done
     chosen = args.only.split(",") if args.only else list(KEYS)
     load = os.getloadavg()
     print(
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}, "
         f"{args.patients} patients, {args.requests} requests per page after {args.warmup} "
         f"warm-up; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
