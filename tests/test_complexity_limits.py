@@ -92,9 +92,11 @@ def test_ruff_enforces_the_limits_with_no_file_exempt() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"]
     lint = config["lint"]
     assert "C90" in lint["select"] or "C901" in lint["select"]
+    assert "PLR0912" in lint["select"]
     assert "PLR0915" in lint["select"]
     assert lint["mccabe"]["max-complexity"] <= 10
     assert lint["pylint"]["max-statements"] <= 50
+    assert lint["pylint"]["max-branches"] <= 12
     switched_off = [*lint.get("ignore", ()), *lint.get("extend-ignore", ())]
     switched_off += [code for codes in lint.get("per-file-ignores", {}).values() for code in codes]
     switched_off += list(lint.get("external", ()))
