@@ -4,7 +4,7 @@ medicines they took that day, for the course's medication outcome (`course.py`).
 
 `outcomes` sits below `portal` (the app layers in `pyproject.toml`), so it cannot read
 the diary itself: the portal registers a source in its `AppConfig.ready()`, a function
-of the sessions' public ids that returns their diary days."""
+of the treatment plans' primary keys that returns the diary days of their sessions."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class DiaryPain:
     medications: tuple[dict[str, Any], ...] = field(default=())
 
 
-DiaryPainSource = Callable[[Sequence[str]], list[DiaryPain]]
+DiaryPainSource = Callable[[Sequence[int]], list[DiaryPain]]
 
 _SOURCES: dict[str, DiaryPainSource] = {}
 
@@ -33,8 +33,8 @@ def register_diary_pain(name: str, source: DiaryPainSource) -> None:
     _SOURCES[name] = source
 
 
-def diary_pain(session_ids: Sequence[str]) -> list[DiaryPain]:
-    """Every registered source's diary days for these sessions."""
-    if not session_ids:
+def diary_pain(plan_ids: Sequence[int]) -> list[DiaryPain]:
+    """Every registered source's diary days for the sessions of these plans."""
+    if not plan_ids:
         return []
-    return [d for _, source in sorted(_SOURCES.items()) for d in source(session_ids)]
+    return [d for _, source in sorted(_SOURCES.items()) for d in source(plan_ids)]

@@ -538,11 +538,11 @@ def portal_care(*, actor: Actor) -> PortalCare:
     )
 
 
-def diary_pain_days(session_ids: Sequence[str]) -> list[DiaryPain]:
-    """The diary's pain and pain medicines on the days after these sessions, for the
-    outcomes pain chart and the course's medication outcome (registered in
+def diary_pain_days(plan_ids: Sequence[int]) -> list[DiaryPain]:
+    """The diary's pain and pain medicines on the days after the sessions of these plans,
+    for the outcomes pain chart and the course's medication outcome (registered in
     `PortalConfig.ready`; the page showing them audits its read)."""
-    rows = DiaryEntry.objects.filter(session__public_id__in=list(session_ids)).values_list(
+    rows = DiaryEntry.objects.filter(session__plan_id__in=list(plan_ids)).values_list(
         "session__public_id", "day", "pain", "medicines"
     )
     return [

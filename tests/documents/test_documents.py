@@ -11,9 +11,11 @@ from django.db import DatabaseError, connection, transaction
 
 from acucare.audit.models import AuditEvent
 from acucare.documents import content, selectors, services, storage
+from acucare.documents.chart import chart_documents
 from acucare.documents.models import Document, ImmutableDocumentError
 from acucare.domain.errors import ConflictError, InputError
 from acucare.outcomes.selectors import episode_progress
+from acucare.patients.selectors import patient_chart
 from acucare.portal.models import DiaryEntry
 from tests.assessments.factories import make_assessment
 from tests.documents.factories import discharged_course, referred_episode, reviewed_course
@@ -245,3 +247,22 @@ def test_an_unknown_kind_names_the_allowed_kinds():
     assert caught.value.field == "kind"
     assert caught.value.allowed is not None
     assert "referral_letter" in caught.value.allowed
+
+
+def test_the_chart_lists_each_version_with_its_signer_and_marks_the_replaced_one():
+    """The chart's section reads only what it shows; it still says which version a
+    newer one replaced, who signed each, and files them under their episode."""
+    episode = referred_episode()
+    other = make_episode(episode.patient)
+    first = _sign(episode, "referral_letter")
+    second = _sign(episode, "referral_letter", expected_version=1)
+    who = actor(episode.patient.primary_practitioner)
+    chart = patient_chart(actor=who, patient_id=episode.patient.public_id)
+    section = chart_documents(who, chart)
+    assert section[other.public_id] == []
+    listed = section[episode.public_id]
+    assert [(d.public_id, d.version, d.current) for d in listed] == [
+        (second.public_id, 2, True),
+        (first.public_id, 1, False),
+    ]
+    assert {d.signed_by_name for d in listed} == {episode.patient.primary_practitioner.display_name}
