@@ -16,6 +16,7 @@ RECORD_TYPES = (
     "Procedure",
     "Observation",
     "QuestionnaireResponse",
+    "MedicationStatement",
     "AdverseEvent",
     "DocumentReference",
 )

@@ -26,7 +26,8 @@ from acucare.domain.fhir.questionnaire import answer_system, canonical
 from acucare.domain.scoring import score
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
-from acucare.outcomes.models import Measurement
+from acucare.outcomes.diary_record import DiaryMedicine, DiaryRecordDay
+from acucare.outcomes.models import BeforeSessionAnswer, Measurement
 from acucare.patients.conditions import catalogue
 from acucare.patients.models import Episode, EpisodeCondition, EpisodeStatus, Patient
 from acucare.treatment.charting import EVENT_WORDS
@@ -82,6 +83,10 @@ class PatientRecord:
     measurements: list[Measurement]
     # Signed documents (DocumentReference), newest first.
     documents: list[RecordDocument] = field(default_factory=list)
+    # What the patient wrote in the portal: answers before a session (with their
+    # appointment), and diary days after one.
+    before_session: list[BeforeSessionAnswer] = field(default_factory=list)
+    diary: list[DiaryRecordDay] = field(default_factory=list)
     # Prefix of a document's download address (`https://clinic.example`); empty gives a
     # path on the server the record came from (`/documents/<id>/download/`).
     site: str = ""
@@ -532,30 +537,42 @@ def _instrument_code(instrument: Instrument) -> Resource:
     return {"coding": [coding], "text": f"{instrument.short_name} score"}
 
 
-def questionnaire_response_id(measurement: Measurement, instrument_id: str) -> str:
-    return derived_id(measurement.public_id, f"questionnaire:{instrument_id}")
+@dataclass(frozen=True)
+class Answers:
+    """A set of questionnaire answers as the record maps them: a measurement's, or the
+    patient's own before a session (`episode_link`: that one names its EpisodeOfCare)."""
+
+    row_id: uuid.UUID  # the row's public id, from which the resources' ids derive
+    scores: Mapping[str, Mapping[str, Any]]  # {instrument id: {item number: code}}
+    episode: Episode
+    author: dict[str, str]
+    authored: dt.datetime
+    effective: dt.date
+    note: str
+    episode_link: bool = False
 
 
-def measurement_resources(measurement: Measurement, episode: Episode) -> Iterator[Resource]:
-    """Per instrument measured: the answers (QuestionnaireResponse) and the score
-    (Observation derived from them); and the PGIC rating, where one was given."""
+def _answer_resources(answers: Answers) -> Iterator[Resource]:
+    """Per instrument answered: the answers (QuestionnaireResponse) and the score
+    (Observation derived from them)."""
     instruments = registry().of(Instrument)
-    patient = ref("Patient", episode.patient.public_id)
-    author = ref("Practitioner", measurement.created_by.public_id)
-    for instrument_id, answers in sorted(measurement.scores.items()):
+    patient = ref("Patient", answers.episode.patient.public_id)
+    linked = {"extension": [_episode_extension(answers.episode)]} if answers.episode_link else {}
+    for instrument_id, given in sorted(answers.scores.items()):
         instrument = instruments.get(instrument_id)
         if instrument is None:
             continue
-        response_id = questionnaire_response_id(measurement, instrument_id)
-        complete = len(answers) == len(instrument.items)
+        response_id = derived_id(answers.row_id, f"questionnaire:{instrument_id}")
+        complete = len(given) == len(instrument.items)
         yield {
             "resourceType": "QuestionnaireResponse",
             "id": response_id,
+            **linked,
             "questionnaire": canonical(instrument),
             "status": "completed" if complete else "amended",
             "subject": patient,
-            "authored": _instant(measurement.created_at),
-            "author": author,
+            "authored": _instant(answers.authored),
+            "author": answers.author,
             "source": patient,
             "item": [
                 {
@@ -564,39 +581,68 @@ def measurement_resources(measurement: Measurement, episode: Episode) -> Iterato
                         {"valueCoding": {"system": answer_system(instrument_id), "code": str(code)}}
                     ],
                 }
-                for number, code in sorted(answers.items(), key=lambda kv: int(kv[0]))
+                for number, code in sorted(given.items(), key=lambda kv: int(kv[0]))
             ],
         }
-        result = score(registry(), instrument_id, answers)
-        observation: Resource = {
+        yield {
             "resourceType": "Observation",
-            "id": derived_id(measurement.public_id, f"score:{instrument_id}"),
+            "id": derived_id(answers.row_id, f"score:{instrument_id}"),
+            **linked,
             "status": "final",
             "category": [_survey()],
             "code": _instrument_code(instrument),
             "subject": patient,
-            "effectiveDateTime": measurement.date.isoformat(),
-            "issued": _instant(measurement.created_at),
-            "performer": [author],
+            "effectiveDateTime": answers.effective.isoformat(),
+            "issued": _instant(answers.authored),
+            "performer": [answers.author],
             "derivedFrom": [ref("QuestionnaireResponse", response_id)],
-            "note": [
-                {"text": f"{measurement.get_kind_display()}, after session {measurement.session}."}
-            ],
+            "note": [{"text": answers.note}],
+            **_score_value(instrument_id, given),
         }
-        if result.total is None:
-            observation["dataAbsentReason"] = {
-                "text": "Items missing; no published rule scores it."
-            }
-        else:
-            observation["valueQuantity"] = {
-                "value": result.total,
-                "unit": "score",
-                "system": codes.UCUM,
-                "code": "{score}",
-            }
-        if result.band_label:
-            observation["interpretation"] = [{"text": result.band_label}]
-        yield observation
+
+
+def _score_value(instrument_id: str, given: Mapping[str, Any]) -> Resource:
+    """The score's value, its band as interpretation, or why there is none."""
+    result = score(registry(), instrument_id, given)
+    value: Resource = {}
+    if result.total is None:
+        value["dataAbsentReason"] = {"text": "Items missing; no published rule scores it."}
+    else:
+        value["valueQuantity"] = {
+            "value": result.total,
+            "unit": "score",
+            "system": codes.UCUM,
+            "code": "{score}",
+        }
+    if result.band_label:
+        value["interpretation"] = [{"text": result.band_label}]
+    return value
+
+
+def _episode_extension(episode: Episode) -> Resource:
+    return {
+        "url": codes.EPISODE_OF_CARE_EXTENSION,
+        "valueReference": ref("EpisodeOfCare", episode.public_id),
+    }
+
+
+def measurement_resources(measurement: Measurement, episode: Episode) -> Iterator[Resource]:
+    """Per instrument measured: the answers (QuestionnaireResponse) and the score
+    (Observation derived from them); and the PGIC rating, where one was given."""
+    instruments = registry().of(Instrument)
+    author = ref("Practitioner", measurement.created_by.public_id)
+    yield from _answer_resources(
+        Answers(
+            measurement.public_id,
+            measurement.scores,
+            episode,
+            author,
+            measurement.created_at,
+            measurement.date,
+            f"{measurement.get_kind_display()}, after session {measurement.session}.",
+        )
+    )
+    patient = ref("Patient", episode.patient.public_id)
     if measurement.pgic is not None:
         pgic = instruments["pgic"]
         label = next((o.label for o in pgic.scales[0].options if o.code == measurement.pgic), None)
@@ -614,6 +660,144 @@ def measurement_resources(measurement: Measurement, episode: Episode) -> Iterato
                 "text": label or str(measurement.pgic),
             },
         }
+
+
+# --------------------------------------------------------------------------- the portal
+
+
+def before_session_resources(answer: BeforeSessionAnswer, episode: Episode) -> Iterator[Resource]:
+    """The patient's answers before a session, mapped as a measurement's are (the pain
+    NRS is the `nrs` instrument's score, LOINC 72514-3), the patient their author, the
+    episode named by extension, effective on the appointment's day."""
+    day = timezone.localdate(answer.appointment.start)
+    yield from _answer_resources(
+        Answers(
+            answer.public_id,
+            answer.scores,
+            episode,
+            ref("Patient", episode.patient.public_id),
+            answer.answered_at,
+            day,
+            f"Answered in the portal before session {answer.session}, "
+            f"for the appointment of {day:%-d %B %Y}.",
+            episode_link=True,
+        )
+    )
+
+
+def _diary_observation(
+    entry: DiaryRecordDay, part: str, code: Resource, value: Resource, episode: Episode
+) -> Resource:
+    patient = ref("Patient", episode.patient.public_id)
+    return {
+        "resourceType": "Observation",
+        "id": derived_id(entry.public_id, part),
+        "extension": [_episode_extension(episode)],
+        "status": "final",
+        "category": [_survey()],
+        "code": code,
+        "subject": patient,
+        "effectiveDateTime": entry.day.isoformat(),
+        "issued": _instant(entry.recorded_at),
+        "performer": [patient],
+        **value,
+    }
+
+
+def _diary_code(code: str, display: str) -> Resource:
+    return {"coding": [{"system": codes.DIARY, "code": code, "display": display}], "text": display}
+
+
+def _medicine_dose(medicine: DiaryMedicine) -> Resource:
+    """One dose: mg by mouth (or other), or a patch's mcg an hour (UCUM `ug/h`)."""
+    if medicine.unit == "mcg/h":
+        return {"value": medicine.dose, "unit": "mcg/h", "system": codes.UCUM, "code": "ug/h"}
+    return {"value": medicine.dose, "unit": "mg", "system": codes.UCUM, "code": "mg"}
+
+
+def medicine_words(medicine: DiaryMedicine) -> str:
+    if medicine.unit == "mcg/h":
+        return f"{medicine.medicine.capitalize()} {_number(medicine.dose)} mcg an hour (patch)"
+    times = "once" if medicine.times == 1 else f"{medicine.times} times"
+    return f"{medicine.medicine.capitalize()} {_number(medicine.dose)} mg, {times} that day"
+
+
+def medication_statement(
+    entry: DiaryRecordDay, index: int, medicine: DiaryMedicine, patient: Patient
+) -> Resource:
+    """A medicine the patient took on a diary day, as they told it (`informationSource`)."""
+    dosage: Resource = {
+        "text": medicine_words(medicine),
+        "doseAndRate": [{"doseQuantity": _medicine_dose(medicine)}],
+    }
+    if medicine.unit != "mcg/h":
+        dosage["timing"] = {"repeat": {"frequency": medicine.times, "period": 1, "periodUnit": "d"}}
+    return {
+        "resourceType": "MedicationStatement",
+        "id": derived_id(entry.public_id, f"medicine:{index}:{medicine.medicine}"),
+        "status": "completed",
+        "medicationCodeableConcept": {
+            "coding": [{"system": codes.OPIOIDS, "code": medicine.medicine}],
+            "text": medicine.medicine.capitalize(),
+        },
+        "subject": ref("Patient", patient.public_id),
+        "effectiveDateTime": entry.day.isoformat(),
+        "dateAsserted": _instant(entry.recorded_at),
+        "informationSource": ref("Patient", patient.public_id),
+        "dosage": [dosage],
+    }
+
+
+def diary_resources(entry: DiaryRecordDay, episode: Episode) -> Iterator[Resource]:
+    """A diary day: pain (LOINC 72514-3, the 0–10 rating reported), sleep (hours and
+    how well, the project's own scale), the day's MME and each medicine taken, all
+    reported by the patient on that day. Its after-effects are the session's
+    AdverseEvents already."""
+    yield _diary_observation(
+        entry,
+        "pain",
+        {"coding": [_pain_code(registry().version)], "text": "Pain that day (0–10), diary"},
+        {"valueInteger": entry.pain},
+        episode,
+    )
+    yield _diary_observation(
+        entry,
+        "sleep-hours",
+        _diary_code("sleep-hours", "Hours slept, diary"),
+        {
+            "valueQuantity": {
+                "value": entry.sleep_hours,
+                "unit": "hours",
+                "system": codes.UCUM,
+                "code": "h",
+            }
+        },
+        episode,
+    )
+    yield _diary_observation(
+        entry,
+        "sleep-quality",
+        _diary_code("sleep-quality", "How well they slept (0 very badly – 10 very well), diary"),
+        {"valueInteger": entry.sleep_quality},
+        episode,
+    )
+    if entry.mme_per_day is not None:
+        yield _diary_observation(
+            entry,
+            "mme",
+            _diary_code("mme-per-day", "Opioids that day, oral morphine equivalent (MME)"),
+            {
+                "valueQuantity": {
+                    "value": entry.mme_per_day,
+                    "unit": "mg a day",
+                    "system": codes.UCUM,
+                    "code": "mg/d",
+                }
+            },
+            episode,
+        )
+    for index, medicine in enumerate(entry.medicines):
+        yield medication_statement(entry, index, medicine, episode.patient)
 
 
 # --------------------------------------------------------------------------- documents
@@ -714,6 +898,7 @@ def record_resources(record: PatientRecord) -> Iterator[Resource]:
     for measurement in record.measurements:
         person(measurement.created_by)
         yield from measurement_resources(measurement, episodes[measurement.episode_id])
+    yield from _portal_resources(record, episodes)
     by_public_id = {e.public_id: e for e in record.episodes}
     for item in record.documents:
         person(item.signer)
@@ -738,3 +923,12 @@ def _session_resources(
         for event in events.get(session.pk, []):
             person(event.created_by)
             yield adverse_event_resource(event, session, episode)
+
+
+def _portal_resources(record: PatientRecord, episodes: Mapping[int, Episode]) -> Iterator[Resource]:
+    """What the patient wrote in the portal: answers before sessions, diary days."""
+    for answer in record.before_session:
+        yield from before_session_resources(answer, episodes[answer.episode_id])
+    session_episodes = {s.public_id: episodes[s.plan.episode_id] for s in record.sessions}
+    for entry in record.diary:
+        yield from diary_resources(entry, session_episodes[entry.session_id])

@@ -34,11 +34,13 @@ from acucare.fhir.mapping import (
     PatientRecord,
     RecordDocument,
     Resource,
+    medicine_words,
     needling_summary,
     record_resources,
 )
 from acucare.kb import registry
 from acucare.kb.records.instruments import Instrument
+from acucare.outcomes.diary_record import DiaryRecordDay
 from acucare.patients.models import Patient
 from acucare.treatment.charting import EVENT_WORDS
 
@@ -120,24 +122,47 @@ class ScoreLine:
 
 
 def _scores(record: PatientRecord) -> list[ScoreLine]:
+    """The scores of every measurement and of the patient's answers before sessions,
+    by date."""
+    given = [(m.date, m.get_kind_display(), m.scores) for m in record.measurements] + [
+        (
+            timezone.localdate(a.appointment.start),
+            f"Before session {a.session} (patient's portal)",
+            a.scores,
+        )
+        for a in record.before_session
+    ]
     instruments = registry().of(Instrument)
     lines = []
-    for measurement in record.measurements:
-        for instrument_id, answers in sorted(measurement.scores.items()):
+    for date, timepoint, scores in sorted(given, key=lambda g: g[0]):
+        for instrument_id, answers in sorted(scores.items()):
             instrument = instruments.get(instrument_id)
             if instrument is None:
                 continue
             result = score(registry(), instrument_id, answers)
             lines.append(
                 ScoreLine(
-                    measurement.date,
-                    measurement.get_kind_display(),
+                    date,
+                    timepoint,
                     instrument.short_name,
                     "not scored (items missing)" if result.total is None else f"{result.total:g}",
                     result.band_label or "",
                 )
             )
     return lines
+
+
+@dataclass(frozen=True)
+class DiaryLine:
+    day: DiaryRecordDay
+    medicines: str  # the medicines in words, "None" when none was taken
+
+
+def _diary(record: PatientRecord) -> list[DiaryLine]:
+    return [
+        DiaryLine(day, "; ".join(medicine_words(m) for m in day.medicines) or "None")
+        for day in record.diary
+    ]
 
 
 def summary_html(record: PatientRecord, documents: list[ArchivedDocument]) -> str:
@@ -167,6 +192,7 @@ def summary_html(record: PatientRecord, documents: list[ArchivedDocument]) -> st
             "record": record,
             "sessions": sessions,
             "scores": _scores(record),
+            "diary": _diary(record),
             "documents": documents,
             "made": timezone.localtime(),
         },
@@ -178,7 +204,7 @@ Full record of {name}, made {made} by {clinic_user}.
 
 summary.html       the record to read: details, episodes and conditions, care plans,
                    sessions (points, needles, pain before and after), questionnaire
-                   scores, adverse events, documents.
+                   scores, adverse events, the patient's portal diary, documents.
 record.fhir.json   the same record as a FHIR R4 Bundle (HL7 FHIR, https://hl7.org/fhir/R4B),
                    for another clinic's system to import.
 documents/         the stored documents (letters, reports), as they were signed.

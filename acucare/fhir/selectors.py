@@ -25,13 +25,12 @@ from acucare.fhir.mapping import (
     PatientRecord,
     RecordDocument,
     Resource,
-    measurement_resources,
-    pain_observations,
     patient_resource,
     record_resources,
 )
 from acucare.jobs.models import JobRun, RunStatus
-from acucare.outcomes.models import Measurement
+from acucare.outcomes.diary_record import diary_record
+from acucare.outcomes.models import BeforeSessionAnswer, Measurement
 from acucare.patients.access import access_patient
 from acucare.patients.models import Episode, EpisodeCondition, Patient
 from acucare.treatment.models import AdverseEvent, TreatmentPlan, TreatmentSession
@@ -50,10 +49,11 @@ def _episodes(patients: QuerySet[Patient] | list[Patient]) -> QuerySet[Episode]:
 
 
 def load_records(patients: list[Patient], *, site: str = "") -> Iterator[PatientRecord]:
-    """The rows of each patient's record: seven queries for the whole batch, whatever its
-    size, and an eighth for the documents' signers when the batch has documents (the
-    export reads patients in batches; `$everything` reads a batch of one). `site`
-    prefixes the documents' download addresses."""
+    """The rows of each patient's record: nine queries for the whole batch, whatever its
+    size (the portal's before-session answers and diary days included), and a tenth for
+    the documents' signers when the batch has documents (the export reads patients in
+    batches; `$everything` reads a batch of one). `site` prefixes the documents'
+    download addresses."""
     by_patient = {p.pk: p for p in patients}
     records = {p.pk: PatientRecord(p, [], [], [], [], [], [], site=site) for p in patients}
     episode_patient: dict[int, int] = {}
@@ -94,6 +94,7 @@ def load_records(patients: list[Patient], *, site: str = "") -> Iterator[Patient
         .order_by("date", "session", "created_at", "id")
     ):
         records[episode_patient[measurement.episode_id]].measurements.append(measurement)
+    _load_portal(records, episode_patient)
     documents = documents_of_patients(patients)
     signers = _signers(d for found in documents.values() for d in found)
     for patient in patients:
@@ -103,6 +104,18 @@ def load_records(patients: list[Patient], *, site: str = "") -> Iterator[Patient
             for d in documents[patient.pk]
         ]
         yield record
+
+
+def _load_portal(records: dict[int, PatientRecord], episode_patient: dict[int, int]) -> None:
+    """What the patients wrote in the portal: two queries, however much they wrote."""
+    for answer in (
+        BeforeSessionAnswer.objects.filter(episode_id__in=episode_patient)
+        .select_related("appointment")
+        .order_by("answered_at", "id")
+    ):
+        records[episode_patient[answer.episode_id]].before_session.append(answer)
+    for day in diary_record(list(records)):
+        records[day.patient_pk].diary.append(day)
 
 
 def _signers(documents: Iterable[StoredDocument]) -> dict[uuid.UUID, User]:
@@ -165,19 +178,11 @@ def fhir_everything(*, actor: Actor, patient_id: uuid.UUID | str, site: str = ""
 
 
 def fhir_observations(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Resource]:
-    """`Observation?patient={id}`: scores and session pain ratings; practitioners only."""
+    """`Observation?patient={id}`: scores, session pain ratings, and what the patient
+    reported in the portal (before-session answers, diary days); practitioners only."""
     patient = access_patient(actor, patient_id, clinical=True, write=False)
     record = next(load_records([patient]))
-    episodes = {e.pk: e for e in record.episodes}
-    found: list[Resource] = []
-    for session in record.sessions:
-        found.extend(pain_observations(session, episodes[session.plan.episode_id]))
-    for measurement in record.measurements:
-        found.extend(
-            r
-            for r in measurement_resources(measurement, episodes[measurement.episode_id])
-            if r["resourceType"] == "Observation"
-        )
+    found = [r for r in record_resources(record) if r["resourceType"] == "Observation"]
     _audit(actor, patient, "Observation?patient", len(found))
     return found
 

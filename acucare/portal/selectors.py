@@ -30,6 +30,7 @@ from acucare.kb.records.care_layers import CareLayer
 from acucare.kb.records.citations import Citation
 from acucare.outcomes import engine
 from acucare.outcomes.diary_pain import DiaryPain
+from acucare.outcomes.diary_record import DiaryMedicine, DiaryRecordDay
 from acucare.outcomes.patient_due import (
     SESSION,
     Appointments,
@@ -548,4 +549,54 @@ def diary_pain_days(plan_ids: Sequence[int]) -> list[DiaryPain]:
     return [
         DiaryPain(str(session), day, pain, tuple(diary.course_medications(medicines)))
         for session, day, pain, medicines in rows
+    ]
+
+
+def diary_record_days(patient_pks: Sequence[int]) -> list[DiaryRecordDay]:
+    """These patients' diary days for their FHIR record and archive, in one query
+    (registered in `PortalConfig.ready`; the record's reader audits its read)."""
+    rows = (
+        DiaryEntry.objects.filter(patient_id__in=list(patient_pks))
+        .order_by("day", "id")
+        .values_list(
+            "public_id",
+            "patient_id",
+            "session__public_id",
+            "day",
+            "pain",
+            "sleep_hours",
+            "sleep_quality",
+            "medicines",
+            "mme_per_day",
+            "created_at",
+        )
+    )
+    return [
+        DiaryRecordDay(
+            public_id=public_id,
+            patient_pk=patient_pk,
+            session_id=session_id,
+            day=day,
+            pain=pain,
+            sleep_hours=float(sleep_hours),
+            sleep_quality=sleep_quality,
+            medicines=tuple(
+                DiaryMedicine(str(m["medicine"]), float(m["dose"]), str(m["unit"]), int(m["times"]))
+                for m in medicines
+            ),
+            mme_per_day=None if mme is None else float(mme),
+            recorded_at=created_at,
+        )
+        for (
+            public_id,
+            patient_pk,
+            session_id,
+            day,
+            pain,
+            sleep_hours,
+            sleep_quality,
+            medicines,
+            mme,
+            created_at,
+        ) in rows
     ]

@@ -48,8 +48,9 @@ def test_every_resource_validates_and_every_reference_resolves():
 def test_the_record_is_read_in_a_fixed_number_of_queries(django_assert_num_queries):
     world = full_record()
     patient = world.episode.patient
-    # six for the record's rows, one for its documents (none: no query for signers)
-    with django_assert_num_queries(7):
+    # six for the record's rows, two for the portal's (before-session answers, diary
+    # days), one for its documents (none: no query for signers)
+    with django_assert_num_queries(9):
         resources = list(record_resources(next(load_records([patient]))))
     assert len(resources) == 43
 

@@ -30,6 +30,10 @@ INSTRUMENT_CODES = f"{BASE}/CodeSystem/instrument"  # instrument ids, where LOIN
 ACUPOINTS = f"{BASE}/CodeSystem/who-acupoint"  # WHO standard point codes (LI4, EX-B2)
 MODALITIES = f"{BASE}/CodeSystem/modality"  # the intake's modality ids
 ADVERSE_EVENT_TYPES = f"{BASE}/CodeSystem/adverse-event-type"
+# The portal diary's own measures (pain has LOINC 72514-3; sleep and the day's MME have
+# no verified code, so they are coded here): `sleep-hours`, `sleep-quality`, `mme-per-day`.
+DIARY = f"{BASE}/CodeSystem/diary"
+OPIOIDS = f"{BASE}/CodeSystem/opioid"  # the opioid conversion table's ids (`oxycodone`)
 DOCUMENT_KINDS = f"{BASE}/CodeSystem/document-kind"  # referral_letter, discharge_summary, …
 DOCUMENT_IDENTIFIER = f"{BASE}/sid/document"  # a signed document's public UUID
 PATIENT_IDENTIFIER = f"{BASE}/sid/patient"
@@ -37,6 +41,9 @@ PRACTITIONER_IDENTIFIER = f"{BASE}/sid/practitioner"
 # The needling extension on Procedure: one `point` per needled point (code, side) and
 # the session's needling parameters (StructureDefinition in docs/fhir.md).
 NEEDLING_EXTENSION = f"{BASE}/StructureDefinition/acupuncture-needling"
+# FHIR's core extension naming the EpisodeOfCare of a resource that has no element for
+# it (a QuestionnaireResponse, an Observation of the portal).
+EPISODE_OF_CARE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
 
 
 @dataclass(frozen=True, slots=True)
