@@ -2,11 +2,12 @@
 (`manage.py fhir_export DIR`, or the `fhir_export` background job).
 
 Streamed: patients are read in batches by primary key (`load_records` reads a batch in
-six queries) and each resource is written as soon as it is built, so memory stays flat
-whatever the clinic's size (bench/fhir.py measures it). Files are written under a
-`.part` name and renamed when the export is complete, so a reader never sees half an
-export and a retried job replaces rather than appends. A practitioner is written once,
-however many records name them. The export is audited as one event.
+a fixed number of queries, the portal's diary days included) and each resource is
+written as soon as it is built, so memory stays flat whatever the clinic's size
+(bench/fhir.py measures it). Files are written under a `.part` name and renamed when the
+export is complete, so a reader never sees half an export and a retried job replaces
+rather than appends. A practitioner is written once, however many records name them.
+The export is audited as one event.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from acucare.portal import services as portal_services
 from tests.clinic_fixtures import fast_password_hashing
 from tests.factories import actor, make_appointment, make_practitioner, signed_in
 from tests.fhir.factories import references, validate
+from tests.fhir.test_endpoints import assert_self_contained
 from tests.portal.factories import make_portal_patient, make_signed_session
 
 __all__ = ["fast_password_hashing"]
@@ -164,6 +165,7 @@ def test_everything_reads_the_same_number_of_queries_however_many_diary_days(wor
         with CaptureQueriesContext(connection) as queries:
             response = client.get(address)
         assert response.status_code == 200
+        assert_self_contained(response.json())
         kinds = Counter(e["resource"]["resourceType"] for e in response.json()["entry"])
         return len(queries), kinds
 
