@@ -87,6 +87,16 @@ def invitation_used_by(invitation: Invitation | None, user: User) -> bool:
 
 # How many of the patient's latest diary days the chart shows.
 CHART_DIARY_DAYS = 7
+CHART_DIARY_FIELDS = (
+    "day",
+    "pain",
+    "sleep_hours",
+    "sleep_quality",
+    "mme_per_day",
+    "after_effects",
+    "session",
+    "session__number",
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,10 @@ class PortalStatus:
 
 def chart_portal(actor: Actor, chart: PatientChart) -> PortalStatus:
     """The chart reached the patient through `access_patient` and audited the read."""
-    account = PortalAccount.objects.select_related("user").filter(patient=chart.patient).first()
+    # The account's last sign-in only, not the whole user record.
+    account = list(
+        PortalAccount.objects.filter(patient=chart.patient).values_list("user__last_login")[:1]
+    )
     latest = Invitation.objects.filter(patient=chart.patient).first()
     clinical = actor.is_practitioner and chart.clinical
     alerts = (
@@ -118,14 +131,17 @@ def chart_portal(actor: Actor, chart: PatientChart) -> PortalStatus:
         list(
             DiaryEntry.objects.filter(patient=chart.patient)
             .select_related("session")
+            # What the chart's diary table shows: the session's number, not its charted
+            # points, needles and checks (JSON decoded for nothing).
+            .only(*CHART_DIARY_FIELDS)
             .order_by("-day", "-id")[:CHART_DIARY_DAYS]
         )
-        if clinical and account is not None
+        if clinical and account
         else []
     )
     return PortalStatus(
-        has_account=account is not None,
-        signed_in_last=account.user.last_login if account is not None else None,
+        has_account=bool(account),
+        signed_in_last=account[0][0] if account else None,
         latest=latest,
         latest_open=latest is not None and latest.is_open(),
         open_alerts=alerts,

@@ -275,3 +275,47 @@ def test_the_diary_list_reads_only_the_newest_sessions_and_their_days(world):
     days = [q["sql"] for q in read if 'FROM "portal_diaryentry"' in q["sql"]]
     assert days
     assert all('"session_id" IN' in sql for sql in days), days
+
+
+def test_the_charts_diary_table_reads_its_days_in_one_query_however_many(world):
+    """The chart's portal section reads only what its diary table shows (the session's
+    number, not its charted points and checks) and the account's last sign-in, and no
+    day reads its session or a column on its own: as many queries for three days as one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner, patient, user, session = world
+    signed_in(user)  # the patient has signed in: the chart says when
+    staff = signed_in(owner)
+    chart_url = f"/patients/{patient.public_id}/"
+
+    def day(after: int, pain: int) -> None:
+        DiaryEntry.objects.create(
+            patient=patient,
+            session=session,
+            day=session.date + dt.timedelta(days=after),
+            pain=pain,
+            sleep_hours=Decimal("6.5"),
+            sleep_quality=4,
+            mme_per_day=Decimal("22.5"),
+            created_by=user,
+        )
+
+    day(0, 7)
+    staff.get(chart_url)
+    with CaptureQueriesContext(connection) as one:
+        assert staff.get(chart_url).status_code == 200
+    day(1, 6)
+    day(2, 3)
+    with CaptureQueriesContext(connection) as three:
+        page = staff.get(chart_url).content.decode()
+    assert len(three) == len(one)
+    diary = [q["sql"] for q in three if 'FROM "portal_diaryentry"' in q["sql"]]
+    assert diary
+    assert not [sql for sql in diary if '"treatment_treatmentsession"."points"' in sql]
+    rows = re.findall(
+        r"<tr><td>[^<]*</td><td>(\d+)</td><td>(\d+)</td><td>6.5 h, 4/10</td><td>22.5</td>", page
+    )
+    assert rows == [("1", "3"), ("1", "6"), ("1", "7")]
+    user.refresh_from_db()
+    assert f"last signed in {timezone.localtime(user.last_login):%-d %b %Y}" in page
