@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from acucare.core.sources import Sources
+
 
 @dataclass(frozen=True)
 class DiaryPain:
@@ -25,16 +27,16 @@ class DiaryPain:
 
 DiaryPainSource = Callable[[Sequence[int]], list[DiaryPain]]
 
-_SOURCES: dict[str, DiaryPainSource] = {}
+_SOURCES: Sources[DiaryPainSource] = Sources()
 
 
 def register_diary_pain(name: str, source: DiaryPainSource) -> None:
     """Add (or replace, when an app is reloaded) the diary source `name`."""
-    _SOURCES[name] = source
+    _SOURCES.register(name, source)
 
 
 def diary_pain(plan_ids: Sequence[int]) -> list[DiaryPain]:
     """Every registered source's diary days for the sessions of these plans."""
     if not plan_ids:
         return []
-    return [d for _, source in sorted(_SOURCES.items()) for d in source(plan_ids)]
+    return [d for source in _SOURCES.in_order() for d in source(plan_ids)]

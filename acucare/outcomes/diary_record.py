@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from acucare.core.sources import Sources
+
 
 @dataclass(frozen=True)
 class DiaryMedicine:
@@ -39,16 +41,16 @@ class DiaryRecordDay:
 
 DiaryRecordSource = Callable[[Sequence[int]], list[DiaryRecordDay]]
 
-_SOURCES: dict[str, DiaryRecordSource] = {}
+_SOURCES: Sources[DiaryRecordSource] = Sources()
 
 
 def register_diary_record(name: str, source: DiaryRecordSource) -> None:
     """Add (or replace, when an app is reloaded) the diary source `name`."""
-    _SOURCES[name] = source
+    _SOURCES.register(name, source)
 
 
 def diary_record(patient_pks: Sequence[int]) -> list[DiaryRecordDay]:
     """Every registered source's diary days of these patients."""
     if not patient_pks:
         return []
-    return [d for _, source in sorted(_SOURCES.items()) for d in source(patient_pks)]
+    return [d for source in _SOURCES.in_order() for d in source(patient_pks)]

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from acucare.core.sources import Sources
+
 
 @dataclass(frozen=True)
 class ReportedPain:
@@ -22,17 +24,17 @@ class ReportedPain:
 
 ReportedPainSource = Callable[[Any, Any, dt.date], ReportedPain | None]
 
-_SOURCES: dict[str, ReportedPainSource] = {}
+_SOURCES: Sources[ReportedPainSource] = Sources()
 
 
 def register_reported_pain(name: str, source: ReportedPainSource) -> None:
     """Add (or replace, when an app is reloaded) the source `name`."""
-    _SOURCES[name] = source
+    _SOURCES.register(name, source)
 
 
 def reported_pain(actor: Any, plan: Any, date: dt.date) -> ReportedPain | None:
     """The pain the patient reported before the session of `plan` on `date`, or None."""
-    for _, source in sorted(_SOURCES.items()):
+    for source in _SOURCES.in_order():
         found = source(actor, plan, date)
         if found is not None:
             return found
