@@ -9,7 +9,8 @@ in this process (no server, no sockets: what is left is the page's own work) for
   /healthz                          the floor: the middleware around a view that reads nothing
   GET  /patients/<id>/              the patient chart (a 100-session episode)
   GET  /treatment/episodes/<id>/    the treatment episode page (100 sessions)
-  GET  /outcomes/episodes/<id>/     the outcomes page (100 sessions)
+  GET  /outcomes/episodes/<id>/     the outcomes page (100 sessions), and of an episode
+                                    whose plan has no session yet
   POST /api/v1/plans/<id>/sessions  saving a session with a bearer token
   GET  /portal/                     the patient portal's home page (100 sessions)
 
@@ -137,7 +138,7 @@ def profile(application: Any, make: Callable[[int], web.Request], requests: int,
     return out.getvalue()
 
 
-KEYS = ("healthz", "chart", "treatment", "outcomes", "session_save", "portal")
+KEYS = ("healthz", "chart", "treatment", "outcomes", "outcomes_empty", "session_save", "portal")
 
 
 def setup(
