@@ -28,11 +28,20 @@ def current_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
 
     Checks the actor's access to the episode and records the read."""
     episode = access_episode(actor, episode.public_id, write=False)
+    return current_assessment_of_checked(actor=actor, episode=episode)
+
+
+def current_assessment_of_checked(*, actor: Actor, episode: Episode) -> Assessment | None:
+    """`current_assessment` for a caller that reached `episode` (with its patient) through
+    `acucare.patients.access` or a helper built on it in this request: the same read and
+    audit event, without checking access a second time."""
     assessment = (
         Assessment.objects.filter(episode=episode, superseded_at__isnull=True)
-        .select_related("episode__patient", "created_by")
+        .select_related("created_by")
         .first()
     )
+    if assessment is not None:
+        assessment.episode = episode  # the caller's, read with its patient
     audit_record(
         actor=actor,
         action="read",

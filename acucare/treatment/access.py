@@ -36,6 +36,24 @@ def access_plan(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Tre
         raise Http404("No such plan.") from exc
 
 
+def lock_plan(actor: Actor, public_id: uuid.UUID | str) -> TreatmentPlan:
+    """`access_plan` for a write that holds the plan (with its episode and patient) locked
+    until its transaction ends: the access check and the lock in one read. Call inside
+    `transaction.atomic`."""
+    _require_clinical(actor)
+    try:
+        return (
+            TreatmentPlan.objects.select_for_update()
+            .select_related("episode__patient")
+            .get(
+                public_id=parse_public_id(public_id, "plan"),
+                episode__patient__in=visible_patients(actor),
+            )
+        )
+    except TreatmentPlan.DoesNotExist as exc:
+        raise Http404("No such plan.") from exc
+
+
 def access_session(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> TreatmentSession:
     del write
     _require_clinical(actor)

@@ -16,7 +16,10 @@ AssessmentLike = Assessment
 
 
 def current_assessment(*, actor: Actor, episode: Episode) -> Assessment | None:
-    return selectors.current_assessment(actor=actor, episode=episode)
+    """The episode's current assessment; `episode` was reached through the access helpers
+    (every treatment service reads it through `acucare.treatment.access` or
+    `acucare.patients.access` first), so access is not checked again. The read is audited."""
+    return selectors.current_assessment_of_checked(actor=actor, episode=episode)
 
 
 def screening_for_planning(*, assessment: Assessment, screening: Screening) -> Screening:

@@ -24,7 +24,7 @@ from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.kb import registry
 from acucare.patients.models import Patient
-from acucare.treatment.access import access_plan, access_session
+from acucare.treatment.access import access_session, lock_plan
 from acucare.treatment.charting import (
     AdverseEventRecord,
     SessionRecord,
@@ -61,6 +61,10 @@ def _refuse_control_characters(value: object, path: str) -> None:
             _refuse_control_characters(item, f"{path}[{index}]")
 
 
+def _next_number(plan: TreatmentPlan) -> int:
+    return int(plan.sessions.aggregate(last=Max("number"))["last"] or 0) + 1
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -74,13 +78,8 @@ def session_create(
     field is invalid or the session check blocks anything in it. `reported` is the pain
     the patient reported before it (the form was pre-filled from it), stored beside the
     pain-before the practitioner saved, so the record says whether they kept it."""
-    found = access_plan(actor, plan_id, write=True)
+    plan_row = lock_plan(actor, plan_id)
     claimed = submissions.claim(actor=actor, key=submission, object_type="treatment_session")
-    plan_row = (
-        TreatmentPlan.objects.select_for_update()
-        .select_related("episode__patient")
-        .get(pk=found.pk)
-    )
     require_open(plan_row.episode)
     if plan_row.status != PlanStatus.APPROVED:
         raise InputError(
@@ -95,11 +94,13 @@ def session_create(
         max_length=2000,
         multiline=True,
     )
-    last = plan_row.sessions.aggregate(last=Max("number"))["last"] or 0
-    number = charted.number or last + 1
-    if plan_row.sessions.filter(number=number).exists():
+    number = charted.number or _next_number(plan_row)
+    # A number the practitioner gave may be taken; the next one after the last is not.
+    if charted.number and plan_row.sessions.filter(number=number).exists():
         raise InputError(
-            "number", f"Session {number} of this plan is already charted.", {"min": last + 1}
+            "number",
+            f"Session {number} of this plan is already charted.",
+            {"min": _next_number(plan_row)},
         )
     today = timezone.localdate()
     date = charted.date or today
