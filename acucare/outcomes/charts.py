@@ -42,9 +42,9 @@ class Series:
 
     @property
     def path(self) -> str:
-        return " ".join(
-            f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(self.points)
-        )
+        # "M" to the first point, "L" to each next one.
+        lines = " ".join([f"L{p.x:.1f},{p.y:.1f}" for p in self.points])
+        return f"M{lines[1:]}" if lines else ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ class Chart:
             if not series.points:
                 continue
             parts.append(_h('<path class="{}" d="{}"/>', series.css, series.path))
-            parts.extend(_marker(series, p) for p in series.points)
+            parts.append(_markers(series))
         return _safe(parts)
 
     def table_body(self) -> SafeString:
@@ -198,11 +198,14 @@ class Chart:
             )
         # One f-string per row, every cell escaped: a hundred-session table is a few
         # hundred cells, and a format call per cell was most of the page's chart cost.
+        escape = html.escape
         return _safe(
-            f'<tr><th scope="row">{_escape(row[0])}</th>'
-            + "".join([f"<td>{_escape(cell)}</td>" for cell in row[1:]])
-            + "</tr>"
-            for row in self.rows
+            [
+                f'<tr><th scope="row">{escape(row[0])}</th>'
+                + "".join([f"<td>{escape(cell)}</td>" for cell in row[1:]])
+                + "</tr>"
+                for row in self.rows
+            ]
         )
 
 
@@ -217,28 +220,34 @@ def _safe(parts: Iterable[str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every text in the parts went through _h
 
 
-def _escape(text: str) -> str:
-    return html.escape(text)
-
-
-def _marker(series: Series, p: Point) -> str:
-    """A point's marker: a filled circle, an open square or a diamond (shape, not colour,
-    tells the series apart), with its value as a title. f-strings, not `_h`: there is one
-    per point, and the only texts (class and label) are escaped here."""
-    css, label, x, y = _escape(series.css), _escape(p.label), p.x, p.y
+def _markers(series: Series) -> str:
+    """Each point's marker: a filled circle, an open square or a diamond (shape, not
+    colour, tells the series apart), with its value as a title. One f-string per point,
+    the class escaped once per series and each label once: there are a few hundred."""
+    css, escape = html.escape(series.css), html.escape
     if series.marker == "circle":
-        return (
-            f'<circle class="marker-{css}" cx="{x:.1f}" cy="{y:.1f}" r="3.5">'
-            f"<title>{label}</title></circle>"
+        return "".join(
+            [
+                f'<circle class="marker-{css}" cx="{p.x:.1f}" cy="{p.y:.1f}" r="3.5">'
+                f"<title>{escape(p.label)}</title></circle>"
+                for p in series.points
+            ]
         )
     if series.marker == "square":
-        return (
-            f'<rect class="marker-{css}" x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6">'
-            f"<title>{label}</title></rect>"
+        return "".join(
+            [
+                f'<rect class="marker-{css}" x="{p.x - 3:.1f}" y="{p.y - 3:.1f}" width="6" '
+                f'height="6"><title>{escape(p.label)}</title></rect>'
+                for p in series.points
+            ]
         )
-    return (
-        f'<polygon class="marker-{css}" points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} '
-        f'{x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"><title>{label}</title></polygon>'
+    return "".join(
+        [
+            f'<polygon class="marker-{css}" points="{p.x:.1f},{p.y - 5:.1f} {p.x + 5:.1f},'
+            f'{p.y:.1f} {p.x:.1f},{p.y + 5:.1f} {p.x - 5:.1f},{p.y:.1f}">'
+            f"<title>{escape(p.label)}</title></polygon>"
+            for p in series.points
+        ]
     )
 
 

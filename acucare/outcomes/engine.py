@@ -3,7 +3,8 @@ inputs from the database and shows its outputs; it never re-states a clinical ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from acucare.domain.errors import InputError
@@ -29,11 +30,27 @@ def derived_schedule(plan_document: Mapping[str, Any]) -> list[dict[str, Any]]:
             if r.get("kind") == "response" and isinstance(r.get("after_session"), int)
         }
     )
+    derive: Callable[..., tuple[Mapping[str, Any], ...]] = _schedule
+    if type(planned) is bool or any(type(r) is bool for r in review_after):
+        derive = _schedule.__wrapped__  # True would share 1's cache entry; the engine refuses it
+    return [
+        {**t, "instruments": list(t["instruments"])}
+        for t in derive(registry().version, group, planned, tuple(review_after))
+    ]
+
+
+@lru_cache(maxsize=256)
+def _schedule(
+    version: str, group: str, planned: int, review_after: tuple[int, ...]
+) -> tuple[Mapping[str, Any], ...]:
+    """The engine's schedule for these inputs, derived once per knowledge base (it reads
+    nothing else: no patient data is kept here); callers get copies."""
+    del version  # the cache key: a new knowledge base derives the schedule anew
     try:
         schedule = measurement_schedule(group, planned, review_after, registry())
     except InputError:  # a plan without a course (a referral): nothing to schedule
-        return []
-    return [timepoint_dict(t) for t in schedule.timepoints]
+        return ()
+    return tuple(timepoint_dict(t) for t in schedule.timepoints)
 
 
 def timepoint_dict(timepoint: object) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from acucare.treatment import assessments
 from acucare.treatment.access import access_plan, access_session
 from acucare.treatment.models import (
     AdverseEvent,
+    Seriousness,
     SessionAmendment,
     SessionStatus,
     TreatmentPlan,
@@ -352,14 +353,27 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
         return {}
     plans = list(TreatmentPlan.objects.filter(episode_id__in=ids).select_related("assessment"))
     shown: dict[int, list[SessionSummary]] = {p.pk: [] for p in plans}
+    # One row per adverse event (a session without any gives one row with None), counted
+    # here: a GROUP BY with two COUNT(DISTINCT) cost more to compile and run than the few
+    # extra rows of the sessions that have events.
     rows = (
         TreatmentSession.objects.filter(plan_id__in=shown)
         .order_by("number", "id")
-        .values_list(*_SUMMARY_COLUMNS)
-        .annotate(**_EVENT_COUNTS)
+        .values_list(*_SUMMARY_COLUMNS, "adverse_events__seriousness")
     )
-    for plan_id, *fields in rows:
-        shown[plan_id].append(SessionSummary(*fields))
+    sessions: dict[uuid.UUID, tuple[list[Any], list[int]]] = {}
+    for *fields, seriousness in rows:
+        counted = sessions.get(fields[1])
+        if counted is None:
+            counted = sessions[fields[1]] = (fields, [0, 0])
+        if seriousness is not None:
+            counted[1][0] += 1
+            counted[1][1] += seriousness == Seriousness.SERIOUS
+    for columns, (adverse, serious) in sessions.values():
+        plan_id, public_id, number, date, before, after, status = columns
+        shown[plan_id].append(
+            SessionSummary(public_id, number, date, before, after, status, adverse, serious)
+        )
     found: dict[int, list[TreatmentPlan]] = {i: [] for i in ids}
     for plan in plans:
         plan.sessions_shown = shown[plan.pk]  # type: ignore[attr-defined]
