@@ -8,8 +8,9 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from acucare.assessments.questions import LEVEL_LABELS
@@ -33,6 +34,8 @@ from acucare.treatment import selectors as treatment
 from acucare.treatment.models import TreatmentSession
 from acucare.treatment.reported_pain import ReportedPain
 
+_Signed = TypeVar("_Signed", CourseReview, Discharge)
+
 
 def _rows(
     episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]], *, discharged: bool = True
@@ -47,20 +50,27 @@ def _rows(
     for m in Measurement.objects.filter(episode_id__in=ids):
         measurements[m.episode_id].append(m)
     reviews: dict[int, list[CourseReview]] = {i: [] for i in ids}
-    for r in CourseReview.objects.filter(episode_id__in=ids).select_related("signed_by"):
+    for r in _signed(CourseReview).filter(episode_id__in=ids):
         reviews[r.episode_id].append(r)
     # Open episodes (the chart summary) have no discharge: no need to look.
     discharges = (
-        {
-            d.episode_id: d
-            for d in Discharge.objects.filter(episode_id__in=ids).select_related("signed_by")
-        }
+        {d.episode_id: d for d in _signed(Discharge).filter(episode_id__in=ids)}
         if discharged
         else {}
     )
     plan_ids = [p.pk for found in plans.values() for p in found]
     schedules = {s.plan_id: s for s in MeasurementSchedule.objects.filter(plan_id__in=plan_ids)}
     return measurements, reviews, discharges, schedules
+
+
+def _signed(model: type[_Signed]) -> QuerySet[_Signed]:
+    """Reviews or discharges with their signer's name (`User.display_name`): not the
+    signer's whole row, with its password hash and second-factor secret."""
+    own = [f.name for f in model._meta.concrete_fields]
+    return model.objects.select_related("signed_by").only(*own, *_SIGNER_NAME)
+
+
+_SIGNER_NAME = ("signed_by__first_name", "signed_by__last_name", "signed_by__username")
 
 
 def _diary(plans: Mapping[int, Sequence[Any]]) -> list[DiaryPain]:
