@@ -76,12 +76,15 @@ class Assessment(models.Model):
     def unacknowledged(self) -> list[dict[str, object]]:
         """The urgent and refer findings that nobody has acknowledged yet, most severe
         first (the screening lists findings by severity)."""
+        to_acknowledge = self.to_acknowledge()
+        if not to_acknowledge:
+            return []  # nothing to look up: a screening without such findings needs no query
         acknowledged = {a.rule for a in self.acknowledgements.all()}
-        return [
-            f
-            for f in self.findings
-            if f.get("level") in ACKNOWLEDGED_LEVELS and f.get("rule") not in acknowledged
-        ]
+        return [f for f in to_acknowledge if f.get("rule") not in acknowledged]
+
+    def to_acknowledge(self) -> list[dict[str, object]]:
+        """The urgent and refer findings, acknowledged or not."""
+        return [f for f in self.findings if f.get("level") in ACKNOWLEDGED_LEVELS]
 
     @property
     def unacknowledged_count(self) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
 from acucare.assessments.access import access_assessment
 from acucare.assessments.models import Assessment, FindingAcknowledgement, ReferralOutcome
@@ -134,17 +134,28 @@ def assessment_list(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeAsse
 
 
 def current_by_episode(episodes: Iterable[Episode]) -> dict[int, Assessment]:
-    """The current assessment of each of these episodes with its acknowledgements, in
-    two queries.
+    """The current assessment of each of these episodes, with the acknowledgements of
+    those that have urgent or refer findings: one query, two when any has.
 
     For the patient chart, whose own selector has already checked access to these
-    episodes and recorded the read of the chart; so no further audit event here."""
+    episodes and recorded the read of the chart; so no further audit event here. The
+    chart shows the decision and the findings, so the intake (the largest JSON) and the
+    rules applied are not read, nor the acknowledgements' notes."""
     ids = [episode.pk for episode in episodes]
     if not ids:
         return {}
-    current = Assessment.objects.filter(
-        episode_id__in=ids, superseded_at__isnull=True
-    ).prefetch_related("acknowledgements")
+    current = list(
+        Assessment.objects.filter(episode_id__in=ids, superseded_at__isnull=True).defer(
+            "intake_document", "rules_applied"
+        )
+    )
+    prefetch_related_objects(
+        [a for a in current if a.to_acknowledge()],
+        Prefetch(
+            "acknowledgements",
+            queryset=FindingAcknowledgement.objects.only("assessment_id", "rule"),
+        ),
+    )
     return {a.episode_id: a for a in current}
 
 

@@ -235,6 +235,34 @@ def test_chart_shows_the_latest_decision(client, episode):
     assert f"/assessments/{assessment.public_id}/" in html
 
 
+def test_the_chart_counts_only_findings_not_yet_acknowledged(client, episode):
+    chart = f"/patients/{episode.patient.public_id}/"
+    assessment = make_assessment(episode, **URGENT_AND_REFER)
+    client.post(
+        f"/assessments/{assessment.public_id}/acknowledge/",
+        {"rule": "cauda_equina", "note": "Sent to A&E with a letter."},
+    )
+    html = client.get(chart).content.decode()
+    assert "1 finding to acknowledge" in html
+    assert "Refer (not acknowledged)" in html  # the summary's alert of the other finding
+
+
+def test_the_chart_reads_no_acknowledgements_when_no_finding_needs_one(client, episode):
+    """A screening without urgent or refer findings has nothing to acknowledge: the chart
+    does not ask for its acknowledgements (one query fewer)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_assessment(episode)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(f"/patients/{episode.patient.public_id}/").content.decode()
+    assert "Proceed" in html
+    assert "to acknowledge" not in html
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "assessments_assessment" in tables
+    assert "assessments_findingacknowledgement" not in tables
+
+
 def test_episode_history_lists_every_intake_in_fixed_queries(
     client, episode, django_assert_max_num_queries
 ):

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 # (+1 since issue 14: each audit insert first reads the hash chain's head FOR UPDATE.)
 LIST_QUERIES = 10
 # session, user, clinic, patient, episodes, their conditions, shares, colleagues for the
-# share form, the current assessment of every episode and its acknowledgements, the audit
-# insert, the appointments with their practitioners; and the session refresh with its
+# share form, the current assessment of every episode and (when a screening has urgent or
+# refer findings) their acknowledgements, the audit insert, the appointments with their
+# practitioners; and the session refresh with its
 # savepoint pair (+1 since issue 14: each audit insert first reads the hash chain's head
 # FOR UPDATE); the chart summary's plans with their sessions, measurements, reviews and
 # schedules of the open episodes (five, however many episodes); the full-record
