@@ -85,6 +85,12 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+# The columns `display_name` reads. A read that only names people (a list to choose a
+# colleague from, who is on an appointment) loads these and the public id, not the whole
+# row with its password hash and second-factor secret.
+DISPLAY_NAME_FIELDS = ("username", "first_name", "last_name")
+
+
 class Tracked(models.Model):
     """Who created and last changed an editable row, and when."""
 

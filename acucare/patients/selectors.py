@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from acucare.accounts.models import Role, User
+from acucare.accounts.models import DISPLAY_NAME_FIELDS, Role, User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
@@ -26,6 +26,9 @@ from acucare.patients.models import (
 )
 
 PAGE_SIZE = 50
+
+# A practitioner as the chart and the patient forms show and choose them.
+PRACTITIONER_NAME_FIELDS = ("public_id", *DISPLAY_NAME_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ def patient_chart(*, actor: Actor, patient_id: uuid.UUID | str) -> PatientChart:
         )
         shared_with = [
             s.practitioner
-            for s in PatientShare.objects.filter(patient=patient).select_related("practitioner")
+            for s in PatientShare.objects.filter(patient=patient)
+            .select_related("practitioner")
+            .only(*(f"practitioner__{name}" for name in PRACTITIONER_NAME_FIELDS))
         ]
     audit_record(
         actor=actor,
@@ -158,7 +163,11 @@ def episode_list(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Episode]:
 
 def active_practitioners() -> list[User]:
     """For choosing a primary practitioner or a colleague to share with (names only)."""
-    return list(get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True))
+    return list(
+        get_user_model()
+        .objects.filter(role=Role.PRACTITIONER, is_active=True)
+        .only(*PRACTITIONER_NAME_FIELDS)
+    )
 
 
 def patient_shares(*, actor: Actor, patient_id: uuid.UUID | str) -> list[User]:

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from acucare.accounts.models import Role, User
+from acucare.accounts.models import DISPLAY_NAME_FIELDS, Role, User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
@@ -116,7 +116,19 @@ def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointmen
     chart stays one event in the log)."""
     now = timezone.now()
     everything = list(
-        visible_appointments(actor).filter(patient=patient).select_related("practitioner")
+        visible_appointments(actor)
+        .filter(patient=patient)
+        .select_related("practitioner")
+        # What the chart's table shows, and the practitioner's name only.
+        .only(
+            "public_id",
+            "start",
+            "end",
+            "kind",
+            "status",
+            "note",
+            *(f"practitioner__{name}" for name in DISPLAY_NAME_FIELDS),
+        )
     )
     upcoming = [a for a in everything if a.end > now]
     past = [a for a in reversed(everything) if a.end <= now][:PAST_SHOWN]
