@@ -56,3 +56,23 @@ def test_the_chart_summary_shows_the_current_screenings_alerts_and_the_course():
     assert "Blocks:" in text  # warfarin
     assert "Session 6 of" in text
     assert "Pain at each session" in text
+
+
+def test_every_chart_on_the_outcomes_page_has_its_own_ids():
+    """Each questionnaire's chart names its caption, title and description by id; they
+    were all "-caption", "-title"… (the id was lost), so assistive technology read one
+    chart's caption for every chart."""
+    import re
+    from collections import Counter
+
+    world = make_course()
+    phq9 = {str(i): 0 for i in range(1, 10)}
+    record(world, "review", scores={"peg": {"1": 3, "2": 3, "3": 3}, "phq9": phq9}, pgic=2)
+    html = signed_in(world.practitioner).get(f"/outcomes/episodes/{world.episode.public_id}/")
+    text = html.content.decode()
+    assert text.count('class="outcome-chart"') >= 3  # pain, PEG, PHQ-9
+    ids = Counter(re.findall(r'\sid="([^"]*)"', text))
+    assert not [i for i, n in ids.items() if n > 1], ids
+    assert not [i for i in ids if i.startswith("-") or not i]
+    for labelled in re.findall(r'aria-labelledby="([^"]*)"', text):
+        assert all(part in ids for part in labelled.split()), labelled
