@@ -115,9 +115,12 @@ def chart_progress(
     plans: Mapping[int, Sequence[Any]] | None = None,
     *,
     discharged: bool = True,
+    charts: bool = True,
 ) -> dict[int, Progress]:
     """Each episode's progress for the patient chart (which checked access and audited),
-    in a fixed number of queries whatever the number of episodes and sessions."""
+    in a fixed number of queries whatever the number of episodes and sessions. Without
+    `charts` (a page or job that shows no chart: the portal's home, the reminder scan)
+    the pain and questionnaire charts are not drawn."""
     if not episodes:
         return {}
     if plans is None:
@@ -133,6 +136,7 @@ def chart_progress(
             discharge=discharges.get(e.pk),
             schedules=schedules,
             diary=diary,
+            with_charts=charts,
         )
         for e in episodes
     }

@@ -185,7 +185,7 @@ def due_questionnaires(*, actor: Actor) -> list[DueQuestionnaire]:
     """The questionnaires the patient's schedules ask for now, in every episode."""
     patient = portal_patient(actor)
     episodes = _episodes(patient)
-    progress = chart_progress(episodes) if episodes else {}
+    progress = chart_progress(episodes, charts=False) if episodes else {}
     visits = appointments_for([patient.pk])
     return [due for e in episodes for due in questionnaires_due_now(progress[e.pk], visits)]
 
@@ -202,7 +202,7 @@ def questionnaire_due(*, actor: Actor, episode_id: uuid.UUID | str, kind: str) -
         (
             d
             for d in questionnaires_due_now(
-                chart_progress([episode])[episode.pk], appointments_for([patient.pk])
+                chart_progress([episode], charts=False)[episode.pk], appointments_for([patient.pk])
             )
             if d.kind == kind
         ),
@@ -254,7 +254,7 @@ def portal_home(*, actor: Actor) -> PortalHome:
         patient_id=patient.public_id,
     )
     episodes = _episodes(patient)
-    progress = chart_progress(episodes) if episodes else {}
+    progress = chart_progress(episodes, charts=False) if episodes else {}
     in_course = [progress[e.pk] for e in episodes if not progress[e.pk].discharged]
     visits = appointments_for([patient.pk])
     return PortalHome(

@@ -88,7 +88,7 @@ def _appointments_due(now: dt.datetime, audience: QuerySet[Patient]) -> list[Due
 
 def _questionnaires_due(now: dt.datetime, audience: QuerySet[Patient]) -> list[DueReminder]:
     episodes = list(Episode.objects.filter(patient__in=audience).select_related("patient"))
-    progress = chart_progress(episodes)
+    progress = chart_progress(episodes, charts=False)
     visits = appointments_for({e.patient_id for e in episodes}, now)
     found: dict[str, DueReminder] = {}
     for episode in episodes:
@@ -136,7 +136,7 @@ def questionnaire_still_due(reminder: Reminder) -> bool:
     ).first()
     if episode is None:
         return False
-    progress = chart_progress([episode])[episode.pk]
+    progress = chart_progress([episode], charts=False)[episode.pk]
     visits = appointments_for([episode.patient_id])
     return any(
         questionnaire_key(reminder.patient, episode, due.kind, due.point) == reminder.key
