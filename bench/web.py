@@ -23,7 +23,8 @@ forked processes), whichever ends first. The client runs on the same machine as 
 server, so the figures are a floor for this machine, not a capacity plan. It prints p50,
 p99 and requests per second per endpoint, the chart's throughput on gunicorn against
 runserver's (target: at least 2x), whether every p99 on gunicorn at 32 clients is under
-500 ms, and exits 1 on any failed request.
+500 ms, and exits 1 on any failed request to gunicorn (runserver's failures are printed:
+with a listen queue of ten connections it resets some at 32 clients).
 
 PostgreSQL: 127.0.0.1:5432 as user postgres; the script creates and drops its own
 database (`acucare_bench_<pid>`). When the server is not reachable that half is
@@ -172,6 +173,7 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
     with transaction.atomic():
         seeded_clinic = _seed_clinic(patients, sessions_per_plan, practitioners)
     seeded = time.perf_counter()
+    _analyze()
 
     signed_in = _sign_in(seeded_clinic)
     me, plans, long_plans = seeded_clinic.me, seeded_clinic.plans, seeded_clinic.long_plans
@@ -197,6 +199,16 @@ def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str,
         "fresh_episodes": [str(p.episode.public_id) for p in seeded_clinic.fresh_plans],
         "fresh_missing": len(fresh) * sessions_per_plan,
     }
+
+
+def _analyze() -> None:
+    """Statistics for the bulk-loaded tables, as a maintained database has them: without,
+    PostgreSQL plans the first queries blind and its autovacuum (and analyze) of a hundred
+    thousand new rows runs during the first endpoints' measurements."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def _seed_clinic(patients: int, sessions_per_plan: int, practitioners: int) -> Seeded:
@@ -774,7 +786,11 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
         }
         for kind in args.servers:
             rows = measure_server(kind, env, targets, load)
-            ok &= all(row.errors == 0 for row in rows)
+            # The production server must answer every request. The reference's failures
+            # are reported above but do not fail the run: runserver listens with a queue
+            # of ten connections (Django's WSGIServer), so at 32 clients it resets some.
+            if kind != "runserver":
+                ok &= all(row.errors == 0 for row in rows)
             chart_rps[(kind, concurrency)] = rows[1].rps
     for concurrency in args.concurrency:
         reference = chart_rps.get(("runserver", concurrency))
