@@ -10,7 +10,8 @@ document: htmx fragments are parts of pages) is then loaded in one Chromium page
 - not be wider than the viewport (no page-wide sideways scroll; wide tables scroll inside
   their box);
 - have no `serious` or `critical` axe finding;
-- show no snake_case identifier in the text a person reads, pick-lists included.
+- show no snake_case identifier in the text a person reads, pick-lists included;
+- use each element id once (labels, captions and aria-labelledby point at one element).
 
 The roles: the demo's practitioner, receptionist and clinic admin, and a demo patient
 signed in to the portal. A GET route that no role can open with any demo record fails
@@ -23,6 +24,7 @@ import datetime as dt
 import html as htmllib
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -247,6 +249,12 @@ def _problems(page: Any, path: str) -> dict[str, Any]:
     shown = sorted(set(SNAKE.findall(readable_text(page.content()))))
     if shown:
         found["snake_case"] = shown
+    # An id used twice (or left empty) makes a label, a caption or aria-labelledby point at
+    # the wrong element (the outcomes page's questionnaire charts all had "-caption").
+    ids = page.evaluate("Array.from(document.querySelectorAll('[id]'), e => e.getAttribute('id'))")
+    repeated = sorted(i for i, n in Counter(ids).items() if n > 1 or not i.strip())
+    if repeated:
+        found["ids used twice or empty"] = repeated
     return found
 
 
