@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from acucare.accounts.models import DISPLAY_NAME_FIELDS
 from acucare.core.actor import Actor
 from acucare.documents.models import Document
 from acucare.patients.selectors import PatientChart
@@ -51,9 +52,7 @@ def chart_documents(actor: Actor, chart: PatientChart) -> dict[object, list[Char
             "signed_at",
             "addressee",
             "supersedes_id",
-            "signed_by__username",
-            "signed_by__first_name",
-            "signed_by__last_name",
+            *(f"signed_by__{name}" for name in DISPLAY_NAME_FIELDS),
         )
     )
     replaced = {row.supersedes_id for row in rows if row.supersedes_id is not None}

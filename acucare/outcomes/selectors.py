@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from acucare.accounts.models import DISPLAY_NAME_FIELDS
 from acucare.assessments.questions import LEVEL_LABELS
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
@@ -70,7 +71,7 @@ def _signed(model: type[_Signed]) -> QuerySet[_Signed]:
     return model.objects.select_related("signed_by").only(*own, *_SIGNER_NAME)
 
 
-_SIGNER_NAME = ("signed_by__first_name", "signed_by__last_name", "signed_by__username")
+_SIGNER_NAME = tuple(f"signed_by__{name}" for name in DISPLAY_NAME_FIELDS)
 
 
 def _diary(plans: Mapping[int, Sequence[Any]]) -> list[DiaryPain]:
