@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from acucare.core.actor import Actor
@@ -22,13 +23,13 @@ def _require_clinical(actor: Actor) -> None:
         raise PermissionDenied("Clinical content is for practitioners only.")
 
 
-def access_plan(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> TreatmentPlan:
-    del write  # every practitioner who may read a plan may also edit it (see patients.access)
+def _visible_plan(
+    actor: Actor, public_id: uuid.UUID | str, plans: QuerySet[TreatmentPlan]
+) -> TreatmentPlan:
+    """The plan `public_id` from `plans` if the actor may see its patient, else 404."""
     _require_clinical(actor)
     try:
-        return TreatmentPlan.objects.select_related(
-            "episode__patient", "assessment", "approved_by", "created_by"
-        ).get(
+        return plans.get(
             public_id=parse_public_id(public_id, "plan"),
             episode__patient__in=visible_patients(actor),
         )
@@ -36,22 +37,26 @@ def access_plan(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Tre
         raise Http404("No such plan.") from exc
 
 
+def access_plan(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> TreatmentPlan:
+    del write  # every practitioner who may read a plan may also edit it (see patients.access)
+    return _visible_plan(
+        actor,
+        public_id,
+        TreatmentPlan.objects.select_related(
+            "episode__patient", "assessment", "approved_by", "created_by"
+        ),
+    )
+
+
 def lock_plan(actor: Actor, public_id: uuid.UUID | str) -> TreatmentPlan:
     """`access_plan` for a write that holds the plan (with its episode and patient) locked
     until its transaction ends: the access check and the lock in one read. Call inside
     `transaction.atomic`."""
-    _require_clinical(actor)
-    try:
-        return (
-            TreatmentPlan.objects.select_for_update()
-            .select_related("episode__patient")
-            .get(
-                public_id=parse_public_id(public_id, "plan"),
-                episode__patient__in=visible_patients(actor),
-            )
-        )
-    except TreatmentPlan.DoesNotExist as exc:
-        raise Http404("No such plan.") from exc
+    return _visible_plan(
+        actor,
+        public_id,
+        TreatmentPlan.objects.select_for_update().select_related("episode__patient"),
+    )
 
 
 def access_session(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> TreatmentSession:
