@@ -91,6 +91,12 @@ class User(AbstractUser):
 DISPLAY_NAME_FIELDS = ("username", "first_name", "last_name")
 
 
+def display_name_fields(relation: str) -> tuple[str, ...]:
+    """DISPLAY_NAME_FIELDS through a foreign key (`signed_by` → `signed_by__username`, …),
+    for `.only()` on a read that shows a related person's name."""
+    return tuple(f"{relation}__{name}" for name in DISPLAY_NAME_FIELDS)
+
+
 class Tracked(models.Model):
     """Who created and last changed an editable row, and when."""
 

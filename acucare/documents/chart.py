@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from acucare.accounts.models import DISPLAY_NAME_FIELDS
+from acucare.accounts.models import display_name_fields
 from acucare.core.actor import Actor
 from acucare.documents.models import Document
 from acucare.patients.selectors import PatientChart
@@ -52,7 +52,7 @@ def chart_documents(actor: Actor, chart: PatientChart) -> dict[object, list[Char
             "signed_at",
             "addressee",
             "supersedes_id",
-            *(f"signed_by__{name}" for name in DISPLAY_NAME_FIELDS),
+            *display_name_fields("signed_by"),
         )
     )
     replaced = {row.supersedes_id for row in rows if row.supersedes_id is not None}

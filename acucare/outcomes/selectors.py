@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from acucare.accounts.models import DISPLAY_NAME_FIELDS
+from acucare.accounts.models import display_name_fields
 from acucare.assessments.questions import LEVEL_LABELS
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
@@ -71,7 +71,7 @@ def _signed(model: type[_Signed]) -> QuerySet[_Signed]:
     return model.objects.select_related("signed_by").only(*own, *_SIGNER_NAME)
 
 
-_SIGNER_NAME = tuple(f"signed_by__{name}" for name in DISPLAY_NAME_FIELDS)
+_SIGNER_NAME = display_name_fields("signed_by")
 
 
 def _diary(plans: Mapping[int, Sequence[Any]]) -> list[DiaryPain]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from acucare.accounts.models import DISPLAY_NAME_FIELDS, Role, User
+from acucare.accounts.models import DISPLAY_NAME_FIELDS, Role, User, display_name_fields
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
@@ -107,7 +107,7 @@ def patient_chart(*, actor: Actor, patient_id: uuid.UUID | str) -> PatientChart:
             s.practitioner
             for s in PatientShare.objects.filter(patient=patient)
             .select_related("practitioner")
-            .only(*(f"practitioner__{name}" for name in PRACTITIONER_NAME_FIELDS))
+            .only("practitioner__public_id", *display_name_fields("practitioner"))
         ]
     audit_record(
         actor=actor,

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from acucare.accounts.models import DISPLAY_NAME_FIELDS, Role, User
+from acucare.accounts.models import Role, User, display_name_fields
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
@@ -127,7 +127,7 @@ def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointmen
             "kind",
             "status",
             "note",
-            *(f"practitioner__{name}" for name in DISPLAY_NAME_FIELDS),
+            *display_name_fields("practitioner"),
         )
     )
     upcoming = [a for a in everything if a.end > now]
