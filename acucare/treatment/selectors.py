@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -361,18 +362,20 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
         .order_by("number", "id")
         .values_list(*_SUMMARY_COLUMNS, "adverse_events__seriousness")
     )
-    sessions: dict[uuid.UUID, tuple[list[Any], list[int]]] = {}
+    columns: dict[uuid.UUID, list[Any]] = {}  # by session, in the rows' order
+    adverse: Counter[uuid.UUID] = Counter()
+    serious: Counter[uuid.UUID] = Counter()
     for *fields, seriousness in rows:
-        counted = sessions.get(fields[1])
-        if counted is None:
-            counted = sessions[fields[1]] = (fields, [0, 0])
+        session = fields[1]
+        columns.setdefault(session, fields)
         if seriousness is not None:
-            counted[1][0] += 1
-            counted[1][1] += seriousness == Seriousness.SERIOUS
-    for columns, (adverse, serious) in sessions.values():
-        plan_id, public_id, number, date, before, after, status = columns
+            adverse[session] += 1
+            serious[session] += seriousness == Seriousness.SERIOUS
+    for session, (plan_id, _, number, date, before, after, status) in columns.items():
         shown[plan_id].append(
-            SessionSummary(public_id, number, date, before, after, status, adverse, serious)
+            SessionSummary(
+                session, number, date, before, after, status, adverse[session], serious[session]
+            )
         )
     found: dict[int, list[TreatmentPlan]] = {i: [] for i in ids}
     for plan in plans:
