@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging.config
 import multiprocessing
@@ -57,3 +58,26 @@ def test_gunicorn_logs_json_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+
+
+def test_the_master_loads_the_knowledge_base_and_freezes_it_before_workers_fork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers share what the master loaded: frozen, their collections never write to it
+    (copy-on-write would give each worker its own copy)."""
+    from acucare.kb import registry
+
+    conf = load(monkeypatch)
+    registry.cache_clear()
+    gc.unfreeze()
+    try:
+        conf.when_ready(object())
+        assert registry.cache_info().currsize == 1
+        assert gc.get_freeze_count() > 0
+        # The knowledge base is frozen: the collector no longer lists it among the
+        # objects it walks.
+        loaded = registry()
+        assert gc.is_tracked(loaded)
+        assert not any(found is loaded for found in gc.get_objects())
+    finally:
+        gc.unfreeze()
