@@ -540,6 +540,25 @@ def free_port() -> int:
 class Server:
     port: int
     log: Any
+    pid: int
+
+    def memory(self) -> str:
+        """The server's processes (master and workers) and their memory: RSS counts a page
+        shared by several processes in each, PSS splits it between them (Linux)."""
+        pids = [self.pid, *_children(self.pid)]
+        rss = pss = 0
+        for pid in pids:
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                return ""
+            fields = dict(line.split(":", 1) for line in rollup.splitlines()[1:])
+            rss += int(fields["Rss"].split()[0])
+            pss += int(fields["Pss"].split()[0])
+        return (
+            f"  server memory: {len(pids)} processes, RSS {rss / 1024:.0f} MiB in all, "
+            f"PSS {pss / 1024:.0f} MiB (shared pages counted once)"
+        )
 
     def exceptions(self) -> dict[str, int]:
         """The exceptions the server logged (JSON lines carry the class), counted."""
@@ -562,6 +581,14 @@ class Server:
                 found[kind] = found.get(kind, 0) + 1
         self.log.seek(0, os.SEEK_END)
         return found
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
 
 
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Locked)\b.*: ")
@@ -598,7 +625,7 @@ def server(kind: str, env: dict[str, str]) -> Iterator[Server]:
                 if time.monotonic() > give_up:
                     sys.exit(f"{kind} did not answer /healthz within 90 s")
                 time.sleep(0.2)
-        yield Server(port, log)
+        yield Server(port, log, process.pid)
     finally:
         process.terminate()
         try:
@@ -740,11 +767,14 @@ def measure_server(
     with server(kind, env) as running:
         rows = [run_load(running.port, label, make, **load) for label, make in targets]
         logged = running.exceptions()
+        memory = running.memory()
     for row in rows:
         print(row.line())
     for line, count in logged.items():
         print(f"  server logged {count}x: {line}")
     print(outcomes_ratios(rows))
+    if memory:
+        print(memory)
     if kind == "gunicorn" and load["concurrency"] >= 32:
         slow = [row.label for row in rows if row.p99_ms >= 500]
         verdict = "all under" if not slow else f"NOT under for {', '.join(slow)}:"
