@@ -31,7 +31,8 @@ def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
         if path != ":memory:":
             private_file(path)
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with write transactions queued (config/sqlite_queue).
+            "ENGINE": "config.sqlite_queue",
             "NAME": path,
             # WAL lets the chart page read while a session is being saved.
             "OPTIONS": {

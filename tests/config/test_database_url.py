@@ -9,7 +9,7 @@ from config.database import database_from_url
 
 def test_relative_sqlite_path_is_under_the_project() -> None:
     db = database_from_url("sqlite:///var/demo.sqlite3", "/srv/acucare")
-    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["ENGINE"] == "config.sqlite_queue"
     assert db["NAME"] == "/srv/acucare/var/demo.sqlite3"
 
 
