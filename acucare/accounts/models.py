@@ -82,13 +82,20 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name_of(self.username, self.first_name, self.last_name)
 
 
 # The columns `display_name` reads. A read that only names people (a list to choose a
 # colleague from, who is on an appointment) loads these and the public id, not the whole
 # row with its password hash and second-factor secret.
 DISPLAY_NAME_FIELDS = ("username", "first_name", "last_name")
+
+
+def display_name_of(username: str, first_name: str, last_name: str) -> str:
+    """`User.display_name` from the DISPLAY_NAME_FIELDS columns (in that order), for a read
+    of names that builds no model rows: the full name as Django's `get_full_name` joins
+    it, or the username when both name parts are empty."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 def display_name_fields(relation: str) -> tuple[str, ...]:

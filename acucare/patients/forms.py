@@ -144,16 +144,6 @@ class EpisodeForm(ReferralFields):
         return data
 
 
-class ShareForm(forms.Form):
-    practitioner = forms.ChoiceField()
-
-    def __init__(self, *args: Any, practitioners: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [
-            ("", "Choose a colleague…")
-        ] + [(str(p.public_id), p.display_name) for p in practitioners]
-
-
 class EpisodeEditForm(ReferralFields):
     field_order = ("complaint", "status", "ended_on", *REFERRAL_FIELDS)
     complaint = forms.CharField(max_length=200)

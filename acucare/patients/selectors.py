@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from acucare.accounts.models import DISPLAY_NAME_FIELDS, Role, User, display_name_fields
+from acucare.accounts.models import (
+    DISPLAY_NAME_FIELDS,
+    Role,
+    User,
+    display_name_fields,
+    display_name_of,
+)
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
@@ -168,6 +174,21 @@ def active_practitioners() -> list[User]:
         .objects.filter(role=Role.PRACTITIONER, is_active=True)
         .only(*PRACTITIONER_NAME_FIELDS)
     )
+
+
+def share_choices(*, actor: Actor, chart: PatientChart) -> list[tuple[uuid.UUID, str]]:
+    """The colleagues the chart's primary practitioner may share it with, as (public id,
+    name) pairs in the practitioners' order: the active practitioners but the actor and
+    those it is shared with already. Read as four columns, not user rows, for the chart's
+    own <select>; `services.patient_share` validates what is posted on its own."""
+    taken = {actor.user.public_id, *(colleague.public_id for colleague in chart.shared_with)}
+    return [
+        (public_id, display_name_of(*names))
+        for public_id, *names in get_user_model()
+        .objects.filter(role=Role.PRACTITIONER, is_active=True)
+        .values_list(*PRACTITIONER_NAME_FIELDS)
+        if public_id not in taken
+    ]
 
 
 def patient_shares(*, actor: Actor, patient_id: uuid.UUID | str) -> list[User]:

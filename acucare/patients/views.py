@@ -27,7 +27,6 @@ from acucare.patients.forms import (
     EpisodeEditForm,
     EpisodeForm,
     PatientForm,
-    ShareForm,
 )
 from acucare.patients.models import Patient
 
@@ -169,20 +168,17 @@ def patient_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def patient_chart(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = actor_from_request(request)
     chart = selectors.patient_chart(actor=actor, patient_id=public_id)
-    share_form = None
+    share_choices = None
     if chart.clinical and chart.patient.primary_practitioner_id == actor.user.pk:
-        colleagues = [
-            p
-            for p in selectors.active_practitioners()
-            if p.pk != actor.user.pk and p not in chart.shared_with
-        ]
-        share_form = ShareForm(practitioners=colleagues) if colleagues else None
+        # The share form's options, drawn by the chart template itself (Django's widget
+        # templates cost two template renders per option); `patient_share` validates.
+        share_choices = selectors.share_choices(actor=actor, chart=chart)
     # The apps built on patients add their sections (the current assessment of each
     # episode, the appointments): see `acucare.patients.chart_sections`.
     return render(
         request,
         "patients/chart.html",
-        {"chart": chart, "share_form": share_form, **chart_sections(actor, chart)},
+        {"chart": chart, "share_choices": share_choices, **chart_sections(actor, chart)},
     )
 
 
