@@ -109,15 +109,20 @@ class PatientAppointments:
 PAST_SHOWN = 10
 
 
-def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointments:
+def patient_appointments_of_checked(*, patient: Patient) -> PatientAppointments:
     """A patient's coming appointments and the most recent past ones, for the chart.
     `patient` is one the chart has just reached through `access_patient`; the chart's
     own `read` event records the look at the patient, so this adds none (one view of a
-    chart stays one event in the log)."""
+    chart stays one event in the log).
+
+    Access is not checked again: `visible_appointments` lets reception see every
+    appointment and a practitioner those booked with them or of a patient they may see,
+    so for a patient `access_patient` has just returned (reception, or a practitioner
+    who may see them; nobody else gets one) it keeps every one of that patient's
+    appointments, whoever they are booked with and whatever their status."""
     now = timezone.now()
     everything = list(
-        visible_appointments(actor)
-        .filter(patient=patient)
+        Appointment.objects.filter(patient=patient)
         .select_related("practitioner")
         # What the chart's table shows, and the practitioner's name only.
         .only(
@@ -137,7 +142,8 @@ def patient_appointments(*, actor: Actor, patient: Patient) -> PatientAppointmen
 
 def chart_appointments(actor: Actor, chart: PatientChart) -> PatientAppointments:
     """The patient chart's section: coming and recent appointments."""
-    return patient_appointments(actor=actor, patient=chart.patient)
+    del actor  # `selectors.patient_chart` checked it against this patient
+    return patient_appointments_of_checked(patient=chart.patient)
 
 
 def bookable_practitioners(patient: Patient | None = None) -> list[User]:

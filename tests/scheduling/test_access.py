@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from tests.factories import (
     make_practitioner,
     make_reception,
     share,
+    signed_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +56,37 @@ def test_a_practitioner_keeps_seeing_appointments_booked_with_them_after_an_unsh
     booked = make_appointment(patient, chen, start=tomorrow_at(9))
     PatientShare.objects.filter(patient=patient, practitioner=chen).delete()
     assert access_appointment(actor(chen), booked.public_id, write=False) == booked
+
+
+def test_the_chart_shows_each_role_what_the_appointment_access_filter_gives():
+    """The chart's appointments section reads the patient's appointments without applying
+    `visible_appointments` again (docs/clinic-app.md, "Appointments"); for every role that
+    reaches the chart it must be exactly what that filter keeps for the patient: all of
+    them, booked with anyone, in any status. Anyone else gets no chart."""
+    chen, okafor, former = make_practitioner(), make_practitioner(), make_practitioner()
+    stranger, reception = make_practitioner(), make_reception()
+    patient = make_patient(okafor)
+    share(patient, chen)
+    share(patient, former)
+    now = timezone.now()
+    booked = [
+        make_appointment(patient, okafor, start=tomorrow_at(9)),
+        make_appointment(patient, chen, start=tomorrow_at(11), status="cancelled"),
+        make_appointment(patient, former, start=now - dt.timedelta(days=3)),
+        make_appointment(patient, okafor, start=now - dt.timedelta(days=2), status="completed"),
+        make_appointment(patient, chen, start=now - dt.timedelta(days=1), status="did_not_attend"),
+    ]
+    # An appointment booked with the stranger (who may not see the patient) and the
+    # former colleague's share taken away after theirs was booked.
+    booked.append(make_appointment(patient, stranger, start=now - dt.timedelta(days=5)))
+    PatientShare.objects.filter(patient=patient, practitioner=former).delete()
+    make_appointment(make_patient(chen), chen, start=tomorrow_at(14))  # another patient's
+    expected = {str(a.public_id) for a in booked}
+    for user in (okafor, chen, reception):
+        filtered = visible_appointments(actor(user)).filter(patient=patient)
+        assert {str(a.public_id) for a in filtered} == expected
+        html = signed_in(user).get(f"/patients/{patient.public_id}/").content.decode()
+        shown = set(re.findall(r'href="/appointments/([0-9a-f-]{36})/"', html))
+        assert shown == expected, user.role
+    for user, status in ((stranger, 404), (former, 404), (make_admin(), 403)):
+        assert signed_in(user).get(f"/patients/{patient.public_id}/").status_code == status
