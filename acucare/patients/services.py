@@ -140,12 +140,24 @@ def _clean_demographics(data: Demographics, today: dt.date) -> dict[str, Any]:
     return values
 
 
+def _posted_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    """A practitioner's id as posted, or None when it is missing or is not an id (a
+    hand-made POST): the caller refuses it as it refuses an unknown practitioner."""
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def _practitioner(public_id: uuid.UUID | str | None, field: str) -> User:
     users = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
     try:
-        if public_id is None:
+        wanted = _posted_id(public_id)
+        if wanted is None:
             raise ValueError(public_id)
-        return users.get(public_id=public_id)
+        return users.get(public_id=wanted)
     except (get_user_model().DoesNotExist, ValueError, TypeError) as exc:
         raise InputError(
             field,
@@ -280,9 +292,12 @@ def patient_unshare(
         raise PermissionDenied(
             "Only the primary practitioner changes who a patient is shared with."
         )
-    deleted, _ = PatientShare.objects.filter(
-        patient=patient, practitioner__public_id=practitioner
-    ).delete()
+    wanted = _posted_id(practitioner)
+    deleted = 0
+    if wanted is not None:
+        deleted, _ = PatientShare.objects.filter(
+            patient=patient, practitioner__public_id=wanted
+        ).delete()
     if not deleted:
         raise InputError("practitioner", "The patient is not shared with this practitioner.")
     audit_record(
@@ -291,7 +306,7 @@ def patient_unshare(
         object_type="patient",
         object_id=patient.public_id,
         patient_id=patient.public_id,
-        detail={"practitioner": str(practitioner)},
+        detail={"practitioner": str(wanted)},
     )
 
 

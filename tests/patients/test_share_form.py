@@ -87,7 +87,7 @@ def test_no_share_form_without_a_colleague_to_offer_or_for_anyone_but_the_primar
         assert 'id="id_practitioner"' not in html
 
 
-@pytest.mark.parametrize("who", ["inactive", "reception", "self", "unknown"])
+@pytest.mark.parametrize("who", ["inactive", "reception", "self", "unknown", "empty", "malformed"])
 def test_a_posted_share_is_still_validated_against_the_active_practitioners(clinic, who):
     doc, _colleagues, _shared, patient = clinic
     target = {
@@ -95,10 +95,28 @@ def test_a_posted_share_is_still_validated_against_the_active_practitioners(clin
         "reception": lambda: str(make_reception().public_id),
         "self": lambda: str(doc.public_id),
         "unknown": lambda: "00000000-0000-4000-8000-000000000000",
+        # A hand-made POST (the browser's `required` stops an empty one): refused with
+        # the form's message, not a server error.
+        "empty": lambda: "",
+        "malformed": lambda: "not-an-id",
     }[who]()
     before = PatientShare.objects.count()
     response = signed_in(doc).post(
         f"/patients/{patient.public_id}/share/", {"practitioner": target}
+    )
+    assert response.status_code == 302
+    assert PatientShare.objects.count() == before
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+
+
+@pytest.mark.parametrize("practitioner", ["", "not-an-id", "00000000-0000-4000-8000-000000000000"])
+def test_stopping_a_share_that_names_no_shared_colleague_is_refused_not_an_error(
+    clinic, practitioner
+):
+    doc, _colleagues, _shared, patient = clinic
+    before = PatientShare.objects.count()
+    response = signed_in(doc).post(
+        f"/patients/{patient.public_id}/unshare/", {"practitioner": practitioner}
     )
     assert response.status_code == 302
     assert PatientShare.objects.count() == before
