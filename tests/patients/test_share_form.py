@@ -100,13 +100,7 @@ def test_a_posted_share_is_still_validated_against_the_active_practitioners(clin
         "empty": lambda: "",
         "malformed": lambda: "not-an-id",
     }[who]()
-    before = PatientShare.objects.count()
-    response = signed_in(doc).post(
-        f"/patients/{patient.public_id}/share/", {"practitioner": target}
-    )
-    assert response.status_code == 302
-    assert PatientShare.objects.count() == before
-    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+    assert_refused(doc, f"/patients/{patient.public_id}/share/", target)
 
 
 @pytest.mark.parametrize("practitioner", ["", "not-an-id", "00000000-0000-4000-8000-000000000000"])
@@ -114,10 +108,13 @@ def test_stopping_a_share_that_names_no_shared_colleague_is_refused_not_an_error
     clinic, practitioner
 ):
     doc, _colleagues, _shared, patient = clinic
+    assert_refused(doc, f"/patients/{patient.public_id}/unshare/", practitioner)
+
+
+def assert_refused(user, path: str, practitioner: str) -> None:
+    """Back to the chart with an error message, and no share made or removed."""
     before = PatientShare.objects.count()
-    response = signed_in(doc).post(
-        f"/patients/{patient.public_id}/unshare/", {"practitioner": practitioner}
-    )
+    response = signed_in(user).post(path, {"practitioner": practitioner})
     assert response.status_code == 302
     assert PatientShare.objects.count() == before
     assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
