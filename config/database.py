@@ -32,7 +32,9 @@ def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
             private_file(path)
         return {
             # Django's SQLite backend, with write transactions queued (config/sqlite_queue).
-            "ENGINE": "config.sqlite_queue",
+            # In memory there is one connection and nothing to queue; Django's own engine
+            # there also keeps pytest-django's parallel test databases in memory.
+            "ENGINE": "django.db.backends.sqlite3" if path == ":memory:" else "config.sqlite_queue",
             "NAME": path,
             # WAL lets the chart page read while a session is being saved.
             "OPTIONS": {

@@ -182,7 +182,12 @@ def _give_up(signum: int, frame: object) -> None:
 
 
 def test_an_in_memory_database_has_no_queue(django_db_blocker: Any) -> None:
-    connections = ConnectionHandler({ALIAS: database_from_url("sqlite:///:memory:", "/x")})
+    """One connection, nothing to queue: Django's own engine, which pytest-django also
+    recognises to keep each parallel worker's test database in memory."""
+    settings = database_from_url("sqlite:///:memory:", "/x")
+    assert settings["ENGINE"] == "django.db.backends.sqlite3"
+    # The queue's engine, given a database in memory all the same, queues nothing.
+    connections = ConnectionHandler({ALIAS: {**settings, "ENGINE": "config.sqlite_queue"}})
     with django_db_blocker.unblock():
         connection = queued(connections)
         with connection.cursor() as cursor:
