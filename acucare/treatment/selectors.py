@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q
@@ -352,15 +353,22 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
     ids = [e.pk for e in episodes]
     if not ids:
         return {}
-    plans = list(TreatmentPlan.objects.filter(episode_id__in=ids).select_related("assessment"))
+    # Unordered reads, sorted here (newest plan first, each plan's sessions by number,
+    # which is unique in a plan): compiling the ORDER BY costs more than the sort.
+    plans = sorted(
+        TreatmentPlan.objects.filter(episode_id__in=ids).select_related("assessment").order_by(),
+        key=lambda p: (p.created_at, p.pk),
+        reverse=True,
+    )
     shown: dict[int, list[SessionSummary]] = {p.pk: [] for p in plans}
     # One row per adverse event (a session without any gives one row with None), counted
     # here: a GROUP BY with two COUNT(DISTINCT) cost more to compile and run than the few
     # extra rows of the sessions that have events.
-    rows = (
+    rows = sorted(
         TreatmentSession.objects.filter(plan_id__in=shown)
-        .order_by("number", "id")
-        .values_list(*_SUMMARY_COLUMNS, "adverse_events__seriousness")
+        .order_by()
+        .values_list(*_SUMMARY_COLUMNS, "adverse_events__seriousness"),
+        key=itemgetter(2),
     )
     columns: dict[uuid.UUID, list[Any]] = {}  # by session, in the rows' order
     adverse: Counter[uuid.UUID] = Counter()
