@@ -39,23 +39,40 @@ _Signed = TypeVar("_Signed", CourseReview, Discharge)
 
 
 def _rows(
-    episodes: Sequence[Episode], plans: Mapping[int, Sequence[Any]], *, discharged: bool = True
+    episodes: Sequence[Episode],
+    plans: Mapping[int, Sequence[Any]],
+    *,
+    discharged: bool = True,
+    signers: bool = True,
 ) -> tuple[
     dict[int, list[Measurement]],
     dict[int, list[CourseReview]],
     dict[int, Discharge],
     dict[int, MeasurementSchedule],
 ]:
+    """The episodes' measurements, signed reviews (oldest first), discharges and their
+    plans' edited schedules. Unordered reads, sorted here: a course has a handful of
+    each, and compiling an ORDER BY costs more than sorting them (`build` sorts the
+    measurements itself). Without `signers` (a page that shows no signer: the chart,
+    the portal) the reviews and discharges come without their signer."""
     ids = [e.pk for e in episodes]
     measurements: dict[int, list[Measurement]] = {i: [] for i in ids}
-    for m in Measurement.objects.filter(episode_id__in=ids):
+    for m in Measurement.objects.filter(episode_id__in=ids).order_by():
         measurements[m.episode_id].append(m)
     reviews: dict[int, list[CourseReview]] = {i: [] for i in ids}
-    for r in _signed(CourseReview).filter(episode_id__in=ids):
+    found = (_signed(CourseReview) if signers else _unsigned(CourseReview)).filter(
+        episode_id__in=ids
+    )
+    for r in sorted(found.order_by(), key=lambda r: (r.signed_at, r.pk)):
         reviews[r.episode_id].append(r)
     # Open episodes (the chart summary) have no discharge: no need to look.
     discharges = (
-        {d.episode_id: d for d in _signed(Discharge).filter(episode_id__in=ids)}
+        {
+            d.episode_id: d
+            for d in (_signed(Discharge) if signers else _unsigned(Discharge)).filter(
+                episode_id__in=ids
+            )
+        }
         if discharged
         else {}
     )
@@ -64,10 +81,22 @@ def _rows(
     return measurements, reviews, discharges, schedules
 
 
+# The course a review or discharge was judged on: kept for the record, never shown (the
+# pages show the progress built now and the review document), and a hundred-session
+# course's JSON to decode for nothing.
+_UNREAD = ("course_document",)
+
+
+def _unsigned(model: type[_Signed]) -> QuerySet[_Signed]:
+    """Reviews or discharges without their signer and the course they were judged on."""
+    return model.objects.defer(*_UNREAD)
+
+
 def _signed(model: type[_Signed]) -> QuerySet[_Signed]:
     """Reviews or discharges with their signer's name (`User.display_name`): not the
-    signer's whole row, with its password hash and second-factor secret."""
-    own = [f.name for f in model._meta.concrete_fields]
+    signer's whole row, with its password hash and second-factor secret, nor the course
+    they were judged on."""
+    own = [f.name for f in model._meta.concrete_fields if f.name not in _UNREAD]
     return model.objects.select_related("signed_by").only(*own, *_SIGNER_NAME)
 
 
@@ -121,12 +150,15 @@ def chart_progress(
     """Each episode's progress for the patient chart (which checked access and audited),
     in a fixed number of queries whatever the number of episodes and sessions. Without
     `charts` (a page or job that shows no chart: the portal's home, the reminder scan)
-    the pain and questionnaire charts are not drawn."""
+    the pain and questionnaire charts are not drawn. The reviews and discharges come
+    without their signer, which only the outcomes page (`episode_progress`) shows."""
     if not episodes:
         return {}
     if plans is None:
         plans = treatment.plans_by_episode(list(episodes))
-    measurements, reviews, discharges, schedules = _rows(episodes, plans, discharged=discharged)
+    measurements, reviews, discharges, schedules = _rows(
+        episodes, plans, discharged=discharged, signers=False
+    )
     diary = _diary(plans)
     return {
         e.pk: build(
