@@ -54,8 +54,18 @@ class Invitation(models.Model):
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
         """Neither used, withdrawn nor expired."""
-        moment = now or timezone.now()
-        return self.used_at is None and self.withdrawn_at is None and self.expires_at > moment
+        return invitation_open(self.used_at, self.withdrawn_at, self.expires_at, now)
+
+
+def invitation_open(
+    used_at: dt.datetime | None,
+    withdrawn_at: dt.datetime | None,
+    expires_at: dt.datetime,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Whether an invitation with these dates is open (`Invitation.is_open`), for a read
+    of those columns only (the patient chart's portal section)."""
+    return used_at is None and withdrawn_at is None and expires_at > (now or timezone.now())
 
 
 class AlertKind(models.TextChoices):

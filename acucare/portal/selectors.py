@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -45,7 +46,13 @@ from acucare.patients.models import Episode, EpisodeStatus, Patient
 from acucare.patients.selectors import PatientChart
 from acucare.portal import tokens
 from acucare.portal.access import portal_patient
-from acucare.portal.models import DiaryEntry, Invitation, PortalAccount, PortalAlert
+from acucare.portal.models import (
+    DiaryEntry,
+    Invitation,
+    PortalAccount,
+    PortalAlert,
+    invitation_open,
+)
 from acucare.reminders.selectors import reminders_wanted
 from acucare.scheduling.models import Appointment, AppointmentStatus
 from acucare.treatment import selectors as treatment_selectors
@@ -87,63 +94,110 @@ def invitation_used_by(invitation: Invitation | None, user: User) -> bool:
 
 # How many of the patient's latest diary days the chart shows.
 CHART_DIARY_DAYS = 7
-CHART_DIARY_FIELDS = (
-    "day",
-    "pain",
-    "sleep_hours",
-    "sleep_quality",
-    "mme_per_day",
-    "after_effects",
-    "session",
-    "session__number",
-)
+
+
+@dataclass(frozen=True)
+class OpenInvitation:
+    """What staff see of the patient's latest invitation while it is open: when it was
+    sent and until when (never its link: the token's digest is not even read)."""
+
+    sent_at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ChartDiaryDay:
+    """A row of the chart's diary table: what the patient wrote of a day after a session
+    (the after-effects counted: the session records them as adverse events)."""
+
+    day: dt.date
+    session_number: int
+    pain: int
+    sleep_hours: Decimal
+    sleep_quality: int
+    mme_per_day: Decimal | None
+    after_effects: int
 
 
 @dataclass(frozen=True)
 class PortalStatus:
     """The chart's portal section: whether the patient has an account, the latest
-    invitation (for staff: its state, never its link) and, for practitioners, the alerts
-    the patient's reports raised that nobody has acknowledged yet."""
+    invitation while it is open (for staff: its dates, never its link) and, for
+    practitioners, the alerts the patient's reports raised that nobody has acknowledged
+    yet."""
 
     has_account: bool
     signed_in_last: dt.datetime | None
-    latest: Invitation | None
-    latest_open: bool
+    open_invitation: OpenInvitation | None
     open_alerts: list[PortalAlert]
     # The patient's latest diary days (practitioners only): pain, sleep, MME, after-effects.
-    diary: list[DiaryEntry]
+    diary: list[ChartDiaryDay]
+
+
+def _chart_diary(patient: Patient) -> list[ChartDiaryDay]:
+    """The patient's latest diary days, in the columns the chart's table shows (the
+    session's number, not its charted points, needles and checks)."""
+    rows = (
+        DiaryEntry.objects.filter(patient=patient)
+        .order_by("-day", "-id")
+        .values_list(
+            "day",
+            "session__number",
+            "pain",
+            "sleep_hours",
+            "sleep_quality",
+            "mme_per_day",
+            "after_effects",
+        )[:CHART_DIARY_DAYS]
+    )
+    return [
+        ChartDiaryDay(day, number, pain, hours, quality, mme, len(after_effects))
+        for day, number, pain, hours, quality, mme, after_effects in rows
+    ]
 
 
 def chart_portal(actor: Actor, chart: PatientChart) -> PortalStatus:
-    """The chart reached the patient through `access_patient` and audited the read."""
-    # The account's last sign-in only, not the whole user record.
-    account = list(
-        PortalAccount.objects.filter(patient=chart.patient).values_list("user__last_login")[:1]
-    )
-    latest = Invitation.objects.filter(patient=chart.patient).first()
+    """The chart reached the patient through `access_patient` and audited the read.
+
+    The account and the latest invitation are one query of the columns shown: the
+    patient's row joined to its (one-to-one) account's user and to its invitations,
+    newest first, limited to one row (NULLs where there is no account or invitation)."""
+    account, last_login, sent_at, expires_at, used_at, withdrawn_at = (
+        Patient.objects.filter(pk=chart.patient.pk)
+        .order_by("-invitations__created_at", "-invitations__id")
+        .values_list(
+            "portal_account__pk",
+            "portal_account__user__last_login",
+            "invitations__created_at",
+            "invitations__expires_at",
+            "invitations__used_at",
+            "invitations__withdrawn_at",
+        )
+        .first()
+    ) or (None,) * 6
     clinical = actor.is_practitioner and chart.clinical
     alerts = (
-        list(PortalAlert.objects.filter(patient=chart.patient, acknowledged_at=None))
+        # What an alert shows: its kind, when, what raised it, and its acknowledge link.
+        list(
+            PortalAlert.objects.filter(patient=chart.patient, acknowledged_at=None).only(
+                "public_id", "kind", "detail", "raised_at"
+            )
+        )
         if clinical
         else []
     )
-    diary_days = (
-        list(
-            DiaryEntry.objects.filter(patient=chart.patient)
-            .select_related("session")
-            # What the chart's diary table shows: the session's number, not its charted
-            # points, needles and checks (JSON decoded for nothing).
-            .only(*CHART_DIARY_FIELDS)
-            .order_by("-day", "-id")[:CHART_DIARY_DAYS]
-        )
-        if clinical and account
-        else []
-    )
+    diary_days = _chart_diary(chart.patient) if clinical and account is not None else []
     return PortalStatus(
-        has_account=bool(account),
-        signed_in_last=account[0][0] if account else None,
-        latest=latest,
-        latest_open=latest is not None and latest.is_open(),
+        has_account=account is not None,
+        signed_in_last=last_login,
+        open_invitation=(
+            OpenInvitation(sent_at, expires_at)
+            # Both NULL when the patient has no invitation.
+            if sent_at is not None
+            and expires_at is not None
+            and invitation_open(used_at, withdrawn_at, expires_at)
+            else None
+        ),
         open_alerts=alerts,
         diary=diary_days,
     )
