@@ -199,13 +199,15 @@ class RecordExportSection:
 
 
 def record_export_runs(patient: Patient) -> list[JobRun]:
-    """The patient's background archives, newest first (the chart lists five)."""
+    """The patient's background archives, newest first (the chart lists five): when each
+    was asked for, its state and progress and its download link; not the job's
+    parameters, result or error."""
     from acucare.fhir.record_export import RECORD_EXPORT_PREFIX
 
     return list(
-        JobRun.objects.filter(
-            key__startswith=f"{RECORD_EXPORT_PREFIX}{patient.public_id}:"
-        ).order_by("-created_at", "-id")[:5]
+        JobRun.objects.filter(key__startswith=f"{RECORD_EXPORT_PREFIX}{patient.public_id}:")
+        .only("public_id", "status", "progress_done", "progress_total", "created_at")
+        .order_by("-created_at", "-id")[:5]
     )
 
 

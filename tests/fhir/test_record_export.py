@@ -150,3 +150,30 @@ def test_the_archive_is_made_by_the_worker_and_downloaded_from_the_chart(setting
     assert signed_in(make_reception()).get(download).status_code == 403
     exports = AuditEvent.objects.filter(action="export", object_type="patient_record")
     assert [e.detail.get("downloaded", False) for e in exports.order_by("id")] == [False, True]
+
+
+@pytest.mark.django_db
+def test_the_chart_reads_only_the_columns_it_lists_of_the_archives():
+    """The chart's list of archives shows each one's date, state, progress and link: the
+    job's parameters, result and error are not read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_patient
+
+    doc = make_practitioner()
+    patient = make_patient(doc)
+    JobRun.objects.create(
+        key=f"record-export:{patient.public_id}:202612060800",
+        task_path="acucare.fhir.jobs.record_export",
+        params={"patient": str(patient.public_id)},
+        status=RunStatus.RUNNING,
+        progress_done=2,
+        progress_total=5,
+    )
+    with CaptureQueriesContext(connection) as read:
+        chart = signed_in(doc).get(f"/patients/{patient.public_id}/")
+    assert "being prepared (2 of 5 steps)" in chart.content.decode()
+    (sql,) = [q["sql"] for q in read.captured_queries if 'FROM "jobs_jobrun"' in q["sql"]]
+    for column in ("params", "result", "error", "task_path", "progress_message"):
+        assert f'"jobs_jobrun"."{column}"' not in sql
