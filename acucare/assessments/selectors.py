@@ -139,14 +139,16 @@ def current_by_episode(episodes: Iterable[Episode]) -> dict[int, Assessment]:
 
     For the patient chart, whose own selector has already checked access to these
     episodes and recorded the read of the chart; so no further audit event here. The
-    chart shows the decision and the findings, so the intake (the largest JSON) and the
-    rules applied are not read, nor the acknowledgements' notes."""
+    chart shows the decision badge, the screening's link and date and (the chart summary's
+    alerts) the findings still to acknowledge: only those columns are read, not the intake
+    (the largest JSON), the rules applied or who made it, nor the acknowledgements'
+    notes."""
     ids = [episode.pk for episode in episodes]
     if not ids:
         return {}
     current = list(
-        Assessment.objects.filter(episode_id__in=ids, superseded_at__isnull=True).defer(
-            "intake_document", "rules_applied"
+        Assessment.objects.filter(episode_id__in=ids, superseded_at__isnull=True).only(
+            "public_id", "episode_id", "screening_document", "decision", "created_at"
         )
     )
     prefetch_related_objects(

@@ -263,6 +263,27 @@ def test_the_chart_reads_no_acknowledgements_when_no_finding_needs_one(client, e
     assert "assessments_findingacknowledgement" not in tables
 
 
+def test_the_chart_reads_only_the_columns_it_shows_of_the_assessments(client, episode):
+    """The decision, the screening's link and date and its findings (the summary's
+    alerts and the count to acknowledge): not the intake, the rules applied, the
+    knowledge base's version or who made it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assessment = make_assessment(episode, **URGENT_AND_REFER)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(f"/patients/{episode.patient.public_id}/").content.decode()
+    assert "2 findings to acknowledge" in html
+    assert f"/assessments/{assessment.public_id}/" in html
+    (sql,) = [
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "assessments_assessment"' in q["sql"] and "superseded_at" in q["sql"]
+    ]
+    for column in ("intake_document", "rules_applied", "kb_version", "created_by_id"):
+        assert f'"assessments_assessment"."{column}"' not in sql
+
+
 def test_episode_history_lists_every_intake_in_fixed_queries(
     client, episode, django_assert_max_num_queries
 ):
