@@ -81,7 +81,9 @@ INTAKE: dict[str, Any] = {
     "pregnancy": {"pregnant": False},
     "conditions": [{"icd10": "M54.50", "duration_weeks": 30}],
     "pain_sites": ["lower_back"],
-    "questionnaires": {"phq9": {str(i): 0 for i in range(1, 10)}},
+    # A pain baseline (PEG) as well as mood: the outcomes page then reviews the course
+    # against it, as in a clinic, rather than showing that the review cannot be made.
+    "questionnaires": {"peg": {"1": 7, "2": 6, "3": 6}, "phq9": {str(i): 0 for i in range(1, 10)}},
 }
 # A session charted to STRICTA: the points the plan for that intake lists.
 SESSION: dict[str, Any] = {
