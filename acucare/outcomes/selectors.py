@@ -59,22 +59,14 @@ def _rows(
     measurements: dict[int, list[Measurement]] = {i: [] for i in ids}
     for m in Measurement.objects.filter(episode_id__in=ids).order_by():
         measurements[m.episode_id].append(m)
+    read = _signed if signers else _unsigned
     reviews: dict[int, list[CourseReview]] = {i: [] for i in ids}
-    found = (_signed(CourseReview) if signers else _unsigned(CourseReview)).filter(
-        episode_id__in=ids
-    )
-    for r in sorted(found.order_by(), key=lambda r: (r.signed_at, r.pk)):
+    signed = read(CourseReview).filter(episode_id__in=ids).order_by()
+    for r in sorted(signed, key=lambda r: (r.signed_at, r.pk)):
         reviews[r.episode_id].append(r)
     # Open episodes (the chart summary) have no discharge: no need to look.
     discharges = (
-        {
-            d.episode_id: d
-            for d in (_signed(Discharge) if signers else _unsigned(Discharge)).filter(
-                episode_id__in=ids
-            )
-        }
-        if discharged
-        else {}
+        {d.episode_id: d for d in read(Discharge).filter(episode_id__in=ids)} if discharged else {}
     )
     plan_ids = [p.pk for found in plans.values() for p in found]
     schedules = {s.plan_id: s for s in MeasurementSchedule.objects.filter(plan_id__in=plan_ids)}
