@@ -167,13 +167,13 @@ def episode_list(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Episode]:
     return episodes
 
 
+def _active_practitioners() -> QuerySet[User]:
+    return get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+
+
 def active_practitioners() -> list[User]:
     """For choosing a primary practitioner or a colleague to share with (names only)."""
-    return list(
-        get_user_model()
-        .objects.filter(role=Role.PRACTITIONER, is_active=True)
-        .only(*PRACTITIONER_NAME_FIELDS)
-    )
+    return list(_active_practitioners().only(*PRACTITIONER_NAME_FIELDS))
 
 
 def share_choices(*, actor: Actor, chart: PatientChart) -> list[tuple[uuid.UUID, str]]:
@@ -184,9 +184,7 @@ def share_choices(*, actor: Actor, chart: PatientChart) -> list[tuple[uuid.UUID,
     taken = {actor.user.public_id, *(colleague.public_id for colleague in chart.shared_with)}
     return [
         (public_id, display_name_of(*names))
-        for public_id, *names in get_user_model()
-        .objects.filter(role=Role.PRACTITIONER, is_active=True)
-        .values_list(*PRACTITIONER_NAME_FIELDS)
+        for public_id, *names in _active_practitioners().values_list(*PRACTITIONER_NAME_FIELDS)
         if public_id not in taken
     ]
 
