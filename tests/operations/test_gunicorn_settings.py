@@ -6,7 +6,7 @@ import gc
 import importlib
 import logging.config
 import multiprocessing
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -71,7 +71,7 @@ def test_the_master_loads_the_knowledge_base_and_freezes_it_before_workers_fork(
     registry.cache_clear()
     gc.unfreeze()
     try:
-        conf.when_ready(object())
+        conf.when_ready(SimpleNamespace(log=logging.getLogger("gunicorn.error")))
         assert registry.cache_info().currsize == 1
         assert gc.get_freeze_count() > 0
         # The knowledge base is frozen: the collector no longer lists it among the
@@ -79,5 +79,33 @@ def test_the_master_loads_the_knowledge_base_and_freezes_it_before_workers_fork(
         loaded = registry()
         assert gc.is_tracked(loaded)
         assert not any(found is loaded for found in gc.get_objects())
+    finally:
+        gc.unfreeze()
+
+
+def test_the_master_compiles_the_templates_and_builds_the_url_tables_before_workers_fork(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Otherwise each worker, new or recycled, does it during its first pages."""
+    from django.template import engines
+    from django.template.backends.django import DjangoTemplates
+    from django.template.loaders.cached import Loader as CachedLoader
+    from django.urls import clear_url_caches, get_resolver
+    from django.utils.translation import get_language
+
+    conf = load(monkeypatch)
+    backend = engines["django"]
+    assert isinstance(backend, DjangoTemplates)
+    loader = backend.engine.template_loaders[0]
+    assert isinstance(loader, CachedLoader)
+    loader.reset()
+    clear_url_caches()
+    gc.unfreeze()
+    try:
+        with caplog.at_level(logging.INFO, logger="gunicorn.error"):
+            conf.when_ready(SimpleNamespace(log=logging.getLogger("gunicorn.error")))
+        assert any(key.startswith("patients/chart.html") for key in loader.get_template_cache)
+        assert get_language() in get_resolver()._reverse_dict
+        assert "templates compiled" in caplog.text
     finally:
         gc.unfreeze()
