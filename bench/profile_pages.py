@@ -16,7 +16,8 @@ in this process (no server, no sockets: what is left is the page's own work) for
 
 It prints each page's CPU time per request (process time, which is fairly robust to the
 machine's load) and wall time, p50 over REQUESTS requests after a warm-up, the ratio to the
-floor, and with --profile the top functions of a cProfile of each page.
+floor, on PostgreSQL the database backend's CPU per request, with --queries each page's
+SQL with its median time, and with --profile the top functions of a cProfile of each page.
 
 Run: .venv/bin/python bench/profile_pages.py [--patients 200] [--requests 30]
      [--profile] [--top 25] [--queries] [--only chart,outcomes] [--postgres]
@@ -99,28 +100,72 @@ def call(application: Any, request: web.Request) -> int:
     return int(status[0].split()[0])
 
 
+def database_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (on the same
+    machine, from /proc), or 0 on SQLite, whose work is this process's."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(
     application: Any, make: Callable[[int], web.Request], requests: int, warmup: int
-) -> tuple[float, float, float, float]:
-    """p50 and minimum of CPU and wall milliseconds per request."""
+) -> tuple[float, float, float, float, float]:
+    """p50 and minimum of CPU and wall milliseconds per request, and the database
+    backend's mean CPU milliseconds per request."""
     for index in range(warmup):
         code = call(application, make(index))
         if not 200 <= code < 300:
             sys.exit(f"{make(index).path} answered {code}")
     cpu: list[float] = []
     wall: list[float] = []
+    db_started = database_cpu()
     for index in range(warmup, warmup + requests):
         request = make(index)
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         call(application, request)
         cpu.append(time.process_time() - started_cpu)
         wall.append(time.perf_counter() - started_wall)
+    db_used = database_cpu() - db_started
     return (
         statistics.median(cpu) * 1000,
         min(cpu) * 1000,
         statistics.median(wall) * 1000,
         min(wall) * 1000,
+        db_used / requests * 1000,
     )
+
+
+def statement_times(
+    application: Any, make: Callable[[int], web.Request], requests: int = 20
+) -> list[tuple[str, float]]:
+    """Each SQL statement of a request with its wall milliseconds from the call to its
+    result, the median over `requests` requests. (A transaction's BEGIN and COMMIT are the
+    connection's, not statements: not listed.)"""
+    from django.db import connection
+
+    times: dict[int, list[float]] = {}
+    sqls: list[str] = []
+
+    def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            times.setdefault(len(sqls), []).append(time.perf_counter() - started)
+            sqls.append(sql)
+
+    for index in range(requests):
+        sqls.clear()
+        with connection.execute_wrapper(timer):
+            call(application, make(20_000 + index))
+    return [(sql, statistics.median(times[i]) * 1000) for i, sql in enumerate(sqls)]
 
 
 def profile(application: Any, make: Callable[[int], web.Request], requests: int, top: int) -> str:
@@ -226,25 +271,22 @@ def run(
     floor = None
     for key in chosen:
         label, make = targets[key]
-        cpu, cpu_min, wall, wall_min = measure(application, make, args.requests, args.warmup)
+        cpu, cpu_min, wall, wall_min, db = measure(application, make, args.requests, args.warmup)
         if key == "healthz":
             floor = cpu
         ratio = f"  {cpu / floor:4.1f}x floor" if floor and key != "healthz" else ""
         print(
             f"  {label:<40} CPU p50 {cpu:6.1f} ms (min {cpu_min:6.1f})   "
             f"wall p50 {wall:6.1f} ms (min {wall_min:6.1f}){ratio}"
+            + (f"   database CPU {db:4.1f} ms" if args.postgres else "")
         )
     if args.queries:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         for key in chosen:
             label, make = targets[key]
-            with CaptureQueriesContext(connection) as captured:
-                call(application, make(20_000))
-            print(f"\n===== {label}: {len(captured.captured_queries)} queries")
-            for query in captured.captured_queries:
-                print(f"  {query['sql'][: args.width]}")
+            timed = statement_times(application, make)
+            print(f"\n===== {label}: {len(timed)} statements (ms, median of 20 requests)")
+            for sql, took in timed:
+                print(f"  {took:6.2f}  {sql[: args.width]}")
     if args.profile:
         for key in chosen:
             label, make = targets[key]

@@ -402,12 +402,19 @@ class Figures:
     p99_ms: float
     rps: float
     first_error: str
+    # CPU milliseconds per answered request: the server's processes, the database's
+    # (PostgreSQL's backends; SQLite runs inside the server) and the load client's.
+    cpu_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def line(self) -> str:
         flag = f"   {self.errors} ERRORS, first: {self.first_error}" if self.errors else ""
+        server, database, client = self.cpu_ms
+        spent = (
+            f"   CPU {server:5.1f} + {database:4.1f} db + {client:3.1f} client ms" if server else ""
+        )
         return (
             f"  {self.label:<34} p50 {self.p50_ms:7.1f} ms   p99 {self.p99_ms:7.1f} ms   "
-            f"{self.rps:7.1f} req/s   ({self.count} requests){flag}"
+            f"{self.rps:7.1f} req/s   ({self.count} requests){spent if server else ''}{flag}"
         )
 
 
@@ -420,11 +427,13 @@ def run_load(
     seconds: float,
     concurrency: int,
     warmup: int,
+    cpu: Callable[[], tuple[float, float]] | None = None,
 ) -> Figures:
     """`requests` requests (or as many as fit in `seconds`) from `concurrency` client
     threads, each on its own keep-alive connection (reopened when the server closes it),
     spread over up to CLIENT_PROCESSES forked processes so that the client's own GIL does
-    not cap what the server is asked to do. Request i is make_request(i)."""
+    not cap what the server is asked to do. Request i is make_request(i). `cpu` gives the
+    CPU seconds the server's and the database's processes have used so far."""
     # Warm-up on one thread (templates, caches, connections), then the measured run.
     for index in range(warmup):
         request = make_request(index)
@@ -435,6 +444,7 @@ def run_load(
     processes = max(1, min(CLIENT_PROCESSES, concurrency))
     context = multiprocessing.get_context("fork")
     results: Any = context.Queue()
+    used_before = cpu() if cpu else (0.0, 0.0)
     started = time.perf_counter()
     deadline = started + seconds
     children = [
@@ -455,16 +465,20 @@ def run_load(
         child.start()
     latencies: list[float] = []
     errors: list[str] = []
+    client_cpu = 0.0
     for _ in children:
-        got_latencies, got_errors = results.get(timeout=seconds + 120)
+        got_latencies, got_errors, got_cpu = results.get(timeout=seconds + 120)
         latencies.extend(got_latencies)
         errors.extend(got_errors)
+        client_cpu += got_cpu
     for child in children:
         child.join()
     wall = time.perf_counter() - started
+    used_after = cpu() if cpu else (0.0, 0.0)
     latencies.sort()
     if not latencies:
         return Figures(label, 0, len(errors), 0.0, 0.0, 0.0, errors[0] if errors else "")
+    per_request = 1000 / len(latencies)
     return Figures(
         label,
         len(latencies),
@@ -473,6 +487,11 @@ def run_load(
         latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000,
         len(latencies) / wall,
         errors[0] if errors else "",
+        (
+            (used_after[0] - used_before[0]) * per_request,
+            (used_after[1] - used_before[1]) * per_request,
+            client_cpu * per_request,
+        ),
     )
 
 
@@ -529,7 +548,7 @@ def _client_process(
         thread.start()
     for thread in pool:
         thread.join()
-    results.put((latencies, errors))
+    results.put((latencies, errors, time.process_time()))
 
 
 def free_port() -> int:
@@ -562,6 +581,14 @@ class Server:
             f"PSS {pss / 1024:.0f} MiB (shared pages counted once)"
         )
 
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by the server's processes and by PostgreSQL's (every
+        process named postgres: the bench's backends do the work, the others idle)."""
+        return (
+            sum(_cpu_seconds(pid) for pid in [self.pid, *_children(self.pid)]),
+            sum(_cpu_seconds(pid) for pid in _postgres_pids()),
+        )
+
     def exceptions(self) -> dict[str, int]:
         """The exceptions the server logged (JSON lines carry the class), counted."""
         self.log.seek(0)
@@ -583,6 +610,25 @@ class Server:
                 found[kind] = found.get(kind, 0) + 1
         self.log.seek(0, os.SEEK_END)
         return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process (0 once it has gone), from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+    return found
 
 
 def _children(pid: int) -> list[int]:
@@ -767,7 +813,9 @@ def measure_server(
 ) -> list[Figures]:
     print(f"  -- {kind}, {load['concurrency']} concurrent clients")
     with server(kind, env) as running:
-        rows = [run_load(running.port, label, make, **load) for label, make in targets]
+        rows = [
+            run_load(running.port, label, make, cpu=running.cpu, **load) for label, make in targets
+        ]
         logged = running.exceptions()
         memory = running.memory()
     for row in rows:
