@@ -13,23 +13,27 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
-from acucare.patients.models import Episode, Patient
+from acucare.patients.models import Episode, Patient, PatientShare
 
 
 def visible_patients(actor: Actor) -> QuerySet[Patient]:
-    """Every patient the actor may see at all (demographics at least)."""
+    """Every patient the actor may see at all (demographics at least).
+
+    A practitioner's: those they are primary for, or that have a share with them. The share
+    is asked as EXISTS, not joined: a join gives a patient once per matching share, and
+    the DISTINCT that undoes it has PostgreSQL compare whole rows (and the selected
+    related rows) for every read of a patient."""
     require_patient_staff(actor)
     patients = Patient.objects.all()
     if actor.is_practitioner:
-        patients = patients.filter(
-            Q(primary_practitioner=actor.user) | Q(shares__practitioner=actor.user)
-        ).distinct()
+        shared = PatientShare.objects.filter(patient=OuterRef("pk"), practitioner=actor.user)
+        patients = patients.filter(Q(primary_practitioner=actor.user) | Exists(shared))
     return patients
 
 
