@@ -848,11 +848,26 @@ def outcomes_ratios(rows: list[Figures]) -> str:
     )
 
 
+def speed_probe() -> str:
+    """The CPU time of a fixed pure-Python loop, best of three: this machine's speed at the
+    moment (a virtual machine's varies with its neighbours' load, by a fifth and more
+    within an hour here), so that runs on different days can be read side by side."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        best = min(best, time.process_time() - started)
+    return f"  speed probe: a fixed Python loop took {best * 1000:.0f} ms of CPU (lower is faster)"
+
+
 def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
     static_root = tempfile.mkdtemp(prefix="acucare-bench-static-")
     env = production_env(url, static_root)
     print(f"\n== {database_label}")
     targets = endpoints(seed_database(env, args))
+    print(speed_probe())
     print(
         f"  at most {args.requests} requests or {args.seconds:.0f} s per endpoint, after 20 "
         f"warm-up requests; clients in up to {CLIENT_PROCESSES} processes"
@@ -874,6 +889,7 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
             if kind != "runserver":
                 ok &= all(row.errors == 0 for row in rows)
             chart_rps[(kind, concurrency)] = rows[1].rps
+    print(speed_probe())
     for concurrency in args.concurrency:
         reference = chart_rps.get(("runserver", concurrency))
         production = chart_rps.get(("gunicorn", concurrency))
