@@ -24,6 +24,12 @@ from acucare.core.actor import Actor
 from acucare.core.roles import require_admin
 
 
+def active_practitioners() -> QuerySet[User]:
+    """The practitioners whose accounts are active: those a patient may be given to,
+    shared with or booked with. One definition for every app that offers or checks them."""
+    return get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+
+
 def user_list(*, actor: Actor) -> QuerySet[User]:
     """Every staff account, for the admin; the viewing is audited (issue 14). Patients'
     portal accounts are not staff: they are opened and renewed from the chart."""

@@ -7,12 +7,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from acucare.accounts import selectors as accounts
 from acucare.accounts.models import (
     DISPLAY_NAME_FIELDS,
-    Role,
     User,
     display_name_fields,
     display_name_of,
@@ -167,13 +166,9 @@ def episode_list(*, actor: Actor, patient_id: uuid.UUID | str) -> list[Episode]:
     return episodes
 
 
-def _active_practitioners() -> QuerySet[User]:
-    return get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
-
-
 def active_practitioners() -> list[User]:
     """For choosing a primary practitioner or a colleague to share with (names only)."""
-    return list(_active_practitioners().only(*PRACTITIONER_NAME_FIELDS))
+    return list(accounts.active_practitioners().only(*PRACTITIONER_NAME_FIELDS))
 
 
 def share_choices(*, actor: Actor, chart: PatientChart) -> list[tuple[uuid.UUID, str]]:
@@ -184,7 +179,9 @@ def share_choices(*, actor: Actor, chart: PatientChart) -> list[tuple[uuid.UUID,
     taken = {actor.user.public_id, *(colleague.public_id for colleague in chart.shared_with)}
     return [
         (public_id, display_name_of(*names))
-        for public_id, *names in _active_practitioners().values_list(*PRACTITIONER_NAME_FIELDS)
+        for public_id, *names in accounts.active_practitioners().values_list(
+            *PRACTITIONER_NAME_FIELDS
+        )
         if public_id not in taken
     ]
 

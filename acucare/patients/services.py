@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from acucare.accounts import selectors as accounts
 from acucare.accounts import submissions
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
@@ -152,7 +153,7 @@ def _posted_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
 
 
 def _practitioner(public_id: uuid.UUID | str | None, field: str) -> User:
-    users = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+    users = accounts.active_practitioners()
     try:
         wanted = _posted_id(public_id)
         if wanted is None:

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from acucare.accounts import selectors as accounts
 from acucare.accounts.models import Role, User, display_name_fields
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
@@ -149,7 +150,7 @@ def chart_appointments(actor: Actor, chart: PatientChart) -> PatientAppointments
 def bookable_practitioners(patient: Patient | None = None) -> list[User]:
     """Active practitioners; for a patient, those who look after them (primary or
     shared with), the only ones a booking accepts."""
-    practitioners = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+    practitioners = accounts.active_practitioners()
     if patient is not None:
         practitioners = practitioners.filter(
             Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient)

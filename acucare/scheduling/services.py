@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from acucare.accounts import selectors as accounts
 from acucare.accounts import submissions
 from acucare.accounts.models import Role, User
 from acucare.audit.services import audit_record
@@ -87,8 +88,7 @@ def _when(moment: dt.datetime) -> str:
 def _practitioner_for(patient: Patient, public_id: uuid.UUID | str | None) -> User:
     """An active practitioner who may see the patient (primary or shared with)."""
     candidates = (
-        get_user_model()
-        .objects.filter(role=Role.PRACTITIONER, is_active=True)
+        accounts.active_practitioners()
         .filter(Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient))
         .distinct()
         .order_by("id")
@@ -464,7 +464,7 @@ def availability_set(
 ) -> list[Availability]:
     """A practitioner's working week (the clinic admin's or their own): the weekdays left
     out are days off; an empty week clears it, and nothing is checked against it."""
-    practitioners = get_user_model().objects.filter(role=Role.PRACTITIONER, is_active=True)
+    practitioners = accounts.active_practitioners()
     practitioner = next(
         (p for p in practitioners if str(p.public_id) == str(practitioner_id)), None
     )
