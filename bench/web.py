@@ -434,47 +434,19 @@ def run_load(
     spread over up to CLIENT_PROCESSES forked processes so that the client's own GIL does
     not cap what the server is asked to do. Request i is make_request(i). `cpu` gives the
     CPU seconds the server's and the database's processes have used so far."""
-    # Warm-up on one thread (templates, caches, connections), then the measured run.
-    for index in range(warmup):
-        request = make_request(index)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request(request.method, request.path, body=request.body, headers=request.headers)
-        connection.getresponse().read()
-        connection.close()
-    processes = max(1, min(CLIENT_PROCESSES, concurrency))
-    context = multiprocessing.get_context("fork")
-    results: Any = context.Queue()
+    # The warm-up runs at the measured concurrency, so that every gunicorn worker (not
+    # only the one or two that sequential requests would reach) has served the page and
+    # touched the memory it shares with its master before the clock starts: a clinic's
+    # server runs for days, and the measure is of that steady state.
+    _, warmup_errors, _, _ = _drive(
+        port, make_request, range(warmup), concurrency, seconds + warmup
+    )
     used_before = cpu() if cpu else (0.0, 0.0)
-    started = time.perf_counter()
-    deadline = started + seconds
-    children = [
-        context.Process(
-            target=_client_process,
-            args=(
-                port,
-                make_request,
-                range(warmup + share, warmup + requests, processes),
-                concurrency // processes + (1 if share < concurrency % processes else 0),
-                deadline,
-                results,
-            ),
-        )
-        for share in range(processes)
-    ]
-    for child in children:
-        child.start()
-    latencies: list[float] = []
-    errors: list[str] = []
-    client_cpu = 0.0
-    for _ in children:
-        got_latencies, got_errors, got_cpu = results.get(timeout=seconds + 120)
-        latencies.extend(got_latencies)
-        errors.extend(got_errors)
-        client_cpu += got_cpu
-    for child in children:
-        child.join()
-    wall = time.perf_counter() - started
+    latencies, errors, client_cpu, wall = _drive(
+        port, make_request, range(warmup, warmup + requests), concurrency, seconds
+    )
     used_after = cpu() if cpu else (0.0, 0.0)
+    errors = [f"(warm-up) {error}" for error in warmup_errors] + errors
     latencies.sort()
     if not latencies:
         return Figures(label, 0, len(errors), 0.0, 0.0, 0.0, errors[0] if errors else "")
@@ -496,6 +468,50 @@ def run_load(
 
 
 CLIENT_PROCESSES = 4
+
+
+def _drive(
+    port: int,
+    make_request: Callable[[int], Request],
+    indexes: range,
+    concurrency: int,
+    seconds: float,
+) -> tuple[list[float], list[str], float, float]:
+    """Requests make_request(i) for i in `indexes` (or as many as fit in `seconds`) from
+    `concurrency` threads spread over the client processes: each request's seconds, the
+    failures, the client processes' CPU seconds and the wall seconds taken."""
+    processes = max(1, min(CLIENT_PROCESSES, concurrency))
+    context = multiprocessing.get_context("fork")
+    results: Any = context.Queue()
+    started = time.perf_counter()
+    deadline = started + seconds
+    children = [
+        context.Process(
+            target=_client_process,
+            args=(
+                port,
+                make_request,
+                indexes[share::processes],
+                concurrency // processes + (1 if share < concurrency % processes else 0),
+                deadline,
+                results,
+            ),
+        )
+        for share in range(processes)
+    ]
+    for child in children:
+        child.start()
+    latencies: list[float] = []
+    errors: list[str] = []
+    client_cpu = 0.0
+    for _ in children:
+        got_latencies, got_errors, got_cpu = results.get(timeout=seconds + 120)
+        latencies.extend(got_latencies)
+        errors.extend(got_errors)
+        client_cpu += got_cpu
+    for child in children:
+        child.join()
+    return latencies, errors, client_cpu, time.perf_counter() - started
 
 
 def _client_process(
@@ -613,12 +629,15 @@ class Server:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process (0 once it has gone), from /proc (Linux)."""
+    """User and system CPU of a process and of its children that have exited (0 once it
+    has gone), from /proc (Linux). The children count: a recycled gunicorn worker's CPU
+    stays in its master's, and a closed connection's backend's in PostgreSQL's postmaster."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5), 11-14 after the name.
+    return sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _postgres_pids() -> list[int]:
@@ -849,17 +868,20 @@ def outcomes_ratios(rows: list[Figures]) -> str:
 
 
 def speed_probe() -> str:
-    """The CPU time of a fixed pure-Python loop, best of three: this machine's speed at the
-    moment (a virtual machine's varies with its neighbours' load, by a fifth and more
-    within an hour here), so that runs on different days can be read side by side."""
-    best = float("inf")
-    for _ in range(3):
+    """The CPU time of a fixed pure-Python loop, the median of five: this machine's speed
+    at the moment (a virtual machine's varies with its neighbours' load, by a fifth and
+    more within an hour here), so that runs on different days can be read side by side."""
+    taken = []
+    for _ in range(5):
         started = time.process_time()
         total = 0
         for number in range(2_000_000):
             total += number
-        best = min(best, time.process_time() - started)
-    return f"  speed probe: a fixed Python loop took {best * 1000:.0f} ms of CPU (lower is faster)"
+        taken.append(time.process_time() - started)
+    return (
+        f"  speed probe: a fixed Python loop took {statistics.median(taken) * 1000:.0f} ms of "
+        "CPU (median of five; lower is faster)"
+    )
 
 
 def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
@@ -869,8 +891,9 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
     targets = endpoints(seed_database(env, args))
     print(speed_probe())
     print(
-        f"  at most {args.requests} requests or {args.seconds:.0f} s per endpoint, after 20 "
-        f"warm-up requests; clients in up to {CLIENT_PROCESSES} processes"
+        f"  at most {args.requests} requests or {args.seconds:.0f} s per endpoint, after a "
+        "warm-up of five requests per client (at least 20) at the same concurrency; clients "
+        f"in up to {CLIENT_PROCESSES} processes"
     )
     ok = True
     chart_rps: dict[tuple[str, int], float] = {}
@@ -879,7 +902,8 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
             "requests": args.requests,
             "seconds": args.seconds,
             "concurrency": concurrency,
-            "warmup": 20,
+            # Five requests per client, at least 20 (see run_load).
+            "warmup": max(20, 5 * concurrency),
         }
         for kind in args.servers:
             rows = measure_server(kind, env, targets, load)
