@@ -16,10 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from acucare.accounts import selectors as accounts
+from acucare.accounts.models import User
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
 from acucare.patients.access import visible_patients
+from acucare.patients.models import Patient
 from acucare.scheduling.models import Appointment
 
 
@@ -31,6 +34,16 @@ def visible_appointments(actor: Actor) -> QuerySet[Appointment]:
             Q(practitioner=actor.user) | Q(patient__in=visible_patients(actor))
         )
     return appointments
+
+
+def practitioners_of(patient: Patient) -> QuerySet[User]:
+    """The active practitioners who look after the patient (the primary practitioner and
+    those the patient is shared with): the only ones a booking for the patient accepts."""
+    return (
+        accounts.active_practitioners()
+        .filter(Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient))
+        .distinct()
+    )
 
 
 def access_appointment(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Appointment:

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 
 from acucare.accounts import selectors as accounts
@@ -19,7 +18,11 @@ from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
 from acucare.patients.models import Patient
 from acucare.patients.selectors import PatientChart
-from acucare.scheduling.access import access_appointment, visible_appointments
+from acucare.scheduling.access import (
+    access_appointment,
+    practitioners_of,
+    visible_appointments,
+)
 from acucare.scheduling.models import Appointment, Availability, OpeningHours, Room, Weekday
 
 MAX_RANGE_DAYS = 62
@@ -150,11 +153,9 @@ def chart_appointments(actor: Actor, chart: PatientChart) -> PatientAppointments
 def bookable_practitioners(patient: Patient | None = None) -> list[User]:
     """Active practitioners; for a patient, those who look after them (primary or
     shared with), the only ones a booking accepts."""
-    practitioners = accounts.active_practitioners()
-    if patient is not None:
-        practitioners = practitioners.filter(
-            Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient)
-        ).distinct()
+    practitioners = (
+        accounts.active_practitioners() if patient is None else practitioners_of(patient)
+    )
     return list(practitioners.order_by("last_name", "first_name", "id"))
 
 

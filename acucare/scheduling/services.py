@@ -26,7 +26,6 @@ from typing import TypeVar
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -41,7 +40,7 @@ from acucare.domain.errors import ConflictError, InputError
 from acucare.domain.text import plain_text
 from acucare.patients.access import access_patient
 from acucare.patients.models import Patient
-from acucare.scheduling.access import access_appointment, require_booking
+from acucare.scheduling.access import access_appointment, practitioners_of, require_booking
 from acucare.scheduling.models import (
     HOLDS_TIME,
     MAX_MINUTES,
@@ -87,12 +86,7 @@ def _when(moment: dt.datetime) -> str:
 
 def _practitioner_for(patient: Patient, public_id: uuid.UUID | str | None) -> User:
     """An active practitioner who may see the patient (primary or shared with)."""
-    candidates = (
-        accounts.active_practitioners()
-        .filter(Q(pk=patient.primary_practitioner_id) | Q(shared_patients__patient=patient))
-        .distinct()
-        .order_by("id")
-    )
+    candidates = practitioners_of(patient).order_by("id")
     allowed = [str(u.public_id) for u in candidates]
     if public_id is None or str(public_id) not in allowed:
         raise InputError(
