@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q
 
+from acucare.accounts.models import display_name_of
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.domain.errors import InputError
@@ -130,8 +131,8 @@ def _session_rows(plans: Sequence[TreatmentPlan]) -> dict[int, list[SessionRow]]
     for row in rows:
         (plan_id, public_id, number, date, before, after, needles_in, needles_out, status) = row[:9]
         first, last, username, amended, adverse, serious = row[9:]
-        # The signer's name as User.display_name gives it (full name, else username).
-        name = f"{first or ''} {last or ''}".strip() or (username or "")
+        # The signer's name as User.display_name gives it (an unsigned session: no signer).
+        name = display_name_of(username or "", first or "", last or "")
         shown[plan_id].append(
             SessionRow(
                 public_id=public_id,
