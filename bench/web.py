@@ -409,12 +409,13 @@ class Figures:
     def line(self) -> str:
         flag = f"   {self.errors} ERRORS, first: {self.first_error}" if self.errors else ""
         server, database, client = self.cpu_ms
+        # No CPU figure when nothing was measured (a run without a server to read).
         spent = (
             f"   CPU {server:5.1f} + {database:4.1f} db + {client:3.1f} client ms" if server else ""
         )
         return (
             f"  {self.label:<34} p50 {self.p50_ms:7.1f} ms   p99 {self.p99_ms:7.1f} ms   "
-            f"{self.rps:7.1f} req/s   ({self.count} requests){spent if server else ''}{flag}"
+            f"{self.rps:7.1f} req/s   ({self.count} requests){spent}{flag}"
         )
 
 
@@ -601,8 +602,8 @@ class Server:
         """CPU seconds used so far by the server's processes and by PostgreSQL's (every
         process named postgres: the bench's backends do the work, the others idle)."""
         return (
-            sum(_cpu_seconds(pid) for pid in [self.pid, *_children(self.pid)]),
-            sum(_cpu_seconds(pid) for pid in _postgres_pids()),
+            sum(cpu_seconds(pid) for pid in [self.pid, *_children(self.pid)]),
+            sum(cpu_seconds(pid) for pid in _postgres_pids()),
         )
 
     def exceptions(self) -> dict[str, int]:
@@ -628,7 +629,7 @@ class Server:
         return found
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User and system CPU of a process and of its children that have exited (0 once it
     has gone), from /proc (Linux). The children count: a recycled gunicorn worker's CPU
     stays in its master's, and a closed connection's backend's in PostgreSQL's postmaster."""
