@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from config.database import database_from_url
@@ -64,3 +66,35 @@ def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     for extra in tmp_path.glob("clinic.sqlite3-*"):
         assert stat.S_IMODE(extra.stat().st_mode) == 0o600, extra.name
+
+
+def test_postgres_prepares_statements_the_server_binds() -> None:
+    options = database_from_url("postgres://clinic@db.local/acucare", "/x")["OPTIONS"]
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler() -> None:
+    db = database_from_url("postgres://clinic@db.local/acucare?prepared_statements=off", "/x")
+    assert db["OPTIONS"] == {}
+    assert db["NAME"] == "acucare"
+
+
+def test_sslmode_and_root_certificate_are_passed_to_libpq() -> None:
+    url = "postgres://clinic@db.local/acucare?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+    options = database_from_url(url, "/x")["OPTIONS"]
+    assert options["sslmode"] == "verify-full"
+    assert options["sslrootcert"] == "/etc/ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("sslmod=require", "unknown parameter 'sslmod' (allowed: prepared_statements, sslmode"),
+        ("prepared_statements=no", "prepared_statements must be on or off, not 'no'"),
+        ("sslmode=required", "sslmode must be one of disable, allow, prefer, require"),
+    ],
+)
+def test_a_bad_postgres_parameter_is_refused_by_name(query, message) -> None:
+    """A misspelt sslmode silently ignored would connect without encryption."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        database_from_url(f"postgres://clinic@db.local/acucare?{query}", "/x")
