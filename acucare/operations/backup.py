@@ -196,6 +196,13 @@ def _pg_env() -> dict[str, str]:
             env[variable] = value
         else:
             env.pop(variable, None)
+    # The URL's transport security (config/database.py) holds for pg_dump too.
+    options = db.get("OPTIONS") or {}
+    for variable, key in (("PGSSLMODE", "sslmode"), ("PGSSLROOTCERT", "sslrootcert")):
+        if options.get(key):
+            env[variable] = str(options[key])
+        else:
+            env.pop(variable, None)
     return env
 
 

@@ -286,3 +286,18 @@ def test_the_postgresql_tools_get_the_configured_connection(settings: Any) -> No
         "s",
         "a",
     )
+
+
+def test_the_postgresql_tools_get_the_urls_transport_security(settings: Any) -> None:
+    """sslmode=verify-full in ACUCARE_DATABASE_URL must not leave pg_dump on libpq's
+    default (prefer, which falls back to an unencrypted connection)."""
+    from acucare.operations import backup
+
+    original = connection.settings_dict
+    options = {"sslmode": "verify-full", "sslrootcert": "/etc/acucare/db-ca.pem"}
+    connection.settings_dict = {**original, "OPTIONS": options}
+    try:
+        env = backup._pg_env()
+    finally:
+        connection.settings_dict = original
+    assert (env["PGSSLMODE"], env["PGSSLROOTCERT"]) == ("verify-full", "/etc/acucare/db-ca.pem")
