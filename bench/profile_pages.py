@@ -7,6 +7,8 @@ dropped afterwards) with bench/web.py's clinic at a small size (its ten long epi
 in this process (no server, no sockets: what is left is the page's own work) for:
 
   /healthz                          the floor: the middleware around a view that reads nothing
+  GET  /                            the signed-in bare view: session, user and clinic read,
+                                    then a redirect to the practitioner's day
   GET  /patients/<id>/              the patient chart (a 100-session episode)
   GET  /treatment/episodes/<id>/    the treatment episode page (100 sessions)
   GET  /outcomes/episodes/<id>/     the outcomes page (100 sessions), and of an episode
@@ -15,9 +17,10 @@ in this process (no server, no sockets: what is left is the page's own work) for
   GET  /portal/                     the patient portal's home page (100 sessions)
 
 It prints each page's CPU time per request (process time, which is fairly robust to the
-machine's load) and wall time, p50 over REQUESTS requests after a warm-up, the ratio to the
-floor, on PostgreSQL the database backend's CPU per request, with --queries each page's
-SQL with its median time, and with --profile the top functions of a cProfile of each page.
+machine's load) and wall time, p50 over REQUESTS requests after a warm-up, the ratio to each
+floor measured before it (/healthz, the bare view), on PostgreSQL the database backend's
+CPU per request, with --queries each page's SQL with its median time, and with --profile
+the top functions of a cProfile of each page.
 
 Run: .venv/bin/python bench/profile_pages.py [--patients 200] [--requests 30]
      [--profile] [--top 25] [--queries] [--only chart,outcomes] [--postgres]
@@ -80,11 +83,12 @@ def wsgi_environ(
     return environ
 
 
-def call(application: Any, request: web.Request) -> int:
-    status: list[str] = []
+def call(application: Any, request: web.Request) -> str:
+    """Send `request` to the WSGI application; what is wrong with the answer, or ""."""
+    answer: list[tuple[str, Any]] = []
 
     def start_response(line: str, headers: Any, exc_info: Any = None) -> None:
-        status.append(line)
+        answer.append((line, headers))
 
     result = application(
         wsgi_environ(request.method, request.path, request.headers, request.body or b""),
@@ -97,7 +101,9 @@ def call(application: Any, request: web.Request) -> int:
         close = getattr(result, "close", None)
         if close:
             close()
-    return int(status[0].split()[0])
+    line, headers = answer[0]
+    location = next((value for name, value in headers if name.lower() == "location"), None)
+    return request.problem(int(line.split()[0]), location)
 
 
 def database_cpu() -> float:
@@ -118,9 +124,9 @@ def measure(
     """p50 and minimum of CPU and wall milliseconds per request, and the database
     backend's mean CPU milliseconds per request."""
     for index in range(warmup):
-        code = call(application, make(index))
-        if not 200 <= code < 300:
-            sys.exit(f"{make(index).path} answered {code}")
+        problem = call(application, make(index))
+        if problem:
+            sys.exit(f"{make(index).path} answered {problem}")
     cpu: list[float] = []
     wall: list[float] = []
     db_started = database_cpu()
@@ -181,7 +187,16 @@ def profile(application: Any, make: Callable[[int], web.Request], requests: int,
     return out.getvalue()
 
 
-KEYS = ("healthz", "chart", "treatment", "outcomes", "outcomes_empty", "session_save", "portal")
+KEYS = (
+    "healthz",
+    "bare",
+    "chart",
+    "treatment",
+    "outcomes",
+    "outcomes_empty",
+    "session_save",
+    "portal",
+)
 
 
 def setup(
@@ -266,13 +281,17 @@ def run(
         f"{args.patients} patients, {args.requests} requests per page after {args.warmup} "
         f"warm-up; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    floor = None
+    floors: dict[str, float] = {}
     for key in chosen:
         label, make = targets[key]
         cpu, cpu_min, wall, wall_min, db = measure(application, make, args.requests, args.warmup)
-        if key == "healthz":
-            floor = cpu
-        ratio = f"  {cpu / floor:4.1f}x floor" if floor and key != "healthz" else ""
+        ratio = "".join(
+            f"  {cpu / floors[floor]:4.1f}x {floor}"
+            for floor in ("healthz", "bare")
+            if floor in floors
+        )
+        if key in ("healthz", "bare"):
+            floors[key] = cpu
         print(
             f"  {label:<40} CPU p50 {cpu:6.1f} ms (min {cpu_min:6.1f})   "
             f"wall p50 {wall:6.1f} ms (min {wall_min:6.1f}){ratio}"

@@ -11,6 +11,8 @@ the production settings (DEBUG off, JSON request logs, whitenoise) — measures,
 same signed-in practitioner:
 
   /healthz                      a trivial Django view: the floor, same server and middleware
+  GET  /                        the signed-in bare view: the practitioner's session, user and
+                                clinic read by the middleware, then a redirect to their day
   GET  /patients/<id>/          the patient chart page
   GET  /treatment/episodes/<id>/ the episode's treatment page (plan and its ten sessions)
   POST /api/v1/plans/<id>/sessions  saving a session through the API (a bearer token)
@@ -126,6 +128,8 @@ LONG_SESSIONS = 100
 # chart, the floor of that view (access, audit, layout) against which the 100-session
 # page's data and charts are weighed.
 FRESH_EPISODES = 10
+CHART_LABEL = "GET /patients/<id>/ (chart)"
+BARE_LABEL = "GET / (signed in, bare view)"
 
 
 # The fields every bulk-written session copies from the one charted through the services.
@@ -391,6 +395,17 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes | None = None
+    # A request answered by a redirect: the one place it must send the client to (a
+    # redirect anywhere else, to the sign-in page say, is a failure).
+    redirect_to: str | None = None
+
+    def problem(self, status: int, location: str | None) -> str:
+        """What is wrong with the answer, or "" for the answer expected."""
+        if self.redirect_to is None:
+            return "" if 200 <= status < 300 else str(status)
+        if status == 302 and location == self.redirect_to:
+            return ""
+        return f"{status} to {location!r}, not 302 to {self.redirect_to!r}"
 
 
 @dataclass(frozen=True)
@@ -546,8 +561,9 @@ def _client_process(
                 )
                 response = connection.getresponse()
                 payload = response.read()
-                ok = 200 <= response.status < 300
-                problem = "" if ok else f"{response.status} {payload[:120]!r}"
+                problem = request.problem(response.status, response.getheader("Location"))
+                if problem:
+                    problem = f"{problem} {payload[:120]!r}"
             except (OSError, http.client.HTTPException) as error:
                 problem = f"{type(error).__name__}: {error}"
                 connection.close()
@@ -785,6 +801,9 @@ def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]
     def healthz(i: int) -> Request:
         return Request("GET", "/healthz", page_headers)
 
+    def bare(i: int) -> Request:
+        return Request("GET", "/", page_headers, redirect_to="/today/")
+
     def chart(i: int) -> Request:
         return Request("GET", f"/patients/{patients[i % len(patients)]}/", page_headers)
 
@@ -816,7 +835,8 @@ def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]
 
     return [
         ("GET /healthz (floor)", healthz),
-        ("GET /patients/<id>/ (chart)", chart),
+        (BARE_LABEL, bare),
+        (CHART_LABEL, chart),
         ("GET /treatment/episodes/<id>/", treatment),
         (f"GET /outcomes/episodes/<id>/ ({LONG_SESSIONS})", outcomes),
         ("GET /outcomes/episodes/<id>/ (0)", outcomes_empty),
@@ -853,18 +873,25 @@ def measure_server(
 
 
 def outcomes_ratios(rows: list[Figures]) -> str:
-    """Issue 10's target: the 100-session outcomes page within 3x the bare view's p50. Two
-    floors: /healthz (a view that reads nothing: the strict reading) and the same page of
-    an episode with no session yet (its access check, audit and layout)."""
-    floor = rows[0].p50_ms
-    outcomes = [row for row in rows if row.label.startswith("GET /outcomes/")]
-    full = next(row for row in outcomes if row.label.endswith(f"({LONG_SESSIONS})"))
-    empty = next(row for row in outcomes if row.label.endswith("(0)"))
-    verdict = "meets" if full.p50_ms <= 3 * floor else "does NOT meet"
+    """Issue 10's target: the 100-session outcomes page within 3x the bare view's p50.
+
+    The bare view is the signed-in practitioner's `/`: the session, user and clinic reads
+    every staff page makes before it does anything (SessionMiddleware,
+    AuthenticationMiddleware, the two-factor check), then a redirect. Two more floors are
+    printed beside it: /healthz, which reads nothing (no session, no user: the liveness
+    probe), and the same outcomes page of an episode with no session yet (its access
+    check, audit event and layout), which shows what the 100 sessions and their charts
+    add."""
+    by_label = {row.label: row for row in rows}
+    healthz = by_label["GET /healthz (floor)"].p50_ms
+    bare = by_label[BARE_LABEL].p50_ms
+    full = by_label[f"GET /outcomes/episodes/<id>/ ({LONG_SESSIONS})"].p50_ms
+    empty = by_label["GET /outcomes/episodes/<id>/ (0)"].p50_ms
+    verdict = "meets" if full <= 3 * bare else "does NOT meet"
     return (
-        f"  outcomes page, {LONG_SESSIONS} sessions, p50: {full.p50_ms / floor:.1f}x /healthz "
-        f"({verdict} the 3x target), {full.p50_ms / empty.p50_ms:.1f}x the same page with "
-        "no session"
+        f"  outcomes page, {LONG_SESSIONS} sessions, p50: {full / bare:.1f}x the signed-in "
+        f"bare view ({verdict} the 3x target), {full / healthz:.1f}x /healthz, "
+        f"{full / empty:.1f}x the same page with no session"
     )
 
 
@@ -913,7 +940,7 @@ def measure(database_label: str, url: str, args: argparse.Namespace) -> bool:
             # of ten connections (Django's WSGIServer), so at 32 clients it resets some.
             if kind != "runserver":
                 ok &= all(row.errors == 0 for row in rows)
-            chart_rps[(kind, concurrency)] = rows[1].rps
+            chart_rps[(kind, concurrency)] = next(r.rps for r in rows if r.label == CHART_LABEL)
     print(speed_probe())
     for concurrency in args.concurrency:
         reference = chart_rps.get(("runserver", concurrency))
