@@ -259,6 +259,8 @@ def main() -> int:
         help="a scratch PostgreSQL database on 127.0.0.1:5432 instead of SQLite",
     )
     args = parser.parse_args()
+    if problem := web.too_few_patients(args.patients, 10):
+        parser.error(problem)
     if not args.postgres:
         return run(args, setup(args.patients))
     with clinic.postgres_database("acucare_profile") as url:

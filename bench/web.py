@@ -161,6 +161,20 @@ class Seeded:
     fresh_plans: list[TreatmentPlan]
 
 
+def too_few_patients(patients: int, practitioners: int) -> str:
+    """Why `patients` cannot give the measured practitioner (one in `practitioners`, each
+    looking after every n-th patient) the long episodes and at least one fresh episode, or
+    "". With fewer, the outcomes page of an episode with no session had none to ask for."""
+    least = practitioners * (LONG_EPISODES + 1)
+    if patients < least:
+        return (
+            f"--patients must be at least {least} with {practitioners} practitioners (each "
+            f"looks after every {practitioners}th patient, and the one measured needs "
+            f"{LONG_EPISODES} long episodes and a fresh one), not {patients}"
+        )
+    return ""
+
+
 def seed(patients: int, sessions_per_plan: int, practitioners: int) -> dict[str, Any]:
     import django
 
@@ -978,6 +992,8 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if problem := too_few_patients(args.patients, args.practitioners):
+        parser.error(problem)
     sys.path.insert(0, str(ROOT))
 
     if args.seed:
