@@ -33,6 +33,10 @@ def database_from_url(url: str, base_dir: str) -> dict[str, Any]:
     `postgres://user:password@host:port/name[?prepared_statements=off&sslmode=…]`."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
+        if parts.query:
+            raise ValueError(
+                f"ACUCARE_DATABASE_URL: a SQLite URL takes no parameters, not '?{parts.query}'"
+            )
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if path != ":memory:" and not path.startswith("/"):
             path = f"{base_dir}/{path}"

@@ -98,3 +98,9 @@ def test_a_bad_postgres_parameter_is_refused_by_name(query, message) -> None:
     """A misspelt sslmode silently ignored would connect without encryption."""
     with pytest.raises(ValueError, match=re.escape(message)):
         database_from_url(f"postgres://clinic@db.local/acucare?{query}", "/x")
+
+
+def test_a_sqlite_url_with_parameters_is_refused() -> None:
+    """Nothing reads them: `?mode=ro` would otherwise open the clinic read-write."""
+    with pytest.raises(ValueError, match=re.escape("takes no parameters, not '?mode=ro'")):
+        database_from_url("sqlite:////srv/clinic.sqlite3?mode=ro", "/x")
