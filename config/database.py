@@ -111,5 +111,7 @@ def _postgres_options(query: str) -> dict[str, Any]:
             )
         options["sslmode"] = given["sslmode"]
     if "sslrootcert" in given:
+        if not given["sslrootcert"]:
+            raise ValueError("ACUCARE_DATABASE_URL: sslrootcert needs the CA file's path")
         options["sslrootcert"] = given["sslrootcert"]
     return options

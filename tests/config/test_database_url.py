@@ -92,6 +92,7 @@ def test_sslmode_and_root_certificate_are_passed_to_libpq() -> None:
         ("sslmod=require", "unknown parameter 'sslmod' (allowed: prepared_statements, sslmode"),
         ("prepared_statements=no", "prepared_statements must be on or off, not 'no'"),
         ("sslmode=required", "sslmode must be one of disable, allow, prefer, require"),
+        ("sslmode=verify-full&sslrootcert=", "sslrootcert needs the CA file's path"),
     ],
 )
 def test_a_bad_postgres_parameter_is_refused_by_name(query, message) -> None:
