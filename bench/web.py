@@ -128,8 +128,12 @@ LONG_SESSIONS = 100
 # chart, the floor of that view (access, audit, layout) against which the 100-session
 # page's data and charts are weighed.
 FRESH_EPISODES = 10
-CHART_LABEL = "GET /patients/<id>/ (chart)"
+# The labels the figures are printed and looked up by.
+HEALTHZ_LABEL = "GET /healthz (floor)"
 BARE_LABEL = "GET / (signed in, bare view)"
+CHART_LABEL = "GET /patients/<id>/ (chart)"
+OUTCOMES_LABEL = f"GET /outcomes/episodes/<id>/ ({LONG_SESSIONS})"
+OUTCOMES_EMPTY_LABEL = "GET /outcomes/episodes/<id>/ (0)"
 
 
 # The fields every bulk-written session copies from the one charted through the services.
@@ -848,12 +852,12 @@ def endpoints(data: dict[str, Any]) -> list[tuple[str, Callable[[int], Request]]
         )
 
     return [
-        ("GET /healthz (floor)", healthz),
+        (HEALTHZ_LABEL, healthz),
         (BARE_LABEL, bare),
         (CHART_LABEL, chart),
         ("GET /treatment/episodes/<id>/", treatment),
-        (f"GET /outcomes/episodes/<id>/ ({LONG_SESSIONS})", outcomes),
-        ("GET /outcomes/episodes/<id>/ (0)", outcomes_empty),
+        (OUTCOMES_LABEL, outcomes),
+        (OUTCOMES_EMPTY_LABEL, outcomes_empty),
         ("POST /api/v1/plans/<id>/sessions", save_session),
         (f"GET /portal/ (patient, {LONG_SESSIONS})", portal),
     ]
@@ -897,10 +901,10 @@ def outcomes_ratios(rows: list[Figures]) -> str:
     check, audit event and layout), which shows what the 100 sessions and their charts
     add."""
     by_label = {row.label: row for row in rows}
-    healthz = by_label["GET /healthz (floor)"].p50_ms
+    healthz = by_label[HEALTHZ_LABEL].p50_ms
     bare = by_label[BARE_LABEL].p50_ms
-    full = by_label[f"GET /outcomes/episodes/<id>/ ({LONG_SESSIONS})"].p50_ms
-    empty = by_label["GET /outcomes/episodes/<id>/ (0)"].p50_ms
+    full = by_label[OUTCOMES_LABEL].p50_ms
+    empty = by_label[OUTCOMES_EMPTY_LABEL].p50_ms
     verdict = "meets" if full <= 3 * bare else "does NOT meet"
     return (
         f"  outcomes page, {LONG_SESSIONS} sessions, p50: {full / bare:.1f}x the signed-in "

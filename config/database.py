@@ -10,11 +10,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 # psycopg prepares a statement on the server once a connection has run it this many
 # times (psycopg's own default); PostgreSQL then skips parsing and, once its generic plan
-# is as good as a custom one, planning. bench/profile_pages.py: the chart's database CPU
-# fell from 3.5 to 2.0 ms per page and the session save's from 3.2 to 1.5 ms.
+# is as good as a custom one, planning. bench/profile_pages.py --postgres: the chart's
+# database CPU fell from 3.5 to 1.8 ms per page and the session save's from 3.2 to 1.7 ms.
 PREPARE_THRESHOLD = 5
 _SWITCH = {"on": True, "off": False}
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# The parameters a PostgreSQL URL may carry; the last two are libpq's, passed on as given.
+POSTGRES_PARAMETERS = ("prepared_statements", "sslmode", "sslrootcert")
 
 
 def private_file(path: str) -> None:
@@ -87,11 +89,11 @@ def _postgres_options(query: str) -> dict[str, Any]:
     An unknown parameter is refused rather than ignored: a misspelt sslmode would
     otherwise connect without encryption."""
     given = {name: values[-1] for name, values in parse_qs(query, keep_blank_values=True).items()}
-    unknown = sorted(set(given) - {"prepared_statements", "sslmode", "sslrootcert"})
+    unknown = sorted(set(given) - set(POSTGRES_PARAMETERS))
     if unknown:
         raise ValueError(
             f"ACUCARE_DATABASE_URL: unknown parameter '{unknown[0]}' "
-            "(allowed: prepared_statements, sslmode, sslrootcert)"
+            f"(allowed: {', '.join(POSTGRES_PARAMETERS)})"
         )
     options: dict[str, Any] = {}
     prepared = given.get("prepared_statements", "on")
