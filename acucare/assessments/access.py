@@ -15,7 +15,7 @@ from acucare.assessments.models import Assessment
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
-from acucare.patients.access import visible_patients
+from acucare.patients.access import require_visible
 
 
 def access_assessment(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Assessment:
@@ -26,8 +26,10 @@ def access_assessment(actor: Actor, public_id: uuid.UUID | str, *, write: bool) 
         raise PermissionDenied("Clinical content is for practitioners only.")
     key = parse_public_id(public_id, "assessment")
     try:
-        return Assessment.objects.select_related("episode__patient", "created_by").get(
-            public_id=key, episode__patient__in=visible_patients(actor)
+        assessment = Assessment.objects.select_related("episode__patient", "created_by").get(
+            public_id=key
         )
     except Assessment.DoesNotExist as exc:
         raise Http404("No such assessment.") from exc
+    require_visible(actor, assessment.episode.patient, "assessment")
+    return assessment

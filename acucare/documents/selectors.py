@@ -37,7 +37,7 @@ from acucare.documents import storage
 from acucare.documents.content import EventFacts, SessionFacts
 from acucare.documents.models import Document, DocumentKind
 from acucare.jobs.models import JobRun, RunStatus
-from acucare.patients.access import access_patient, visible_patients
+from acucare.patients.access import access_patient, require_visible
 from acucare.patients.models import Episode, Patient
 from acucare.patients.selectors import episode_detail
 
@@ -140,12 +140,11 @@ def access_document(actor: Actor, document_id: uuid.UUID | str) -> Document:
     if not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
     try:
-        return _rows().get(
-            public_id=parse_public_id(document_id, "document"),
-            patient__in=visible_patients(actor),
-        )
+        document = _rows().get(public_id=parse_public_id(document_id, "document"))
     except Document.DoesNotExist as exc:
         raise Http404("No such document.") from exc
+    require_visible(actor, document.patient, "document")
+    return document
 
 
 def document_detail(*, actor: Actor, document_id: uuid.UUID | str) -> StoredDocument:

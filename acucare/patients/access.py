@@ -37,6 +37,25 @@ def visible_patients(actor: Actor) -> QuerySet[Patient]:
     return patients
 
 
+def may_see(actor: Actor, patient: Patient) -> bool:
+    """Whether `patient`, already read, is one of `visible_patients(actor)`: the same rule
+    asked of one row. A record's page reads the record with its patient and asks this
+    (one EXISTS more only for a patient shared with the practitioner) instead of
+    filtering by the `visible_patients` subquery, which cost every page a millisecond
+    of CPU to build and compile, several times what the query took to run."""
+    require_patient_staff(actor)
+    if not actor.is_practitioner or patient.primary_practitioner_id == actor.user.pk:
+        return True
+    return PatientShare.objects.filter(patient=patient, practitioner=actor.user).exists()
+
+
+def require_visible(actor: Actor, patient: Patient, what: str) -> None:
+    """Http404 ("No such `what`.") unless the actor may see `patient`: a record of a
+    patient they may not see is not found, so ids cannot be probed."""
+    if not may_see(actor, patient):
+        raise Http404(f"No such {what}.")
+
+
 def access_patient(
     actor: Actor, public_id: uuid.UUID | str, *, clinical: bool, write: bool
 ) -> Patient:
@@ -51,13 +70,13 @@ def access_patient(
     if clinical and not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
     try:
-        return (
-            visible_patients(actor)
-            .select_related("primary_practitioner")
-            .get(public_id=parse_public_id(public_id, "patient"))
+        patient = Patient.objects.select_related("primary_practitioner").get(
+            public_id=parse_public_id(public_id, "patient")
         )
     except Patient.DoesNotExist as exc:
         raise Http404("No such patient.") from exc
+    require_visible(actor, patient, "patient")
+    return patient
 
 
 def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Episode:
@@ -67,8 +86,10 @@ def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> 
     if not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
     try:
-        return Episode.objects.select_related("patient").get(
-            public_id=parse_public_id(public_id, "episode"), patient__in=visible_patients(actor)
+        episode = Episode.objects.select_related("patient").get(
+            public_id=parse_public_id(public_id, "episode")
         )
     except Episode.DoesNotExist as exc:
         raise Http404("No such episode.") from exc
+    require_visible(actor, episode.patient, "episode")
+    return episode

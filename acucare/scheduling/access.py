@@ -21,7 +21,7 @@ from acucare.accounts.models import User
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
-from acucare.patients.access import visible_patients
+from acucare.patients.access import require_visible, visible_patients
 from acucare.patients.models import Patient
 from acucare.scheduling.models import Appointment
 
@@ -51,14 +51,18 @@ def access_appointment(actor: Actor, public_id: uuid.UUID | str, *, write: bool)
     What a role may change is decided by the services; `write` states the intent."""
     del write
     key = parse_public_id(public_id, "appointment")
+    require_patient_staff(actor)
     try:
-        return (
-            visible_appointments(actor)
-            .select_related("patient", "practitioner", "room")
-            .get(public_id=key)
+        appointment = Appointment.objects.select_related("patient", "practitioner", "room").get(
+            public_id=key
         )
     except Appointment.DoesNotExist as exc:
         raise Http404("No such appointment.") from exc
+    # The rule of `visible_appointments`, asked of this one: the practitioner's own
+    # appointment, or one of a patient they may see.
+    if appointment.practitioner_id != actor.user.pk:
+        require_visible(actor, appointment.patient, "appointment")
+    return appointment
 
 
 def require_booking(actor: Actor) -> None:

@@ -13,7 +13,7 @@ from django.http import Http404
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
 from acucare.core.roles import require_patient_staff
-from acucare.patients.access import visible_patients
+from acucare.patients.access import require_visible
 from acucare.treatment.models import TreatmentPlan, TreatmentSession
 
 
@@ -29,12 +29,11 @@ def _visible_plan(
     """The plan `public_id` from `plans` if the actor may see its patient, else 404."""
     _require_clinical(actor)
     try:
-        return plans.get(
-            public_id=parse_public_id(public_id, "plan"),
-            episode__patient__in=visible_patients(actor),
-        )
+        plan = plans.get(public_id=parse_public_id(public_id, "plan"))
     except TreatmentPlan.DoesNotExist as exc:
         raise Http404("No such plan.") from exc
+    require_visible(actor, plan.episode.patient, "plan")
+    return plan
 
 
 def access_plan(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> TreatmentPlan:
@@ -63,11 +62,10 @@ def access_session(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> 
     del write
     _require_clinical(actor)
     try:
-        return TreatmentSession.objects.select_related(
+        session = TreatmentSession.objects.select_related(
             "plan__episode__patient", "created_by", "signed_by"
-        ).get(
-            public_id=parse_public_id(public_id, "session"),
-            plan__episode__patient__in=visible_patients(actor),
-        )
+        ).get(public_id=parse_public_id(public_id, "session"))
     except TreatmentSession.DoesNotExist as exc:
         raise Http404("No such session.") from exc
+    require_visible(actor, session.plan.episode.patient, "session")
+    return session
