@@ -22,8 +22,13 @@ floor measured before it (/healthz, the bare view), on PostgreSQL the database b
 CPU per request, with --queries each page's SQL with its median time, and with --profile
 the top functions of a cProfile of each page.
 
+With --parts, for the outcomes pages, it times inside the page what every audited clinical
+page needs whatever it shows (the access check, the audit event of the read) and the
+layout on its own, beside the signed-in bare view: what a page within 3x of a bare view
+would leave for what it shows.
+
 Run: .venv/bin/python bench/profile_pages.py [--patients 200] [--requests 30]
-     [--profile] [--top 25] [--queries] [--only chart,outcomes] [--postgres]
+     [--profile] [--top 25] [--queries] [--parts] [--only chart,outcomes] [--postgres]
 """
 
 from __future__ import annotations
@@ -187,6 +192,110 @@ def profile(application: Any, make: Callable[[int], web.Request], requests: int,
     return out.getvalue()
 
 
+# What every audited clinical page needs whatever it shows, timed inside the outcomes page
+# where it looks them up: the access check and the audit event of the read. The layout is
+# timed apart (`layout_cpu`).
+REQUIRED_PARTS = {
+    "access check": ("acucare.outcomes.selectors", "access_episode"),
+    "audited read": ("acucare.outcomes.selectors", "audit_record"),
+}
+
+
+def part_times(
+    application: Any, make: Callable[[int], web.Request], requests: int
+) -> tuple[float, dict[str, float]]:
+    """The page's CPU p50 in ms and, inside it, each of REQUIRED_PARTS' (its p50 over the
+    same requests)."""
+    import importlib
+
+    spent: dict[str, list[float]] = {name: [] for name in REQUIRED_PARTS}
+    restore: list[tuple[Any, str, Any]] = []
+
+    def timed(original: Any, into: list[float]) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                into.append(time.process_time() - started)
+
+        return run
+
+    for name, (module_name, attribute) in REQUIRED_PARTS.items():
+        module = importlib.import_module(module_name)
+        restore.append((module, attribute, getattr(module, attribute)))
+        setattr(module, attribute, timed(getattr(module, attribute), spent[name]))
+    page: list[float] = []
+    try:
+        for index in range(requests):
+            started = time.process_time()
+            call(application, make(30_000 + index))
+            page.append(time.process_time() - started)
+    finally:
+        for module, attribute, original in restore:
+            setattr(module, attribute, original)
+    return statistics.median(page) * 1000, {
+        name: statistics.median(times) * 1000 for name, times in spent.items()
+    }
+
+
+def layout_cpu(session_cookie: str, requests: int) -> float:
+    """CPU p50 in ms of the site's layout (`clinic_site/base.html`) on its own, with no
+    content, for the signed-in practitioner of `session_cookie`."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.shortcuts import render
+    from django.test import RequestFactory
+
+    key = session_cookie.removeprefix(f"{settings.SESSION_COOKIE_NAME}=")
+    user = get_user_model().objects.get(pk=SessionStore(session_key=key)["_auth_user_id"])
+    factory = RequestFactory()
+    times: list[float] = []
+    for index in range(requests + 5):
+        request = factory.get("/")
+        request.user = user
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+        started = time.process_time()
+        render(request, "clinic_site/base.html", {})
+        if index >= 5:  # after a warm-up
+            times.append(time.process_time() - started)
+    return statistics.median(times) * 1000
+
+
+def print_parts(
+    application: Any,
+    targets: dict[str, tuple[str, Callable[[int], web.Request]]],
+    chosen: list[str],
+    requests: int,
+    bare: float | None,
+) -> None:
+    """For each chosen outcomes page, the parts that every audited clinical page needs
+    beside the signed-in bare view's CPU (`bare`, measured here if not yet): what a page
+    within 3x of a bare view leaves for what it shows."""
+    make_bare = targets["bare"][1]
+    if bare is None:
+        bare = measure(application, make_bare, requests, 5)[0]
+    session_cookie = make_bare(0).headers["Cookie"]  # the signed-in practitioner's
+    for key in ("outcomes", "outcomes_empty"):
+        if key not in chosen:
+            continue
+        label, make = targets[key]
+        page, parts = part_times(application, make, requests)
+        parts["layout on its own"] = layout_cpu(session_cookie, requests)
+        required = bare + sum(parts.values())
+        print(f"\n===== {label}: what every audited clinical page needs (CPU p50 in process)")
+        print(f"  {'signed-in bare view':<22} {bare:5.2f} ms")
+        for name, cpu in parts.items():
+            print(f"  {name:<22} {cpu:5.2f} ms")
+        print(
+            f"  {'together':<22} {required:5.2f} ms = {required / bare:.1f}x the bare view; "
+            f"the page {page:.2f} ms, the rest (what it shows) {page - required:.2f} ms"
+        )
+
+
 KEYS = (
     "healthz",
     "bare",
@@ -254,6 +363,12 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=160, help="characters of SQL shown")
     parser.add_argument("--only", default="", help="comma-separated endpoint keys")
     parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="time, inside the outcomes pages, what every audited clinical page needs "
+        "(access check, audited read, layout) against the signed-in bare view",
+    )
+    parser.add_argument(
         "--postgres",
         action="store_true",
         help="a scratch PostgreSQL database on 127.0.0.1:5432 instead of SQLite",
@@ -306,6 +421,8 @@ def run(
             print(f"\n===== {label}: {len(timed)} statements (ms, median of 20 requests)")
             for sql, took in timed:
                 print(f"  {took:6.2f}  {sql[: args.width]}")
+    if args.parts:
+        print_parts(application, targets, chosen, args.requests, floors.get("bare"))
     if args.profile:
         for key in chosen:
             label, make = targets[key]
