@@ -183,24 +183,21 @@ def row_counts() -> dict[str, int]:
 
 def _pg_env() -> dict[str, str]:
     db = connection.settings_dict
-    env = {**os.environ}
-    for variable, key in (
-        ("PGHOST", "HOST"),
-        ("PGPORT", "PORT"),
-        ("PGUSER", "USER"),
-        ("PGPASSWORD", "PASSWORD"),
-        ("PGDATABASE", "NAME"),
-    ):
-        value = str(db.get(key) or "")
-        if value:
-            env[variable] = value
-        else:
-            env.pop(variable, None)
-    # The URL's transport security (config/database.py) holds for pg_dump too.
     options = db.get("OPTIONS") or {}
-    for variable, key in (("PGSSLMODE", "sslmode"), ("PGSSLROOTCERT", "sslrootcert")):
-        if options.get(key):
-            env[variable] = str(options[key])
+    wanted = {
+        "PGHOST": db.get("HOST"),
+        "PGPORT": db.get("PORT"),
+        "PGUSER": db.get("USER"),
+        "PGPASSWORD": db.get("PASSWORD"),
+        "PGDATABASE": db.get("NAME"),
+        # The URL's transport security (config/database.py) holds for pg_dump too.
+        "PGSSLMODE": options.get("sslmode"),
+        "PGSSLROOTCERT": options.get("sslrootcert"),
+    }
+    env = {**os.environ}
+    for variable, value in wanted.items():
+        if value:
+            env[variable] = str(value)
         else:
             env.pop(variable, None)
     return env
