@@ -204,8 +204,8 @@ REQUIRED_PARTS = {
 def part_times(
     application: Any, make: Callable[[int], web.Request], requests: int
 ) -> tuple[float, dict[str, float]]:
-    """The page's CPU p50 in ms and, inside it, each of REQUIRED_PARTS' (its p50 over the
-    same requests)."""
+    """The page's CPU p50 in ms (`measure`, after the warm-up of the run before) and,
+    inside it, each of REQUIRED_PARTS' p50 over the same requests."""
     import importlib
 
     spent: dict[str, list[float]] = {name: [] for name in REQUIRED_PARTS}
@@ -225,18 +225,12 @@ def part_times(
         module = importlib.import_module(module_name)
         restore.append((module, attribute, getattr(module, attribute)))
         setattr(module, attribute, timed(getattr(module, attribute), spent[name]))
-    page: list[float] = []
     try:
-        for index in range(requests):
-            started = time.process_time()
-            call(application, make(30_000 + index))
-            page.append(time.process_time() - started)
+        page = measure(application, make, requests, warmup=0)[0]
     finally:
         for module, attribute, original in restore:
             setattr(module, attribute, original)
-    return statistics.median(page) * 1000, {
-        name: statistics.median(times) * 1000 for name, times in spent.items()
-    }
+    return page, {name: statistics.median(times) * 1000 for name, times in spent.items()}
 
 
 def layout_cpu(session_cookie: str, requests: int) -> float:
