@@ -49,6 +49,35 @@ def test_each_role_sees_its_appointments():
         access_appointment(actor(chen), "not-a-uuid", write=False)
 
 
+def test_access_appointment_agrees_with_visible_appointments_for_every_role():
+    """`access_appointment` asks of one appointment the rule `visible_appointments` applies
+    to the query (own appointment, or a patient the practitioner may see): the two must
+    never disagree."""
+    chen, okafor, reception = make_practitioner(), make_practitioner(), make_reception()
+    hers, his, unshared = make_patient(chen), make_patient(okafor), make_patient(okafor)
+    share(his, chen)
+    appointments = [
+        make_appointment(hers, chen, start=tomorrow_at(9)),
+        make_appointment(his, okafor, start=tomorrow_at(10)),
+        make_appointment(unshared, okafor, start=tomorrow_at(11)),
+        make_appointment(unshared, chen, start=tomorrow_at(12)),  # hers to see, not the patient
+    ]
+    expected = {"chen": {0, 1, 3}, "okafor": {1, 2, 3}, "reception": {0, 1, 2, 3}}
+    for name, user in (("chen", chen), ("okafor", okafor), ("reception", reception)):
+        reached = set()
+        for index, appointment in enumerate(appointments):
+            try:
+                found = access_appointment(actor(user), appointment.public_id, write=False)
+            except Http404:
+                continue
+            assert found == appointment
+            reached.add(index)
+        visible = {appointments.index(a) for a in visible_appointments(actor(user))}
+        assert reached == visible == expected[name], name
+    with pytest.raises(PermissionDenied):
+        access_appointment(actor(make_admin()), appointments[0].public_id, write=False)
+
+
 def test_a_practitioner_keeps_seeing_appointments_booked_with_them_after_an_unshare():
     chen, okafor = make_practitioner(), make_practitioner()
     patient = make_patient(okafor)
