@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
+from acucare.core.prepared import PreparedRead
+
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from acucare.audit.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -92,18 +96,28 @@ def chain_event(event: AuditEvent) -> None:
     """Give `event` (not yet saved) its place in the chain. Must run inside the
     transaction that inserts it: the head stays locked until the insert commits, and a
     database trigger (audit migration 0005) moves the head to the inserted event."""
-    from acucare.audit.models import AuditChainHead
 
     event.detail = _canonical_json(json.loads(json.dumps(event.detail or {})))
     # FOR UPDATE: PostgreSQL locks the head row (a second appender waits, then reads the
     # head as the first left it). SQLite transactions here begin IMMEDIATE, holding the
     # database's write lock already.
-    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).first()
+    found = _HEAD(pk=HEAD_ID)
+    head = found[0] if found else None
     if head is None:
         head = _new_head()
     event.seq = head.seq + 1
     event.prev_hash = head.row_hash
     event.row_hash = event_hash(event.prev_hash, event)
+
+
+def _head_rows(pk: int) -> QuerySet[AuditChainHead]:
+    from acucare.audit.models import AuditChainHead
+
+    return AuditChainHead.objects.select_for_update().filter(pk=pk)[:1]
+
+
+# Read on every append, so on every audited page: compiled once (`acucare.core.prepared`).
+_HEAD: PreparedRead[AuditChainHead] = PreparedRead(_head_rows)
 
 
 def _new_head() -> AuditChainHead:

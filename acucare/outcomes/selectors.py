@@ -17,6 +17,7 @@ from acucare.accounts.models import display_name_fields
 from acucare.assessments.questions import LEVEL_LABELS
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.core.prepared import PreparedRead
 from acucare.outcomes.diary_pain import DiaryPain, diary_pain
 from acucare.outcomes.models import (
     BeforeSessionAnswer,
@@ -57,19 +58,20 @@ def _rows(
     the portal) the reviews and discharges come without their signer."""
     ids = [e.pk for e in episodes]
     measurements: dict[int, list[Measurement]] = {i: [] for i in ids}
-    for m in Measurement.objects.filter(episode_id__in=ids).order_by():
+    for m in _MEASUREMENTS(ids=ids):
         measurements[m.episode_id].append(m)
-    read = _signed if signers else _unsigned
     reviews: dict[int, list[CourseReview]] = {i: [] for i in ids}
-    signed = read(CourseReview).filter(episode_id__in=ids).order_by()
+    signed = (_SIGNED_REVIEWS if signers else _REVIEWS)(ids=ids)
     for r in sorted(signed, key=lambda r: (r.signed_at, r.pk)):
         reviews[r.episode_id].append(r)
     # Open episodes (the chart summary) have no discharge: no need to look.
     discharges = (
-        {d.episode_id: d for d in read(Discharge).filter(episode_id__in=ids)} if discharged else {}
+        {d.episode_id: d for d in (_SIGNED_DISCHARGES if signers else _DISCHARGES)(ids=ids)}
+        if discharged
+        else {}
     )
     plan_ids = [p.pk for found in plans.values() for p in found]
-    schedules = {s.plan_id: s for s in MeasurementSchedule.objects.filter(plan_id__in=plan_ids)}
+    schedules = {s.plan_id: s for s in _SCHEDULES(ids=plan_ids)}
     return measurements, reviews, discharges, schedules
 
 
@@ -93,6 +95,27 @@ def _signed(model: type[_Signed]) -> QuerySet[_Signed]:
 
 
 _SIGNER_NAME = display_name_fields("signed_by")
+
+# The episode pages' reads, compiled once (`acucare.core.prepared`). Unordered reads,
+# sorted by the caller: a course has a handful of each.
+_MEASUREMENTS: PreparedRead[Measurement] = PreparedRead(
+    lambda ids: Measurement.objects.filter(episode_id__in=ids).order_by()
+)
+_REVIEWS: PreparedRead[CourseReview] = PreparedRead(
+    lambda ids: _unsigned(CourseReview).filter(episode_id__in=ids).order_by()
+)
+_SIGNED_REVIEWS: PreparedRead[CourseReview] = PreparedRead(
+    lambda ids: _signed(CourseReview).filter(episode_id__in=ids).order_by()
+)
+_DISCHARGES: PreparedRead[Discharge] = PreparedRead(
+    lambda ids: _unsigned(Discharge).filter(episode_id__in=ids).order_by()
+)
+_SIGNED_DISCHARGES: PreparedRead[Discharge] = PreparedRead(
+    lambda ids: _signed(Discharge).filter(episode_id__in=ids).order_by()
+)
+_SCHEDULES: PreparedRead[MeasurementSchedule] = PreparedRead(
+    lambda ids: MeasurementSchedule.objects.filter(plan_id__in=ids).order_by()
+)
 
 
 def _diary(plans: Mapping[int, Sequence[Any]]) -> list[DiaryPain]:

@@ -18,6 +18,7 @@ from django.http import Http404
 
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
+from acucare.core.prepared import PreparedRead
 from acucare.core.roles import require_patient_staff
 from acucare.patients.models import Episode, Patient, PatientShare
 
@@ -85,11 +86,16 @@ def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> 
     require_patient_staff(actor)
     if not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
-    try:
-        episode = Episode.objects.select_related("patient").get(
-            public_id=parse_public_id(public_id, "episode")
-        )
-    except Episode.DoesNotExist as exc:
-        raise Http404("No such episode.") from exc
+    found = _EPISODE(public_id=parse_public_id(public_id, "episode"))
+    if not found:
+        raise Http404("No such episode.")
+    episode = found[0]
     require_visible(actor, episode.patient, "episode")
     return episode
+
+
+# Every episode page reads its episode this way: compiled once (`acucare.core.prepared`).
+# The public id is unique, so there is one row or none.
+_EPISODE: PreparedRead[Episode] = PreparedRead(
+    lambda public_id: Episode.objects.select_related("patient").filter(public_id=public_id)
+)

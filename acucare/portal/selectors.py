@@ -20,6 +20,7 @@ from acucare.accounts.models import User
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
 from acucare.core.ids import parse_public_id
+from acucare.core.prepared import PreparedRead
 from acucare.domain import diary
 from acucare.education.selectors import (
     EducationPageView,
@@ -609,13 +610,19 @@ def portal_care(*, actor: Actor) -> PortalCare:
     )
 
 
+# Read on every outcomes page and patient chart: compiled once (`acucare.core.prepared`).
+_DIARY_PAIN_DAYS: PreparedRead[tuple[Any, ...]] = PreparedRead(
+    lambda ids: DiaryEntry.objects.filter(session__plan_id__in=ids).values_list(
+        "session__public_id", "day", "pain", "medicines"
+    )
+)
+
+
 def diary_pain_days(plan_ids: Sequence[int]) -> list[DiaryPain]:
     """The diary's pain and pain medicines on the days after the sessions of these plans,
     for the outcomes pain chart and the course's medication outcome (registered in
     `PortalConfig.ready`; the page showing them audits its read)."""
-    rows = DiaryEntry.objects.filter(session__plan_id__in=list(plan_ids)).values_list(
-        "session__public_id", "day", "pain", "medicines"
-    )
+    rows = _DIARY_PAIN_DAYS(ids=list(plan_ids))
     return [
         DiaryPain(str(session), day, pain, tuple(diary.course_medications(medicines)))
         for session, day, pain, medicines in rows

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Prefetch, Q
 from acucare.accounts.models import display_name_of
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.core.prepared import PreparedRead
 from acucare.domain.errors import InputError
 from acucare.domain.intake import Intake, parse_intake
 from acucare.domain.text import search_text
@@ -341,6 +342,21 @@ class SessionSummary:
 
 _SUMMARY_COLUMNS = ("plan_id", "public_id", "number", "date", "pain_before", "pain_after", "status")
 
+# `plans_by_episode`'s two reads, compiled once (`acucare.core.prepared`): every episode
+# page and patient chart makes them. Unordered, sorted by the caller.
+_PLANS_OF_EPISODES: PreparedRead[TreatmentPlan] = PreparedRead(
+    lambda ids: (
+        TreatmentPlan.objects.filter(episode_id__in=ids).select_related("assessment").order_by()
+    )
+)
+_SESSION_SUMMARIES: PreparedRead[tuple[Any, ...]] = PreparedRead(
+    lambda ids: (
+        TreatmentSession.objects.filter(plan_id__in=ids)
+        .order_by()
+        .values_list(*_SUMMARY_COLUMNS, "adverse_events__seriousness")
+    )
+)
+
 
 def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
     """The plans of these episodes (newest first), each with `sessions_shown`: its
@@ -357,7 +373,7 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
     # Unordered reads, sorted here (newest plan first, each plan's sessions by number,
     # which is unique in a plan): compiling the ORDER BY costs more than the sort.
     plans = sorted(
-        TreatmentPlan.objects.filter(episode_id__in=ids).select_related("assessment").order_by(),
+        _PLANS_OF_EPISODES(ids=ids),
         key=lambda p: (p.created_at, p.pk),
         reverse=True,
     )
@@ -365,12 +381,7 @@ def plans_by_episode(episodes: list[Episode]) -> dict[int, list[TreatmentPlan]]:
     # One row per adverse event (a session without any gives one row with None), counted
     # here: a GROUP BY with two COUNT(DISTINCT) cost more to compile and run than the few
     # extra rows of the sessions that have events.
-    rows = sorted(
-        TreatmentSession.objects.filter(plan_id__in=shown)
-        .order_by()
-        .values_list(*_SUMMARY_COLUMNS, "adverse_events__seriousness"),
-        key=itemgetter(2),
-    )
+    rows = sorted(_SESSION_SUMMARIES(ids=list(shown)), key=itemgetter(2))
     columns: dict[uuid.UUID, list[Any]] = {}  # by session, in the rows' order
     adverse: Counter[uuid.UUID] = Counter()
     serious: Counter[uuid.UUID] = Counter()
