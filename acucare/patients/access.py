@@ -70,14 +70,21 @@ def access_patient(
     require_patient_staff(actor)
     if clinical and not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
-    try:
-        patient = Patient.objects.select_related("primary_practitioner").get(
-            public_id=parse_public_id(public_id, "patient")
-        )
-    except Patient.DoesNotExist as exc:
-        raise Http404("No such patient.") from exc
+    found = _PATIENT(public_id=parse_public_id(public_id, "patient"))
+    if not found:
+        raise Http404("No such patient.")
+    patient = found[0]
     require_visible(actor, patient, "patient")
     return patient
+
+
+# Every patient page reads its patient this way: compiled once (`acucare.core.prepared`).
+# The public id is unique, so there is one row or none.
+_PATIENT: PreparedRead[Patient] = PreparedRead(
+    lambda public_id: Patient.objects.select_related("primary_practitioner").filter(
+        public_id=public_id
+    )
+)
 
 
 def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> Episode:

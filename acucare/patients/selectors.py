@@ -18,6 +18,7 @@ from acucare.accounts.models import (
 )
 from acucare.audit.services import audit_record
 from acucare.core.actor import Actor
+from acucare.core.prepared import PreparedRead
 from acucare.core.roles import require_admin
 from acucare.domain.errors import InputError
 from acucare.domain.text import search_text
@@ -96,6 +97,17 @@ class PatientChart:
     shared_with: list[User]
 
 
+# The chart's colleagues, by name only: read on every chart, compiled once
+# (`acucare.core.prepared`).
+_SHARES: PreparedRead[PatientShare] = PreparedRead(
+    lambda pk: (
+        PatientShare.objects.filter(patient_id=pk)
+        .select_related("practitioner")
+        .only("practitioner__public_id", *display_name_fields("practitioner"))
+    )
+)
+
+
 def patient_chart(*, actor: Actor, patient_id: uuid.UUID | str) -> PatientChart:
     """Demographics for everyone allowed; episodes and sharing for practitioners only."""
     clinical = actor.is_practitioner
@@ -108,12 +120,7 @@ def patient_chart(*, actor: Actor, patient_id: uuid.UUID | str) -> PatientChart:
                 Prefetch("conditions", queryset=EpisodeCondition.objects.order_by("position"))
             )
         )
-        shared_with = [
-            s.practitioner
-            for s in PatientShare.objects.filter(patient=patient)
-            .select_related("practitioner")
-            .only("practitioner__public_id", *display_name_fields("practitioner"))
-        ]
+        shared_with = [s.practitioner for s in _SHARES(pk=patient.pk)]
     audit_record(
         actor=actor,
         action="read",

@@ -19,6 +19,7 @@ from acucare.audit import chain
 from acucare.core.prepared import PreparedRead
 from acucare.outcomes import selectors as outcome_selectors
 from acucare.patients import access
+from acucare.patients import selectors as patient_selectors
 from acucare.patients.models import Episode, Patient
 from acucare.portal import selectors as portal_selectors
 from acucare.portal.models import DiaryEntry
@@ -26,7 +27,7 @@ from acucare.treatment import selectors as treatment_selectors
 from acucare.treatment.models import TreatmentSession
 from tests.clinic_fixtures import fast_password_hashing
 from tests.documents.factories import discharged_course
-from tests.factories import make_episode, make_patient, make_practitioner
+from tests.factories import make_episode, make_patient, make_practitioner, share
 from tests.outcomes.factories import CourseWorld
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,18 @@ def test_each_read_of_the_episode_pages_gives_what_the_orm_gives(course):
     [diary] = same_as_the_orm(portal_selectors._DIARY_PAIN_DAYS, ids=plan_ids)
     assert diary[1] == course.sessions[-1].date + dt.timedelta(days=1)
     assert diary[3] == [{"name": "oxycodone", "dose_mg": 5, "doses_per_day": 1}]
+
+
+def test_the_patient_pages_reads_give_what_the_orm_gives(course):
+    patient = course.episode.patient
+    colleague = make_practitioner()
+    share(patient, colleague)
+    [found] = same_as_the_orm(access._PATIENT, public_id=patient.public_id)
+    assert found.primary_practitioner == course.practitioner
+    assert access._PATIENT(public_id=uuid.uuid4()) == []
+    [shared] = same_as_the_orm(patient_selectors._SHARES, pk=patient.pk)
+    assert shared.practitioner.display_name == colleague.display_name
+    assert "password" in shared.practitioner.get_deferred_fields()
 
 
 def test_the_audit_chains_head_is_read_as_the_orm_reads_it(course):
