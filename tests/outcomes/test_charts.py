@@ -3,6 +3,8 @@ has a shape of its own, text is escaped, and the numbers are in the table."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from acucare.outcomes import charts
@@ -78,3 +80,22 @@ def test_an_empty_chart_says_so():
     chart = charts.pain_chart([], baseline=None, baseline_label="")
     assert chart.empty
     assert "Nothing recorded yet" in str(chart.table_body())
+
+
+@pytest.mark.parametrize("markup", ["&", "<", ">", '"', "'", '<b>O\'Neil & "Co"</b>'])
+def test_every_character_of_markup_is_escaped_in_the_drawing_and_the_table(markup):
+    """Each of the five characters of markup, in a session's date, a diary day's date and
+    the baseline's label, reaches the page escaped."""
+    chart = charts.pain_chart(
+        [charts.PainSession(1, f"1 Jan {markup}", 8, 6)],
+        diary=[charts.DiaryDay(1, 1, f"2 Jan {markup}", 7)],
+        baseline=8.0,
+        baseline_label=markup,
+    )
+    escaped = html.escape(markup)
+    svg, rows = str(chart.svg_body()), str(chart.table_body())
+    assert f"Baseline 8 ({escaped})" in svg
+    assert f"Diary, 2 Jan {escaped}" in svg  # a marker's title
+    assert f"<td>1 Jan {escaped}</td>" in rows
+    assert f"1 Jan {markup}<" not in rows
+    assert f"2 Jan {markup} (" not in svg
