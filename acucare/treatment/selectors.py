@@ -116,6 +116,23 @@ _ROW_COLUMNS = (
 )
 
 
+# The treatment page's two reads, on every view of it: compiled once
+# (`acucare.core.prepared`).
+_SESSION_TABLE_ROWS: PreparedRead[tuple[Any, ...]] = PreparedRead(
+    lambda ids: (
+        TreatmentSession.objects.filter(plan_id__in=ids)
+        .order_by("number", "id")
+        .values_list(*_ROW_COLUMNS)
+        .annotate(amended=Count("amendments", distinct=True), **_EVENT_COUNTS)
+    )
+)
+_PLANS_OF_EPISODE: PreparedRead[TreatmentPlan] = PreparedRead(
+    lambda pk: TreatmentPlan.objects.filter(episode_id=pk).select_related(
+        "assessment", "approved_by", "created_by"
+    )
+)
+
+
 def _session_rows(plans: Sequence[TreatmentPlan]) -> dict[int, list[SessionRow]]:
     """Each plan's sessions as table rows with their amendment and adverse-event counts,
     in one query. Only what the table shows: the charted points, needles and checks are
@@ -123,13 +140,7 @@ def _session_rows(plans: Sequence[TreatmentPlan]) -> dict[int, list[SessionRow]]
     shown: dict[int, list[SessionRow]] = {p.pk: [] for p in plans}
     if not shown:
         return shown
-    rows = (
-        TreatmentSession.objects.filter(plan_id__in=shown)
-        .order_by("number", "id")
-        .values_list(*_ROW_COLUMNS)
-        .annotate(amended=Count("amendments", distinct=True), **_EVENT_COUNTS)
-    )
-    for row in rows:
+    for row in _SESSION_TABLE_ROWS(ids=list(shown)):
         (plan_id, public_id, number, date, before, after, needles_in, needles_out, status) = row[:9]
         first, last, username, amended, adverse, serious = row[9:]
         # The signer's name as User.display_name gives it (an unsigned session: no signer).
@@ -157,11 +168,7 @@ def _session_rows(plans: Sequence[TreatmentPlan]) -> dict[int, list[SessionRow]]
 def episode_treatment(*, actor: Actor, episode_id: uuid.UUID | str) -> EpisodeTreatment:
     """The episode's plans with their sessions (and amendment counts), in fixed queries."""
     episode = access_episode(actor, episode_id, write=False)
-    plans = list(
-        TreatmentPlan.objects.filter(episode=episode).select_related(
-            "assessment", "approved_by", "created_by"
-        )
-    )
+    plans = _PLANS_OF_EPISODE(pk=episode.pk)
     shown = _session_rows(plans)
     for plan in plans:
         plan.sessions_shown = shown[plan.pk]  # type: ignore[attr-defined]

@@ -28,7 +28,8 @@ from acucare.treatment.models import TreatmentSession
 from tests.clinic_fixtures import fast_password_hashing
 from tests.documents.factories import discharged_course
 from tests.factories import make_episode, make_patient, make_practitioner, share
-from tests.outcomes.factories import CourseWorld
+from tests.outcomes.factories import CourseWorld, make_course
+from tests.treatment.factories import make_session
 
 pytestmark = pytest.mark.django_db
 __all__ = ["fast_password_hashing"]
@@ -105,6 +106,18 @@ def test_each_read_of_the_episode_pages_gives_what_the_orm_gives(course):
     [diary] = same_as_the_orm(portal_selectors._DIARY_PAIN_DAYS, ids=plan_ids)
     assert diary[1] == course.sessions[-1].date + dt.timedelta(days=1)
     assert diary[3] == [{"name": "oxycodone", "dose_mg": 5, "doses_per_day": 1}]
+
+
+def test_the_treatment_pages_reads_give_what_the_orm_gives():
+    world = make_course(pains=((7, 5), (6, 4)))
+    make_session(world.plan)  # with the factory's adverse event (a minor haematoma)
+    [plan] = same_as_the_orm(treatment_selectors._PLANS_OF_EPISODE, pk=world.episode.pk)
+    assert {"assessment", "approved_by", "created_by"} <= set(plan._state.fields_cache)
+    rows = same_as_the_orm(treatment_selectors._SESSION_TABLE_ROWS, ids=[world.plan.pk])
+    expected = list(treatment_selectors._SESSION_TABLE_ROWS.queryset(ids=[world.plan.pk]))
+    assert rows == expected  # in the order the table shows, with the counts
+    assert [row[2] for row in rows] == [1, 2, 3]
+    assert [row[-2] for row in rows] == [0, 0, 1]  # adverse events, counted per session
 
 
 def test_the_patient_pages_reads_give_what_the_orm_gives(course):
