@@ -96,13 +96,11 @@ def chain_event(event: AuditEvent) -> None:
     """Give `event` (not yet saved) its place in the chain. Must run inside the
     transaction that inserts it: the head stays locked until the insert commits, and a
     database trigger (audit migration 0005) moves the head to the inserted event."""
-
     event.detail = _canonical_json(json.loads(json.dumps(event.detail or {})))
     # FOR UPDATE: PostgreSQL locks the head row (a second appender waits, then reads the
     # head as the first left it). SQLite transactions here begin IMMEDIATE, holding the
     # database's write lock already.
-    found = _HEAD(pk=HEAD_ID)
-    head = found[0] if found else None
+    head = _HEAD.one(pk=HEAD_ID)
     if head is None:
         head = _new_head()
     event.seq = head.seq + 1

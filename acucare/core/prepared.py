@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet, MultipleObjectsReturned
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
@@ -93,11 +93,12 @@ class _Slot:
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    params: tuple[Any, ...]
-    slots: tuple[_Slot, ...]
     columns: tuple[Any, ...]  # the select expressions, for the converters
     col_count: int
     result: str  # "model", "values", "values_list" or "flat"
+    # The compiled parameters and where the real values go in them (set by `_prepare`).
+    params: tuple[Any, ...] = ()
+    slots: tuple[_Slot, ...] = ()
     model: Any = None
     init_list: tuple[str, ...] = ()
     model_slice: tuple[int, int] = (0, 0)
@@ -137,8 +138,6 @@ def _compile(queryset: QuerySet[Any, Any], alias: str) -> tuple[_Compiled, tuple
         start, end = fields[0], fields[-1] + 1
         compiled = _Compiled(
             **common,
-            params=(),
-            slots=(),
             result="model",
             model=info["model"],
             init_list=tuple(f[0].target.attname for f in select[start:end]),
@@ -152,11 +151,11 @@ def _compile(queryset: QuerySet[Any, Any], alias: str) -> tuple[_Compiled, tuple
             names = tuple(query.selected)
         else:
             names = (*query.extra_select, *query.values_select, *query.annotation_select)
-        compiled = _Compiled(**common, params=(), slots=(), result="values", names=names)
+        compiled = _Compiled(**common, result="values", names=names)
     elif iterable is ValuesListIterable:
-        compiled = _Compiled(**common, params=(), slots=(), result="values_list")
+        compiled = _Compiled(**common, result="values_list")
     elif iterable is FlatValuesListIterable:
-        compiled = _Compiled(**common, params=(), slots=(), result="flat")
+        compiled = _Compiled(**common, result="flat")
     else:
         raise TypeError(f"a prepared read cannot return {iterable.__name__} results")
     return compiled, tuple(params)
@@ -186,6 +185,14 @@ class PreparedRead(Generic[Row]):
         """The same read as a plain queryset, compiled by Django as usual (for the tests
         that hold each prepared read to it, and for a one-off look in a shell)."""
         return self._build(**values)
+
+    def one(self, **values: Value) -> Row | None:
+        """The read's one row, or None: for a read by a unique key. More than one row is an
+        error, as it is for `QuerySet.get`."""
+        found = self(**values)
+        if len(found) > 1:
+            raise MultipleObjectsReturned(f"a prepared read by a unique key gave {len(found)} rows")
+        return found[0] if found else None
 
     def __call__(self, **values: Value) -> list[Row]:
         shape = tuple(sorted((name, *_kind(name, v)) for name, v in values.items()))
@@ -288,15 +295,17 @@ def _locate(
     hex string), and the other, fixed, parameters; TypeError if a marker is missing."""
     slots: list[_Slot] = []
     fixed: list[tuple[int, Any]] = []
+    found: set[Any] = set()
     by_hex = {m.hex: m for m in expected if isinstance(m, uuid.UUID)}
     for position, param in enumerate(params):
         marker = by_hex.get(param, param) if isinstance(param, str) else param
         if isinstance(marker, int | uuid.UUID) and marker in expected:
             name, element = expected[marker]
             slots.append(_Slot(position, name, element, as_hex=marker is not param))
+            found.add(marker)
         else:
             fixed.append((position, param))
-    missing = set(expected) - {by_hex.get(p, p) if isinstance(p, str) else p for p in params}
+    missing = set(expected) - found
     if missing:
         names = sorted({expected[m][0] for m in missing})
         raise TypeError(

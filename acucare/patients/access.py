@@ -70,16 +70,14 @@ def access_patient(
     require_patient_staff(actor)
     if clinical and not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
-    found = _PATIENT(public_id=parse_public_id(public_id, "patient"))
-    if not found:
+    patient = _PATIENT.one(public_id=parse_public_id(public_id, "patient"))
+    if patient is None:
         raise Http404("No such patient.")
-    patient = found[0]
     require_visible(actor, patient, "patient")
     return patient
 
 
 # Every patient page reads its patient this way: compiled once (`acucare.core.prepared`).
-# The public id is unique, so there is one row or none.
 _PATIENT: PreparedRead[Patient] = PreparedRead(
     lambda public_id: Patient.objects.select_related("primary_practitioner").filter(
         public_id=public_id
@@ -93,16 +91,14 @@ def access_episode(actor: Actor, public_id: uuid.UUID | str, *, write: bool) -> 
     require_patient_staff(actor)
     if not actor.is_practitioner:
         raise PermissionDenied("Clinical content is for practitioners only.")
-    found = _EPISODE(public_id=parse_public_id(public_id, "episode"))
-    if not found:
+    episode = _EPISODE.one(public_id=parse_public_id(public_id, "episode"))
+    if episode is None:
         raise Http404("No such episode.")
-    episode = found[0]
     require_visible(actor, episode.patient, "episode")
     return episode
 
 
 # Every episode page reads its episode this way: compiled once (`acucare.core.prepared`).
-# The public id is unique, so there is one row or none.
 _EPISODE: PreparedRead[Episode] = PreparedRead(
     lambda public_id: Episode.objects.select_related("patient").filter(public_id=public_id)
 )

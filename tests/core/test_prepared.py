@@ -246,3 +246,23 @@ def test_a_prefetch_cannot_be_prepared():
     )
     with pytest.raises(TypeError, match="cannot prefetch"):
         read(pk=1)
+
+
+def test_one_gives_the_row_none_or_refuses_more_than_one():
+    from django.core.exceptions import MultipleObjectsReturned
+
+    patient = make_patient(make_practitioner())
+    first = make_episode(patient)
+    by_key: PreparedRead[Episode] = PreparedRead(
+        lambda public_id: Episode.objects.filter(public_id=public_id)
+    )
+    found = by_key.one(public_id=first.public_id)
+    assert found is not None
+    assert found.pk == first.pk
+    assert by_key.one(public_id=uuid.uuid4()) is None
+    make_episode(patient)
+    by_patient: PreparedRead[Episode] = PreparedRead(
+        lambda pk: Episode.objects.filter(patient_id=pk)
+    )
+    with pytest.raises(MultipleObjectsReturned, match="gave 2 rows"):
+        by_patient.one(pk=patient.pk)
